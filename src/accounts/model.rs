@@ -1,0 +1,308 @@
+//! Account rows, domain types (locale, role, state) and the request/response bodies of the
+//! account endpoints.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::users;
+
+/// Language of a member's emails and of localised texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+pub enum Locale {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "en" => Some(Self::En),
+            "zh-CN" => Some(Self::ZhCn),
+            _ => None,
+        }
+    }
+}
+
+/// What an account may do, by rank; see `auth::policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Coordinator,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Coordinator => "coordinator",
+            Self::Moderator => "moderator",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "member" => Some(Self::Member),
+            "coordinator" => Some(Self::Coordinator),
+            "moderator" => Some(Self::Moderator),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Where an account stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// Email not yet confirmed: can log in and read, cannot write.
+    Unverified,
+    Active,
+    /// Read only until `state_until`.
+    Silenced,
+    /// Cannot log in until `state_until`.
+    Suspended,
+    Banned,
+    Deleted,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Active => "active",
+            Self::Silenced => "silenced",
+            Self::Suspended => "suspended",
+            Self::Banned => "banned",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "unverified" => Some(Self::Unverified),
+            "active" => Some(Self::Active),
+            "silenced" => Some(Self::Silenced),
+            "suspended" => Some(Self::Suspended),
+            "banned" => Some(Self::Banned),
+            "deleted" => Some(Self::Deleted),
+            _ => None,
+        }
+    }
+
+    /// Whether the account may hold a session at all.
+    pub fn may_sign_in(self) -> bool {
+        matches!(self, Self::Unverified | Self::Active | Self::Silenced)
+    }
+}
+
+/// A `users` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub locale: String,
+    pub bio: String,
+    pub role: String,
+    pub state: String,
+    pub state_until: Option<NaiveDateTime>,
+    pub trust_level: i32,
+    pub created_at: NaiveDateTime,
+}
+
+impl UserRow {
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.locale).unwrap_or_default()
+    }
+
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+
+    pub fn state(&self) -> AccountState {
+        AccountState::parse(&self.state).unwrap_or(AccountState::Deleted)
+    }
+}
+
+/// A new `users` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub email_lower: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: &'a str,
+    pub display_name_lower: &'a str,
+    pub locale: &'a str,
+    pub bio: &'a str,
+    pub role: &'a str,
+    pub state: &'a str,
+    pub trust_level: i32,
+    pub email_verified_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// UTC time as RFC 3339 in responses.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ana@example.org", "password": "a long passphrase 42", "display_name": "Ana_L", "locale": "en"}))]
+pub struct RegisterRequest {
+    pub email: String,
+    /// 10–128 characters, not a common password.
+    pub password: String,
+    /// 3–32 letters (CJK included), digits, `_` or `-`; unique ignoring case.
+    pub display_name: String,
+    /// `en` (default) or `zh-CN`.
+    pub locale: Option<String>,
+}
+
+/// The answer to registration, the same whether or not the address already had an account.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "verification_sent"}))]
+pub struct StatusResponse {
+    pub status: &'static str,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// The token from the emailed link.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "ana@example.org", "password": "a long passphrase 42"}))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetConfirmRequest {
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// The account behind a session, as the login answer shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionUser {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+    pub state: AccountState,
+}
+
+/// Tokens of a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT for `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Single-use token for `POST /api/v1/sessions/refresh`.
+    pub refresh_token: String,
+    pub user: SessionUser,
+}
+
+/// One's own account, private fields included.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub locale: Locale,
+    pub bio: String,
+    pub role: Role,
+    pub state: AccountState,
+    /// Set while the account is silenced or suspended.
+    pub state_until: Option<DateTime<Utc>>,
+    pub trust_level: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for Me {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            locale: row.locale(),
+            role: row.role(),
+            state: row.state(),
+            state_until: row.state_until.map(utc),
+            email: row.email,
+            display_name: row.display_name,
+            bio: row.bio,
+            trust_level: row.trust_level,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateMeRequest {
+    pub display_name: Option<String>,
+    /// `en` or `zh-CN`.
+    pub locale: Option<String>,
+    /// At most 500 characters.
+    pub bio: Option<String>,
+}
+
+/// What anyone may see of an account: never the email.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicProfile {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+    pub bio: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for PublicProfile {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            role: row.role(),
+            display_name: row.display_name,
+            bio: row.bio,
+            created_at: utc(row.created_at),
+        }
+    }
+}

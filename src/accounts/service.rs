@@ -1,0 +1,707 @@
+//! The rules of accounts and sessions: registration without account enumeration, email
+//! verification, login with throttling, refresh-token rotation with reuse detection, password
+//! reset and change, and the profile.
+
+use chrono::Duration;
+
+use super::model::{
+    AccountState, Locale, Me, NewUser, PublicProfile, RegisterRequest, Role, SessionUser,
+    TokenResponse, UpdateMeRequest, UserRow,
+};
+use super::store::{self, TokenPurpose};
+use crate::auth::Caller;
+use crate::auth::password;
+use crate::auth::token::{hash_token, random_token};
+use crate::db::{self, AnyConnection, Db};
+use crate::http::error::{ApiError, FieldErrors};
+use crate::notify::outbox::{self, Email};
+use crate::notify::templates::{MailVars, Template};
+use crate::startup::AppState;
+
+const VERIFY_TTL: Duration = Duration::hours(48);
+const RESET_TTL: Duration = Duration::minutes(30);
+const BIO_MAX: usize = 500;
+
+/// Names nobody may take, compared ignoring case.
+const RESERVED_NAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "moderator",
+    "mod",
+    "anonymous",
+    "anonymous_member",
+    "former_member",
+    "butterfly",
+    "support",
+    "staff",
+    "system",
+    "root",
+    "deleted",
+    "coordinator",
+    "匿名",
+    "管理员",
+    "版主",
+];
+
+/// An address trimmed, checked and lower-cased for comparison.
+struct EmailAddress {
+    written: String,
+    lower: String,
+}
+
+fn parse_email(raw: &str) -> Result<EmailAddress, String> {
+    let written = raw.trim();
+    if written.len() > 254 {
+        return Err("is too long".into());
+    }
+    written
+        .parse::<lettre::Address>()
+        .map_err(|_| "is not a valid email address".to_owned())?;
+    Ok(EmailAddress {
+        written: written.to_owned(),
+        lower: written.to_lowercase(),
+    })
+}
+
+fn check_display_name(name: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    if !(3..=32).contains(&length) {
+        return Err("must be 3 to 32 characters".into());
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("may contain only letters, digits, `_` and `-`".into());
+    }
+    if RESERVED_NAMES.contains(&name.to_lowercase().as_str()) {
+        return Err("is reserved".into());
+    }
+    Ok(())
+}
+
+fn parse_locale(raw: Option<&str>) -> Result<Locale, String> {
+    match raw {
+        None => Ok(Locale::En),
+        Some(value) => Locale::parse(value).ok_or_else(|| "must be `en` or `zh-CN`".to_owned()),
+    }
+}
+
+/// Address of a page of the web client, such as `reset-password`.
+fn page(state: &AppState, name: &str) -> String {
+    format!("{}/{name}", state.settings.public_url.trim_end_matches('/'))
+}
+
+/// Creates a one-time token for `user_id` and returns the secret to email.
+fn issue_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    purpose: TokenPurpose,
+    ttl: Duration,
+) -> Result<String, ApiError> {
+    let token = random_token();
+    let now = db::now();
+    store::insert_token(conn, user_id, purpose, &hash_token(&token), now + ttl, now)?;
+    Ok(token)
+}
+
+/// `POST /accounts`. Answers the same whether or not the address has an account: a new
+/// address gets a verification email, a known one a warning to its owner.
+pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = parse_email(&req.email)
+        .map_err(|m| errors.insert("email".into(), m))
+        .ok();
+    let display_name = req.display_name.trim().to_owned();
+    if let Err(m) = check_display_name(&display_name) {
+        errors.insert("display_name".into(), m);
+    }
+    let locale = parse_locale(req.locale.as_deref())
+        .map_err(|m| errors.insert("locale".into(), m))
+        .ok();
+    if let Err(m) = password::check_strength(&req.password, &[&req.email, &display_name]) {
+        errors.insert("password".into(), m);
+    }
+    let (Some(email), Some(locale)) = (email, locale) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let name_lower = display_name.to_lowercase();
+    let taken = {
+        let name_lower = name_lower.clone();
+        state
+            .db
+            .read(move |conn| {
+                Ok::<_, ApiError>(store::display_name_taken(conn, &name_lower, None)?)
+            })
+            .await?
+    };
+    if taken {
+        return Err(ApiError::invalid("display_name", "is already taken"));
+    }
+    // Hash before looking the address up, so both answers take the same time.
+    let hash = state.hasher.hash(req.password).await?;
+    let verify_page = page(state, "verify-email");
+    let reset_page = page(state, "reset-password");
+    state
+        .db
+        .write(move |conn| {
+            if let Some(owner) = store::user_by_email(conn, &email.lower)? {
+                let email = Email {
+                    to: owner.email.clone(),
+                    locale: owner.locale(),
+                    template: Template::RegistrationAttempt,
+                    vars: MailVars {
+                        display_name: owner.display_name.clone(),
+                        link: Some(reset_page),
+                    },
+                };
+                outbox::enqueue(conn, &email)?;
+                return Ok(());
+            }
+            let now = db::now();
+            let new = NewUser {
+                email: &email.written,
+                email_lower: &email.lower,
+                password_hash: &hash,
+                display_name: &display_name,
+                display_name_lower: &name_lower,
+                locale: locale.as_str(),
+                bio: "",
+                role: Role::Member.as_str(),
+                state: AccountState::Unverified.as_str(),
+                trust_level: 0,
+                email_verified_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let id = db::unique_violation(store::insert_user(conn, &new))?
+                .ok_or_else(|| ApiError::invalid("display_name", "is already taken"))?;
+            let token = issue_token(conn, id, TokenPurpose::VerifyEmail, VERIFY_TTL)?;
+            outbox::enqueue(
+                conn,
+                &Email {
+                    to: email.written.clone(),
+                    locale,
+                    template: Template::VerifyEmail,
+                    vars: MailVars {
+                        display_name: display_name.clone(),
+                        link: Some(format!("{verify_page}?token={token}")),
+                    },
+                },
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::invalid("token", "is invalid, already used or expired")
+}
+
+/// `POST /accounts/verify`.
+pub async fn verify_email(state: &AppState, token: String) -> Result<(), ApiError> {
+    state
+        .db
+        .write(move |conn| {
+            let user_id = store::consume_token(
+                conn,
+                &hash_token(token.trim()),
+                TokenPurpose::VerifyEmail,
+                db::now(),
+            )?
+            .ok_or_else(invalid_token)?;
+            store::mark_verified(conn, user_id, db::now())?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /accounts/verify/resend`: a new link for an unverified account; silent otherwise.
+pub async fn resend_verification(state: &AppState, email: String) -> Result<(), ApiError> {
+    let Ok(email) = parse_email(&email) else {
+        return Ok(());
+    };
+    let verify_page = page(state, "verify-email");
+    state
+        .db
+        .write(move |conn| {
+            let Some(user) = store::user_by_email(conn, &email.lower)? else {
+                return Ok(());
+            };
+            if user.state() != AccountState::Unverified {
+                return Ok(());
+            }
+            let token = issue_token(conn, user.id, TokenPurpose::VerifyEmail, VERIFY_TTL)?;
+            outbox::enqueue(
+                conn,
+                &Email {
+                    to: user.email.clone(),
+                    locale: user.locale(),
+                    template: Template::VerifyEmail,
+                    vars: MailVars {
+                        display_name: user.display_name.clone(),
+                        link: Some(format!("{verify_page}?token={token}")),
+                    },
+                },
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+/// Adds a session row to `family_id` and returns its tokens and id.
+fn open_session(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user: &UserRow,
+    family_id: &str,
+) -> Result<(TokenResponse, i64), ApiError> {
+    let refresh = random_token();
+    let now = db::now();
+    let expires = now + Duration::days(state.settings.jwt.refresh_ttl_days);
+    let session_id = store::insert_session(
+        conn,
+        user.id,
+        family_id,
+        &hash_token(&refresh),
+        expires,
+        now,
+    )?;
+    let access = state
+        .keys
+        .issue(user.id, session_id, &user.role)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let tokens = TokenResponse {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: state.keys.access_ttl_secs,
+        refresh_token: refresh,
+        user: SessionUser {
+            id: user.id,
+            display_name: user.display_name.clone(),
+            role: user.role(),
+            state: user.state(),
+        },
+    };
+    Ok((tokens, session_id))
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthorized("the email address or the password is wrong".into())
+}
+
+fn refused_state(user: &UserRow) -> ApiError {
+    match (user.state(), user.state_until) {
+        (AccountState::Suspended, Some(until)) => ApiError::Forbidden(format!(
+            "this account is suspended until {}",
+            super::model::utc(until).to_rfc3339()
+        )),
+        (AccountState::Suspended, None) => ApiError::Forbidden("this account is suspended".into()),
+        (AccountState::Banned, _) => ApiError::Forbidden("this account is banned".into()),
+        _ => wrong_credentials(),
+    }
+}
+
+/// `POST /sessions`: checks the password (same work and answer for unknown addresses),
+/// throttles repeated failures per account and per client IP.
+pub async fn login(
+    state: &AppState,
+    email: String,
+    password: String,
+    client_ip: String,
+) -> Result<TokenResponse, ApiError> {
+    let email_lower = email.trim().to_lowercase();
+    let account_key = format!("account:{email_lower}");
+    let ip_key = format!("ip:{client_ip}");
+    let limits = &state.login_limits;
+    if let Some(retry_after) = limits
+        .per_account
+        .blocked(&account_key)
+        .or_else(|| limits.per_ip.blocked(&ip_key))
+    {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    let user = {
+        let email_lower = email_lower.clone();
+        state
+            .db
+            .read(move |conn| Ok::<_, ApiError>(store::user_by_email(conn, &email_lower)?))
+            .await?
+    };
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = state.hasher.verify(password, stored).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => {
+            limits.per_account.record(&account_key);
+            limits.per_ip.record(&ip_key);
+            return Err(wrong_credentials());
+        }
+    };
+    if !user.state().may_sign_in() {
+        return Err(refused_state(&user));
+    }
+    limits.per_account.reset(&account_key);
+    let state = state.clone();
+    state
+        .db
+        .clone()
+        .write(move |conn| open_session(&state, conn, &user, &random_token()))
+        .await
+        .map(|(tokens, _)| tokens)
+}
+
+enum Rotation {
+    Rotated(Box<TokenResponse>),
+    /// The token was already used or revoked: the family has now been revoked.
+    Reused,
+    Refused,
+}
+
+/// `POST /sessions/refresh`: rotates the refresh token. Presenting a token that was already
+/// rotated revokes its whole family (it was probably stolen).
+pub async fn refresh(state: &AppState, refresh_token: String) -> Result<TokenResponse, ApiError> {
+    let app = state.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let Some(row) =
+                store::session_by_refresh_hash(conn, &hash_token(refresh_token.trim()))?
+            else {
+                return Ok::<_, ApiError>(Rotation::Refused);
+            };
+            let now = db::now();
+            if row.replaced_by.is_some() || row.revoked_at.is_some() {
+                store::revoke_family(conn, &row.family_id, now)?;
+                return Ok(Rotation::Reused);
+            }
+            if row.expires_at <= now {
+                return Ok(Rotation::Refused);
+            }
+            let Some(user) = store::user_by_id(conn, row.user_id)? else {
+                return Ok(Rotation::Refused);
+            };
+            if !user.state().may_sign_in() {
+                store::revoke_family(conn, &row.family_id, now)?;
+                return Ok(Rotation::Refused);
+            }
+            let (tokens, new_id) = open_session(&app, conn, &user, &row.family_id)?;
+            if !store::mark_replaced(conn, row.id, new_id)? {
+                return Err(ApiError::Conflict(
+                    "this refresh token is being used by another request".into(),
+                ));
+            }
+            Ok(Rotation::Rotated(Box::new(tokens)))
+        })
+        .await?;
+    match outcome {
+        Rotation::Rotated(tokens) => Ok(*tokens),
+        Rotation::Reused => {
+            tracing::warn!("refresh token reused; its session family was revoked");
+            Err(ApiError::Unauthorized(
+                "this refresh token was already used; sign in again".into(),
+            ))
+        }
+        Rotation::Refused => Err(ApiError::Unauthorized(
+            "the refresh token is invalid or expired".into(),
+        )),
+    }
+}
+
+/// `DELETE /sessions/current`: revokes the caller's session family.
+pub async fn logout(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    let session_id = caller.session_id;
+    state
+        .db
+        .write(move |conn| {
+            if let Some(family) = store::family_of(conn, session_id)? {
+                store::revoke_family(conn, &family, db::now())?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// `DELETE /sessions`: revokes every session of the caller.
+pub async fn logout_everywhere(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    let user_id = caller.user_id;
+    state
+        .db
+        .write(move |conn| {
+            store::revoke_user_sessions(conn, user_id, None, db::now())?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /password-resets`: emails a reset link when the address has an account; the answer
+/// is the same either way.
+pub async fn request_reset(state: &AppState, email: String) -> Result<(), ApiError> {
+    let Ok(email) = parse_email(&email) else {
+        return Ok(());
+    };
+    let reset_page = page(state, "reset-password");
+    state
+        .db
+        .write(move |conn| {
+            let Some(user) = store::user_by_email(conn, &email.lower)? else {
+                return Ok(());
+            };
+            if !user.state().may_sign_in() && user.state() != AccountState::Suspended {
+                return Ok(());
+            }
+            let token = issue_token(conn, user.id, TokenPurpose::ResetPassword, RESET_TTL)?;
+            outbox::enqueue(
+                conn,
+                &Email {
+                    to: user.email.clone(),
+                    locale: user.locale(),
+                    template: Template::ResetPassword,
+                    vars: MailVars {
+                        display_name: user.display_name.clone(),
+                        link: Some(format!("{reset_page}?token={token}")),
+                    },
+                },
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+fn password_changed_email(state: &AppState, user: &UserRow) -> Email {
+    Email {
+        to: user.email.clone(),
+        locale: user.locale(),
+        template: Template::PasswordChanged,
+        vars: MailVars {
+            display_name: user.display_name.clone(),
+            link: Some(page(state, "reset-password")),
+        },
+    }
+}
+
+/// `POST /password-resets/confirm`: sets the new password and revokes every session. The link
+/// also proves the address, so an unverified account becomes active.
+pub async fn confirm_reset(
+    state: &AppState,
+    token: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    password::check_strength(&new_password, &[])
+        .map_err(|m| ApiError::invalid("new_password", m))?;
+    let hash = state.hasher.hash(new_password).await?;
+    let app = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            let user_id = store::consume_token(
+                conn,
+                &hash_token(token.trim()),
+                TokenPurpose::ResetPassword,
+                now,
+            )?
+            .ok_or_else(invalid_token)?;
+            store::set_password(conn, user_id, &hash, now)?;
+            store::mark_verified(conn, user_id, now)?;
+            store::revoke_user_sessions(conn, user_id, None, now)?;
+            if let Some(user) = store::user_by_id(conn, user_id)? {
+                outbox::enqueue(conn, &password_changed_email(&app, &user))?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+async fn load_user(state: &AppState, user_id: i64) -> Result<UserRow, ApiError> {
+    state
+        .db
+        .read(move |conn| Ok::<_, ApiError>(store::user_by_id(conn, user_id)?))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".into()))
+}
+
+/// `POST /me/password`: checks the current password, sets the new one, and revokes every
+/// other session.
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let user = load_user(state, caller.user_id).await?;
+    if let Err(m) = password::check_strength(&new_password, &[&user.email, &user.display_name]) {
+        return Err(ApiError::invalid("new_password", m));
+    }
+    if !state
+        .hasher
+        .verify(current_password, Some(user.password_hash.clone()))
+        .await?
+    {
+        return Err(ApiError::invalid("current_password", "is wrong"));
+    }
+    let hash = state.hasher.hash(new_password).await?;
+    let app = state.clone();
+    let session_id = caller.session_id;
+    state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            store::set_password(conn, user.id, &hash, now)?;
+            let family = store::family_of(conn, session_id)?;
+            store::revoke_user_sessions(conn, user.id, family.as_deref(), now)?;
+            outbox::enqueue(conn, &password_changed_email(&app, &user))?;
+            Ok(())
+        })
+        .await
+}
+
+/// `GET /me`.
+pub async fn me(state: &AppState, caller: &Caller) -> Result<Me, ApiError> {
+    Ok(load_user(state, caller.user_id).await?.into())
+}
+
+/// `PATCH /me`: display name, locale and bio.
+pub async fn update_me(
+    state: &AppState,
+    caller: &Caller,
+    req: UpdateMeRequest,
+) -> Result<Me, ApiError> {
+    let mut errors = FieldErrors::new();
+    let display_name = req.display_name.map(|n| n.trim().to_owned());
+    if let Some(Err(m)) = display_name.as_deref().map(check_display_name) {
+        errors.insert("display_name".into(), m);
+    }
+    let locale = match req.locale.as_deref().map(|l| parse_locale(Some(l))) {
+        Some(Err(m)) => {
+            errors.insert("locale".into(), m);
+            None
+        }
+        Some(Ok(locale)) => Some(locale),
+        None => None,
+    };
+    let bio = req.bio.map(|b| b.trim().to_owned());
+    if bio.as_ref().is_some_and(|b| b.chars().count() > BIO_MAX) {
+        errors.insert(
+            "bio".into(),
+            format!("must be at most {BIO_MAX} characters"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let user_id = caller.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let user = store::user_by_id(conn, user_id)?
+                .ok_or_else(|| ApiError::NotFound("this account no longer exists".into()))?;
+            let name = display_name.unwrap_or_else(|| user.display_name.clone());
+            if store::display_name_taken(conn, &name.to_lowercase(), Some(user_id))? {
+                return Err(ApiError::invalid("display_name", "is already taken"));
+            }
+            let locale = locale.unwrap_or_else(|| user.locale());
+            let bio = bio.unwrap_or_else(|| user.bio.clone());
+            store::update_profile(conn, user_id, &name, locale.as_str(), &bio, db::now())?;
+            store::user_by_id(conn, user_id)?
+                .map(Me::from)
+                .ok_or_else(|| ApiError::Internal("updated user vanished".into()))
+        })
+        .await
+}
+
+/// `GET /users/{id}`: the public profile; deleted accounts do not exist for others.
+pub async fn public_profile(state: &AppState, user_id: i64) -> Result<PublicProfile, ApiError> {
+    state
+        .db
+        .read(move |conn| Ok::<_, ApiError>(store::user_by_id(conn, user_id)?))
+        .await?
+        .filter(|u| u.state() != AccountState::Deleted)
+        .map(PublicProfile::from)
+        .ok_or_else(|| ApiError::NotFound("no such member".into()))
+}
+
+/// Creates an active, verified account with a role (the `admin create-user` command). Blocks:
+/// call it off the async workers.
+pub fn create_user_blocking(
+    db: &Db,
+    email: &str,
+    display_name: &str,
+    password: &str,
+    role: Role,
+) -> Result<i64, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = parse_email(email)
+        .map_err(|m| errors.insert("email".into(), m))
+        .ok();
+    let display_name = display_name.trim();
+    if let Err(m) = check_display_name(display_name) {
+        errors.insert("display_name".into(), m);
+    }
+    if let Err(m) = password::check_strength(password, &[display_name]) {
+        errors.insert("password".into(), m);
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let hash = password::hash_blocking(password)?;
+    db.write_blocking(|conn| {
+        if store::user_by_email(conn, &email.lower)?.is_some() {
+            return Err(ApiError::invalid("email", "already has an account"));
+        }
+        if store::display_name_taken(conn, &display_name.to_lowercase(), None)? {
+            return Err(ApiError::invalid("display_name", "is already taken"));
+        }
+        let now = db::now();
+        let lower = display_name.to_lowercase();
+        let new = NewUser {
+            email: &email.written,
+            email_lower: &email.lower,
+            password_hash: &hash,
+            display_name,
+            display_name_lower: &lower,
+            locale: Locale::En.as_str(),
+            bio: "",
+            role: role.as_str(),
+            state: AccountState::Active.as_str(),
+            trust_level: 2,
+            email_verified_at: Some(now),
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(store::insert_user(conn, &new)?)
+    })
+}
+
+/// The same as [`create_user_blocking`], from async code.
+pub async fn create_user(
+    db: &Db,
+    email: &str,
+    display_name: &str,
+    password: &str,
+    role: Role,
+) -> Result<i64, ApiError> {
+    let (db, email, display_name, password) = (
+        db.clone(),
+        email.to_owned(),
+        display_name.to_owned(),
+        password.to_owned(),
+    );
+    actix_web::web::block(move || create_user_blocking(&db, &email, &display_name, &password, role))
+        .await
+        .map_err(|_| ApiError::Internal("account creation was cancelled".into()))?
+}
+
+/// Changes the role of the account with this address (the `admin set-role` command).
+pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiError> {
+    let lower = email.trim().to_lowercase();
+    db.write_blocking(|conn| {
+        let user = store::user_by_email(conn, &lower)?
+            .ok_or_else(|| ApiError::NotFound(format!("no account has the address {email}")))?;
+        store::set_role(conn, user.id, role.as_str(), db::now())?;
+        Ok(())
+    })
+}

@@ -1,0 +1,164 @@
+//! Password hashing with argon2id (m = 19456 KiB, t = 2, p = 1) on the blocking pool, at most
+//! one hash per slot at once, plus the password rules applied at registration and change.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::http::error::ApiError;
+
+pub const MIN_LENGTH: usize = 10;
+pub const MAX_LENGTH: usize = 128;
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hash of a random password, verified against when the account does not exist, so that an
+/// unknown email costs the same time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        argon2()
+            .hash_password(b"butterfly dummy password", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Limits concurrent hashing to a fixed number of slots; callers wait a bounded time.
+#[derive(Clone)]
+pub struct Hasher {
+    slots: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl Hasher {
+    pub fn new(slots: usize, wait: Duration) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            wait,
+        }
+    }
+
+    /// Slots currently waited for (for metrics).
+    pub fn available(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| ApiError::Unavailable {
+                detail: "the server is busy; please try again shortly".into(),
+                retry_after: 2,
+            })?
+            .map_err(|_| ApiError::Internal("password hasher closed".into()))?;
+        let result = actix_web::web::block(move || {
+            let value = job();
+            drop(permit);
+            value
+        })
+        .await
+        .map_err(|_| ApiError::Internal("password hashing was cancelled".into()))?;
+        Ok(result)
+    }
+
+    /// Hashes a new password into a PHC string.
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.run(move || hash_blocking(&password)).await?
+    }
+
+    /// Checks a password against a stored hash; `None` checks against a dummy hash and fails.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        self.run(move || {
+            let known = stored.is_some();
+            let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
+            let matches = PasswordHash::new(&stored)
+                .map(|parsed| {
+                    argon2()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            known && matches
+        })
+        .await
+    }
+
+    /// Computes the dummy hash now, so the first unknown-email login is not faster than others.
+    pub fn warm_up(&self) {
+        let _ = dummy_hash();
+    }
+}
+
+/// Hashes a password on the current thread (command-line tools, outside the server).
+pub fn hash_blocking(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))
+}
+
+/// Checks a new password: length, and not a common or easily guessed one. `context` holds the
+/// account's own words (email, display name), which make a password weak too.
+pub fn check_strength(password: &str, context: &[&str]) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(format!("must be at least {MIN_LENGTH} characters"));
+    }
+    if length > MAX_LENGTH {
+        return Err(format!("must be at most {MAX_LENGTH} characters"));
+    }
+    let estimate = zxcvbn::zxcvbn(password, context);
+    if (estimate.score() as u8) < 2 {
+        return Err(
+            "is too common or too easy to guess; try a longer phrase of unrelated words".into(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_strength;
+
+    #[test]
+    fn common_passwords_are_refused() {
+        for p in [
+            "password123",
+            "qwertyuiop",
+            "1234567890",
+            "iloveyou12",
+            "Password1!",
+        ] {
+            assert!(check_strength(p, &[]).is_err(), "{p} should be refused");
+        }
+    }
+
+    #[test]
+    fn passphrases_are_accepted() {
+        assert!(check_strength("butterfly wings over kidneys", &[]).is_ok());
+        assert!(check_strength("蝴蝶 在 春天 飞过 花园 42", &[]).is_ok());
+    }
+
+    #[test]
+    fn length_limits_apply() {
+        assert!(check_strength("short", &[]).is_err());
+        assert!(check_strength(&"a".repeat(129), &[]).is_err());
+    }
+
+    #[test]
+    fn own_name_makes_a_password_weak() {
+        assert!(check_strength("ana_lupus_2024", &["ana_lupus_2024"]).is_err());
+    }
+}

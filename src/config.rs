@@ -1,0 +1,257 @@
+//! Settings: built-in defaults, overridden by `butterfly.toml`, overridden by `BUTTERFLY_*`
+//! environment variables (nested keys use a double underscore: `BUTTERFLY_JWT__ISSUER`).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A secret string that never shows itself in `Debug` output or logs.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Every setting of the server.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address the HTTP server binds to (`port 0` picks a free port).
+    pub bind: String,
+    /// Folder for the SQLite database, the generated signing key and file mail.
+    pub data_dir: PathBuf,
+    /// `postgres://…`, `sqlite://path` or a plain path; `None` means `sqlite://{data_dir}/butterfly.db`.
+    pub database_url: Option<Secret>,
+    /// Largest number of pooled database connections (readers on SQLite).
+    pub database_pool_size: u32,
+    /// `smtp://host:port`, `smtps://…` (implicit TLS) or `smtp://…?tls=required` (STARTTLS);
+    /// `None` writes mail as `.eml` files under `{data_dir}/outbox/`.
+    pub smtp_url: Option<Secret>,
+    /// Sender address of every email.
+    pub mail_from: String,
+    /// Base address of the web client; links in emails point there.
+    pub public_url: String,
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax.
+    pub log: String,
+    /// Number of HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    pub jwt: JwtSettings,
+    pub passwords: PasswordSettings,
+    pub outbox: OutboxSettings,
+    pub login_throttle: ThrottleSettings,
+}
+
+/// Access-token signing.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct JwtSettings {
+    /// Signing secret; `None` generates one into `{data_dir}/jwt.key` on first start.
+    pub secret: Option<Secret>,
+    /// Key id written into the `kid` header of new tokens.
+    pub kid: String,
+    /// Older keys still accepted for verification, so the signing key can rotate.
+    pub previous_keys: Vec<VerificationKey>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_days: i64,
+}
+
+/// A key that verifies tokens but no longer signs them.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct VerificationKey {
+    pub kid: String,
+    pub secret: Secret,
+}
+
+/// Password hashing.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PasswordSettings {
+    /// Hashes allowed at the same time; `None` means one per core.
+    pub hash_slots: Option<usize>,
+    /// How long a request waits for a hashing slot before it gets 503.
+    pub slot_wait_ms: u64,
+}
+
+/// The email outbox worker.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OutboxSettings {
+    /// Pause between polls when the outbox is empty.
+    pub poll_interval_ms: u64,
+    /// Attempts before a message is marked dead.
+    pub max_attempts: i32,
+    /// First retry delay; each later one doubles it.
+    pub retry_base_ms: u64,
+    /// Messages claimed per poll.
+    pub batch_size: i64,
+}
+
+/// Throttling of failed logins.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ThrottleSettings {
+    /// Failures allowed per account within the window.
+    pub per_account: u32,
+    /// Failures allowed per client IP within the window.
+    pub per_ip: u32,
+    pub window_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_pool_size: 8,
+            smtp_url: None,
+            mail_from: "Butterfly <no-reply@butterfly.localhost>".into(),
+            public_url: "http://localhost:8080".into(),
+            log: "info".into(),
+            workers: None,
+            jwt: JwtSettings::default(),
+            passwords: PasswordSettings::default(),
+            outbox: OutboxSettings::default(),
+            login_throttle: ThrottleSettings::default(),
+        }
+    }
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            kid: "k1".into(),
+            previous_keys: Vec::new(),
+            issuer: "butterfly".into(),
+            audience: "butterfly-api".into(),
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_days: 30,
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self {
+            hash_slots: None,
+            slot_wait_ms: 5_000,
+        }
+    }
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 1_000,
+            max_attempts: 8,
+            retry_base_ms: 5_000,
+            batch_size: 20,
+        }
+    }
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            per_account: 10,
+            per_ip: 50,
+            window_secs: 15 * 60,
+        }
+    }
+}
+
+/// A setting that cannot be used; the message is one sentence for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Reads defaults, then `file` (or `butterfly.toml` if it exists), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!(
+                    "the configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("butterfly.toml")),
+        }
+        figment
+            .merge(Env::prefixed("BUTTERFLY_").split("__"))
+            .extract()
+            .map_err(|e| ConfigError(format!("invalid configuration: {e}")))
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> Secret {
+        self.database_url.clone().unwrap_or_else(|| {
+            Secret::new(format!(
+                "sqlite://{}",
+                self.data_dir.join("butterfly.db").display()
+            ))
+        })
+    }
+
+    /// One line per setting, secrets redacted, for the start-up log.
+    pub fn redacted_summary(&self) -> String {
+        let db = self.database_url();
+        let db = crate::db::DatabaseUrl::parse(db.expose())
+            .map(|u| u.redacted())
+            .unwrap_or_else(|_| "[unparsable]".into());
+        format!(
+            "bind={} data_dir={} database={} pool_size={} smtp={} public_url={} log={} jwt.kid={} jwt.secret={}",
+            self.bind,
+            self.data_dir.display(),
+            db,
+            self.database_pool_size,
+            match &self.smtp_url {
+                Some(url) => redact_url(url.expose()),
+                None => format!("files in {}", self.data_dir.join("outbox").display()),
+            },
+            self.public_url,
+            self.log,
+            self.jwt.kid,
+            if self.jwt.secret.is_some() {
+                "[configured]"
+            } else {
+                "[generated file]"
+            },
+        )
+    }
+}
+
+/// Removes the password of a URL, keeping the rest readable.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("redacted"));
+            }
+            url.to_string()
+        }
+        Err(_) => "[unparsable]".into(),
+    }
+}

@@ -1,0 +1,76 @@
+//! The `Caller` extractor: a handler that takes a `Caller` argument cannot run without a valid
+//! access token whose session is still open and whose account may still sign in.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use diesel::prelude::*;
+
+use crate::accounts::model::{AccountState, Role};
+use crate::auth::Caller;
+use crate::db::schema::{sessions, users};
+use crate::http::error::ApiError;
+use crate::startup::AppState;
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::Unauthorized("a valid access token is required".into())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
+            let token = token.ok_or_else(unauthorized)?;
+            let claims = state.keys.verify(&token).map_err(|e| {
+                tracing::debug!(reason = %e, "access token refused");
+                unauthorized()
+            })?;
+            let user_id: i64 = claims.sub.parse().map_err(|_| unauthorized())?;
+            let session_id = claims.sid;
+            // One query: the session must be open and belong to the token's user.
+            let row = state
+                .db
+                .read(move |conn| {
+                    sessions::table
+                        .inner_join(users::table)
+                        .filter(sessions::id.eq(session_id))
+                        .filter(sessions::user_id.eq(user_id))
+                        .filter(sessions::revoked_at.is_null())
+                        .select((users::role, users::state, users::state_until))
+                        .first::<(String, String, Option<chrono::NaiveDateTime>)>(conn)
+                        .optional()
+                        .map_err(ApiError::from)
+                })
+                .await?
+                .ok_or_else(unauthorized)?;
+            let role = Role::parse(&row.0).ok_or_else(unauthorized)?;
+            let account_state = AccountState::parse(&row.1).ok_or_else(unauthorized)?;
+            if !account_state.may_sign_in() {
+                return Err(unauthorized());
+            }
+            Ok(Caller {
+                user_id,
+                session_id,
+                role,
+                state: account_state,
+                state_until: row.2,
+            })
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and served at
+//! `/api/openapi.json`.
+
+use std::sync::OnceLock;
+
+use actix_web::dev::ResourceDef;
+use actix_web::{HttpResponse, get};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::accounts::routes as accounts;
+use crate::http::health;
+
+/// Adds the bearer-token security scheme.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Butterfly API",
+        description = "REST API of Butterfly, a moderated community for people living with lupus. \
+            Errors are `application/problem+json` (RFC 9457). Content about treatments is health \
+            education only, never medical advice."
+    ),
+    paths(
+        health::live,
+        health::ready,
+        accounts::register,
+        accounts::verify,
+        accounts::resend_verification,
+        accounts::login,
+        accounts::refresh,
+        accounts::logout,
+        accounts::logout_everywhere,
+        accounts::request_reset,
+        accounts::confirm_reset,
+        accounts::me,
+        accounts::update_me,
+        accounts::change_password,
+        accounts::public_profile,
+    ),
+    components(schemas(crate::http::error::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, email verification, password reset"),
+        (name = "sessions", description = "Log in, refresh, log out"),
+        (name = "profile", description = "One's own account and public profiles"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Route patterns of the document with their methods, for telling 405 from 404.
+fn route_table() -> &'static [(ResourceDef, String)] {
+    static TABLE: OnceLock<Vec<(ResourceDef, String)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = serde_json::to_value(item)
+                    .ok()
+                    .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|k| HTTP_METHODS.contains(&k.as_str()))
+                    .map(|k| k.to_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect()
+    })
+}
+
+const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The methods allowed on `path`, if some documented route has that shape.
+pub fn methods_for(path: &str) -> Option<String> {
+    route_table()
+        .iter()
+        .find(|(def, _)| def.is_match(path))
+        .map(|(_, methods)| methods.clone())
+}
+
+/// The OpenAPI document.
+#[get("/api/openapi.json")]
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

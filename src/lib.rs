@@ -1,0 +1,11 @@
+//! Butterfly: the REST API of a moderated community for people living with lupus.
+//! Features live in their own folders; `startup` wires them into one server.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod notify;
+pub mod startup;
+pub mod telemetry;

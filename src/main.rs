@@ -1,0 +1,140 @@
+//! The `butterfly` command: `serve` (default), `migrate`, and `admin` tasks. A bad setting
+//! ends the process with status 2 and one sentence on standard error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use butterfly::accounts::model::Role;
+use butterfly::accounts::service;
+use butterfly::config::Settings;
+use butterfly::db::{DatabaseUrl, Db};
+use butterfly::http::error::ApiError;
+use butterfly::startup::Application;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "butterfly", version, about = "Butterfly community API server")]
+struct Cli {
+    /// Configuration file (default: ./butterfly.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Account administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an active, verified account. The password comes from BUTTERFLY_ADMIN_PASSWORD or
+    /// a prompt.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long, default_value = "member", value_parser = ["admin", "moderator", "coordinator", "member"])]
+        role: String,
+    },
+    /// Change the role of an account.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "moderator", "coordinator", "member"])]
+        role: String,
+    },
+}
+
+/// A failure to report: its exit status and one sentence.
+struct Failure(u8, String);
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Validation(errors) => Failure(
+                2,
+                errors
+                    .iter()
+                    .map(|(field, message)| format!("{field} {message}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => Failure(1, other.to_string()),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, message)) => {
+            eprintln!("butterfly: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let settings = Settings::load(cli.config.as_deref()).map_err(|e| Failure(2, e.0))?;
+    butterfly::telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            open_db(&settings)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            display_name,
+            role,
+        }) => {
+            let role = Role::parse(&role).unwrap_or(Role::Member);
+            let password = match std::env::var("BUTTERFLY_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => rpassword::prompt_password("Password for the new account: ")
+                    .map_err(|e| Failure(2, format!("cannot read the password: {e}")))?,
+            };
+            let db = open_db(&settings)?;
+            let id = service::create_user_blocking(&db, &email, &display_name, &password, role)?;
+            println!("created {} account {id} for {email}", role.as_str());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::SetRole { email, role }) => {
+            let role = Role::parse(&role).unwrap_or(Role::Member);
+            let db = open_db(&settings)?;
+            service::set_role_blocking(&db, &email, role)?;
+            println!("{email} is now {}", role.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn open_db(settings: &Settings) -> Result<Db, Failure> {
+    let url = DatabaseUrl::parse(settings.database_url().expose())
+        .map_err(|e| Failure(2, e.to_string()))?;
+    let db = Db::connect(&url, 2).map_err(|e| Failure(2, e.to_string()))?;
+    db.migrate().map_err(|e| Failure(2, e.to_string()))?;
+    Ok(db)
+}
+
+fn serve(settings: Settings) -> Result<(), Failure> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| Failure(2, e.to_string()))?;
+        app.run_until_stopped()
+            .await
+            .map_err(|e| Failure(1, format!("the server stopped with an error: {e}")))
+    })
+}

@@ -1,0 +1,328 @@
+//! Email templates: the four account emails (verification, password reset, registration
+//! attempt, password changed) in English and Simplified Chinese, each rendered as a subject, a
+//! plain-text part and an HTML part.
+//!
+//! The link is written verbatim on a line of its own in the text part, so a reader (or a test)
+//! can copy it. In the HTML part every value that comes from outside the template is escaped.
+
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::model::Locale;
+
+/// Which email to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Template {
+    /// "Please confirm your email", with the verification link (valid 48 hours).
+    VerifyEmail,
+    /// "Reset your password", with the reset link (valid 30 minutes).
+    ResetPassword,
+    /// "Someone tried to register with your address", with a link to the reset page.
+    RegistrationAttempt,
+    /// "Your password was changed", with a link to reset it if that was not the member.
+    PasswordChanged,
+}
+
+impl Template {
+    pub const ALL: [Template; 4] = [
+        Self::VerifyEmail,
+        Self::ResetPassword,
+        Self::RegistrationAttempt,
+        Self::PasswordChanged,
+    ];
+
+    /// The name stored in the `outbox.template` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+            Self::RegistrationAttempt => "registration_attempt",
+            Self::PasswordChanged => "password_changed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+}
+
+/// The values a template is filled with; stored as the outbox payload (JSON).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MailVars {
+    /// The recipient's display name, used in the greeting.
+    pub display_name: String,
+    /// The link the email is about (verification, reset page…).
+    pub link: Option<String>,
+}
+
+/// A rendered email, ready to be put into a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The fixed wording of one template in one language.
+struct Wording {
+    subject: &'static str,
+    /// Paragraphs before the link; the last one introduces it.
+    before: &'static [&'static str],
+    /// Paragraphs after the link.
+    after: &'static [&'static str],
+}
+
+fn wording(template: Template, locale: Locale) -> Wording {
+    match (template, locale) {
+        (Template::VerifyEmail, Locale::En) => Wording {
+            subject: "Please confirm your email for Butterfly",
+            before: &[
+                "Welcome to Butterfly, a community for people living with lupus and the people \
+                 who care for them. We are glad you are here.",
+                "To finish signing up, please confirm your email address by opening this link:",
+            ],
+            after: &[
+                "The link is valid for 48 hours. If you did not sign up for Butterfly, you can \
+                 simply ignore this email.",
+            ],
+        },
+        (Template::VerifyEmail, Locale::ZhCn) => Wording {
+            subject: "请确认您在 Butterfly 的邮箱地址",
+            before: &[
+                "欢迎来到 Butterfly，这是一个属于狼疮患者和照护者的社区。很高兴您加入我们。",
+                "请打开下面的链接，确认您的邮箱地址，完成注册：",
+            ],
+            after: &["该链接在 48 小时内有效。如果您没有注册 Butterfly，请忽略这封邮件。"],
+        },
+        (Template::ResetPassword, Locale::En) => Wording {
+            subject: "Reset your Butterfly password",
+            before: &[
+                "We received a request to reset the password of your Butterfly account. To \
+                 choose a new password, open this link:",
+            ],
+            after: &[
+                "The link is valid for 30 minutes and works only once. If you did not ask for \
+                 this, please ignore this email: your password stays as it is.",
+            ],
+        },
+        (Template::ResetPassword, Locale::ZhCn) => Wording {
+            subject: "重置您的 Butterfly 密码",
+            before: &["我们收到了重置您 Butterfly 账户密码的请求。请打开下面的链接设置新密码："],
+            after: &[
+                "该链接在 30 分钟内有效，且只能使用一次。如果这不是您本人的请求，请忽略这封邮件，您的密码不会改变。",
+            ],
+        },
+        (Template::RegistrationAttempt, Locale::En) => Wording {
+            subject: "Someone tried to register on Butterfly with your email",
+            before: &[
+                "Someone tried to register a new Butterfly account with your email address. You \
+                 already have an account with us, so nothing new was created.",
+                "If it was you, you can simply log in. If you have forgotten your password, you \
+                 can reset it here:",
+            ],
+            after: &[
+                "If it was not you, you can ignore this email. Your account has not been changed.",
+            ],
+        },
+        (Template::RegistrationAttempt, Locale::ZhCn) => Wording {
+            subject: "有人尝试用您的邮箱注册 Butterfly",
+            before: &[
+                "有人尝试使用您的邮箱地址注册新的 Butterfly 账户。您已经有账户了，所以我们没有创建新账户。",
+                "如果是您本人，直接登录即可；如果忘记了密码，可以在这里重置：",
+            ],
+            after: &["如果不是您本人，请忽略这封邮件，您的账户没有任何改动。"],
+        },
+        (Template::PasswordChanged, Locale::En) => Wording {
+            subject: "Your Butterfly password was changed",
+            before: &[
+                "The password of your Butterfly account was just changed. If you did this, there \
+                 is nothing more to do.",
+                "If this was not you, please reset your password now to keep your account safe:",
+            ],
+            after: &[],
+        },
+        (Template::PasswordChanged, Locale::ZhCn) => Wording {
+            subject: "您的 Butterfly 密码已更改",
+            before: &[
+                "您 Butterfly 账户的密码刚刚被更改。如果是您本人操作，无需再做任何事。",
+                "如果不是您本人，请立即通过下面的链接重置密码，保护您的账户：",
+            ],
+            after: &[],
+        },
+    }
+}
+
+fn greeting(locale: Locale, name: &str) -> String {
+    let name = name.trim();
+    match (locale, name.is_empty()) {
+        (Locale::En, true) => "Hello,".to_owned(),
+        (Locale::En, false) => format!("Hello {name},"),
+        (Locale::ZhCn, true) => "您好：".to_owned(),
+        (Locale::ZhCn, false) => format!("{name}，您好："),
+    }
+}
+
+fn sign_off(locale: Locale) -> [&'static str; 2] {
+    match locale {
+        Locale::En => ["Take care,", "The Butterfly team"],
+        Locale::ZhCn => ["祝您安好，", "Butterfly 团队"],
+    }
+}
+
+/// Renders one email. Every template expects a link; without one the link line is left out.
+pub fn render(template: Template, locale: Locale, vars: &MailVars) -> Rendered {
+    let wording = wording(template, locale);
+    let hello = greeting(locale, &vars.display_name);
+    let [bye, team] = sign_off(locale);
+    let link = vars
+        .link
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+
+    let mut text = vec![hello.clone()];
+    text.extend(wording.before.iter().map(|p| (*p).to_owned()));
+    text.extend(link.map(str::to_owned));
+    text.extend(wording.after.iter().map(|p| (*p).to_owned()));
+    text.push(format!("{bye}\n{team}"));
+    let mut text = text.join("\n\n");
+    text.push('\n');
+
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"font-family: sans-serif; line-height: 1.5; color: #222222;\">\n<p>{hello}</p>\n",
+        lang = locale.as_str(),
+        title = escape(wording.subject),
+        hello = escape(&hello),
+    );
+    for paragraph in wording.before {
+        html.push_str(&format!("<p>{}</p>\n", escape(paragraph)));
+    }
+    if let Some(link) = link {
+        let link = escape(link);
+        html.push_str(&format!("<p><a href=\"{link}\">{link}</a></p>\n"));
+    }
+    for paragraph in wording.after {
+        html.push_str(&format!("<p>{}</p>\n", escape(paragraph)));
+    }
+    html.push_str(&format!(
+        "<p>{}<br>{}</p>\n</body>\n</html>\n",
+        escape(bye),
+        escape(team)
+    ));
+
+    Rendered {
+        subject: wording.subject.to_owned(),
+        text,
+        html,
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINK: &str = "http://localhost:8080/verify-email?token=abc_DEF-123";
+
+    fn vars(name: &str) -> MailVars {
+        MailVars {
+            display_name: name.into(),
+            link: Some(LINK.into()),
+        }
+    }
+
+    #[test]
+    fn every_template_in_every_language_has_a_subject_and_the_link() {
+        for template in Template::ALL {
+            for locale in [Locale::En, Locale::ZhCn] {
+                let r = render(template, locale, &vars("lin_mei"));
+                assert!(!r.subject.is_empty(), "{template:?} {locale:?}");
+                assert!(r.subject.contains("Butterfly"), "{template:?} {locale:?}");
+                assert!(
+                    r.text.lines().any(|line| line == LINK),
+                    "the link is on a line of its own: {template:?} {locale:?}"
+                );
+                assert!(r.text.contains("lin_mei"));
+                let escaped_link = LINK.replace('&', "&amp;");
+                assert!(r.html.contains(&format!("href=\"{escaped_link}\"")));
+                assert!(r.html.contains("Butterfly"));
+            }
+        }
+    }
+
+    #[test]
+    fn the_chinese_emails_are_in_chinese_and_the_english_ones_in_english() {
+        let zh = render(Template::ResetPassword, Locale::ZhCn, &vars("小蝶"));
+        assert!(zh.text.contains("30 分钟"));
+        assert!(zh.text.starts_with("小蝶，您好："));
+        let en = render(Template::ResetPassword, Locale::En, &vars("Ann"));
+        assert!(en.text.contains("30 minutes"));
+        assert!(en.text.contains("ignore this email"));
+        let verify = render(Template::VerifyEmail, Locale::En, &vars("Ann"));
+        assert!(verify.text.contains("48 hours"));
+    }
+
+    #[test]
+    fn html_escapes_the_display_name_and_the_link() {
+        let vars = MailVars {
+            display_name: "<script>alert('x')</script>".into(),
+            link: Some("http://x/?a=1&b=\"2\"><script>".into()),
+        };
+        let r = render(Template::VerifyEmail, Locale::En, &vars);
+        assert!(!r.html.contains("<script>"));
+        assert!(
+            r.html
+                .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
+        );
+        assert!(
+            r.html
+                .contains("href=\"http://x/?a=1&amp;b=&quot;2&quot;&gt;&lt;script&gt;\"")
+        );
+        // The text part is not HTML: it keeps the name as written.
+        assert!(r.text.contains("<script>alert('x')</script>"));
+    }
+
+    #[test]
+    fn a_missing_link_leaves_no_empty_line_behind() {
+        let vars = MailVars {
+            display_name: String::new(),
+            link: None,
+        };
+        let r = render(Template::PasswordChanged, Locale::En, &vars);
+        assert!(r.text.starts_with("Hello,"));
+        assert!(!r.text.contains("\n\n\n"));
+        assert!(!r.html.contains("<a "));
+    }
+
+    #[test]
+    fn template_names_round_trip() {
+        for template in Template::ALL {
+            assert_eq!(Template::parse(template.as_str()), Some(template));
+        }
+        assert_eq!(Template::parse("verify_email"), Some(Template::VerifyEmail));
+        assert_eq!(Template::parse("VerifyEmail"), None);
+        assert_eq!(Template::parse(""), None);
+    }
+
+    #[test]
+    fn mail_vars_round_trip_through_json() {
+        let v = vars("Ann");
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(serde_json::from_str::<MailVars>(&json).unwrap(), v);
+    }
+}

@@ -1,0 +1,196 @@
+//! Builds the application from settings: checks the data folder, opens the database and runs
+//! migrations, loads the signing keys and the mailer, binds the listener, and returns a server
+//! that runs until stopped (SIGTERM/Ctrl-C or its handle), stopping the background workers
+//! after the last request in flight.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::auth::password::Hasher;
+use crate::auth::token::TokenKeys;
+use crate::config::{ConfigError, Settings};
+use crate::db::{DatabaseUrl, Db, DbError};
+use crate::http::ratelimit::Limiter;
+use crate::notify::mailer::Mailer;
+use crate::notify::outbox;
+
+/// Throttles for failed logins.
+#[derive(Clone)]
+pub struct LoginLimits {
+    pub per_account: Limiter,
+    pub per_ip: Limiter,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Arc<TokenKeys>,
+    pub hasher: Hasher,
+    pub settings: Arc<Settings>,
+    pub login_limits: LoginLimits,
+}
+
+/// Why the server could not start; each message is one sentence for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Database(#[from] DbError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("{0}")]
+    Server(String),
+}
+
+/// A built, bound server with its background workers.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    mailer: Mailer,
+}
+
+/// Checks that the data folder exists (creating it) and can be written.
+fn check_data_dir(settings: &Settings) -> Result<(), ConfigError> {
+    let dir = &settings.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        ConfigError(format!(
+            "the data folder {} cannot be created: {e}",
+            dir.display()
+        ))
+    })?;
+    let probe = dir.join(".write-check");
+    std::fs::write(&probe, b"ok")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            ConfigError(format!(
+                "the data folder {} is not writable: {e}",
+                dir.display()
+            ))
+        })
+}
+
+impl Application {
+    /// Everything that can fail at start fails here, before the first request.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        check_data_dir(&settings)?;
+        let url = DatabaseUrl::parse(settings.database_url().expose())?;
+        let keys = TokenKeys::load(&settings.jwt, &settings.data_dir)?;
+        let mailer = Mailer::from_settings(&settings).map_err(|e| ConfigError(e.to_string()))?;
+        let pool_size = settings.database_pool_size;
+        let db = web::block(move || -> Result<Db, DbError> {
+            let db = Db::connect(&url, pool_size)?;
+            db.migrate()?;
+            Ok(db)
+        })
+        .await
+        .map_err(|_| StartupError::Server("start-up was interrupted".into()))??;
+
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let hasher = Hasher::new(
+            settings.passwords.hash_slots.unwrap_or(cores),
+            Duration::from_millis(settings.passwords.slot_wait_ms),
+        );
+        hasher.warm_up();
+        let window = Duration::from_secs(settings.login_throttle.window_secs);
+        let state = AppState {
+            db,
+            keys: Arc::new(keys),
+            hasher,
+            login_limits: LoginLimits {
+                per_account: Limiter::new(settings.login_throttle.per_account, window),
+                per_ip: Limiter::new(settings.login_throttle.per_ip, window),
+            },
+            settings: Arc::new(settings),
+        };
+
+        let listener = TcpListener::bind(&state.settings.bind).map_err(|e| StartupError::Bind {
+            addr: state.settings.bind.clone(),
+            reason: e.to_string(),
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Server(e.to_string()))?
+            .port();
+        let workers = state.settings.workers.unwrap_or(cores).max(1);
+        // Blocking threads serve database queries and password hashes.
+        let blocking = (state.settings.database_pool_size as usize + cores + 2).max(4);
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(crate::http::json_config())
+                .app_data(crate::http::query_config())
+                .app_data(crate::http::path_config())
+                .wrap(
+                    ErrorHandlers::new().default_handler(crate::http::problem_for_framework_errors),
+                )
+                .wrap(from_fn(crate::telemetry::request_id))
+                .configure(routes)
+                .default_service(web::to(crate::http::not_found))
+        })
+        .workers(workers)
+        .worker_max_blocking_threads(blocking)
+        .shutdown_timeout(30)
+        .listen(listener)
+        .map_err(|e| StartupError::Server(e.to_string()))?
+        .run();
+        tracing::info!(
+            port,
+            settings = %state.settings.redacted_summary(),
+            "butterfly is ready"
+        );
+        Ok(Self {
+            port,
+            server,
+            state,
+            mailer,
+        })
+    }
+
+    /// The bound port (useful with `bind = "127.0.0.1:0"`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn db(&self) -> Db {
+        self.state.db.clone()
+    }
+
+    /// Serves until stopped, then stops the background workers cleanly.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = outbox::spawn_worker(
+            self.state.db.clone(),
+            self.mailer,
+            self.state.settings.mail_from.clone(),
+            self.state.settings.outbox.clone(),
+            stopped,
+        );
+        let result = self.server.await;
+        let _ = stop.send(true);
+        let _ = worker.await;
+        tracing::info!("butterfly stopped");
+        result
+    }
+}
+
+/// Every route of the API.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(crate::http::health::live)
+        .service(crate::http::health::ready)
+        .service(crate::http::openapi::document)
+        .configure(crate::accounts::routes::configure);
+}
