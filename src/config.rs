@@ -56,6 +56,80 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     pub outbox: OutboxSettings,
     pub login_throttle: ThrottleSettings,
+    pub crisis: CrisisSettings,
+}
+
+/// Support contacts shown to a member whose post reads like they may be in crisis.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CrisisSettings {
+    pub resources_en: Vec<SupportResource>,
+    pub resources_zh_cn: Vec<SupportResource>,
+}
+
+/// One place to turn to.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct SupportResource {
+    pub name: String,
+    /// Phone number, text line or other way to reach it.
+    pub contact: String,
+    pub url: Option<String>,
+}
+
+impl CrisisSettings {
+    pub fn resources_for(&self, locale: crate::accounts::model::Locale) -> &[SupportResource] {
+        match locale {
+            crate::accounts::model::Locale::En => &self.resources_en,
+            crate::accounts::model::Locale::ZhCn => &self.resources_zh_cn,
+        }
+    }
+}
+
+fn resource(name: &str, contact: &str, url: Option<&str>) -> SupportResource {
+    SupportResource {
+        name: name.into(),
+        contact: contact.into(),
+        url: url.map(str::to_owned),
+    }
+}
+
+impl Default for CrisisSettings {
+    fn default() -> Self {
+        Self {
+            resources_en: vec![
+                resource(
+                    "Emergency services",
+                    "If you are in immediate danger, call your local emergency number (911 in the US, 999 in the UK, 112 in the EU)",
+                    None,
+                ),
+                resource(
+                    "988 Suicide & Crisis Lifeline (US)",
+                    "Call or text 988",
+                    Some("https://988lifeline.org"),
+                ),
+                resource(
+                    "Samaritans (UK and Ireland)",
+                    "Call 116 123, free, day or night",
+                    Some("https://www.samaritans.org"),
+                ),
+                resource(
+                    "Find a helpline in your country",
+                    "Free, confidential helplines worldwide",
+                    Some("https://findahelpline.com"),
+                ),
+            ],
+            resources_zh_cn: vec![
+                resource("紧急求助", "如有生命危险，请立即拨打 120 或 110", None),
+                resource("希望24热线", "400-161-9995（24小时）", None),
+                resource("北京心理危机研究与干预中心", "010-82951332（24小时）", None),
+                resource(
+                    "香港撒玛利亚防止自杀会",
+                    "2389 2222（24小时）",
+                    Some("https://www.sbhk.org.hk"),
+                ),
+            ],
+        }
+    }
 }
 
 /// Access-token signing.
@@ -132,6 +206,7 @@ impl Default for Settings {
             passwords: PasswordSettings::default(),
             outbox: OutboxSettings::default(),
             login_throttle: ThrottleSettings::default(),
+            crisis: CrisisSettings::default(),
         }
     }
 }

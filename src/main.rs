@@ -123,7 +123,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn open_db(settings: &Settings) -> Result<Db, Failure> {
     let url = DatabaseUrl::parse(settings.database_url().expose())
         .map_err(|e| Failure(2, e.to_string()))?;
-    let db = Db::connect(&url, 2).map_err(|e| Failure(2, e.to_string()))?;
+    let db = Db::connect_on_demand(&url, 1).map_err(|e| Failure(2, e.to_string()))?;
     db.migrate().map_err(|e| Failure(2, e.to_string()))?;
     Ok(db)
 }

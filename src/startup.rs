@@ -132,6 +132,7 @@ impl Application {
                 .wrap(
                     ErrorHandlers::new().default_handler(crate::http::problem_for_framework_errors),
                 )
+                .wrap(from_fn(crate::http::reject_nul))
                 .wrap(from_fn(crate::telemetry::request_id))
                 .configure(routes)
                 .default_service(web::to(crate::http::not_found))
@@ -192,5 +193,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::http::health::live)
         .service(crate::http::health::ready)
         .service(crate::http::openapi::document)
-        .configure(crate::accounts::routes::configure);
+        .configure(crate::accounts::routes::configure)
+        .configure(crate::forum::routes::configure)
+        .configure(crate::moderation::routes::configure)
+        .configure(crate::notify::routes::configure);
 }

@@ -105,6 +105,14 @@ impl AccountState {
         }
     }
 
+    /// The state in force at `now`: a silence or suspension whose end has passed is over.
+    pub fn effective(self, until: Option<NaiveDateTime>, now: NaiveDateTime) -> Self {
+        match (self, until) {
+            (Self::Silenced | Self::Suspended, Some(end)) if end <= now => Self::Active,
+            (state, _) => state,
+        }
+    }
+
     /// Whether the account may hold a session at all.
     pub fn may_sign_in(self) -> bool {
         matches!(self, Self::Unverified | Self::Active | Self::Silenced)
@@ -126,6 +134,7 @@ pub struct UserRow {
     pub state_until: Option<NaiveDateTime>,
     pub trust_level: i32,
     pub created_at: NaiveDateTime,
+    pub notify_email_replies: bool,
 }
 
 impl UserRow {
@@ -137,8 +146,11 @@ impl UserRow {
         Role::parse(&self.role).unwrap_or(Role::Member)
     }
 
+    /// The state in force now (a silence or suspension past its end is over).
     pub fn state(&self) -> AccountState {
-        AccountState::parse(&self.state).unwrap_or(AccountState::Deleted)
+        AccountState::parse(&self.state)
+            .unwrap_or(AccountState::Deleted)
+            .effective(self.state_until, crate::db::now())
     }
 }
 
@@ -257,6 +269,8 @@ pub struct Me {
     pub state_until: Option<DateTime<Utc>>,
     pub trust_level: i32,
     pub created_at: DateTime<Utc>,
+    /// Whether replies to the member are also emailed (at most one email per thread per hour).
+    pub notify_email_replies: bool,
 }
 
 impl From<UserRow> for Me {
@@ -272,6 +286,7 @@ impl From<UserRow> for Me {
             bio: row.bio,
             trust_level: row.trust_level,
             created_at: utc(row.created_at),
+            notify_email_replies: row.notify_email_replies,
         }
     }
 }
@@ -283,6 +298,8 @@ pub struct UpdateMeRequest {
     pub locale: Option<String>,
     /// At most 500 characters.
     pub bio: Option<String>,
+    /// Email me about replies (opt-in).
+    pub notify_email_replies: Option<bool>,
 }
 
 /// What anyone may see of an account: never the email.

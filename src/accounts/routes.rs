@@ -12,6 +12,7 @@ use super::service;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,7 +48,7 @@ fn accepted(status: &'static str) -> HttpResponse {
 #[post("/api/v1/accounts")]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::register(&state, body.into_inner()).await?;
     Ok(accepted("verification_sent"))
@@ -61,7 +62,7 @@ pub async fn register(
 #[post("/api/v1/accounts/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
-    body: web::Json<TokenRequest>,
+    body: Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::verify_email(&state, body.into_inner().token).await?;
     Ok(HttpResponse::Ok().json(StatusResponse { status: "verified" }))
@@ -74,7 +75,7 @@ pub async fn verify(
 #[post("/api/v1/accounts/verify/resend")]
 pub async fn resend_verification(
     state: web::Data<AppState>,
-    body: web::Json<EmailRequest>,
+    body: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::resend_verification(&state, body.into_inner().email).await?;
     Ok(accepted("verification_sent"))
@@ -101,7 +102,7 @@ fn client_ip(req: &HttpRequest) -> String {
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let body = body.into_inner();
     let tokens = service::login(&state, body.email, body.password, client_ip(&req)).await?;
@@ -117,7 +118,7 @@ pub async fn login(
 #[post("/api/v1/sessions/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let tokens = service::refresh(&state, body.into_inner().refresh_token).await?;
     Ok(web::Json(tokens))
@@ -157,7 +158,7 @@ pub async fn logout_everywhere(
 #[post("/api/v1/password-resets")]
 pub async fn request_reset(
     state: web::Data<AppState>,
-    body: web::Json<EmailRequest>,
+    body: Json<EmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::request_reset(&state, body.into_inner().email).await?;
     Ok(accepted("reset_sent"))
@@ -171,7 +172,7 @@ pub async fn request_reset(
 #[post("/api/v1/password-resets/confirm")]
 pub async fn confirm_reset(
     state: web::Data<AppState>,
-    body: web::Json<ResetConfirmRequest>,
+    body: Json<ResetConfirmRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     service::confirm_reset(&state, body.token, body.new_password).await?;
@@ -202,7 +203,7 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<
 pub async fn update_me(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<UpdateMeRequest>,
+    body: Json<UpdateMeRequest>,
 ) -> Result<web::Json<Me>, ApiError> {
     authorize(&caller, Action::EditOwnProfile)?;
     Ok(web::Json(
@@ -220,7 +221,7 @@ pub async fn update_me(
 pub async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::ChangeOwnPassword)?;
     let body = body.into_inner();

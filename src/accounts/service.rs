@@ -341,7 +341,11 @@ pub async fn login(
             return Err(wrong_credentials());
         }
     };
-    if !user.state().may_sign_in() {
+    if !user
+        .state()
+        .effective(user.state_until, db::now())
+        .may_sign_in()
+    {
         return Err(refused_state(&user));
     }
     limits.per_account.reset(&account_key);
@@ -384,7 +388,7 @@ pub async fn refresh(state: &AppState, refresh_token: String) -> Result<TokenRes
             let Some(user) = store::user_by_id(conn, row.user_id)? else {
                 return Ok(Rotation::Refused);
             };
-            if !user.state().may_sign_in() {
+            if !user.state().effective(user.state_until, now).may_sign_in() {
                 store::revoke_family(conn, &row.family_id, now)?;
                 return Ok(Rotation::Refused);
             }
@@ -583,6 +587,7 @@ pub async fn update_me(
         Some(Ok(locale)) => Some(locale),
         None => None,
     };
+    let req_emails = req.notify_email_replies;
     let bio = req.bio.map(|b| b.trim().to_owned());
     if bio.as_ref().is_some_and(|b| b.chars().count() > BIO_MAX) {
         errors.insert(
@@ -605,7 +610,16 @@ pub async fn update_me(
             }
             let locale = locale.unwrap_or_else(|| user.locale());
             let bio = bio.unwrap_or_else(|| user.bio.clone());
-            store::update_profile(conn, user_id, &name, locale.as_str(), &bio, db::now())?;
+            let emails = req_emails.unwrap_or(user.notify_email_replies);
+            store::update_profile(
+                conn,
+                user_id,
+                &name,
+                locale.as_str(),
+                &bio,
+                emails,
+                db::now(),
+            )?;
             store::user_by_id(conn, user_id)?
                 .map(Me::from)
                 .ok_or_else(|| ApiError::Internal("updated user vanished".into()))
@@ -704,4 +718,24 @@ pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiErro
         store::set_role(conn, user.id, role.as_str(), db::now())?;
         Ok(())
     })
+}
+
+/// Sets an account's state (sanctions); suspension and ban end every session at once.
+pub fn set_state(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    state: AccountState,
+    until: Option<chrono::NaiveDateTime>,
+) -> Result<(), ApiError> {
+    let now = db::now();
+    store::set_state(conn, user_id, state.as_str(), until, now)?;
+    if !state.may_sign_in() {
+        store::revoke_user_sessions(conn, user_id, None, now)?;
+    }
+    Ok(())
+}
+
+/// An account, for other features' rules (`None` if it does not exist).
+pub fn find_user(conn: &mut AnyConnection, user_id: i64) -> Result<Option<UserRow>, ApiError> {
+    Ok(store::user_by_id(conn, user_id)?)
 }

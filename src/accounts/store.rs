@@ -143,6 +143,23 @@ pub fn set_password(
         .map(|_| ())
 }
 
+pub fn set_state(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    state: &str,
+    until: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::state.eq(state),
+            users::state_until.eq(until),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn set_role(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -161,6 +178,7 @@ pub fn update_profile(
     display_name: &str,
     locale: &str,
     bio: &str,
+    notify_email_replies: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
@@ -169,6 +187,7 @@ pub fn update_profile(
             users::display_name_lower.eq(display_name.to_lowercase()),
             users::locale.eq(locale),
             users::bio.eq(bio),
+            users::notify_email_replies.eq(notify_email_replies),
             users::updated_at.eq(now),
         ))
         .execute(conn)

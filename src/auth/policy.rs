@@ -18,8 +18,16 @@ pub enum Action {
     ChangeOwnPassword,
     /// Write community content (posts, reactions, flags, applications…).
     Contribute,
-    /// Administer accounts and roles.
+    /// Administer accounts, roles and boards.
     Administer,
+    /// See held, hidden and removed content and the authors behind anonymous posts.
+    Moderate,
+    /// Create, import, edit, submit and close clinical-trial notices: verified coordinators
+    /// and administrators whose account may write.
+    PublishTrials,
+    /// Save trial searches that send alerts by email: accounts with a confirmed address that
+    /// may sign in (silenced members too: alerts are not community content).
+    SaveSearches,
 }
 
 /// Allows or refuses `action` for `caller`.
@@ -36,7 +44,77 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
                 ))
             }
         }
+        Action::Moderate => {
+            if is_moderator(caller) {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden("only moderators may do this".into()))
+            }
+        }
+        Action::PublishTrials => {
+            if matches!(caller.role, Role::Coordinator | Role::Admin) {
+                require_writer(caller)
+            } else {
+                Err(ApiError::Forbidden(
+                    "only verified trial coordinators may publish trial notices; members can \
+                     apply at /api/v1/coordinator-applications"
+                        .into(),
+                ))
+            }
+        }
+        Action::SaveSearches => match caller.state {
+            AccountState::Active | AccountState::Silenced => Ok(()),
+            AccountState::Unverified => Err(ApiError::Forbidden(
+                "confirm your email address first; we sent you a link when you registered".into(),
+            )),
+            _ => Err(ApiError::Forbidden(
+                "this account cannot save searches".into(),
+            )),
+        },
     }
+}
+
+/// Whether `viewer` may see a trial notice in `state`: published and closed notices are
+/// public; drafts and notices under review only to their coordinator, to moderators (who
+/// review them) and to administrators. Everyone else gets 404.
+pub fn may_see_trial(viewer: Option<&Caller>, coordinator_id: i64, state: &str) -> bool {
+    match state {
+        "published" | "closed" => true,
+        _ => viewer.is_some_and(|v| is_moderator(v) || v.user_id == coordinator_id),
+    }
+}
+
+/// Whether `caller` may change a notice: its own coordinator while still a coordinator, and
+/// administrators. (Whether the account may write at all is `Action::PublishTrials`.)
+pub fn may_manage_trial(caller: &Caller, coordinator_id: i64) -> bool {
+    caller.role == Role::Admin
+        || (caller.role == Role::Coordinator && caller.user_id == coordinator_id)
+}
+
+/// Whether `caller` may read the answers to a notice: its own coordinator only. Members
+/// consented to share their contact with that coordinator, not with the staff.
+pub fn may_read_trial_interests(caller: &Caller, coordinator_id: i64) -> bool {
+    caller.user_id == coordinator_id && matches!(caller.role, Role::Coordinator | Role::Admin)
+}
+
+/// Moderators and administrators.
+pub fn is_moderator(caller: &Caller) -> bool {
+    matches!(caller.role, Role::Moderator | Role::Admin)
+}
+
+/// Whether `viewer` may see content by `author_id` in `status`: published and deleted
+/// (as a placeholder) content is public; held, hidden and removed content only to its author
+/// and to moderators. Everyone else gets 404, never learning it exists.
+pub fn may_see(viewer: Option<&Caller>, author_id: i64, status: &str) -> bool {
+    match status {
+        "published" | "deleted" => true,
+        _ => viewer.is_some_and(|v| is_moderator(v) || v.user_id == author_id),
+    }
+}
+
+/// Whether `viewer` sees who wrote an anonymous post: its author and moderators do.
+pub fn sees_anonymous_author(viewer: Option<&Caller>, author_id: i64) -> bool {
+    viewer.is_some_and(|v| is_moderator(v) || v.user_id == author_id)
 }
 
 fn require_writer(caller: &Caller) -> Result<(), ApiError> {
@@ -61,6 +139,13 @@ fn require_writer(caller: &Caller) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visitors_see_only_public_content() {
+        assert!(may_see(None, 1, "published"));
+        assert!(!may_see(None, 1, "held"));
+        assert!(!sees_anonymous_author(None, 1));
+    }
 
     fn caller(role: Role, state: AccountState) -> Caller {
         Caller {
@@ -100,6 +185,47 @@ mod tests {
                     authorize(&c, Action::Administer).is_ok(),
                     role == Role::Admin
                 );
+                let moderates = matches!(role, Role::Moderator | Role::Admin);
+                assert_eq!(authorize(&c, Action::Moderate).is_ok(), moderates);
+                assert!(may_see(Some(&c), 99, "published"));
+                assert!(may_see(Some(&c), 99, "deleted"));
+                assert!(
+                    may_see(Some(&c), 1, "held"),
+                    "authors see their own held posts"
+                );
+                for hidden in ["held", "hidden", "removed"] {
+                    assert_eq!(may_see(Some(&c), 99, hidden), moderates);
+                }
+                assert_eq!(sees_anonymous_author(Some(&c), 99), moderates);
+                assert!(sees_anonymous_author(Some(&c), 1));
+
+                // Clinical trials.
+                let publishes = matches!(role, Role::Coordinator | Role::Admin);
+                assert_eq!(
+                    authorize(&c, Action::PublishTrials).is_ok(),
+                    publishes && state == AccountState::Active,
+                    "{role:?} {state:?}"
+                );
+                assert_eq!(
+                    authorize(&c, Action::SaveSearches).is_ok(),
+                    state != AccountState::Unverified
+                );
+                for public in ["published", "closed"] {
+                    assert!(may_see_trial(Some(&c), 99, public));
+                    assert!(may_see_trial(None, 99, public));
+                }
+                for private in ["draft", "pending_review"] {
+                    assert_eq!(may_see_trial(Some(&c), 99, private), moderates);
+                    assert!(may_see_trial(Some(&c), 1, private), "own notice");
+                    assert!(!may_see_trial(None, 99, private));
+                }
+                assert_eq!(may_manage_trial(&c, 99), role == Role::Admin);
+                assert_eq!(may_manage_trial(&c, 1), publishes);
+                assert!(
+                    !may_read_trial_interests(&c, 99),
+                    "nobody reads others' answers"
+                );
+                assert_eq!(may_read_trial_interests(&c, 1), publishes);
             }
         }
     }

@@ -6,8 +6,12 @@
 //! "database is locked"; readers keep their own pool (WAL lets them run beside the writer).
 
 pub mod schema;
+pub mod search;
+mod seeds;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -134,9 +138,21 @@ impl DatabaseUrl {
     }
 }
 
+/// Counts the SQL statements a pool's connections run (for metrics and query-count tests).
+struct StatementCounter(Arc<AtomicU64>);
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Opens pooled connections for one database URL.
 struct Manager {
     url: DatabaseUrl,
+    statements: Arc<AtomicU64>,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -144,7 +160,9 @@ impl r2d2::ManageConnection for Manager {
     type Error = DbError;
 
     fn connect(&self) -> Result<AnyConnection, DbError> {
-        self.url.connect()
+        let mut conn = self.url.connect()?;
+        conn.set_instrumentation(StatementCounter(self.statements.clone()));
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
@@ -165,21 +183,36 @@ pub struct Db {
     readers: Pool,
     /// On SQLite a single connection; on PostgreSQL the same pool as `readers`.
     writer: Pool,
+    statements: Arc<AtomicU64>,
 }
 
 /// How long a request waits for a pooled connection.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
-    /// Builds the pools and checks that one connection can be opened.
+    /// Builds the pools, keeping one connection ready, and checks that it opens.
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
+        Self::build(url, pool_size, 1)
+    }
+
+    /// Builds pools that open connections only when asked, for short-lived commands: no
+    /// background thread is still connecting when the process exits.
+    pub fn connect_on_demand(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
+        Self::build(url, pool_size, 0)
+    }
+
+    fn build(url: &DatabaseUrl, pool_size: u32, min_idle: u32) -> Result<Self, DbError> {
+        let statements = Arc::new(AtomicU64::new(0));
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size.max(1))
-                .min_idle(Some(1))
+                .min_idle(Some(min_idle))
                 .connection_timeout(CHECKOUT_TIMEOUT)
                 .test_on_check_out(false)
-                .build(Manager { url: url.clone() })
+                .build(Manager {
+                    url: url.clone(),
+                    statements: statements.clone(),
+                })
                 .map_err(|e| DbError::Connect(e.to_string()))
         };
         let readers = build(pool_size)?;
@@ -191,7 +224,13 @@ impl Db {
             backend: url.backend(),
             readers,
             writer,
+            statements,
         })
+    }
+
+    /// SQL statements run so far through this handle's pools.
+    pub fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> Backend {
@@ -291,13 +330,19 @@ where
     }
 }
 
-/// Applies the embedded migrations of the connection's backend.
+/// Applies the embedded migrations of the connection's backend, then the seed data that
+/// belongs to the migrations just applied.
 pub fn migrate_connection(conn: &mut AnyConnection) -> Result<(), DbError> {
-    let result = match conn {
-        AnyConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
-    };
-    result.map_err(|e| DbError::Migrate(e.to_string()))
+    let applied: Vec<String> = match conn {
+        AnyConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    }
+    .map_err(|e| DbError::Migrate(e.to_string()))?;
+    seeds::after_migrations(conn, &applied).map_err(|e| DbError::Migrate(e.to_string()))
 }
 
 /// Maps a unique-constraint violation to `Ok(None)`, so callers can answer 409 or retry.

@@ -60,7 +60,9 @@ impl FromRequest for Caller {
                 .await?
                 .ok_or_else(unauthorized)?;
             let role = Role::parse(&row.0).ok_or_else(unauthorized)?;
-            let account_state = AccountState::parse(&row.1).ok_or_else(unauthorized)?;
+            let account_state = AccountState::parse(&row.1)
+                .ok_or_else(unauthorized)?
+                .effective(row.2, crate::db::now());
             if !account_state.may_sign_in() {
                 return Err(unauthorized());
             }
@@ -72,5 +74,22 @@ impl FromRequest for Caller {
                 state_until: row.2,
             })
         })
+    }
+}
+
+/// For endpoints open to visitors: no `Authorization` header gives `None`; a header that does
+/// not authenticate is still refused with 401, so a client never silently reads as a visitor.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get(header::AUTHORIZATION).is_none() {
+            return Box::pin(async { Ok(MaybeCaller(None)) });
+        }
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move { caller.await.map(|c| MaybeCaller(Some(c))) })
     }
 }

@@ -5,7 +5,9 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod json;
 pub mod openapi;
+pub mod pagination;
 pub mod ratelimit;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -47,7 +49,7 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
-fn missing_field(e: &serde_json::Error) -> Option<String> {
+pub(crate) fn missing_field(e: &serde_json::Error) -> Option<String> {
     let message = e.to_string();
     let rest = message.strip_prefix("missing field `")?;
     Some(rest.split('`').next()?.to_owned())
@@ -65,6 +67,24 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_err: PathError, _req: &HttpRequest| {
         ApiError::NotFound("nothing exists at this address".into()).into()
     })
+}
+
+/// Middleware: a NUL character in the path or query string (`%00`) is refused with 400 before
+/// any handler sees it; no stored text can hold one.
+pub async fn reject_nul(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<EitherBody<BoxBody, impl MessageBody>>, actix_web::Error>
+{
+    let uri = req.uri().to_string();
+    if uri.contains('\0') || uri.to_ascii_lowercase().contains("%00") {
+        let response = ApiError::BadRequest(
+            "the address contains a NUL character (%00), which is not allowed".into(),
+        )
+        .error_response();
+        return Ok(req.into_response(response).map_into_left_body());
+    }
+    Ok(next.call(req).await?.map_into_right_body())
 }
 
 /// Fallback for requests no route took: 405 when the path exists with other methods (as the

@@ -9,7 +9,10 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::accounts::routes as accounts;
+use crate::forum::routes as forum;
 use crate::http::health;
+use crate::moderation::routes as moderation;
+use crate::notify::routes as notifications;
 
 /// Adds the bearer-token security scheme.
 struct BearerAuth;
@@ -53,6 +56,41 @@ impl Modify for BearerAuth {
         accounts::update_me,
         accounts::change_password,
         accounts::public_profile,
+        forum::list_boards,
+        forum::create_board,
+        forum::get_board,
+        forum::update_board,
+        forum::list_threads,
+        forum::create_thread,
+        forum::get_thread,
+        forum::moderate_thread,
+        forum::list_posts,
+        forum::create_post,
+        forum::edit_post,
+        forum::delete_post,
+        forum::revisions,
+        forum::add_reaction,
+        forum::remove_reaction,
+        forum::search_posts,
+        moderation::flag_post,
+        moderation::queue,
+        moderation::queue_item,
+        moderation::claim,
+        moderation::release,
+        moderation::decide,
+        moderation::list_sanctions,
+        moderation::place_sanction,
+        moderation::lift_sanction,
+        moderation::list_notes,
+        moderation::add_note,
+        moderation::list_words,
+        moderation::add_word,
+        moderation::delete_word,
+        moderation::log,
+        moderation::public_log,
+        moderation::appeal,
+        notifications::list,
+        notifications::mark_read,
     ),
     components(schemas(crate::http::error::Problem)),
     modifiers(&BearerAuth),
@@ -60,6 +98,9 @@ impl Modify for BearerAuth {
         (name = "accounts", description = "Registration, email verification, password reset"),
         (name = "sessions", description = "Log in, refresh, log out"),
         (name = "profile", description = "One's own account and public profiles"),
+        (name = "forum", description = "Boards, threads, posts, reactions and search"),
+        (name = "moderation", description = "Flags, the moderation queue, sanctions, watched words, logs and appeals"),
+        (name = "notifications", description = "In-app notifications"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -1,5 +1,6 @@
 //! Email templates: the four account emails (verification, password reset, registration
-//! attempt, password changed) in English and Simplified Chinese, each rendered as a subject, a
+//! attempt, password changed), the reply notification and the two trial emails (an answer to
+//! a coordinator's notice, the daily alert digest), in English and Simplified Chinese, each rendered as a subject, a
 //! plain-text part and an HTML part.
 //!
 //! The link is written verbatim on a line of its own in the text part, so a reader (or a test)
@@ -20,14 +21,27 @@ pub enum Template {
     RegistrationAttempt,
     /// "Your password was changed", with a link to reset it if that was not the member.
     PasswordChanged,
+    /// "There are new replies in your thread", with a link to the thread (never the post text:
+    /// health stories stay on Butterfly).
+    ReplyNotification,
+    /// To a trial coordinator: "members answered your trial notice", with a link to the
+    /// answers (never who they are or what they wrote).
+    TrialInterest,
+    /// To a member: "new trial notices match your saved searches", with a link to them; one a
+    /// day at most, so it is a digest of every match since the last one (never the notices'
+    /// titles: an inbox should not reveal a diagnosis).
+    TrialAlert,
 }
 
 impl Template {
-    pub const ALL: [Template; 4] = [
+    pub const ALL: [Template; 7] = [
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::RegistrationAttempt,
         Self::PasswordChanged,
+        Self::ReplyNotification,
+        Self::TrialInterest,
+        Self::TrialAlert,
     ];
 
     /// The name stored in the `outbox.template` column.
@@ -37,6 +51,9 @@ impl Template {
             Self::ResetPassword => "reset_password",
             Self::RegistrationAttempt => "registration_attempt",
             Self::PasswordChanged => "password_changed",
+            Self::ReplyNotification => "reply_notification",
+            Self::TrialInterest => "trial_interest",
+            Self::TrialAlert => "trial_alert",
         }
     }
 
@@ -147,6 +164,62 @@ fn wording(template: Template, locale: Locale) -> Wording {
                 "如果不是您本人，请立即通过下面的链接重置密码，保护您的账户：",
             ],
             after: &[],
+        },
+        (Template::ReplyNotification, Locale::En) => Wording {
+            subject: "New replies on Butterfly",
+            before: &["Someone replied to you on Butterfly. Open the conversation here:"],
+            after: &[
+                "You get at most one of these emails per thread per hour. You can turn them off \
+                 in your profile settings.",
+            ],
+        },
+        (Template::ReplyNotification, Locale::ZhCn) => Wording {
+            subject: "Butterfly 上有新的回复",
+            before: &["有人在 Butterfly 上回复了您。点击下面的链接查看："],
+            after: &["每个话题每小时最多发送一封此类邮件。您可以在个人设置中关闭邮件提醒。"],
+        },
+        (Template::TrialInterest, Locale::En) => Wording {
+            subject: "A member answered your trial notice on Butterfly",
+            before: &[
+                "A member of Butterfly is interested in one of your clinical-trial notices and \
+                 agreed to share their contact details with you. See who answered, and what they \
+                 chose to share, here:",
+            ],
+            after: &[
+                "Please treat these details as confidential and use them only to talk about this \
+                 trial. You get at most one of these emails per notice per hour.",
+            ],
+        },
+        (Template::TrialInterest, Locale::ZhCn) => Wording {
+            subject: "有会员回应了您在 Butterfly 发布的临床试验招募信息",
+            before: &[
+                "一位 Butterfly 会员对您发布的临床试验招募信息感兴趣，并同意与您分享联系方式。请在这里查看回应和对方选择分享的信息：",
+            ],
+            after: &[
+                "请对这些信息保密，只用于沟通本试验相关事宜。每则招募信息每小时最多发送一封此类邮件。",
+            ],
+        },
+        (Template::TrialAlert, Locale::En) => Wording {
+            subject: "New clinical-trial notices match your saved searches on Butterfly",
+            before: &[
+                "New clinical-trial recruitment notices match one or more of your saved searches. \
+                 See them here:",
+            ],
+            after: &[
+                "Clinical trials are research, not established treatment; whether you can take \
+                 part is decided by the trial's physicians. Please talk to your own doctor before \
+                 deciding anything.",
+                "You get at most one of these emails a day. You can change or delete your saved \
+                 searches at any time.",
+            ],
+        },
+        (Template::TrialAlert, Locale::ZhCn) => Wording {
+            subject: "Butterfly 上有新的临床试验招募信息符合您保存的搜索",
+            before: &["有新的临床试验招募信息符合您保存的一个或多个搜索条件。请在这里查看："],
+            after: &[
+                "临床试验是科学研究，不是已被证实的常规治疗；您能否参加由试验医生判断。做任何决定之前，请先咨询您自己的医生。",
+                "此类邮件每天最多发送一封。您可以随时修改或删除保存的搜索。",
+            ],
         },
     }
 }

@@ -1,0 +1,10 @@
+DROP TABLE trial_search;
+DROP TABLE trial_alert_ledger;
+DROP TABLE trial_alert_hits;
+DROP TABLE trial_alerts;
+DROP TABLE trial_interests;
+DROP TABLE trial_sites;
+DROP TABLE trial_interventions;
+DROP TABLE trial_conditions;
+DROP TABLE trials;
+DROP TABLE coordinator_applications;

@@ -1,0 +1,9 @@
+//! The forum: boards, threads, posts with revisions, tags, reactions, search and markdown
+//! rendering.
+
+pub mod markdown;
+pub mod model;
+pub mod routes;
+pub mod search;
+pub mod service;
+mod store;

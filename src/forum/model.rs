@@ -1,0 +1,488 @@
+//! Forum rows and the request/response bodies of boards, threads, posts, reactions and search.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::model::{Role, utc};
+use crate::db::schema::{boards, posts, threads};
+use crate::moderation::screen::PostNotice;
+
+/// A reaction a member can give to someone else's post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReactionKind {
+    Support,
+    Helpful,
+    Hug,
+}
+
+impl ReactionKind {
+    pub const ALL: [ReactionKind; 3] = [Self::Support, Self::Helpful, Self::Hug];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Support => "support",
+            Self::Helpful => "helpful",
+            Self::Hug => "hug",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// Order of a board's thread list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadSort {
+    /// Newest threads first.
+    #[default]
+    New,
+    /// Most recent activity first.
+    Active,
+    /// Most reactions first.
+    Top,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = boards)]
+pub struct BoardRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    pub archived: bool,
+    pub thread_count: i64,
+    pub last_activity_at: Option<NaiveDateTime>,
+}
+
+/// A board as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Board {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    /// Archived boards are read-only.
+    pub archived: bool,
+    pub thread_count: i64,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+impl From<BoardRow> for Board {
+    fn from(row: BoardRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            position: row.position,
+            archived: row.archived,
+            thread_count: row.thread_count,
+            last_activity_at: row.last_activity_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"slug": "fatigue", "name": "Fatigue", "description": "Living with lupus fatigue", "position": 8}))]
+pub struct CreateBoardRequest {
+    /// 2–40 characters: lowercase letters, digits and `-`.
+    pub slug: String,
+    /// 2–80 characters.
+    pub name: String,
+    /// Up to 500 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Place in the list (ascending); defaults to the end.
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateBoardRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub position: Option<i32>,
+    pub archived: Option<bool>,
+}
+
+/// Who wrote something, as the viewer may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    /// Absent when the post is anonymous and the viewer is neither its author nor a moderator.
+    pub id: Option<i64>,
+    /// "Anonymous member" for anonymous posts seen by others.
+    pub display_name: String,
+    pub role: Option<Role>,
+    /// Whether the post was written anonymously.
+    pub anonymous: bool,
+}
+
+pub const ANONYMOUS_NAME: &str = "Anonymous member";
+
+impl AuthorSummary {
+    pub fn new(id: i64, display_name: String, role: &str, anonymous: bool, reveal: bool) -> Self {
+        if anonymous && !reveal {
+            return Self {
+                id: None,
+                display_name: ANONYMOUS_NAME.into(),
+                role: None,
+                anonymous,
+            };
+        }
+        Self {
+            id: Some(id),
+            display_name,
+            role: Role::parse(role),
+            anonymous,
+        }
+    }
+}
+
+/// Reaction counts of a post.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct ReactionCounts {
+    pub support: i32,
+    pub helpful: i32,
+    pub hug: i32,
+}
+
+/// A thread row with its author and first post, as list queries load it.
+#[derive(Debug, Queryable)]
+pub struct ThreadListRow {
+    pub id: i64,
+    pub board_slug: String,
+    pub author_id: i64,
+    pub author_name: String,
+    pub author_role: String,
+    pub title: String,
+    pub tags: String,
+    pub anonymous: bool,
+    pub content_warning: Option<String>,
+    pub status: String,
+    pub locked: bool,
+    pub pinned: bool,
+    pub first_post_id: Option<i64>,
+    pub reply_count: i32,
+    pub reaction_count: i32,
+    pub last_activity_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub support_count: Option<i32>,
+    pub helpful_count: Option<i32>,
+    pub hug_count: Option<i32>,
+    pub edited_at: Option<NaiveDateTime>,
+    pub my_support: bool,
+    pub my_helpful: bool,
+    pub my_hug: bool,
+}
+
+/// A thread as lists show it: everything a client needs to draw it without further calls.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadSummary {
+    pub id: i64,
+    /// Slug of the board.
+    pub board: String,
+    pub title: String,
+    pub author: AuthorSummary,
+    pub tags: Vec<String>,
+    /// When set, clients hide the body behind this warning until the reader chooses to see it.
+    pub content_warning: Option<String>,
+    /// `published`, or for its author and moderators `held`, `hidden` or `removed`.
+    pub status: String,
+    pub locked: bool,
+    pub pinned: bool,
+    pub first_post_id: Option<i64>,
+    pub reply_count: i32,
+    pub reaction_count: i32,
+    /// Reactions on the first post.
+    pub reactions: ReactionCounts,
+    /// The caller's own reactions on the first post (empty when signed out).
+    pub my_reactions: Vec<ReactionKind>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub last_activity_at: DateTime<Utc>,
+}
+
+pub fn my_reactions(support: bool, helpful: bool, hug: bool) -> Vec<ReactionKind> {
+    [
+        (support, ReactionKind::Support),
+        (helpful, ReactionKind::Helpful),
+        (hug, ReactionKind::Hug),
+    ]
+    .into_iter()
+    .filter_map(|(mine, kind)| mine.then_some(kind))
+    .collect()
+}
+
+pub fn split_tags(tags: &str) -> Vec<String> {
+    tags.split_whitespace().map(str::to_owned).collect()
+}
+
+impl ThreadSummary {
+    pub fn from_row(row: ThreadListRow, reveal_anonymous: bool) -> Self {
+        Self {
+            id: row.id,
+            board: row.board_slug,
+            title: row.title,
+            author: AuthorSummary::new(
+                row.author_id,
+                row.author_name,
+                &row.author_role,
+                row.anonymous,
+                reveal_anonymous,
+            ),
+            tags: split_tags(&row.tags),
+            content_warning: row.content_warning,
+            status: row.status,
+            locked: row.locked,
+            pinned: row.pinned,
+            first_post_id: row.first_post_id,
+            reply_count: row.reply_count,
+            reaction_count: row.reaction_count,
+            reactions: ReactionCounts {
+                support: row.support_count.unwrap_or(0),
+                helpful: row.helpful_count.unwrap_or(0),
+                hug: row.hug_count.unwrap_or(0),
+            },
+            my_reactions: my_reactions(row.my_support, row.my_helpful, row.my_hug),
+            created_at: utc(row.created_at),
+            edited_at: row.edited_at.map(utc),
+            last_activity_at: utc(row.last_activity_at),
+        }
+    }
+}
+
+/// A post row with its author, as the thread page loads it.
+#[derive(Debug, Queryable)]
+pub struct PostListRow {
+    pub id: i64,
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub author_name: String,
+    pub author_role: String,
+    pub body: String,
+    pub body_html: String,
+    pub anonymous: bool,
+    pub status: String,
+    pub is_first: bool,
+    pub reply_to: Option<i64>,
+    pub support_count: i32,
+    pub helpful_count: i32,
+    pub hug_count: i32,
+    pub edited_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub my_support: bool,
+    pub my_helpful: bool,
+    pub my_hug: bool,
+}
+
+pub const DELETED_PLACEHOLDER: &str = "[deleted]";
+
+/// A post as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostView {
+    pub id: i64,
+    pub thread_id: i64,
+    pub author: AuthorSummary,
+    /// Markdown as written; `[deleted]` for a post its author deleted.
+    pub body: String,
+    /// The body rendered to sanitised HTML.
+    pub body_html: String,
+    /// `published`, `deleted`, or for its author and moderators `held`, `hidden`, `removed`.
+    pub status: String,
+    pub is_first: bool,
+    pub reply_to: Option<i64>,
+    pub reactions: ReactionCounts,
+    pub my_reactions: Vec<ReactionKind>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Only in the answer to writing or editing a post: whether it is held and why, and
+    /// support contacts when it reads like its author may be in crisis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<PostNotice>,
+}
+
+impl PostView {
+    pub fn from_row(row: PostListRow, reveal_anonymous: bool) -> Self {
+        let deleted = row.status == "deleted";
+        Self {
+            id: row.id,
+            thread_id: row.thread_id,
+            author: AuthorSummary::new(
+                row.author_id,
+                row.author_name,
+                &row.author_role,
+                row.anonymous,
+                reveal_anonymous,
+            ),
+            body: if deleted {
+                DELETED_PLACEHOLDER.into()
+            } else {
+                row.body
+            },
+            body_html: if deleted {
+                format!("<p>{DELETED_PLACEHOLDER}</p>")
+            } else {
+                row.body_html
+            },
+            status: row.status,
+            is_first: row.is_first,
+            reply_to: row.reply_to,
+            reactions: ReactionCounts {
+                support: row.support_count,
+                helpful: row.helpful_count,
+                hug: row.hug_count,
+            },
+            my_reactions: my_reactions(row.my_support, row.my_helpful, row.my_hug),
+            created_at: utc(row.created_at),
+            edited_at: row.edited_at.map(utc),
+            notice: None,
+        }
+    }
+}
+
+/// A thread with its first post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadDetail {
+    #[serde(flatten)]
+    pub thread: ThreadSummary,
+    pub first_post: Option<PostView>,
+}
+
+/// The minimum about a post that rules need.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct PostRef {
+    pub id: i64,
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub status: String,
+    pub is_first: bool,
+    pub anonymous: bool,
+    pub body: String,
+    pub reply_to: Option<i64>,
+}
+
+/// The minimum about a thread that rules need.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = threads)]
+pub struct ThreadRef {
+    pub id: i64,
+    pub board_id: i64,
+    pub author_id: i64,
+    pub title: String,
+    pub status: String,
+    pub locked: bool,
+    pub pinned: bool,
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "title": "Diagnosed at 21, ten years on",
+    "body": "I was diagnosed with **SLE** at 21...",
+    "tags": ["diagnosis", "nephritis"],
+    "anonymous": false,
+    "content_warning": "mentions hospital stays"
+}))]
+pub struct CreateThreadRequest {
+    /// 5–150 characters.
+    pub title: String,
+    /// Markdown, 1–20,000 characters.
+    pub body: String,
+    /// At most 5; each 2–30 characters, stored lowercase.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Show the author as "Anonymous member" to everyone but moderators.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// Up to 100 characters; clients hide the body behind it.
+    pub content_warning: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreatePostRequest {
+    /// Markdown, 1–20,000 characters.
+    pub body: String,
+    #[serde(default)]
+    pub anonymous: bool,
+    /// Id of the post this one answers (in the same thread).
+    pub reply_to: Option<i64>,
+}
+
+/// Moderator settings of a thread.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ModerateThreadRequest {
+    /// A locked thread takes no new replies.
+    pub locked: Option<bool>,
+    /// Pinned threads are marked for clients to show first.
+    pub pinned: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditPostRequest {
+    /// New markdown body.
+    pub body: Option<String>,
+    /// New thread title; only for the first post of a thread.
+    pub title: Option<String>,
+}
+
+/// An earlier version of a post.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revision {
+    pub id: i64,
+    /// The thread title at that time (first posts only).
+    pub title: Option<String>,
+    pub body: String,
+    pub edited_by: i64,
+    /// When this version was replaced.
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ThreadListQuery {
+    /// `new` (default), `active` or `top`.
+    pub sort: Option<ThreadSort>,
+    /// Only threads with this tag.
+    pub tag: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Words to find, in English or Chinese; every word must match.
+    pub q: String,
+    /// Board slug.
+    pub board: Option<String>,
+    pub tag: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// One search result: a post, with its thread and a highlighted snippet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub post_id: i64,
+    pub thread_id: i64,
+    pub thread_title: String,
+    pub board: String,
+    pub author: AuthorSummary,
+    /// Plain text around the first match, HTML-escaped, matches wrapped in `<mark>`.
+    pub snippet: String,
+    pub is_first: bool,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,338 @@
+//! HTTP handlers of the forum: extract, authorise, call the service, respond.
+
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+
+use super::model::{
+    Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest,
+    ModerateThreadRequest, PageQuery, PostView, Revision, SearchHit, SearchQuery, ThreadDetail,
+    ThreadListQuery, ThreadSummary, UpdateBoardRequest,
+};
+use super::search;
+use super::service::{self, PostReactions};
+use crate::auth::Caller;
+use crate::auth::policy::{Action, authorize};
+use crate::http::auth::MaybeCaller;
+use crate::http::error::{ApiError, Problem};
+use crate::http::json::Json;
+use crate::http::pagination::Page;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_boards)
+        .service(create_board)
+        .service(get_board)
+        .service(update_board)
+        .service(list_threads)
+        .service(create_thread)
+        .service(get_thread)
+        .service(moderate_thread)
+        .service(list_posts)
+        .service(create_post)
+        .service(edit_post)
+        .service(delete_post)
+        .service(revisions)
+        .service(add_reaction)
+        .service(remove_reaction)
+        .service(search_posts);
+}
+
+/// Every board, in display order, with thread count and last activity.
+#[utoipa::path(tag = "forum", responses((status = 200, body = Vec<Board>)))]
+#[get("/api/v1/boards")]
+pub async fn list_boards(state: web::Data<AppState>) -> Result<web::Json<Vec<Board>>, ApiError> {
+    Ok(web::Json(service::list_boards(&state).await?))
+}
+
+/// Create a board (administrators).
+#[utoipa::path(tag = "forum", security(("bearer" = [])), request_body = CreateBoardRequest, responses(
+    (status = 201, body = Board),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Not an administrator"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Slug taken"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+))]
+#[post("/api/v1/boards")]
+pub async fn create_board(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateBoardRequest>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller, Action::Administer)?;
+    let board = service::create_board(&state, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(board))
+}
+
+/// One board.
+#[utoipa::path(tag = "forum", params(("slug" = String, Path)), responses(
+    (status = 200, body = Board),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
+))]
+#[get("/api/v1/boards/{slug}")]
+pub async fn get_board(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<web::Json<Board>, ApiError> {
+    Ok(web::Json(service::board(&state, slug.into_inner()).await?))
+}
+
+/// Rename, describe, reorder, archive or unarchive a board (administrators).
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("slug" = String, Path)), request_body = UpdateBoardRequest, responses(
+    (status = 200, body = Board),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Not an administrator"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+))]
+#[patch("/api/v1/boards/{slug}")]
+pub async fn update_board(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    body: Json<UpdateBoardRequest>,
+) -> Result<web::Json<Board>, ApiError> {
+    authorize(&caller, Action::Administer)?;
+    Ok(web::Json(
+        service::update_board(&state, slug.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// A board's threads: `sort=new|active|top`, optional `tag`, keyset pages.
+#[utoipa::path(tag = "forum", params(("slug" = String, Path), ThreadListQuery), responses(
+    (status = 200, body = Page<ThreadSummary>),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad cursor or sort"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
+))]
+#[get("/api/v1/boards/{slug}/threads")]
+pub async fn list_threads(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    slug: web::Path<String>,
+    query: web::Query<ThreadListQuery>,
+) -> Result<web::Json<Page<ThreadSummary>>, ApiError> {
+    Ok(web::Json(
+        service::list_threads(
+            &state,
+            caller.0.as_ref(),
+            slug.into_inner(),
+            query.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Start a thread: title, markdown body, tags, optional anonymity and content warning.
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("slug" = String, Path)), request_body = CreateThreadRequest, responses(
+    (status = 201, body = ThreadDetail),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Unverified, silenced or suspended"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Board archived"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields, or too many links for a new member"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "New-member limits reached"),
+))]
+#[post("/api/v1/boards/{slug}/threads")]
+pub async fn create_thread(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    body: Json<CreateThreadRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let thread =
+        service::create_thread(&state, &caller, slug.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(thread))
+}
+
+/// A thread with its first post.
+#[utoipa::path(tag = "forum", params(("id" = i64, Path)), responses(
+    (status = 200, body = ThreadDetail),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread, or not visible"),
+))]
+#[get("/api/v1/threads/{id}")]
+pub async fn get_thread(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<i64>,
+) -> Result<web::Json<ThreadDetail>, ApiError> {
+    Ok(web::Json(
+        service::get_thread(&state, caller.0.as_ref(), id.into_inner()).await?,
+    ))
+}
+
+/// Lock or unlock, pin or unpin a thread (moderators).
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ModerateThreadRequest, responses(
+    (status = 200, body = ThreadDetail),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Not a moderator"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread"),
+))]
+#[patch("/api/v1/threads/{id}")]
+pub async fn moderate_thread(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<ModerateThreadRequest>,
+) -> Result<web::Json<ThreadDetail>, ApiError> {
+    Ok(web::Json(
+        service::moderate_thread(&state, &caller, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// A thread's posts, oldest first, keyset pages.
+#[utoipa::path(tag = "forum", params(("id" = i64, Path), PageQuery), responses(
+    (status = 200, body = Page<PostView>),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread, or not visible"),
+))]
+#[get("/api/v1/threads/{id}/posts")]
+pub async fn list_posts(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<Page<PostView>>, ApiError> {
+    Ok(web::Json(
+        service::list_posts(
+            &state,
+            caller.0.as_ref(),
+            id.into_inner(),
+            query.into_inner(),
+        )
+        .await?,
+    ))
+}
+
+/// Reply in a thread.
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CreatePostRequest, responses(
+    (status = 201, body = PostView),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Unverified, silenced or suspended"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Thread locked or board archived"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "New-member limits reached"),
+))]
+#[post("/api/v1/threads/{id}/posts")]
+pub async fn create_post(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<CreatePostRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let post = service::create_post(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(post))
+}
+
+/// Edit one's post (and the title, for a first post); the earlier version is kept.
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path)), request_body = EditPostRequest, responses(
+    (status = 200, body = PostView),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Not the author"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such post"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Post deleted or removed, or thread locked"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),
+))]
+#[patch("/api/v1/posts/{id}")]
+pub async fn edit_post(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<EditPostRequest>,
+) -> Result<web::Json<PostView>, ApiError> {
+    Ok(web::Json(
+        service::edit_post(&state, &caller, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Delete one's post; a "[deleted]" placeholder stays so replies still make sense.
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path)), responses(
+    (status = 204, description = "Deleted"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Not the author"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such post"),
+))]
+#[delete("/api/v1/posts/{id}")]
+pub async fn delete_post(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    service::delete_post(&state, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Earlier versions of a post (its author and moderators).
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path)), responses(
+    (status = 200, body = Vec<Revision>),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Neither author nor moderator"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such post"),
+))]
+#[get("/api/v1/posts/{id}/revisions")]
+pub async fn revisions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<Revision>>, ApiError> {
+    Ok(web::Json(
+        service::revisions(&state, &caller, id.into_inner()).await?,
+    ))
+}
+
+/// React to someone else's post (`support`, `helpful` or `hug`); idempotent.
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path), ("kind" = String, Path, description = "support, helpful or hug")), responses(
+    (status = 200, body = PostReactions),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Own post, or cannot write"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such post or kind"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Post not published"),
+))]
+#[put("/api/v1/posts/{id}/reactions/{kind}")]
+pub async fn add_reaction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, String)>,
+) -> Result<web::Json<PostReactions>, ApiError> {
+    let (id, kind) = path.into_inner();
+    Ok(web::Json(
+        service::set_reaction(&state, &caller, id, &kind, true).await?,
+    ))
+}
+
+/// Take a reaction back; idempotent.
+#[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path), ("kind" = String, Path, description = "support, helpful or hug")), responses(
+    (status = 200, body = PostReactions),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Own post, or cannot write"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such post or kind"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Post not published"),
+))]
+#[delete("/api/v1/posts/{id}/reactions/{kind}")]
+pub async fn remove_reaction(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, String)>,
+) -> Result<web::Json<PostReactions>, ApiError> {
+    let (id, kind) = path.into_inner();
+    Ok(web::Json(
+        service::set_reaction(&state, &caller, id, &kind, false).await?,
+    ))
+}
+
+/// Search thread titles and post bodies (English and Chinese), best match first.
+#[utoipa::path(tag = "forum", params(SearchQuery), responses(
+    (status = 200, body = Page<SearchHit>),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Empty or too long query, unknown board"),
+))]
+#[get("/api/v1/search")]
+pub async fn search_posts(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<Page<SearchHit>>, ApiError> {
+    Ok(web::Json(
+        search::search(&state, caller.0.as_ref(), query.into_inner()).await?,
+    ))
+}

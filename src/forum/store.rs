@@ -1,0 +1,793 @@
+//! Diesel queries of the forum. Every list is one query with keyset pagination; the index that
+//! serves it is named beside it.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::exists;
+use diesel::prelude::*;
+
+use super::model::{
+    BoardRow, PostListRow, PostRef, ReactionKind, ThreadListRow, ThreadRef, ThreadSort,
+};
+use crate::accounts::model::Locale;
+use crate::db::AnyConnection;
+use crate::db::schema::{
+    boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags, threads, users,
+};
+
+/// Who is looking, for visibility filters: `None` for visitors.
+#[derive(Clone, Copy, Debug)]
+pub struct Viewer {
+    pub user_id: Option<i64>,
+    pub moderator: bool,
+}
+
+impl Viewer {
+    fn id(self) -> i64 {
+        self.user_id.unwrap_or(-1)
+    }
+}
+
+// ---- boards -------------------------------------------------------------------------------
+
+pub fn boards(conn: &mut AnyConnection) -> QueryResult<Vec<BoardRow>> {
+    boards::table
+        .order((boards::position.asc(), boards::id.asc()))
+        .select(BoardRow::as_select())
+        .load(conn)
+}
+
+/// By slug (index `boards_slug_key`).
+pub fn board_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<BoardRow>> {
+    boards::table
+        .filter(boards::slug.eq(slug))
+        .select(BoardRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_board(
+    conn: &mut AnyConnection,
+    slug: &str,
+    name: &str,
+    description: &str,
+    position: Option<i32>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let position = match position {
+        Some(p) => p,
+        None => {
+            let max: Option<i32> = boards::table
+                .select(diesel::dsl::max(boards::position))
+                .first(conn)?;
+            max.unwrap_or(0) + 1
+        }
+    };
+    diesel::insert_into(boards::table)
+        .values((
+            boards::slug.eq(slug),
+            boards::name.eq(name),
+            boards::description.eq(description),
+            boards::position.eq(position),
+            boards::created_at.eq(now),
+        ))
+        .returning(boards::id)
+        .get_result(conn)
+}
+
+pub fn update_board(
+    conn: &mut AnyConnection,
+    id: i64,
+    name: &str,
+    description: &str,
+    position: i32,
+    archived: bool,
+) -> QueryResult<()> {
+    diesel::update(boards::table.find(id))
+        .set((
+            boards::name.eq(name),
+            boards::description.eq(description),
+            boards::position.eq(position),
+            boards::archived.eq(archived),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn board_archived(conn: &mut AnyConnection, board_id: i64) -> QueryResult<bool> {
+    boards::table
+        .find(board_id)
+        .select(boards::archived)
+        .first(conn)
+}
+
+// ---- threads ------------------------------------------------------------------------------
+
+/// The columns of a `ThreadListRow`, with the viewer's own reactions on the first post as
+/// `EXISTS` subqueries (primary key of `reactions`), so a page is one query.
+macro_rules! thread_columns {
+    ($me:expr) => {
+        (
+            threads::id,
+            boards::slug,
+            threads::author_id,
+            users::display_name,
+            users::role,
+            threads::title,
+            threads::tags,
+            threads::anonymous,
+            threads::content_warning,
+            threads::status,
+            threads::locked,
+            threads::pinned,
+            threads::first_post_id,
+            threads::reply_count,
+            threads::reaction_count,
+            threads::last_activity_at,
+            threads::created_at,
+            posts::support_count.nullable(),
+            posts::helpful_count.nullable(),
+            posts::hug_count.nullable(),
+            posts::edited_at.nullable(),
+            exists(
+                reactions::table
+                    .filter(reactions::post_id.nullable().eq(threads::first_post_id))
+                    .filter(reactions::user_id.eq($me))
+                    .filter(reactions::kind.eq("support")),
+            ),
+            exists(
+                reactions::table
+                    .filter(reactions::post_id.nullable().eq(threads::first_post_id))
+                    .filter(reactions::user_id.eq($me))
+                    .filter(reactions::kind.eq("helpful")),
+            ),
+            exists(
+                reactions::table
+                    .filter(reactions::post_id.nullable().eq(threads::first_post_id))
+                    .filter(reactions::user_id.eq($me))
+                    .filter(reactions::kind.eq("hug")),
+            ),
+        )
+    };
+}
+
+macro_rules! thread_source {
+    () => {
+        threads::table
+            .inner_join(boards::table.on(boards::id.eq(threads::board_id)))
+            .inner_join(users::table.on(users::id.eq(threads::author_id)))
+            .left_join(posts::table.on(posts::id.nullable().eq(threads::first_post_id)))
+    };
+}
+
+/// Keyset position in a thread list.
+#[derive(Clone, Copy, Debug)]
+pub enum ThreadKey {
+    Time(NaiveDateTime, i64),
+    Count(i32, i64),
+}
+
+/// One page of a board's threads, newest / most active / most reacted first. Served by
+/// `threads_board_new_idx`, `threads_board_active_idx` or `threads_board_top_idx`
+/// (board_id, sort key, id), read backwards.
+pub fn thread_page(
+    conn: &mut AnyConnection,
+    board_id: i64,
+    sort: ThreadSort,
+    tag: Option<&str>,
+    after: Option<ThreadKey>,
+    viewer: Viewer,
+    limit: i64,
+) -> QueryResult<Vec<ThreadListRow>> {
+    let me = viewer.id();
+    let mut query = thread_source!()
+        .filter(threads::board_id.eq(board_id))
+        .select(thread_columns!(me))
+        .into_boxed();
+    if !viewer.moderator {
+        query = query.filter(
+            threads::status
+                .eq("published")
+                .or(threads::author_id.eq(me)),
+        );
+    }
+    if let Some(tag) = tag {
+        query = query.filter(
+            threads::id.eq_any(
+                thread_tags::table
+                    .filter(thread_tags::tag.eq(tag.to_owned()))
+                    .select(thread_tags::thread_id),
+            ),
+        );
+    }
+    query = match (sort, after) {
+        (ThreadSort::New, Some(ThreadKey::Time(t, id))) => query.filter(
+            threads::created_at
+                .lt(t)
+                .or(threads::created_at.eq(t).and(threads::id.lt(id))),
+        ),
+        (ThreadSort::Active, Some(ThreadKey::Time(t, id))) => query.filter(
+            threads::last_activity_at
+                .lt(t)
+                .or(threads::last_activity_at.eq(t).and(threads::id.lt(id))),
+        ),
+        (ThreadSort::Top, Some(ThreadKey::Count(n, id))) => query.filter(
+            threads::reaction_count
+                .lt(n)
+                .or(threads::reaction_count.eq(n).and(threads::id.lt(id))),
+        ),
+        _ => query,
+    };
+    query = match sort {
+        ThreadSort::New => query.order((threads::created_at.desc(), threads::id.desc())),
+        ThreadSort::Active => query.order((threads::last_activity_at.desc(), threads::id.desc())),
+        ThreadSort::Top => query.order((threads::reaction_count.desc(), threads::id.desc())),
+    };
+    query.limit(limit + 1).load(conn)
+}
+
+/// One thread as lists show it (primary key).
+pub fn thread_row(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    viewer: Viewer,
+) -> QueryResult<Option<ThreadListRow>> {
+    let me = viewer.id();
+    thread_source!()
+        .filter(threads::id.eq(thread_id))
+        .select(thread_columns!(me))
+        .first(conn)
+        .optional()
+}
+
+pub fn thread_ref(conn: &mut AnyConnection, thread_id: i64) -> QueryResult<Option<ThreadRef>> {
+    threads::table
+        .find(thread_id)
+        .select(ThreadRef::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A new thread row (its first post is inserted next).
+pub struct NewThread<'a> {
+    pub board_id: i64,
+    pub author_id: i64,
+    pub title: &'a str,
+    pub tags: &'a [String],
+    pub anonymous: bool,
+    pub content_warning: Option<&'a str>,
+    pub status: &'a str,
+    pub now: NaiveDateTime,
+}
+
+pub fn insert_thread(conn: &mut AnyConnection, t: &NewThread<'_>) -> QueryResult<i64> {
+    let id = diesel::insert_into(threads::table)
+        .values((
+            threads::board_id.eq(t.board_id),
+            threads::author_id.eq(t.author_id),
+            threads::title.eq(t.title),
+            threads::tags.eq(t.tags.join(" ")),
+            threads::anonymous.eq(t.anonymous),
+            threads::content_warning.eq(t.content_warning),
+            threads::status.eq(t.status),
+            threads::last_activity_at.eq(t.now),
+            threads::created_at.eq(t.now),
+        ))
+        .returning(threads::id)
+        .get_result(conn)?;
+    // One row at a time: batch inserts are not portable across the connection enum.
+    for tag in t.tags {
+        diesel::insert_into(thread_tags::table)
+            .values((thread_tags::thread_id.eq(id), thread_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+pub fn set_first_post(conn: &mut AnyConnection, thread_id: i64, post_id: i64) -> QueryResult<()> {
+    diesel::update(threads::table.find(thread_id))
+        .set(threads::first_post_id.eq(post_id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_thread_flags(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    locked: bool,
+    pinned: bool,
+) -> QueryResult<()> {
+    diesel::update(threads::table.find(thread_id))
+        .set((threads::locked.eq(locked), threads::pinned.eq(pinned)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_thread_status(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    status: &str,
+) -> QueryResult<()> {
+    diesel::update(threads::table.find(thread_id))
+        .set(threads::status.eq(status))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Takes a thread that stops being visible off its board's count.
+pub fn uncount_thread(conn: &mut AnyConnection, board_id: i64) -> QueryResult<()> {
+    diesel::update(boards::table.find(board_id))
+        .set(boards::thread_count.eq(boards::thread_count - 1))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_thread_title(conn: &mut AnyConnection, thread_id: i64, title: &str) -> QueryResult<()> {
+    diesel::update(threads::table.find(thread_id))
+        .set(threads::title.eq(title))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Counts a newly visible thread on its board.
+pub fn count_new_thread(
+    conn: &mut AnyConnection,
+    board_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(boards::table.find(board_id))
+        .set((
+            boards::thread_count.eq(boards::thread_count + 1),
+            boards::last_activity_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Counts a newly visible reply on its thread and board.
+pub fn count_new_reply(
+    conn: &mut AnyConnection,
+    thread: &ThreadRef,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(threads::table.find(thread.id))
+        .set((
+            threads::reply_count.eq(threads::reply_count + 1),
+            threads::last_activity_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(boards::table.find(thread.board_id))
+        .set(boards::last_activity_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Takes a reply that stops being visible off its thread's count.
+pub fn uncount_reply(conn: &mut AnyConnection, thread_id: i64) -> QueryResult<()> {
+    diesel::update(threads::table.find(thread_id))
+        .set(threads::reply_count.eq(threads::reply_count - 1))
+        .execute(conn)
+        .map(|_| ())
+}
+
+// ---- posts --------------------------------------------------------------------------------
+
+pub struct NewPost<'a> {
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub search_text: &'a str,
+    pub anonymous: bool,
+    pub status: &'a str,
+    pub is_first: bool,
+    pub reply_to: Option<i64>,
+    pub now: NaiveDateTime,
+}
+
+pub fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> QueryResult<i64> {
+    diesel::insert_into(posts::table)
+        .values((
+            posts::thread_id.eq(p.thread_id),
+            posts::author_id.eq(p.author_id),
+            posts::body.eq(p.body),
+            posts::body_html.eq(p.body_html),
+            posts::search_text.eq(p.search_text),
+            posts::anonymous.eq(p.anonymous),
+            posts::status.eq(p.status),
+            posts::is_first.eq(p.is_first),
+            posts::reply_to.eq(p.reply_to),
+            posts::created_at.eq(p.now),
+        ))
+        .returning(posts::id)
+        .get_result(conn)
+}
+
+pub fn post_ref(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Option<PostRef>> {
+    posts::table
+        .find(post_id)
+        .select(PostRef::as_select())
+        .first(conn)
+        .optional()
+}
+
+macro_rules! post_columns {
+    ($me:expr) => {
+        (
+            posts::id,
+            posts::thread_id,
+            posts::author_id,
+            users::display_name,
+            users::role,
+            posts::body,
+            posts::body_html,
+            posts::anonymous,
+            posts::status,
+            posts::is_first,
+            posts::reply_to,
+            posts::support_count,
+            posts::helpful_count,
+            posts::hug_count,
+            posts::edited_at,
+            posts::created_at,
+            exists(
+                reactions::table
+                    .filter(reactions::post_id.eq(posts::id))
+                    .filter(reactions::user_id.eq($me))
+                    .filter(reactions::kind.eq("support")),
+            ),
+            exists(
+                reactions::table
+                    .filter(reactions::post_id.eq(posts::id))
+                    .filter(reactions::user_id.eq($me))
+                    .filter(reactions::kind.eq("helpful")),
+            ),
+            exists(
+                reactions::table
+                    .filter(reactions::post_id.eq(posts::id))
+                    .filter(reactions::user_id.eq($me))
+                    .filter(reactions::kind.eq("hug")),
+            ),
+        )
+    };
+}
+
+/// One post as the thread page shows it (primary key).
+pub fn post_row(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    viewer: Viewer,
+) -> QueryResult<Option<PostListRow>> {
+    let me = viewer.id();
+    posts::table
+        .inner_join(users::table.on(users::id.eq(posts::author_id)))
+        .filter(posts::id.eq(post_id))
+        .select(post_columns!(me))
+        .first(conn)
+        .optional()
+}
+
+/// One page of a thread's posts, oldest first, after post id `after` (index
+/// `posts_thread_idx` (thread_id, id)). Held, hidden and removed posts only for their author
+/// and moderators; deleted posts stay as placeholders.
+pub fn post_page(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    after: Option<i64>,
+    viewer: Viewer,
+    limit: i64,
+) -> QueryResult<Vec<PostListRow>> {
+    let me = viewer.id();
+    let mut query = posts::table
+        .inner_join(users::table.on(users::id.eq(posts::author_id)))
+        .filter(posts::thread_id.eq(thread_id))
+        .filter(posts::id.gt(after.unwrap_or(0)))
+        .select(post_columns!(me))
+        .into_boxed();
+    if !viewer.moderator {
+        query = query.filter(
+            posts::status
+                .eq_any(["published", "deleted"])
+                .or(posts::author_id.eq(me)),
+        );
+    }
+    query.order(posts::id.asc()).limit(limit + 1).load(conn)
+}
+
+/// Replaces a post's body (after its old version was saved as a revision).
+pub fn update_post_body(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    body: &str,
+    body_html: &str,
+    search_text: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set((
+            posts::body.eq(body),
+            posts::body_html.eq(body_html),
+            posts::search_text.eq(search_text),
+            posts::edited_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Posts of an author that are not removed or deleted (index `posts_author_idx`).
+pub fn live_posts_of(conn: &mut AnyConnection, author_id: i64) -> QueryResult<Vec<PostRef>> {
+    posts::table
+        .filter(posts::author_id.eq(author_id))
+        .filter(posts::status.ne_all(["removed", "deleted"]))
+        .select(PostRef::as_select())
+        .load(conn)
+}
+
+pub fn post_search_text(conn: &mut AnyConnection, post_id: i64) -> QueryResult<String> {
+    posts::table
+        .find(post_id)
+        .select(posts::search_text)
+        .first(conn)
+}
+
+pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: &str) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::status.eq(status))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_revision(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    title: Option<&str>,
+    body: &str,
+    edited_by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(post_revisions::table)
+        .values((
+            post_revisions::post_id.eq(post_id),
+            post_revisions::title.eq(title),
+            post_revisions::body.eq(body),
+            post_revisions::edited_by.eq(edited_by),
+            post_revisions::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// (id, title, body, edited by, replaced at) of a revision.
+pub type RevisionRow = (i64, Option<String>, String, i64, NaiveDateTime);
+
+/// Every earlier version of a post, oldest first (index `post_revisions_post_idx`).
+pub fn revisions(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<RevisionRow>> {
+    post_revisions::table
+        .filter(post_revisions::post_id.eq(post_id))
+        .order(post_revisions::id.asc())
+        .select((
+            post_revisions::id,
+            post_revisions::title,
+            post_revisions::body,
+            post_revisions::edited_by,
+            post_revisions::created_at,
+        ))
+        .load(conn)
+}
+
+/// Activity of an author since `since`: (threads started, replies written), and the time of
+/// their latest post (index `posts_author_idx`).
+pub fn recent_activity(
+    conn: &mut AnyConnection,
+    author_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, i64, Option<NaiveDateTime>)> {
+    let firsts: i64 = posts::table
+        .filter(posts::author_id.eq(author_id))
+        .filter(posts::created_at.gt(since))
+        .filter(posts::is_first.eq(true))
+        .count()
+        .get_result(conn)?;
+    let replies: i64 = posts::table
+        .filter(posts::author_id.eq(author_id))
+        .filter(posts::created_at.gt(since))
+        .filter(posts::is_first.eq(false))
+        .count()
+        .get_result(conn)?;
+    let latest: Option<NaiveDateTime> = posts::table
+        .filter(posts::author_id.eq(author_id))
+        .select(diesel::dsl::max(posts::created_at))
+        .first(conn)?;
+    Ok((firsts, replies, latest))
+}
+
+/// Published posts by an author (index `posts_author_idx`).
+pub fn published_post_count(conn: &mut AnyConnection, author_id: i64) -> QueryResult<i64> {
+    posts::table
+        .filter(posts::author_id.eq(author_id))
+        .filter(posts::status.eq("published"))
+        .count()
+        .get_result(conn)
+}
+
+// ---- reactions ----------------------------------------------------------------------------
+
+fn count_column_delta(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    kind: ReactionKind,
+    delta: i32,
+) -> QueryResult<()> {
+    let target = posts::table.find(post_id);
+    match kind {
+        ReactionKind::Support => diesel::update(target)
+            .set(posts::support_count.eq(posts::support_count + delta))
+            .execute(conn),
+        ReactionKind::Helpful => diesel::update(target)
+            .set(posts::helpful_count.eq(posts::helpful_count + delta))
+            .execute(conn),
+        ReactionKind::Hug => diesel::update(target)
+            .set(posts::hug_count.eq(posts::hug_count + delta))
+            .execute(conn),
+    }
+    .map(|_| ())
+}
+
+/// Adds a reaction unless it exists; counts it on the post and thread in the same transaction.
+/// Returns whether it was new.
+pub fn add_reaction(
+    conn: &mut AnyConnection,
+    post: &PostRef,
+    user_id: i64,
+    kind: ReactionKind,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let existing = reactions::table
+        .find((post.id, user_id, kind.as_str()))
+        .count()
+        .get_result::<i64>(conn)?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(reactions::table)
+        .values((
+            reactions::post_id.eq(post.id),
+            reactions::user_id.eq(user_id),
+            reactions::kind.eq(kind.as_str()),
+            reactions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    count_column_delta(conn, post.id, kind, 1)?;
+    diesel::update(threads::table.find(post.thread_id))
+        .set(threads::reaction_count.eq(threads::reaction_count + 1))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Removes a reaction if present, uncounting it. Returns whether it existed.
+pub fn remove_reaction(
+    conn: &mut AnyConnection,
+    post: &PostRef,
+    user_id: i64,
+    kind: ReactionKind,
+) -> QueryResult<bool> {
+    let removed =
+        diesel::delete(reactions::table.find((post.id, user_id, kind.as_str()))).execute(conn)?;
+    if removed == 0 {
+        return Ok(false);
+    }
+    count_column_delta(conn, post.id, kind, -1)?;
+    diesel::update(threads::table.find(post.thread_id))
+        .set(threads::reaction_count.eq(threads::reaction_count - 1))
+        .execute(conn)?;
+    Ok(true)
+}
+
+// ---- users --------------------------------------------------------------------------------
+
+/// Ids and display names of the accounts with these names, ignoring case
+/// (index `users_display_name_lower_key`).
+pub fn users_by_names(
+    conn: &mut AnyConnection,
+    lower_names: &[String],
+) -> QueryResult<Vec<(i64, String)>> {
+    if lower_names.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table
+        .filter(users::display_name_lower.eq_any(lower_names))
+        .filter(users::state.ne("deleted"))
+        .select((users::id, users::display_name))
+        .load(conn)
+}
+
+/// (account created, trust level) of a user.
+pub fn author_facts(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> QueryResult<Option<(NaiveDateTime, i32)>> {
+    users::table
+        .find(user_id)
+        .select((users::created_at, users::trust_level))
+        .first(conn)
+        .optional()
+}
+
+pub fn user_locale(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<Locale>> {
+    let locale: Option<String> = users::table
+        .find(user_id)
+        .select(users::locale)
+        .first(conn)
+        .optional()?;
+    Ok(locale.and_then(|l| Locale::parse(&l)))
+}
+
+pub fn set_trust_level(conn: &mut AnyConnection, user_id: i64, level: i32) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::trust_level.eq(level))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Where a reply email goes.
+pub struct ReplyEmailRecipient {
+    pub email: String,
+    pub locale: Locale,
+    pub display_name: String,
+}
+
+/// The recipient of reply emails, if this member asked for them and can still sign in.
+pub fn reply_email_recipient(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> QueryResult<Option<ReplyEmailRecipient>> {
+    let row: Option<(String, String, String)> = users::table
+        .find(user_id)
+        .filter(users::notify_email_replies.eq(true))
+        .filter(users::state.eq_any(["active", "silenced"]))
+        .select((users::email, users::locale, users::display_name))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.map(|(email, locale, display_name)| ReplyEmailRecipient {
+            email,
+            locale: Locale::parse(&locale).unwrap_or_default(),
+            display_name,
+        }),
+    )
+}
+
+/// When the last reply email about a thread went to a member (primary key).
+pub fn last_reply_email(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    thread_id: i64,
+) -> QueryResult<Option<NaiveDateTime>> {
+    reply_email_ledger::table
+        .find((user_id, thread_id))
+        .select(reply_email_ledger::last_sent_at)
+        .first(conn)
+        .optional()
+}
+
+pub fn record_reply_email(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    thread_id: i64,
+    exists: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if exists {
+        diesel::update(reply_email_ledger::table.find((user_id, thread_id)))
+            .set(reply_email_ledger::last_sent_at.eq(now))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(reply_email_ledger::table)
+            .values((
+                reply_email_ledger::user_id.eq(user_id),
+                reply_email_ledger::thread_id.eq(thread_id),
+                reply_email_ledger::last_sent_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

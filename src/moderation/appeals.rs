@@ -1,0 +1,191 @@
+//! Appeals: the member affected by a decision or a sanction may appeal once; the appeal is a
+//! queue item that a moderator other than the one who acted decides.
+
+use serde_json::json;
+
+use super::model::{AppealRequest, AppealSubjectKind, AppealView, DecisionAction};
+use super::queue::{self, ItemKind};
+use super::service::notify;
+use super::{log as modlog, sanctions, store};
+use crate::accounts::model::utc;
+use crate::auth::Caller;
+use crate::auth::policy::{Action, authorize};
+use crate::db::AnyConnection;
+use crate::forum::service as forum;
+use crate::http::error::ApiError;
+use crate::notify::inapp::NotificationKind;
+use crate::startup::AppState;
+
+const TEXT_MIN: usize = 10;
+const TEXT_MAX: usize = 2_000;
+
+fn nothing_to_appeal() -> ApiError {
+    ApiError::NotFound("there is no decision or sanction of yours with this id".into())
+}
+
+/// `POST /appeals`.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    req: AppealRequest,
+) -> Result<AppealView, ApiError> {
+    authorize(caller, Action::ReadOwnAccount)?;
+    let text = req.text.trim().to_owned();
+    if !(TEXT_MIN..=TEXT_MAX).contains(&text.chars().count()) {
+        return Err(ApiError::invalid(
+            "text",
+            format!("must be {TEXT_MIN} to {TEXT_MAX} characters"),
+        ));
+    }
+    let me = caller.user_id;
+    let kind = req.subject.kind;
+    let subject_id = req.subject.id;
+    state
+        .db
+        .write(move |conn| {
+            let acted_by = match kind {
+                AppealSubjectKind::Decision => {
+                    let item = store::item(conn, subject_id)?
+                        .filter(|i| i.status == "resolved")
+                        .filter(|i| {
+                            ItemKind::parse(&i.kind).is_some_and(ItemKind::is_post)
+                                && i.resolution.as_deref().is_some_and(|r| {
+                                    ["hide", "remove", "edit", "lock_thread"].contains(&r)
+                                })
+                        })
+                        .ok_or_else(nothing_to_appeal)?;
+                    forum::load_post(conn, item.subject_id)?
+                        .filter(|p| p.author_id == me)
+                        .ok_or_else(nothing_to_appeal)?;
+                    item.resolved_by
+                }
+                AppealSubjectKind::Sanction => {
+                    let sanction = store::sanction(conn, subject_id)?
+                        .filter(|s| s.user_id == me)
+                        .ok_or_else(nothing_to_appeal)?;
+                    Some(sanction.created_by)
+                }
+            };
+            if store::appeal_exists(conn, kind.as_str(), subject_id)? {
+                return Err(ApiError::Conflict(
+                    "this has been appealed already; each decision can be appealed once".into(),
+                ));
+            }
+            let id = crate::db::unique_violation(store::insert_appeal(
+                conn,
+                me,
+                kind.as_str(),
+                subject_id,
+                &text,
+                acted_by,
+            ))?
+            .ok_or_else(|| ApiError::Conflict("this has been appealed already".into()))?;
+            queue::open_item(
+                conn,
+                ItemKind::Appeal,
+                id,
+                Some(kind.as_str()),
+                queue::severity(ItemKind::Appeal, None),
+            )?;
+            let row = store::appeal(conn, id)?
+                .ok_or_else(|| ApiError::Internal("new appeal vanished".into()))?;
+            Ok(AppealView {
+                id: row.id,
+                subject_kind: kind,
+                subject_id: row.subject_id,
+                text: row.body,
+                status: row.status,
+                created_at: utc(row.created_at),
+            })
+        })
+        .await
+}
+
+/// How an appeal shows in the queue, and the member it concerns.
+pub fn describe(
+    conn: &mut AnyConnection,
+    appeal_id: i64,
+) -> Result<Option<(serde_json::Value, Option<i64>)>, ApiError> {
+    let Some(appeal) = store::appeal(conn, appeal_id)? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        json!({
+            "appeal_id": appeal.id,
+            "subject_kind": appeal.subject_kind,
+            "subject_id": appeal.subject_id,
+            "text": appeal.body,
+            "status": appeal.status,
+            "acted_by": appeal.acted_by,
+            "created_at": utc(appeal.created_at),
+        }),
+        Some(appeal.user_id),
+    )))
+}
+
+/// Decides an appeal (from the queue): `approve` overturns the decision or lifts the sanction,
+/// `dismiss` upholds it. The moderator who acted may not decide.
+pub fn decide(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    who: &Caller,
+    appeal_id: i64,
+    overturn: bool,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let appeal = store::appeal(conn, appeal_id)?
+        .ok_or_else(|| ApiError::NotFound("no such appeal".into()))?;
+    if appeal.acted_by == Some(who.user_id) {
+        return Err(ApiError::Forbidden(
+            "a moderator other than the one who acted must decide this appeal".into(),
+        ));
+    }
+    if overturn {
+        match appeal.subject_kind.as_str() {
+            "sanction" => sanctions::lift_in(
+                conn,
+                who,
+                appeal.user_id,
+                appeal.subject_id,
+                "appeal upheld",
+            )?,
+            _ => {
+                let item = store::item(conn, appeal.subject_id)?
+                    .ok_or_else(|| ApiError::NotFound("the appealed decision is gone".into()))?;
+                if let Some(post) = forum::load_post(conn, item.subject_id)? {
+                    if item.resolution.as_deref() == Some(DecisionAction::LockThread.as_str()) {
+                        forum::set_locked(conn, post.thread_id, false)?;
+                    } else if matches!(post.status.as_str(), "hidden" | "removed") {
+                        forum::change_status(state, conn, &post, "published", false)?;
+                    }
+                }
+            }
+        }
+    }
+    let outcome = if overturn { "overturned" } else { "upheld" };
+    store::decide_appeal(conn, appeal.id, outcome, who.user_id)?;
+    notify(
+        conn,
+        appeal.user_id,
+        NotificationKind::AppealOutcome,
+        appeal.id,
+        &format!("Your appeal was decided: the decision was {outcome} (reason: {reason})."),
+    )?;
+    modlog::append(
+        conn,
+        &modlog::Entry {
+            actor_id: Some(who.user_id),
+            action: if overturn {
+                "appeal_overturned"
+            } else {
+                "appeal_upheld"
+            },
+            target_kind: "appeal",
+            target_id: appeal.id,
+            reason: Some(reason),
+            before: None,
+            after: None,
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! Sanctions (warn, silence, suspend, ban; timed ones end by themselves), lifting them, and
+//! moderators' private notes on members.
+
+use chrono::NaiveDateTime;
+
+use super::log as modlog;
+use super::model::{NoteRequest, NoteView, Person, SanctionKind, SanctionRequest, SanctionView};
+use super::service::{notify, sanction_view};
+use super::store::{self, SanctionRow};
+use crate::accounts::model::{AccountState, Role, UserRow, utc};
+use crate::accounts::service as accounts;
+use crate::auth::Caller;
+use crate::auth::policy::{Action, authorize};
+use crate::db::{self, AnyConnection};
+use crate::forum::service as forum;
+use crate::http::error::ApiError;
+use crate::notify::inapp::NotificationKind;
+use crate::startup::AppState;
+
+const REASON_MAX: usize = 1_000;
+const NOTE_MAX: usize = 2_000;
+
+fn no_member() -> ApiError {
+    ApiError::NotFound("no such member".into())
+}
+
+/// Moderators may act on members and coordinators; only admins on moderators and admins;
+/// nobody on themselves.
+fn check_rank(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
+    if caller.user_id == target.id {
+        return Err(ApiError::Forbidden(
+            "you cannot sanction yourself or lift your own sanction".into(),
+        ));
+    }
+    if matches!(target.role(), Role::Moderator | Role::Admin) && caller.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only administrators may sanction moderators and administrators".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The account state the member's sanctions in force call for.
+fn state_for(active: &[SanctionRow], now: NaiveDateTime) -> (AccountState, Option<NaiveDateTime>) {
+    let live = |kind: &str| {
+        active
+            .iter()
+            .filter(|s| s.kind == kind && s.lifted_at.is_none())
+            .filter(|s| s.ends_at.is_none_or(|end| end > now))
+            .map(|s| s.ends_at)
+            .max_by_key(|end| end.unwrap_or(NaiveDateTime::MAX))
+    };
+    if live("ban").is_some() {
+        (AccountState::Banned, None)
+    } else if let Some(until) = live("suspend") {
+        (AccountState::Suspended, until)
+    } else if let Some(until) = live("silence") {
+        (AccountState::Silenced, until)
+    } else {
+        (AccountState::Active, None)
+    }
+}
+
+/// Brings the account's state in line with its sanctions (verified accounts only).
+fn apply_state(conn: &mut AnyConnection, user: &UserRow) -> Result<(), ApiError> {
+    if matches!(
+        AccountState::parse(&user.state),
+        Some(AccountState::Unverified | AccountState::Deleted)
+    ) {
+        return Ok(());
+    }
+    let now = db::now();
+    let sanctions = store::sanctions_of(conn, &[user.id])?;
+    let (state, until) = state_for(&sanctions, now);
+    accounts::set_state(conn, user.id, state, until)
+}
+
+/// `POST /moderation/users/{id}/sanctions`.
+pub async fn place(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+    req: SanctionRequest,
+) -> Result<SanctionView, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let reason = req.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("is required, at most {REASON_MAX} characters"),
+        ));
+    }
+    let until = match req.kind {
+        SanctionKind::Silence | SanctionKind::Suspend => req.until.map(|t| t.naive_utc()),
+        SanctionKind::Warn | SanctionKind::Ban => None,
+    };
+    if until.is_some_and(|t| t <= db::now()) {
+        return Err(ApiError::invalid("until", "must be in the future"));
+    }
+    let who = caller.clone();
+    let app = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let target = accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
+            check_rank(&who, &target)?;
+            let id = store::insert_sanction(
+                conn,
+                target.id,
+                req.kind.as_str(),
+                &reason,
+                until,
+                who.user_id,
+            )?;
+            apply_state(conn, &target)?;
+            if req.kind == SanctionKind::Ban && req.remove_content {
+                for post in forum::posts_of(conn, target.id)? {
+                    forum::change_status(&app, conn, &post, "removed", false)?;
+                }
+            }
+            let detail = match until {
+                Some(end) => format!(
+                    "{} until {} (reason: {reason})",
+                    req.kind.as_str(),
+                    utc(end).to_rfc3339()
+                ),
+                None => format!("{} (reason: {reason})", req.kind.as_str()),
+            };
+            notify(conn, target.id, NotificationKind::Sanction, id, &detail)?;
+            modlog::append(
+                conn,
+                &modlog::Entry {
+                    actor_id: Some(who.user_id),
+                    action: "sanction",
+                    target_kind: "user",
+                    target_id: target.id,
+                    reason: Some(&reason),
+                    before: Some(&target.state),
+                    after: Some(&detail),
+                },
+            )?;
+            let row = store::sanction(conn, id)?
+                .ok_or_else(|| ApiError::Internal("new sanction vanished".into()))?;
+            Ok(sanction_view(&row))
+        })
+        .await
+}
+
+/// `DELETE /moderation/users/{id}/sanctions/{sid}`.
+pub async fn lift(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+    sanction_id: i64,
+) -> Result<(), ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let who = caller.clone();
+    state
+        .db
+        .write(move |conn| lift_in(conn, &who, user_id, sanction_id, "lifted"))
+        .await
+}
+
+/// Lifts a sanction inside a transaction (also used when an appeal overturns it).
+pub fn lift_in(
+    conn: &mut AnyConnection,
+    who: &Caller,
+    user_id: i64,
+    sanction_id: i64,
+    why: &str,
+) -> Result<(), ApiError> {
+    let sanction = store::sanction(conn, sanction_id)?
+        .filter(|s| s.user_id == user_id)
+        .ok_or_else(|| ApiError::NotFound("no such sanction".into()))?;
+    if sanction.lifted_at.is_some() {
+        return Err(ApiError::Conflict(
+            "this sanction was already lifted".into(),
+        ));
+    }
+    let target = accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
+    check_rank(who, &target)?;
+    store::lift_sanction(conn, sanction.id, who.user_id)?;
+    apply_state(conn, &target)?;
+    notify(
+        conn,
+        target.id,
+        NotificationKind::Sanction,
+        sanction.id,
+        &format!("your {} was lifted", sanction.kind),
+    )?;
+    modlog::append(
+        conn,
+        &modlog::Entry {
+            actor_id: Some(who.user_id),
+            action: "lift_sanction",
+            target_kind: "user",
+            target_id: target.id,
+            reason: Some(why),
+            before: Some(&sanction.kind),
+            after: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// `GET /moderation/users/{id}/sanctions`.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+) -> Result<Vec<SanctionView>, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    state
+        .db
+        .read(move |conn| {
+            accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
+            Ok(store::sanctions_of(conn, &[user_id])?
+                .iter()
+                .map(sanction_view)
+                .collect())
+        })
+        .await
+}
+
+/// `GET /moderation/users/{id}/notes`.
+pub async fn notes(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+) -> Result<Vec<NoteView>, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    state
+        .db
+        .read(move |conn| {
+            accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
+            let rows = store::notes_of(conn, &[user_id])?;
+            let authors: Vec<i64> = rows.iter().map(|r| r.2).collect();
+            let people = store::people(conn, &authors)?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, _, author, body, at)| {
+                    let (name, role) = people
+                        .iter()
+                        .find(|p| p.0 == author)
+                        .map(|p| (p.1.clone(), Role::parse(&p.2)))
+                        .unwrap_or_else(|| ("former member".into(), None));
+                    NoteView {
+                        id,
+                        author: Person {
+                            id: author,
+                            display_name: name,
+                            role,
+                        },
+                        body,
+                        created_at: utc(at),
+                    }
+                })
+                .collect())
+        })
+        .await
+}
+
+/// `POST /moderation/users/{id}/notes`.
+pub async fn add_note(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+    req: NoteRequest,
+) -> Result<Vec<NoteView>, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let body = req.body.trim().to_owned();
+    if body.is_empty() || body.chars().count() > NOTE_MAX {
+        return Err(ApiError::invalid(
+            "body",
+            format!("must be 1 to {NOTE_MAX} characters"),
+        ));
+    }
+    let me = caller.user_id;
+    state
+        .db
+        .write(move |conn| {
+            accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
+            store::insert_note(conn, user_id, me, &body)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    notes(state, caller, user_id).await
+}

@@ -1,0 +1,222 @@
+//! Screening of a post or edit before it is stored: watched words (block, hold, flag),
+//! personal information, crisis language, and the hold on a new member's first posts. The
+//! forum asks [`screen`] and acts on the answer in the same write transaction.
+
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::filters::{self, PiiFinding, PiiKind, WatchedWord, WordAction};
+use super::queue::{self, ItemKind};
+use crate::accounts::model::Locale;
+use crate::config::SupportResource;
+use crate::db::AnyConnection;
+use crate::db::schema::{posts, users, watched_words};
+use crate::http::error::ApiError;
+use crate::startup::AppState;
+
+/// A member's posts held for approval while they are new (trust level 0).
+const NEW_MEMBER_HELD_POSTS: i64 = 2;
+
+/// Why a post is held for review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HoldReason {
+    PersonalInfo(Vec<PiiFinding>),
+    WatchedWord(String),
+    NewMember,
+}
+
+impl HoldReason {
+    /// The reason code stored on the queue item.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::PersonalInfo(_) => "personal_info",
+            Self::WatchedWord(_) => "watched_word",
+            Self::NewMember => "new_member",
+        }
+    }
+
+    /// What the author is told.
+    pub fn message(&self) -> String {
+        match self {
+            Self::PersonalInfo(found) => {
+                let parts: Vec<String> = found
+                    .iter()
+                    .map(|f| {
+                        let what = match f.kind {
+                            PiiKind::Email => "an email address",
+                            PiiKind::Phone => "a phone number",
+                            PiiKind::NationalId => "an identity card number",
+                        };
+                        format!("{what} ({})", f.masked)
+                    })
+                    .collect();
+                format!(
+                    "Your post is held for review because it contains {}. To protect your \
+                     privacy, edit it to remove this and it will be published.",
+                    parts.join(", ")
+                )
+            }
+            Self::WatchedWord(_) => "Your post is held for a moderator to review before it \
+                                     appears, because it contains a phrase our moderators check."
+                .into(),
+            Self::NewMember => "Welcome! A new member's first posts are checked by a moderator \
+                                before they appear; this usually takes a few hours."
+                .into(),
+        }
+    }
+}
+
+/// What screening found.
+#[derive(Debug, Default)]
+pub struct Screening {
+    pub hold: Option<HoldReason>,
+    /// A `flag` rule matched: publish, and queue it for a look.
+    pub flag_rule: Option<String>,
+    pub crisis: bool,
+}
+
+/// What the author learns about their post's moderation, in the response to writing it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostNotice {
+    /// Whether the post waits for a moderator before others can see it.
+    pub held: bool,
+    /// `personal_info`, `watched_word` or `new_member` when held.
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// The personal information found, partly masked, so the author knows what to edit.
+    pub personal_info: Vec<PiiFinding>,
+    /// Support contacts, when the post reads like its author may be in crisis.
+    pub support_resources: Vec<SupportResource>,
+}
+
+fn rules(conn: &mut AnyConnection) -> QueryResult<Vec<WatchedWord>> {
+    let rows: Vec<(i64, String, String)> = watched_words::table
+        .select((
+            watched_words::id,
+            watched_words::pattern,
+            watched_words::action,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, pattern, action)| {
+            WordAction::parse(&action).map(|action| WatchedWord {
+                id,
+                pattern,
+                action,
+            })
+        })
+        .collect())
+}
+
+/// Screens `text` (title and body) written by `author_id`. A `block` rule refuses it with 422
+/// naming the rule; nothing is stored. `new_post` is false for edits (the new-member hold
+/// applies only to new posts).
+pub fn screen(
+    conn: &mut AnyConnection,
+    author_id: i64,
+    text: &str,
+    new_post: bool,
+) -> Result<Screening, ApiError> {
+    let rules = rules(conn)?;
+    let matched = filters::matching_rules(&rules, text);
+    if let Some(rule) = matched.iter().find(|r| r.action == WordAction::Block) {
+        return Err(ApiError::invalid(
+            "body",
+            format!(
+                "contains a blocked phrase (rule {}: \"{}\"); please rephrase",
+                rule.id, rule.pattern
+            ),
+        ));
+    }
+    let pii = filters::find_pii(text);
+    let mut screening = Screening {
+        crisis: filters::is_crisis(text),
+        flag_rule: matched
+            .iter()
+            .find(|r| r.action == WordAction::Flag)
+            .map(|r| r.pattern.clone()),
+        hold: None,
+    };
+    screening.hold = if !pii.is_empty() {
+        Some(HoldReason::PersonalInfo(pii))
+    } else if let Some(rule) = matched.iter().find(|r| r.action == WordAction::Hold) {
+        Some(HoldReason::WatchedWord(rule.pattern.clone()))
+    } else if new_post && is_new_member(conn, author_id)? {
+        Some(HoldReason::NewMember)
+    } else {
+        None
+    };
+    Ok(screening)
+}
+
+/// Trust level 0 with fewer than two posts so far.
+fn is_new_member(conn: &mut AnyConnection, author_id: i64) -> QueryResult<bool> {
+    let trust: i32 = users::table
+        .find(author_id)
+        .select(users::trust_level)
+        .first(conn)?;
+    if trust > 0 {
+        return Ok(false);
+    }
+    let written: i64 = posts::table
+        .filter(posts::author_id.eq(author_id))
+        .count()
+        .get_result(conn)?;
+    Ok(written < NEW_MEMBER_HELD_POSTS)
+}
+
+/// Opens the queue items a screened post needs, and returns what its author is told.
+pub fn enqueue_findings(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    post_id: i64,
+    screening: &Screening,
+    author_locale: Locale,
+) -> Result<Option<PostNotice>, ApiError> {
+    if let Some(hold) = &screening.hold {
+        queue::open_item(
+            conn,
+            ItemKind::HeldPost,
+            post_id,
+            Some(hold.code()),
+            queue::severity(ItemKind::HeldPost, Some(hold.code())),
+        )?;
+    }
+    if screening.crisis {
+        queue::open_item(
+            conn,
+            ItemKind::Crisis,
+            post_id,
+            Some("crisis_language"),
+            queue::CRISIS_SEVERITY,
+        )?;
+    }
+    if screening.flag_rule.is_some() && screening.hold.is_none() {
+        queue::open_item(
+            conn,
+            ItemKind::FlaggedPost,
+            post_id,
+            Some("watched_word"),
+            queue::severity(ItemKind::FlaggedPost, Some("other")),
+        )?;
+    }
+    if screening.hold.is_none() && !screening.crisis {
+        return Ok(None);
+    }
+    Ok(Some(PostNotice {
+        held: screening.hold.is_some(),
+        reason: screening.hold.as_ref().map(|h| h.code().to_owned()),
+        message: screening.hold.as_ref().map(HoldReason::message),
+        personal_info: match &screening.hold {
+            Some(HoldReason::PersonalInfo(found)) => found.clone(),
+            _ => Vec::new(),
+        },
+        support_resources: if screening.crisis {
+            state.settings.crisis.resources_for(author_locale).to_vec()
+        } else {
+            Vec::new()
+        },
+    }))
+}

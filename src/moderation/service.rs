@@ -1,0 +1,689 @@
+//! Flags and the queue: flagging a post (hidden after three reporters), reading the queue with
+//! everything needed to decide, claiming, and deciding with a reason and a version check.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::model::{
+    AuthorHistory, DecisionAction, DecisionRequest, FlagReason, FlagReceipt, FlagRequest, FlagView,
+    NoteView, Person, QueueItem, QueueQuery, QueuedPost, SanctionKind, SanctionView, ScoreParts,
+    allowed_actions,
+};
+use super::queue::{self, ItemKind};
+use super::store::{self, ItemRow, QueueFilter};
+use super::{appeals, log as modlog};
+use crate::accounts::model::{Role, utc};
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, authorize};
+use crate::db::{self, AnyConnection};
+use crate::forum::model::PostRef;
+use crate::forum::service as forum;
+use crate::http::error::{ApiError, FieldErrors};
+use crate::http::pagination::{self, Page};
+use crate::notify::inapp::{self, NewNotification, NotificationKind};
+use crate::startup::AppState;
+
+/// Distinct reporters after which a post is hidden pending review.
+const HIDE_AFTER_REPORTERS: usize = 3;
+const NOTE_MAX: usize = 1_000;
+const REASON_MAX: usize = 1_000;
+/// How long a claim holds.
+const CLAIM_MINUTES: i64 = 30;
+
+fn not_found_post() -> ApiError {
+    ApiError::NotFound("no such post".into())
+}
+
+fn not_found_item() -> ApiError {
+    ApiError::NotFound("no such queue item".into())
+}
+
+/// Tells a member something about moderation (no actor: moderators act as "the moderators").
+pub fn notify(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: NotificationKind,
+    subject_id: i64,
+    detail: &str,
+) -> Result<(), ApiError> {
+    inapp::record_event(
+        conn,
+        &NewNotification {
+            user_id,
+            kind,
+            subject_id,
+            thread_id: None,
+            actor_id: None,
+            detail: Some(detail),
+        },
+    )?;
+    Ok(())
+}
+
+/// Re-scores a post's flag item from its open flags; returns the distinct reporters.
+fn rescore_flags(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    kind: ItemKind,
+) -> Result<usize, ApiError> {
+    let open = store::open_flags(conn, post_id)?;
+    let mut reporters: Vec<i64> = open.iter().map(|(r, _)| *r).collect();
+    reporters.sort_unstable();
+    reporters.dedup();
+    let accuracy = store::reporter_accuracy(conn, &reporters)?;
+    let (severity, reason) = open
+        .iter()
+        .map(|(_, reason)| (queue::severity(kind, Some(reason)), reason.clone()))
+        .fold((0.0, None), |(best, why), (s, r)| {
+            if s > best { (s, Some(r)) } else { (best, why) }
+        });
+    let base = severity
+        + 10.0 * (reporters.len().saturating_sub(1)) as f64
+        + 10.0 * accuracy.values().sum::<f64>();
+    queue::open_item(conn, kind, post_id, reason.as_deref(), base)?;
+    Ok(reporters.len())
+}
+
+/// `POST /posts/{id}/flags`.
+pub async fn flag_post(
+    state: &AppState,
+    caller: &Caller,
+    post_id: i64,
+    req: FlagRequest,
+) -> Result<FlagReceipt, ApiError> {
+    authorize(caller, Action::Contribute)?;
+    let note = req
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if req.reason == FlagReason::Other && note.is_none() {
+        return Err(ApiError::invalid(
+            "note",
+            "is required when the reason is `other`",
+        ));
+    }
+    if note.as_ref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
+        return Err(ApiError::invalid(
+            "note",
+            format!("must be at most {NOTE_MAX} characters"),
+        ));
+    }
+    let who = caller.clone();
+    let app = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let post = forum::load_post(conn, post_id)?
+                .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                .ok_or_else(not_found_post)?;
+            if post.author_id == who.user_id {
+                return Err(ApiError::Forbidden("you cannot flag your own post".into()));
+            }
+            if post.status != "published" {
+                return Err(ApiError::Conflict(format!(
+                    "this post is {} and is already out of sight",
+                    post.status
+                )));
+            }
+            if store::has_open_flag(conn, post.id, who.user_id)? {
+                return Err(ApiError::Conflict(
+                    "you have already flagged this post; moderators will look at it".into(),
+                ));
+            }
+            let id = db::unique_violation(store::insert_flag(
+                conn,
+                post.id,
+                who.user_id,
+                req.reason.as_str(),
+                note.as_deref(),
+            ))?
+            .ok_or_else(|| ApiError::Conflict("you have already flagged this post".into()))?;
+            let kind = if req.reason == FlagReason::SelfHarm {
+                ItemKind::Crisis
+            } else {
+                ItemKind::FlaggedPost
+            };
+            let reporters = rescore_flags(conn, post.id, kind)?;
+            let hide = reporters >= HIDE_AFTER_REPORTERS || policy::is_moderator(&who);
+            if hide && kind != ItemKind::Crisis {
+                forum::change_status(&app, conn, &post, "hidden", false)?;
+                notify(
+                    conn,
+                    post.author_id,
+                    NotificationKind::PostHidden,
+                    post.id,
+                    &format!(
+                        "Your post is hidden while a moderator reviews reports about it \
+                         (reason: {}).",
+                        req.reason.as_str()
+                    ),
+                )?;
+                modlog::append(
+                    conn,
+                    &modlog::Entry {
+                        actor_id: None,
+                        action: "auto_hide",
+                        target_kind: "post",
+                        target_id: post.id,
+                        reason: Some(req.reason.as_str()),
+                        before: None,
+                        after: None,
+                    },
+                )?;
+            }
+            Ok(FlagReceipt {
+                id,
+                post_id: post.id,
+                reason: req.reason,
+                post_hidden: hide && kind != ItemKind::Crisis,
+            })
+        })
+        .await
+}
+
+// ---- the queue ----------------------------------------------------------------------------
+
+fn person(people: &HashMap<i64, (String, String)>, id: i64) -> Person {
+    let (name, role) = people
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| ("former member".into(), "member".into()));
+    Person {
+        id,
+        display_name: name,
+        role: Role::parse(&role),
+    }
+}
+
+pub fn sanction_view(row: &store::SanctionRow) -> SanctionView {
+    SanctionView {
+        id: row.id,
+        user_id: row.user_id,
+        kind: SanctionKind::parse(&row.kind).unwrap_or(SanctionKind::Warn),
+        reason: row.reason.clone(),
+        until: row.ends_at.map(utc),
+        created_by: row.created_by,
+        created_at: utc(row.created_at),
+        lifted_at: row.lifted_at.map(utc),
+    }
+}
+
+/// Builds queue views for a page of items: a fixed number of batched queries, never one per
+/// item.
+fn views(
+    conn: &mut AnyConnection,
+    items: Vec<ItemRow>,
+    now: NaiveDateTime,
+) -> Result<Vec<QueueItem>, ApiError> {
+    let post_ids: Vec<i64> = items
+        .iter()
+        .filter(|i| ItemKind::parse(&i.kind).is_some_and(ItemKind::is_post))
+        .map(|i| i.subject_id)
+        .collect();
+    let posts: HashMap<i64, store::QueuedPostRow> = store::queued_posts(conn, &post_ids)?
+        .into_iter()
+        .map(|p| (p.0, p))
+        .collect();
+    let mut flags: HashMap<i64, Vec<store::FlagRow>> = HashMap::new();
+    for (post, flag) in store::flags_of_posts(conn, &post_ids)? {
+        flags.entry(post).or_default().push(flag);
+    }
+    let reporters: Vec<i64> = flags.values().flatten().map(|f| f.1).collect();
+    let accuracy = store::reporter_accuracy(conn, &reporters)?;
+    let mut subjects: HashMap<i64, (serde_json::Value, Option<i64>)> = HashMap::new();
+    for item in &items {
+        let Some(kind) = ItemKind::parse(&item.kind).filter(|k| !k.is_post()) else {
+            continue;
+        };
+        if let Some(found) = subject_of(conn, kind, item.subject_id)? {
+            subjects.insert(item.id, found);
+        }
+    }
+    let authors: Vec<i64> = posts
+        .values()
+        .map(|p| p.7)
+        .chain(subjects.values().filter_map(|s| s.1))
+        .collect();
+    let mut ids: Vec<i64> = authors.clone();
+    ids.extend(reporters.iter());
+    ids.extend(items.iter().filter_map(|i| i.claimed_by));
+    let notes = store::notes_of(conn, &authors)?;
+    ids.extend(notes.iter().map(|n| n.2));
+    let people: HashMap<i64, (String, String)> = store::people(conn, &ids)?
+        .into_iter()
+        .map(|(id, name, role)| (id, (name, role)))
+        .collect();
+    let mut history: HashMap<i64, AuthorHistory> = authors
+        .iter()
+        .map(|a| (*a, AuthorHistory::default()))
+        .collect();
+    for row in store::sanctions_of(conn, &authors)? {
+        if let Some(h) = history.get_mut(&row.user_id) {
+            h.sanctions.push(sanction_view(&row));
+        }
+    }
+    for (author, status, n) in store::post_counts(conn, &authors)? {
+        if let Some(h) = history.get_mut(&author) {
+            match status.as_str() {
+                "published" => h.approved_posts += n,
+                "removed" | "hidden" => h.removed_posts += n,
+                _ => {}
+            }
+        }
+    }
+    for (id, user, author, body, at) in notes {
+        if let Some(h) = history.get_mut(&user) {
+            h.notes.push(NoteView {
+                id,
+                author: person(&people, author),
+                body,
+                created_at: utc(at),
+            });
+        }
+    }
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let kind = ItemKind::parse(&item.kind).unwrap_or(ItemKind::FlaggedPost);
+            let post = posts.get(&item.subject_id).filter(|_| kind.is_post());
+            let subject = subjects.remove(&item.id);
+            let author = post.map(|p| p.7).or(subject.as_ref().and_then(|s| s.1));
+            let claimed = item.claimed_until.is_some_and(|t| t > now) && item.status == "open";
+            QueueItem {
+                id: item.id,
+                kind,
+                subject_id: item.subject_id,
+                status: if item.status == "resolved" {
+                    "resolved".into()
+                } else if claimed {
+                    "claimed".into()
+                } else {
+                    "open".into()
+                },
+                reason: item.reason.clone(),
+                score: queue::score_now(item.base_score, item.created_at, now),
+                score_parts: ScoreParts {
+                    base: item.base_score,
+                    age_hours: ((now - item.created_at).num_minutes() as f64 / 60.0).max(0.0),
+                },
+                version: item.version,
+                claimed_by: item
+                    .claimed_by
+                    .filter(|_| claimed)
+                    .map(|id| person(&people, id)),
+                claimed_until: item.claimed_until.filter(|_| claimed).map(utc),
+                resolution: item.resolution.clone(),
+                allowed_actions: if item.status == "resolved" {
+                    Vec::new()
+                } else {
+                    allowed_actions(kind).to_vec()
+                },
+                post: post.map(|p| QueuedPost {
+                    id: p.0,
+                    thread_id: p.1,
+                    thread_title: p.2.clone(),
+                    body: p.3.clone(),
+                    body_html: p.4.clone(),
+                    status: p.5.clone(),
+                    anonymous: p.6,
+                    author: person(&people, p.7),
+                    created_at: utc(p.8),
+                }),
+                flags: if kind.is_post() {
+                    flags
+                        .get(&item.subject_id)
+                        .map(|all| {
+                            all.iter()
+                                .map(|f| FlagView {
+                                    id: f.0,
+                                    reporter: person(&people, f.1),
+                                    reporter_accuracy: accuracy.get(&f.1).copied().unwrap_or(0.5),
+                                    reason: f.2.clone(),
+                                    note: f.3.clone(),
+                                    status: f.4.clone(),
+                                    created_at: utc(f.5),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
+                author_history: author.and_then(|a| history.remove(&a)),
+                subject: subject.map(|s| s.0),
+                created_at: utc(item.created_at),
+            }
+        })
+        .collect())
+}
+
+/// The description of a non-post subject, and the member it concerns.
+fn subject_of(
+    conn: &mut AnyConnection,
+    kind: ItemKind,
+    subject_id: i64,
+) -> Result<Option<(serde_json::Value, Option<i64>)>, ApiError> {
+    match kind {
+        ItemKind::Appeal => appeals::describe(conn, subject_id),
+        ItemKind::TrialNotice | ItemKind::CoordinatorApplication => Ok(None),
+        ItemKind::FlaggedPost | ItemKind::HeldPost | ItemKind::Crisis => Ok(None),
+    }
+}
+
+/// `GET /moderation/queue`.
+pub async fn queue_page(
+    state: &AppState,
+    caller: &Caller,
+    query: QueueQuery,
+) -> Result<Page<QueueItem>, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let limit = pagination::limit(query.limit)?;
+    let filter = match query.status.as_deref() {
+        None | Some("open") => QueueFilter::Open,
+        Some("claimed") => QueueFilter::Claimed,
+        Some("resolved") => QueueFilter::Resolved,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "must be open, claimed or resolved",
+            ));
+        }
+    };
+    let after = match query.cursor.as_deref() {
+        Some(c) => {
+            let parts = pagination::decode(c, 2)?;
+            let key: f64 = parts[0]
+                .parse()
+                .map_err(|_| ApiError::BadRequest("the cursor is invalid".into()))?;
+            Some((key, pagination::int(&parts[1])?))
+        }
+        None => None,
+    };
+    let me = caller.user_id;
+    let kind = query.kind.map(ItemKind::as_str);
+    let reason = query.reason;
+    let (rows, views) = state
+        .db
+        .read(move |conn| {
+            let now = db::now();
+            let rows = store::queue_page(
+                conn,
+                &store::QueuePageQuery {
+                    filter,
+                    kind,
+                    reason: reason.as_deref(),
+                    after,
+                    me,
+                    now,
+                    limit,
+                },
+            )?;
+            let keys: Vec<(f64, i64)> = rows.iter().map(|r| (r.sort_key, r.id)).collect();
+            Ok::<_, ApiError>((keys, views(conn, rows, now)?))
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let next_cursor = if more {
+        rows.get(limit as usize - 1)
+            .map(|(key, id)| pagination::encode(&[key.to_string(), id.to_string()]))
+    } else {
+        None
+    };
+    Ok(Page {
+        items: views.into_iter().take(limit as usize).collect(),
+        next_cursor,
+    })
+}
+
+/// One queue item.
+pub async fn queue_item(state: &AppState, caller: &Caller, id: i64) -> Result<QueueItem, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    state
+        .db
+        .read(move |conn| {
+            let row = store::item(conn, id)?.ok_or_else(not_found_item)?;
+            views(conn, vec![row], db::now())?
+                .pop()
+                .ok_or_else(not_found_item)
+        })
+        .await
+}
+
+/// `POST /moderation/queue/{id}/claim` and `/release`.
+pub async fn claim(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    take: bool,
+) -> Result<QueueItem, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let who = caller.clone();
+    state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            let item = store::item(conn, id)?.ok_or_else(not_found_item)?;
+            if item.status == "resolved" {
+                return Err(ApiError::Conflict("this item is already decided".into()));
+            }
+            let held_by_other = item.claimed_until.is_some_and(|t| t > now)
+                && item.claimed_by.is_some_and(|c| c != who.user_id);
+            if take {
+                if held_by_other {
+                    return Err(ApiError::Conflict(
+                        "another moderator is working on this item".into(),
+                    ));
+                }
+                store::claim(
+                    conn,
+                    id,
+                    Some(who.user_id),
+                    Some(now + Duration::minutes(CLAIM_MINUTES)),
+                )?;
+            } else {
+                if held_by_other && who.role != Role::Admin {
+                    return Err(ApiError::Forbidden(
+                        "only the moderator who claimed it may release it".into(),
+                    ));
+                }
+                store::claim(conn, id, None, None)?;
+            }
+            let row = store::item(conn, id)?.ok_or_else(not_found_item)?;
+            views(conn, vec![row], now)?
+                .pop()
+                .ok_or_else(not_found_item)
+        })
+        .await
+}
+
+/// The outcome of a decision.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DecisionOutcome {
+    pub id: i64,
+    pub resolution: DecisionAction,
+    /// The item's new version.
+    pub version: i32,
+}
+
+/// `POST /moderation/queue/{id}/decision`.
+pub async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    req: DecisionRequest,
+) -> Result<DecisionOutcome, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let reason = req.reason.trim().to_owned();
+    let mut errors = FieldErrors::new();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX {
+        errors.insert(
+            "reason".into(),
+            format!("is required, at most {REASON_MAX} characters"),
+        );
+    }
+    if req.action == DecisionAction::Edit && req.body.as_deref().is_none_or(|b| b.trim().is_empty())
+    {
+        errors.insert("body".into(), "is required for an edit".into());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let who = caller.clone();
+    let app = state.clone();
+    state
+        .db
+        .write(move |conn| {
+            let now = db::now();
+            let item = store::item(conn, id)?.ok_or_else(not_found_item)?;
+            let kind = ItemKind::parse(&item.kind)
+                .ok_or_else(|| ApiError::Internal(format!("unknown item kind {}", item.kind)))?;
+            if kind == ItemKind::CoordinatorApplication {
+                authorize(&who, Action::Administer)?;
+            }
+            if item.status == "resolved" {
+                return Err(ApiError::Conflict(
+                    "this item has already been decided".into(),
+                ));
+            }
+            if item.version != req.version {
+                return Err(ApiError::Conflict(format!(
+                    "this item changed since you loaded it (version {} now); reload and decide again",
+                    item.version
+                )));
+            }
+            if item.claimed_until.is_some_and(|t| t > now)
+                && item.claimed_by.is_some_and(|c| c != who.user_id)
+            {
+                return Err(ApiError::Conflict(
+                    "another moderator has claimed this item".into(),
+                ));
+            }
+            if !allowed_actions(kind).contains(&req.action) {
+                return Err(ApiError::invalid(
+                    "action",
+                    format!("`{}` is not possible on a {} item", req.action.as_str(), kind.as_str()),
+                ));
+            }
+            let approve = req.action == DecisionAction::Approve;
+            match kind {
+                ItemKind::FlaggedPost | ItemKind::HeldPost | ItemKind::Crisis => {
+                    decide_post(&app, conn, &who, &item, kind, &req, &reason)?
+                }
+                ItemKind::TrialNotice | ItemKind::CoordinatorApplication => {}
+                ItemKind::Appeal => {
+                    appeals::decide(&app, conn, &who, item.subject_id, approve, &reason)?
+                }
+            }
+            queue::resolve(conn, item.id, who.user_id, req.action.as_str())?;
+            if kind != ItemKind::Appeal {
+                modlog::append(
+                    conn,
+                    &modlog::Entry {
+                        actor_id: Some(who.user_id),
+                        action: req.action.as_str(),
+                        target_kind: kind.as_str(),
+                        target_id: item.subject_id,
+                        reason: Some(&reason),
+                        before: None,
+                        after: req.note.as_deref(),
+                    },
+                )?;
+            }
+            Ok(DecisionOutcome {
+                id: item.id,
+                resolution: req.action,
+                version: item.version + 1,
+            })
+        })
+        .await
+}
+
+/// A decision about a post: its effects, the flags' outcome, and who is told.
+fn decide_post(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    who: &Caller,
+    item: &ItemRow,
+    kind: ItemKind,
+    req: &DecisionRequest,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let post: PostRef = forum::load_post(conn, item.subject_id)?.ok_or_else(not_found_post)?;
+    let before = post.body.clone();
+    match req.action {
+        DecisionAction::Approve | DecisionAction::Dismiss => match post.status.as_str() {
+            "held" => forum::change_status(state, conn, &post, "published", true)?,
+            "hidden" => forum::change_status(state, conn, &post, "published", false)?,
+            _ => {}
+        },
+        DecisionAction::Hide => forum::change_status(state, conn, &post, "hidden", false)?,
+        DecisionAction::Remove => forum::change_status(state, conn, &post, "removed", false)?,
+        DecisionAction::Edit => forum::moderator_edit(
+            state,
+            conn,
+            &post,
+            req.body.as_deref().unwrap_or(""),
+            who.user_id,
+        )?,
+        DecisionAction::LockThread => forum::set_locked(conn, post.thread_id, true)?,
+    }
+    if matches!(req.action, DecisionAction::Hide | DecisionAction::Remove) {
+        // The post is out of sight: its other open items have nothing left to decide.
+        for other in [ItemKind::FlaggedPost, ItemKind::HeldPost, ItemKind::Crisis] {
+            if other != kind {
+                queue::resolve_subject(conn, other, post.id, who.user_id, req.action.as_str())?;
+            }
+        }
+    }
+    let acted = req.action.takes_action();
+    let reporters =
+        store::resolve_flags(conn, post.id, if acted { "actioned" } else { "dismissed" })?;
+    for reporter in reporters {
+        notify(
+            conn,
+            reporter,
+            NotificationKind::FlagOutcome,
+            post.id,
+            if acted { "action taken" } else { "no action" },
+        )?;
+    }
+    let told = match req.action {
+        DecisionAction::Approve if post.status == "held" => {
+            Some("Your post was approved and is now visible.".to_owned())
+        }
+        DecisionAction::Approve | DecisionAction::Dismiss if post.status == "hidden" => {
+            Some("Your post was reviewed and is visible again.".to_owned())
+        }
+        DecisionAction::Approve | DecisionAction::Dismiss => None,
+        action => Some(format!(
+            "A moderator's decision about your post: {} (reason: {reason}). You may appeal it once.",
+            action.as_str()
+        )),
+    };
+    if let Some(detail) = told {
+        notify(
+            conn,
+            post.author_id,
+            NotificationKind::ModerationOutcome,
+            post.id,
+            &detail,
+        )?;
+    }
+    if matches!(req.action, DecisionAction::Edit | DecisionAction::Remove) {
+        let after = req.body.clone().unwrap_or_default();
+        modlog::append(
+            conn,
+            &modlog::Entry {
+                actor_id: Some(who.user_id),
+                action: "content_change",
+                target_kind: "post",
+                target_id: post.id,
+                reason: Some(reason),
+                before: Some(&before),
+                after: (req.action == DecisionAction::Edit).then_some(after.as_str()),
+            },
+        )?;
+    }
+    Ok(())
+}

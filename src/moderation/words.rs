@@ -1,0 +1,185 @@
+//! Watched words managed by moderators, and reading the moderation log (in full for
+//! moderators; without names and removed content for everyone).
+
+use chrono::NaiveDateTime;
+
+use super::filters::{self, WordAction};
+use super::model::{
+    LogEntry, LogQuery, Person, PublicLogEntry, WatchedWordRequest, WatchedWordView,
+};
+use super::{log as modlog, store};
+use crate::accounts::model::{Role, utc};
+use crate::auth::Caller;
+use crate::auth::policy::{Action, authorize};
+use crate::http::error::ApiError;
+use crate::http::pagination::{self, Page};
+use crate::startup::AppState;
+
+fn view((id, pattern, action, at): (i64, String, String, NaiveDateTime)) -> WatchedWordView {
+    WatchedWordView {
+        id,
+        pattern,
+        action: WordAction::parse(&action).unwrap_or(WordAction::Flag),
+        created_at: utc(at),
+    }
+}
+
+/// `GET /moderation/watched-words`.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<WatchedWordView>, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let rows = state
+        .db
+        .read(|conn| Ok::<_, ApiError>(store::watched_words(conn)?))
+        .await?;
+    Ok(rows.into_iter().map(view).collect())
+}
+
+/// `POST /moderation/watched-words`.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    req: WatchedWordRequest,
+) -> Result<WatchedWordView, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let pattern =
+        filters::check_pattern(&req.pattern).map_err(|m| ApiError::invalid("pattern", m))?;
+    let me = caller.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let id = crate::db::unique_violation(store::insert_watched_word(
+                conn,
+                &pattern,
+                req.action.as_str(),
+                me,
+            ))?
+            .ok_or_else(|| {
+                ApiError::Conflict(format!("a rule for \"{pattern}\" exists already"))
+            })?;
+            modlog::append(
+                conn,
+                &modlog::Entry {
+                    actor_id: Some(me),
+                    action: "watched_word_added",
+                    target_kind: "watched_word",
+                    target_id: id,
+                    reason: None,
+                    before: None,
+                    after: Some(&format!("{pattern} → {}", req.action.as_str())),
+                },
+            )?;
+            let rows = store::watched_words(conn)?;
+            rows.into_iter()
+                .find(|r| r.0 == id)
+                .map(view)
+                .ok_or_else(|| ApiError::Internal("new rule vanished".into()))
+        })
+        .await
+}
+
+/// `DELETE /moderation/watched-words/{id}`.
+pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> Result<(), ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let me = caller.user_id;
+    state
+        .db
+        .write(move |conn| {
+            let (pattern, action) = store::watched_word(conn, id)?
+                .ok_or_else(|| ApiError::NotFound("no such rule".into()))?;
+            store::delete_watched_word(conn, id)?;
+            modlog::append(
+                conn,
+                &modlog::Entry {
+                    actor_id: Some(me),
+                    action: "watched_word_removed",
+                    target_kind: "watched_word",
+                    target_id: id,
+                    reason: None,
+                    before: Some(&format!("{pattern} → {action}")),
+                    after: None,
+                },
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+async fn log_rows(
+    state: &AppState,
+    query: LogQuery,
+) -> Result<(Vec<store::LogRow>, Vec<(i64, String, String)>, i64), ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let before = match query.cursor.as_deref() {
+        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
+        None => None,
+    };
+    let (rows, people) = state
+        .db
+        .read(move |conn| {
+            let rows = store::log_page(conn, before, limit)?;
+            let actors: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();
+            let people = store::people(conn, &actors)?;
+            Ok::<_, ApiError>((rows, people))
+        })
+        .await?;
+    Ok((rows, people, limit))
+}
+
+/// `GET /moderation/log`: everything, for moderators.
+pub async fn log(
+    state: &AppState,
+    caller: &Caller,
+    query: LogQuery,
+) -> Result<Page<LogEntry>, ApiError> {
+    authorize(caller, Action::Moderate)?;
+    let (rows, people, limit) = log_rows(state, query).await?;
+    Ok(pagination::page(
+        rows,
+        limit,
+        |r| pagination::encode(&[r.0.to_string()]),
+        |r| LogEntry {
+            id: r.0,
+            actor: r.1.map(|id| {
+                let found = people.iter().find(|p| p.0 == id);
+                Person {
+                    id,
+                    display_name: found.map_or_else(|| "former member".into(), |p| p.1.clone()),
+                    role: found.and_then(|p| Role::parse(&p.2)),
+                }
+            }),
+            action: r.2,
+            target_kind: r.3,
+            target_id: r.4,
+            reason: r.5,
+            before: r.6,
+            after: r.7,
+            created_at: utc(r.8),
+        },
+    ))
+}
+
+/// `GET /modlog`: for everyone, with moderators anonymous and no removed content.
+pub async fn public_log(
+    state: &AppState,
+    query: LogQuery,
+) -> Result<Page<PublicLogEntry>, ApiError> {
+    let (rows, _, limit) = log_rows(state, query).await?;
+    Ok(pagination::page(
+        rows,
+        limit,
+        |r| pagination::encode(&[r.0.to_string()]),
+        |r| PublicLogEntry {
+            id: r.0,
+            actor: if r.1.is_some() {
+                "a moderator".into()
+            } else {
+                "automatic".into()
+            },
+            action: r.2,
+            target_kind: r.3,
+            target_id: r.4,
+            reason: r.5,
+            created_at: utc(r.8),
+        },
+    ))
+}

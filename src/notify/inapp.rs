@@ -1,0 +1,311 @@
+//! In-app notifications: the kinds, how features record them (inside their own write
+//! transaction), and the member's list and read marks. Later features add their kinds here.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::model::utc;
+use crate::db::schema::{notifications, posts, threads, users};
+use crate::db::{self, AnyConnection};
+use crate::forum::model::AuthorSummary;
+use crate::http::error::ApiError;
+use crate::http::pagination::{self, Page};
+use crate::startup::AppState;
+
+/// What a notification is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone replied in a thread you started.
+    ReplyToThread,
+    /// Someone answered one of your posts.
+    ReplyToPost,
+    /// Someone mentioned you with `@display_name`.
+    Mention,
+    /// A moderator decided about your post (`detail` says what and why).
+    ModerationOutcome,
+    /// Your flag was looked at: `detail` is "action taken" or "no action".
+    FlagOutcome,
+    /// Your post was hidden pending review (`detail` says why).
+    PostHidden,
+    /// A sanction was placed on your account or lifted (`detail` says which).
+    Sanction,
+    /// Your appeal was decided (`detail` says how).
+    AppealOutcome,
+    /// Your coordinator application was decided (`detail` says how).
+    CoordinatorApplication,
+    /// Your trial notice was reviewed (`detail` says how).
+    TrialReview,
+    /// A member answered your trial notice.
+    TrialInterest,
+    /// A newly published trial notice matches one of your saved searches.
+    TrialAlert,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 12] = [
+        Self::ReplyToThread,
+        Self::ReplyToPost,
+        Self::Mention,
+        Self::ModerationOutcome,
+        Self::FlagOutcome,
+        Self::PostHidden,
+        Self::Sanction,
+        Self::AppealOutcome,
+        Self::CoordinatorApplication,
+        Self::TrialReview,
+        Self::TrialInterest,
+        Self::TrialAlert,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReplyToThread => "reply_to_thread",
+            Self::ReplyToPost => "reply_to_post",
+            Self::Mention => "mention",
+            Self::ModerationOutcome => "moderation_outcome",
+            Self::FlagOutcome => "flag_outcome",
+            Self::PostHidden => "post_hidden",
+            Self::Sanction => "sanction",
+            Self::AppealOutcome => "appeal_outcome",
+            Self::CoordinatorApplication => "coordinator_application",
+            Self::TrialReview => "trial_review",
+            Self::TrialInterest => "trial_interest",
+            Self::TrialAlert => "trial_alert",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+
+    /// Kinds about another member's published post: they are listed only while the post is
+    /// published, so none reveals a post the recipient may not see.
+    pub const ABOUT_PUBLISHED_POSTS: [&'static str; 3] =
+        ["reply_to_thread", "reply_to_post", "mention"];
+}
+
+/// A notification to record.
+pub struct NewNotification<'a> {
+    pub user_id: i64,
+    pub kind: NotificationKind,
+    /// The post, trial notice, application, appeal or sanction it is about.
+    pub subject_id: i64,
+    pub thread_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub detail: Option<&'a str>,
+}
+
+/// Records a notification about a post of a thread by `actor_id`; call inside the write
+/// transaction of the event.
+pub fn record(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: NotificationKind,
+    post_id: i64,
+    thread_id: i64,
+    actor_id: i64,
+) -> QueryResult<()> {
+    record_event(
+        conn,
+        &NewNotification {
+            user_id,
+            kind,
+            subject_id: post_id,
+            thread_id: Some(thread_id),
+            actor_id: Some(actor_id),
+            detail: None,
+        },
+    )
+}
+
+/// Records any notification; call inside the write transaction of the event.
+pub fn record_event(conn: &mut AnyConnection, n: &NewNotification<'_>) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::user_id.eq(n.user_id),
+            notifications::kind.eq(n.kind.as_str()),
+            notifications::subject_id.eq(n.subject_id),
+            notifications::thread_id.eq(n.thread_id),
+            notifications::actor_id.eq(n.actor_id),
+            notifications::detail.eq(n.detail),
+            notifications::created_at.eq(db::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A notification as its recipient sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    /// The post, trial notice, application, appeal or sanction it is about.
+    pub subject_id: i64,
+    /// What happened, for moderation, sanction, appeal and review outcomes.
+    pub detail: Option<String>,
+    pub thread_id: Option<i64>,
+    pub thread_title: Option<String>,
+    /// Who caused it; the anonymous form when they posted anonymously.
+    pub actor: Option<AuthorSummary>,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NotificationQuery {
+    /// Only unread notifications.
+    #[serde(default)]
+    pub unread: bool,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Marks notifications read: some by id, or all.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MarkReadRequest {
+    #[serde(default)]
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    pub all: bool,
+}
+
+type Row = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+);
+
+/// The caller's notifications, newest first, one query (index `notifications_user_idx`).
+/// Notifications about posts that are no longer published are left out, so none reveals a
+/// post the recipient may not see.
+pub async fn list(
+    state: &AppState,
+    user_id: i64,
+    query: NotificationQuery,
+) -> Result<Page<Notification>, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let before = match query.cursor.as_deref() {
+        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
+        None => None,
+    };
+    let unread = query.unread;
+    let rows: Vec<Row> = state
+        .db
+        .read(move |conn| {
+            let mut q = notifications::table
+                .left_join(
+                    posts::table.on(posts::id
+                        .eq(notifications::subject_id)
+                        .and(notifications::kind.eq_any(NotificationKind::ABOUT_PUBLISHED_POSTS))),
+                )
+                .left_join(threads::table.on(threads::id.nullable().eq(notifications::thread_id)))
+                .left_join(users::table.on(users::id.nullable().eq(notifications::actor_id)))
+                .filter(notifications::user_id.eq(user_id))
+                .filter(
+                    posts::status
+                        .nullable()
+                        .eq("published")
+                        .or(notifications::kind.ne_all(NotificationKind::ABOUT_PUBLISHED_POSTS)),
+                )
+                .select((
+                    notifications::id,
+                    notifications::kind,
+                    notifications::subject_id,
+                    notifications::detail,
+                    notifications::thread_id,
+                    threads::title.nullable(),
+                    notifications::actor_id,
+                    users::display_name.nullable(),
+                    users::role.nullable(),
+                    posts::anonymous.nullable(),
+                    notifications::read_at,
+                    notifications::created_at,
+                ))
+                .into_boxed();
+            if unread {
+                q = q.filter(notifications::read_at.is_null());
+            }
+            if let Some(before) = before {
+                q = q.filter(notifications::id.lt(before));
+            }
+            Ok::<_, ApiError>(
+                q.order(notifications::id.desc())
+                    .limit(limit + 1)
+                    .load(conn)?,
+            )
+        })
+        .await?;
+    Ok(pagination::page(
+        rows,
+        limit,
+        |r| pagination::encode(&[r.0.to_string()]),
+        |r| Notification {
+            id: r.0,
+            kind: NotificationKind::parse(&r.1).unwrap_or(NotificationKind::Mention),
+            subject_id: r.2,
+            detail: r.3,
+            thread_id: r.4,
+            thread_title: r.5,
+            actor: match (r.6, r.7) {
+                (Some(id), Some(name)) => Some(AuthorSummary::new(
+                    id,
+                    name,
+                    r.8.as_deref().unwrap_or("member"),
+                    r.9.unwrap_or(false),
+                    false,
+                )),
+                _ => None,
+            },
+            read: r.10.is_some(),
+            created_at: utc(r.11),
+        },
+    ))
+}
+
+/// Marks the caller's notifications read.
+pub async fn mark_read(
+    state: &AppState,
+    user_id: i64,
+    req: MarkReadRequest,
+) -> Result<(), ApiError> {
+    if !req.all && req.ids.is_empty() {
+        return Err(ApiError::invalid(
+            "ids",
+            "give notification ids, or `all: true`",
+        ));
+    }
+    if req.ids.len() > 500 {
+        return Err(ApiError::invalid("ids", "at most 500 at once"));
+    }
+    state
+        .db
+        .write(move |conn| {
+            let mine = notifications::table
+                .filter(notifications::user_id.eq(user_id))
+                .filter(notifications::read_at.is_null());
+            let now = db::now();
+            if req.all {
+                diesel::update(mine)
+                    .set(notifications::read_at.eq(now))
+                    .execute(conn)?;
+            } else {
+                diesel::update(mine.filter(notifications::id.eq_any(req.ids)))
+                    .set(notifications::read_at.eq(now))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,189 @@
+//! Email, end to end through a real SMTP receiver: what a message looks like, in which language,
+//! that none is lost while the mail server is down, and that two servers sharing one PostgreSQL
+//! database send each message exactly once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use butterfly::db::DbError;
+use diesel::QueryableByName;
+use diesel::RunQueryDsl;
+use diesel::sql_types::BigInt;
+
+use crate::harness::{MailServer, PASSWORD, PUBLIC_URL, TestApp};
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Counts outbox rows matching a condition both backends understand.
+async fn outbox_count(app: &TestApp, condition: &'static str) -> i64 {
+    app.db()
+        .read(move |conn| {
+            diesel::sql_query(format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox WHERE {condition}"
+            ))
+            .get_result::<Count>(conn)
+            .map(|count| count.n)
+            .map_err(DbError::Query)
+        })
+        .await
+        .expect("the outbox can be read")
+}
+
+/// Waits until the outbox matches `condition` on at least `count` rows.
+async fn wait_for_outbox(app: &TestApp, condition: &'static str, count: i64) {
+    let start = Instant::now();
+    while outbox_count(app, condition).await < count {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the outbox never had {count} row(s) with {condition}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_verification_email_is_a_readable_message_with_a_link_to_the_client() {
+    let app = TestApp::spawn().await;
+    app.register("ana@example.test", PASSWORD, "Ana_L")
+        .await
+        .expect(202);
+    let email = app.wait_for_email("ana@example.test").await;
+
+    assert_eq!(email.to, ["ana@example.test"]);
+    assert!(
+        email.from.contains("no-reply@butterfly.localhost"),
+        "the envelope sender should be the configured one, not {:?}",
+        email.from
+    );
+    assert!(
+        !email.subject().trim().is_empty(),
+        "the email has no subject"
+    );
+    let from = email.header("from").unwrap_or_default();
+    assert!(
+        from.contains("no-reply@butterfly.localhost"),
+        "the email should come from the configured sender, not {from:?}"
+    );
+    let types = email.text_part_types();
+    assert!(
+        types.iter().any(|t| t == "text/plain") && types.iter().any(|t| t == "text/html"),
+        "the email should have a plain text and an HTML version, has {types:?}"
+    );
+    assert!(
+        email
+            .token_after(&format!("{PUBLIC_URL}/verify-email?token="))
+            .is_some(),
+        "the email should link to the web client:\n{}",
+        email.text()
+    );
+    assert!(
+        !email.text().chars().any(is_cjk),
+        "an English member gets English"
+    );
+    assert!(
+        !email.raw.contains(PASSWORD),
+        "the email must never contain the password"
+    );
+}
+
+#[actix_web::test]
+async fn a_member_who_registers_in_chinese_gets_the_email_in_chinese() {
+    let app = TestApp::spawn().await;
+    app.post_json(
+        "/api/v1/accounts",
+        &serde_json::json!({"email": "mei@example.test", "password": PASSWORD,
+                            "display_name": "小梅花", "locale": "zh-CN"}),
+    )
+    .await
+    .expect(202);
+    let email = app.wait_for_email("mei@example.test").await;
+    assert!(
+        email.subject().chars().any(is_cjk),
+        "the subject should be Chinese: {:?}",
+        email.subject()
+    );
+    assert!(
+        email.text().chars().any(is_cjk),
+        "the body should be Chinese:\n{}",
+        email.text()
+    );
+
+    // The link survives the encoding of a Chinese message.
+    app.verify_email(&email.token()).await.expect(200);
+    let tokens = app.sign_in("mei@example.test", PASSWORD).await;
+    let me = app.me(&tokens.access).await.expect(200);
+    assert_eq!(me["locale"], "zh-CN");
+    assert_eq!(me["display_name"], "小梅花");
+}
+
+#[actix_web::test]
+async fn an_email_sent_while_the_mail_server_is_down_arrives_when_it_comes_back() {
+    let mail = Arc::new(MailServer::down());
+    let app = TestApp::builder().mail(mail.clone()).spawn().await;
+
+    // Registration does not depend on the mail server.
+    app.register("ben@example.test", PASSWORD, "Ben_B")
+        .await
+        .expect(202);
+    // The outbox has tried and failed (at least twice: it retries).
+    wait_for_outbox(&app, "attempts >= 2", 1).await;
+    assert!(app.emails_to("ben@example.test").is_empty());
+
+    mail.come_up();
+    let email = app
+        .wait_for_emails_within("ben@example.test", 1, Duration::from_secs(30))
+        .await
+        .remove(0);
+    app.verify_email(&email.token()).await.expect(200);
+    wait_for_outbox(&app, "status = 'sent'", 1).await;
+    assert_eq!(app.emails_to("ben@example.test").len(), 1);
+}
+
+#[actix_web::test]
+async fn two_servers_on_one_postgresql_database_send_each_message_once() {
+    let first = TestApp::spawn().await;
+    if !first.database.is_postgres() {
+        eprintln!(
+            "note: two_servers_on_one_postgresql_database_send_each_message_once runs only \
+             on PostgreSQL (set BUTTERFLY_TEST_POSTGRES_URL)"
+        );
+        return;
+    }
+    let second = first.spawn_sibling().await;
+
+    const USERS: usize = 20;
+    let addresses: Vec<String> = (0..USERS)
+        .map(|i| format!("member{i}@example.test"))
+        .collect();
+    for (i, address) in addresses.iter().enumerate() {
+        let server = if i % 2 == 0 { &first } else { &second };
+        server
+            .register(address, PASSWORD, &format!("Member_{i}"))
+            .await
+            .expect(202);
+    }
+
+    for address in &addresses {
+        first.wait_for_email(address).await;
+    }
+    wait_for_outbox(&first, "status = 'sent'", USERS as i64).await;
+    // Give a duplicate send that is still in flight the time to arrive.
+    actix_web::rt::time::sleep(Duration::from_millis(1_000)).await;
+
+    for address in &addresses {
+        assert_eq!(
+            first.emails_to(address).len(),
+            1,
+            "{address} got more than one verification email"
+        );
+    }
+    assert_eq!(first.mail.received().len(), USERS);
+}

@@ -1,0 +1,491 @@
+//! The test harness: `TestApp` starts the real server on `127.0.0.1:0` against a fresh database
+//! (SQLite, or PostgreSQL when `BUTTERFLY_TEST_POSTGRES_URL` is set) with a real SMTP receiver,
+//! and offers the requests and account set-ups the stories are told with.
+
+pub mod database;
+pub mod http;
+pub mod mail;
+
+use std::path::Path;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use awc::http::Method;
+use butterfly::accounts::model::Role;
+use butterfly::config::{Secret, Settings};
+use butterfly::db::{Db, DbError};
+use butterfly::startup::Application;
+use diesel::connection::SimpleConnection;
+use serde_json::{Value, json};
+
+pub use self::database::TestDatabase;
+pub use self::http::Reply;
+pub use self::mail::{MailServer, ReceivedEmail};
+
+/// The access-token signing secret every test server uses.
+pub const JWT_SECRET: &str = "butterfly-test-signing-secret-0123456789abcdef";
+/// The web client's address; email links start with it.
+pub const PUBLIC_URL: &str = "http://client.test";
+/// A password the server accepts (long, not common).
+pub const PASSWORD: &str = "lilac harbour quietly 93";
+/// Another acceptable password, for changes and resets.
+pub const NEW_PASSWORD: &str = "amber kettle wanders 27";
+
+/// How long the helpers wait for an email before failing the test.
+pub const EMAIL_WAIT: Duration = Duration::from_secs(10);
+
+/// A running server and everything it talks to; dropping it stops the server and drops its
+/// database (when no other app uses it).
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The settings the server was started with.
+    pub settings: Settings,
+    pub database: Arc<TestDatabase>,
+    pub mail: Arc<MailServer>,
+    db: Db,
+    handle: actix_web::dev::ServerHandle,
+    /// The server runs on its own thread and actix system, as in its own process, so that it
+    /// can be stopped (and waited for) when the test ends.
+    thread: Option<std::thread::JoinHandle<()>>,
+    client: awc::Client,
+    _data_dir: tempfile::TempDir,
+}
+
+type Tweak = Box<dyn FnOnce(&mut Settings)>;
+
+/// Options for starting a `TestApp`.
+#[must_use]
+pub struct AppBuilder {
+    tweaks: Vec<Tweak>,
+    database: Option<Arc<TestDatabase>>,
+    mail: Option<Arc<MailServer>>,
+}
+
+impl AppBuilder {
+    /// Changes settings after the test defaults are applied.
+    pub fn settings(mut self, tweak: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    /// Uses this database instead of a fresh one.
+    pub fn database(mut self, database: Arc<TestDatabase>) -> Self {
+        self.database = Some(database);
+        self
+    }
+
+    /// Sends mail to this receiver (which may be down) instead of a fresh running one.
+    pub fn mail(mut self, mail: Arc<MailServer>) -> Self {
+        self.mail = Some(mail);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let database = self
+            .database
+            .unwrap_or_else(|| Arc::new(TestDatabase::create()));
+        let mail = self.mail.unwrap_or_else(|| Arc::new(MailServer::start()));
+        let data_dir = tempfile::Builder::new()
+            .prefix("butterfly-data-")
+            .tempdir()
+            .expect("cannot create a data folder");
+        let mut settings = test_settings(&database, &mail, data_dir.path());
+        for tweak in self.tweaks {
+            tweak(&mut settings);
+        }
+        TestApp::launch(settings, database, mail, data_dir).await
+    }
+}
+
+/// The settings of a test server: port 0, this database and mail receiver, fast outbox polling.
+fn test_settings(database: &TestDatabase, mail: &MailServer, data_dir: &Path) -> Settings {
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.to_path_buf(),
+        database_url: Some(Secret::new(database.url())),
+        database_pool_size: 4,
+        smtp_url: Some(Secret::new(mail.url())),
+        public_url: PUBLIC_URL.into(),
+        workers: Some(2),
+        ..Settings::default()
+    };
+    settings.jwt.secret = Some(Secret::new(JWT_SECRET));
+    settings.outbox.poll_interval_ms = 50;
+    settings.outbox.retry_base_ms = 200;
+    settings
+}
+
+impl TestApp {
+    /// A server with the test defaults, a fresh database and a running mail receiver.
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    /// A server whose settings the test adjusts first.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings) + 'static) -> Self {
+        Self::builder().settings(tweak).spawn().await
+    }
+
+    pub fn builder() -> AppBuilder {
+        AppBuilder {
+            tweaks: Vec::new(),
+            database: None,
+            mail: None,
+        }
+    }
+
+    /// A second server on the same database and mail receiver, with the same settings.
+    pub async fn spawn_sibling(&self) -> Self {
+        let settings = self.settings.clone();
+        let data_dir = tempfile::Builder::new()
+            .prefix("butterfly-data-")
+            .tempdir()
+            .expect("cannot create a data folder");
+        let mut settings = settings;
+        settings.bind = "127.0.0.1:0".into();
+        settings.data_dir = data_dir.path().to_path_buf();
+        Self::launch(settings, self.database.clone(), self.mail.clone(), data_dir).await
+    }
+
+    async fn launch(
+        settings: Settings,
+        database: Arc<TestDatabase>,
+        mail: Arc<MailServer>,
+        data_dir: tempfile::TempDir,
+    ) -> Self {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let server_settings = settings.clone();
+        let thread = std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    match Application::build(server_settings).await {
+                        Ok(app) => {
+                            let _ = ready_tx.send(Ok((app.port(), app.handle(), app.db())));
+                            if let Err(e) = app.run_until_stopped().await {
+                                eprintln!("the test server stopped with an error: {e}");
+                            }
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.to_string()));
+                        }
+                    }
+                });
+            })
+            .expect("cannot start a server thread");
+        let (port, handle, db) = loop {
+            match ready_rx.try_recv() {
+                Ok(Ok(ready)) => break ready,
+                Ok(Err(e)) => panic!("the server does not start: {e}"),
+                Err(mpsc::TryRecvError::Empty) => {
+                    actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    panic!("the server thread ended before the server started")
+                }
+            }
+        };
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            settings,
+            database,
+            mail,
+            db,
+            handle,
+            thread: Some(thread),
+            client,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Stops the server gracefully: it stops accepting at once; the returned future completes
+    /// when the requests in flight are answered and the workers have stopped.
+    pub fn stop(&self) -> impl std::future::Future<Output = ()> + use<> {
+        self.handle.stop(true)
+    }
+
+    // ----- HTTP -----
+
+    /// Sends one request with these extra headers; `body` is sent as is.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for &(name, value) in headers {
+            request = request.insert_header((name, value));
+        }
+        let sent = match body {
+            Some(body) => request.send_body(body).await,
+            None => request.send().await,
+        };
+        let mut response = sent.unwrap_or_else(|e| panic!("{method} {path} failed: {e}"));
+        let body = response
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the answer to {method} {path}: {e}"));
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Reply {
+        let bytes = serde_json::to_vec(body).expect("JSON serialises");
+        let headers = [("content-type", "application/json")];
+        self.request(method, path, token, &headers, Some(bytes))
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send_json(Method::POST, path, None, body).await
+    }
+
+    /// POST with a bearer token.
+    pub async fn post_json_as(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.send_json(Method::POST, path, Some(token), body).await
+    }
+
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.send_json(Method::PATCH, path, token, body).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, token, &[], None).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::DELETE, path, token, &[], None).await
+    }
+
+    // ----- accounts and sessions -----
+
+    /// `POST /api/v1/accounts` in English.
+    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Reply {
+        self.post_json(
+            "/api/v1/accounts",
+            &json!({"email": email, "password": password, "display_name": display_name}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/accounts/verify`.
+    pub async fn verify_email(&self, token: &str) -> Reply {
+        self.post_json("/api/v1/accounts/verify", &json!({"token": token}))
+            .await
+    }
+
+    /// `POST /api/v1/sessions`.
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post_json(
+            "/api/v1/sessions",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in and returns the session's tokens; fails the test unless the login succeeds.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Tokens {
+        Tokens::from_body(self.login(email, password).await.expect(200))
+    }
+
+    /// `POST /api/v1/sessions/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post_json(
+            "/api/v1/sessions/refresh",
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/me`.
+    pub async fn me(&self, access_token: &str) -> Reply {
+        self.get("/api/v1/me", Some(access_token)).await
+    }
+
+    /// The whole sign-up story: register, read the verification email, verify, log in.
+    pub async fn verified_member(&self, email: &str, display_name: &str) -> (Member, Tokens) {
+        self.register(email, PASSWORD, display_name)
+            .await
+            .expect(202);
+        let token = self.wait_for_email(email).await.token();
+        self.verify_email(&token).await.expect(200);
+        let tokens = self.sign_in(email, PASSWORD).await;
+        let member = Member {
+            id: tokens.user_id(),
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            display_name: display_name.to_owned(),
+        };
+        (member, tokens)
+    }
+
+    /// An active, verified account made directly (as `butterfly admin create-user` does),
+    /// without the email round trip, for stories that are not about signing up.
+    pub async fn member_with_role(&self, email: &str, display_name: &str, role: Role) -> Member {
+        let id = butterfly::accounts::service::create_user(
+            &self.db,
+            email,
+            display_name,
+            PASSWORD,
+            role,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot create the account {email}: {e:?}"));
+        Member {
+            id,
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            display_name: display_name.to_owned(),
+        }
+    }
+
+    /// An active member (see [`TestApp::member_with_role`]).
+    pub async fn member(&self, email: &str, display_name: &str) -> Member {
+        self.member_with_role(email, display_name, Role::Member)
+            .await
+    }
+
+    /// An active member, logged in.
+    pub async fn signed_in_member(&self, email: &str, display_name: &str) -> (Member, Tokens) {
+        let member = self.member(email, display_name).await;
+        let tokens = self.sign_in(email, PASSWORD).await;
+        (member, tokens)
+    }
+
+    // ----- email -----
+
+    /// Every message received so far for `address`.
+    pub fn emails_to(&self, address: &str) -> Vec<ReceivedEmail> {
+        self.mail.received_by(address)
+    }
+
+    /// The first message for `address`, waiting up to [`EMAIL_WAIT`] for it.
+    pub async fn wait_for_email(&self, address: &str) -> ReceivedEmail {
+        self.wait_for_emails(address, 1).await.remove(0)
+    }
+
+    /// The first `count` messages for `address`, waiting up to [`EMAIL_WAIT`] for them.
+    pub async fn wait_for_emails(&self, address: &str, count: usize) -> Vec<ReceivedEmail> {
+        self.wait_for_emails_within(address, count, EMAIL_WAIT)
+            .await
+    }
+
+    /// The first `count` messages for `address`, waiting up to `limit` for them.
+    pub async fn wait_for_emails_within(
+        &self,
+        address: &str,
+        count: usize,
+        limit: Duration,
+    ) -> Vec<ReceivedEmail> {
+        self.mail.wait_for(address, count, limit).await
+    }
+
+    // ----- database -----
+
+    /// The server's database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Runs SQL that both backends accept (for example to make a token expire).
+    pub async fn execute_sql(&self, sql: &'static str) {
+        self.db
+            .write(move |conn| conn.batch_execute(sql).map_err(DbError::Query))
+            .await
+            .unwrap_or_else(|e| panic!("`{sql}` failed: {e}"));
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the server and wait (briefly) for its thread, so that no worker, pool or
+        // background task outlives the test: they would keep reconnecting to a dropped database,
+        // and database clients still running when the process exits can crash it.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let start = Instant::now();
+            while !thread.is_finished() && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                eprintln!("warning: a test server did not stop within 10 s of the test's end");
+            }
+        }
+    }
+}
+
+/// An account a test created, with the password it was created with.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// The tokens of one session, and the whole answer that carried them.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    pub body: Value,
+}
+
+impl Tokens {
+    /// Reads a login or refresh answer, checking its shape.
+    #[track_caller]
+    pub fn from_body(body: Value) -> Self {
+        let access = body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {body}"))
+            .to_owned();
+        let refresh = body["refresh_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no refresh_token in {body}"))
+            .to_owned();
+        assert_eq!(body["token_type"], "Bearer", "token_type in {body}");
+        assert!(
+            body["expires_in"].as_i64().is_some_and(|s| s > 0),
+            "expires_in must be a positive number of seconds: {body}"
+        );
+        for field in ["id", "display_name", "role", "state"] {
+            assert!(!body["user"][field].is_null(), "no user.{field} in {body}");
+        }
+        Self {
+            access,
+            refresh,
+            body,
+        }
+    }
+
+    #[track_caller]
+    pub fn user_id(&self) -> i64 {
+        self.body["user"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("user.id is not an integer in {}", self.body))
+    }
+}

@@ -1,0 +1,15 @@
+//! Butterfly's integration tests, one binary: each module tells the stories of one feature
+//! through HTTP, against a real server with its own database and SMTP receiver
+//! (see `harness`).
+
+mod harness;
+
+mod accounts;
+mod cli;
+mod email;
+mod errors;
+mod forum;
+mod notifications;
+mod search;
+mod sessions;
+mod storage;

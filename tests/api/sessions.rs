@@ -1,0 +1,508 @@
+//! Sessions: logging in, refreshing and its reuse detection, logging out (here and everywhere),
+//! throttled guessing, and access tokens that are forged, stale or signed with a rotated key.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use butterfly::config::{Secret, VerificationKey};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::harness::{JWT_SECRET, PASSWORD, Reply, TestApp};
+
+// ----- logging in -----
+
+#[actix_web::test]
+async fn a_member_logs_in_and_uses_the_access_token() {
+    let app = TestApp::spawn().await;
+    let member = app.member("ana@example.test", "Ana_L").await;
+
+    let tokens = app.sign_in(&member.email, &member.password).await;
+    assert_eq!(tokens.user_id(), member.id);
+    assert_eq!(
+        tokens.body["user"]["display_name"],
+        member.display_name.as_str()
+    );
+    assert_eq!(tokens.body["user"]["role"], "member");
+    assert_eq!(tokens.body["user"]["state"], "active");
+    assert_eq!(
+        tokens.body["expires_in"].as_i64(),
+        Some(app.settings.jwt.access_ttl_secs)
+    );
+    let me = app.me(&tokens.access).await.expect(200);
+    assert_eq!(me["id"].as_i64(), Some(member.id));
+
+    // The address is compared ignoring case and surrounding spaces.
+    app.sign_in("  ANA@Example.test ", PASSWORD).await;
+}
+
+/// The problem without what may differ from one request to the next.
+fn comparable(reply: &Reply) -> Value {
+    let mut problem = reply.expect_problem(401);
+    if let Some(object) = problem.as_object_mut() {
+        for volatile in ["instance", "request_id", "trace_id", "timestamp"] {
+            object.remove(volatile);
+        }
+    }
+    problem
+}
+
+#[actix_web::test]
+async fn a_wrong_password_and_an_unknown_address_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let member = app.member("ben@example.test", "Ben_B").await;
+
+    let wrong_password = app.login(&member.email, "not the password 42").await;
+    let unknown_address = app.login("nobody@example.test", PASSWORD).await;
+    assert_eq!(comparable(&wrong_password), comparable(&unknown_address));
+    assert_eq!(
+        wrong_password.header("content-type"),
+        unknown_address.header("content-type")
+    );
+    assert_eq!(
+        wrong_password.header("www-authenticate"),
+        unknown_address.header("www-authenticate")
+    );
+}
+
+#[actix_web::test]
+async fn an_unknown_address_takes_as_long_to_refuse_as_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    let member = app.member("bea@example.test", "Bea_B").await;
+    let mut wrong_password = Vec::new();
+    let mut unknown_address = Vec::new();
+    for i in 0..5 {
+        let start = Instant::now();
+        app.login(&member.email, "a wrong guess 42")
+            .await
+            .expect_problem(401);
+        wrong_password.push(start.elapsed());
+        let start = Instant::now();
+        app.login(&format!("nobody{i}@example.test"), "a wrong guess 42")
+            .await
+            .expect_problem(401);
+        unknown_address.push(start.elapsed());
+    }
+    // Noise only ever adds time, so the fastest of each kind shows the work done.
+    let fastest_wrong = wrong_password.iter().min().copied().unwrap_or_default();
+    let fastest_unknown = unknown_address.iter().min().copied().unwrap_or_default();
+    assert!(
+        fastest_unknown * 2 >= fastest_wrong,
+        "an unknown address is refused much faster ({fastest_unknown:?}) than a wrong \
+         password ({fastest_wrong:?}): the answer time reveals who has an account"
+    );
+}
+
+#[actix_web::test]
+async fn a_login_that_waits_too_long_for_a_hashing_slot_gets_503_with_retry_after() {
+    let app = Rc::new(
+        TestApp::spawn_with(|s| {
+            s.passwords.hash_slots = Some(1);
+            s.passwords.slot_wait_ms = 1;
+        })
+        .await,
+    );
+    let member = app.member("cat@example.test", "Cat_C").await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let app = app.clone();
+            let email = member.email.clone();
+            actix_web::rt::spawn(async move { app.login(&email, PASSWORD).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        let reply = task.await.expect("the login task finishes");
+        if reply.status == 503 {
+            reply.expect_problem(503);
+            let retry_after = reply.header("retry-after").unwrap_or_default();
+            assert!(
+                retry_after.trim().parse::<u64>().is_ok_and(|s| s > 0),
+                "a 503 should say when to retry, got Retry-After {retry_after:?}"
+            );
+        } else {
+            reply.expect(200);
+        }
+        statuses.push(reply.status);
+    }
+    assert!(
+        statuses.contains(&200) && statuses.contains(&503),
+        "with one hashing slot and no patience, some of 8 simultaneous logins should succeed \
+         and some get 503: {statuses:?}"
+    );
+}
+
+// ----- refreshing -----
+
+#[actix_web::test]
+async fn refreshing_rotates_both_tokens_and_kills_the_old_refresh_token() {
+    let app = TestApp::spawn().await;
+    let (member, first) = app.signed_in_member("cleo@example.test", "Cleo").await;
+
+    let second = crate::harness::Tokens::from_body(app.refresh(&first.refresh).await.expect(200));
+    assert_ne!(second.refresh, first.refresh);
+    assert_eq!(second.user_id(), member.id);
+    let me = app.me(&second.access).await.expect(200);
+    assert_eq!(me["id"].as_i64(), Some(member.id));
+
+    app.refresh(&first.refresh).await.expect_problem(401);
+}
+
+#[actix_web::test]
+async fn presenting_a_used_refresh_token_again_revokes_its_whole_family() {
+    let app = TestApp::spawn().await;
+    let (member, stolen) = app.signed_in_member("dan@example.test", "Dan_D").await;
+    let other_device = app.sign_in(&member.email, PASSWORD).await;
+
+    // The rightful owner refreshes; later the thief presents the old token.
+    let current = crate::harness::Tokens::from_body(app.refresh(&stolen.refresh).await.expect(200));
+    app.refresh(&stolen.refresh).await.expect_problem(401);
+
+    // The whole family is revoked, including the newest token...
+    app.refresh(&current.refresh).await.expect_problem(401);
+    // ...but not another session of the same member.
+    app.refresh(&other_device.refresh).await.expect(200);
+}
+
+#[actix_web::test]
+async fn unknown_refresh_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    app.refresh("made-up-refresh-token")
+        .await
+        .expect_problem(401);
+    app.refresh("").await.expect_client_problem();
+}
+
+// ----- logging out -----
+
+#[actix_web::test]
+async fn logging_out_ends_this_session_only() {
+    let app = TestApp::spawn().await;
+    let (member, laptop) = app.signed_in_member("eve@example.test", "Eve_E").await;
+    let phone = app.sign_in(&member.email, PASSWORD).await;
+
+    let reply = app
+        .delete("/api/v1/sessions/current", Some(&laptop.access))
+        .await;
+    reply.expect(204);
+    app.refresh(&laptop.refresh).await.expect_problem(401);
+    app.me(&laptop.access).await.expect_problem(401);
+
+    app.me(&phone.access).await.expect(200);
+    app.refresh(&phone.refresh).await.expect(200);
+}
+
+#[actix_web::test]
+async fn logging_out_everywhere_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let (member, laptop) = app.verified_member("fay@example.test", "Fay_F").await;
+    let phone = app.sign_in(&member.email, &member.password).await;
+
+    app.delete("/api/v1/sessions", Some(&laptop.access))
+        .await
+        .expect(204);
+    for session in [&laptop, &phone] {
+        app.refresh(&session.refresh).await.expect_problem(401);
+        app.me(&session.access).await.expect_problem(401);
+    }
+
+    // Logging in again works.
+    let fresh = app.sign_in(&member.email, &member.password).await;
+    app.me(&fresh.access).await.expect(200);
+}
+
+#[actix_web::test]
+async fn logging_out_needs_a_session() {
+    let app = TestApp::spawn().await;
+    app.delete("/api/v1/sessions/current", None)
+        .await
+        .expect_problem(401);
+    app.delete("/api/v1/sessions", None)
+        .await
+        .expect_problem(401);
+}
+
+#[actix_web::test]
+async fn a_banned_member_is_signed_out_at_once() {
+    let app = TestApp::spawn().await;
+    let (member, tokens) = app.signed_in_member("gus@example.test", "Gus_G").await;
+    app.me(&tokens.access).await.expect(200);
+
+    app.execute_sql("UPDATE users SET state = 'banned'").await;
+    app.me(&tokens.access).await.expect_problem(401);
+    app.refresh(&tokens.refresh).await.expect_client_problem();
+    app.login(&member.email, PASSWORD)
+        .await
+        .expect_client_problem();
+}
+
+// ----- throttling -----
+
+#[actix_web::test]
+async fn repeated_wrong_passwords_for_one_account_are_throttled() {
+    let app = TestApp::spawn_with(|s| {
+        s.login_throttle.per_account = 3;
+        s.login_throttle.per_ip = 1_000;
+    })
+    .await;
+    let member = app.member("hal@example.test", "Hal_H").await;
+    let bystander = app.member("ida@example.test", "Ida_I").await;
+
+    for _ in 0..3 {
+        app.login(&member.email, "a wrong guess 123")
+            .await
+            .expect_problem(401);
+    }
+    let throttled = app.login(&member.email, "a wrong guess 123").await;
+    throttled.expect_problem(429);
+    let retry_after: u64 = throttled
+        .header("retry-after")
+        .expect("a 429 carries Retry-After")
+        .trim()
+        .parse()
+        .expect("Retry-After is a number of seconds");
+    assert!(retry_after > 0);
+
+    // Not even the right password gets through while throttled...
+    app.login(&member.email, PASSWORD).await.expect_problem(429);
+    // ...but other accounts are not affected.
+    app.sign_in(&bystander.email, PASSWORD).await;
+}
+
+#[actix_web::test]
+async fn repeated_failures_from_one_address_are_throttled() {
+    let app = TestApp::spawn_with(|s| {
+        s.login_throttle.per_account = 1_000;
+        s.login_throttle.per_ip = 3;
+    })
+    .await;
+    for i in 0..3 {
+        app.login(&format!("guess{i}@example.test"), PASSWORD)
+            .await
+            .expect_problem(401);
+    }
+    let throttled = app.login("guess3@example.test", PASSWORD).await;
+    throttled.expect_problem(429);
+    assert!(throttled.header("retry-after").is_some());
+}
+
+// ----- access tokens -----
+
+/// Header and claims of a token the server issued, decoded without checking anything.
+fn parts(token: &str) -> (Value, Value) {
+    let mut pieces = token.split('.');
+    let mut decode = |what: &str| -> Value {
+        let piece = pieces
+            .next()
+            .unwrap_or_else(|| panic!("the token has no {what}"));
+        let bytes = URL_SAFE_NO_PAD
+            .decode(piece)
+            .unwrap_or_else(|e| panic!("the token's {what} is not base64url: {e}"));
+        serde_json::from_slice(&bytes).expect("the token's parts are JSON")
+    };
+    let header = decode("header");
+    let claims = decode("claims");
+    (header, claims)
+}
+
+fn sign(algorithm: Algorithm, kid: Option<&str>, claims: &Value, secret: &str) -> String {
+    let mut header = Header::new(algorithm);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("the test token signs")
+}
+
+fn unsigned(header: &Value, claims: &Value) -> String {
+    let encode = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("JSON"));
+    format!("{}.{}.", encode(header), encode(claims))
+}
+
+fn with(claims: &Value, changes: Value) -> Value {
+    let mut claims = claims.clone();
+    for (key, value) in changes.as_object().expect("an object") {
+        if value.is_null() {
+            claims
+                .as_object_mut()
+                .expect("claims are an object")
+                .remove(key);
+        } else {
+            claims[key] = value.clone();
+        }
+    }
+    claims
+}
+
+#[actix_web::test]
+async fn forged_stale_and_foreign_access_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, tokens) = app.signed_in_member("jon@example.test", "Jon_J").await;
+    let (header, claims) = parts(&tokens.access);
+    assert_eq!(header["alg"], "HS256");
+    let kid = header["kid"]
+        .as_str()
+        .expect("access tokens carry a kid header")
+        .to_owned();
+    for claim in ["sub", "sid", "role", "iss", "aud", "iat", "exp"] {
+        assert!(!claims[claim].is_null(), "the access token lacks `{claim}`");
+    }
+    let now = chrono::Utc::now().timestamp();
+
+    // Control: the same claims signed again with the right key are accepted, so every refusal
+    // below is about what the case changes.
+    let resigned = sign(Algorithm::HS256, Some(&kid), &claims, JWT_SECRET);
+    app.me(&resigned).await.expect(200);
+
+    let (encoded_header, rest) = tokens.access.split_once('.').expect("a JWT");
+    let signature = rest.rsplit_once('.').expect("a JWT").1;
+    let promoted = URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&with(&claims, json!({"role": "admin"}))).expect("JSON"));
+    let mut flipped = tokens.access.clone();
+    let last = flipped.pop().expect("a non-empty token");
+    flipped.push(if last == 'A' { 'B' } else { 'A' });
+
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "tampered claims",
+            format!("{encoded_header}.{promoted}.{signature}"),
+        ),
+        ("tampered signature", flipped),
+        (
+            "expired",
+            sign(
+                Algorithm::HS256,
+                Some(&kid),
+                &with(&claims, json!({"iat": now - 7200, "exp": now - 3600})),
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "alg none",
+            unsigned(&json!({"alg": "none", "typ": "JWT", "kid": kid}), &claims),
+        ),
+        (
+            "alg none with the original signature",
+            format!(
+                "{}.{}",
+                unsigned(&json!({"alg": "none", "typ": "JWT", "kid": kid}), &claims)
+                    .trim_end_matches('.'),
+                signature
+            ),
+        ),
+        (
+            "another algorithm with the right secret",
+            sign(Algorithm::HS512, Some(&kid), &claims, JWT_SECRET),
+        ),
+        (
+            "wrong audience",
+            sign(
+                Algorithm::HS256,
+                Some(&kid),
+                &with(&claims, json!({"aud": "another-api"})),
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(
+                Algorithm::HS256,
+                Some(&kid),
+                &with(&claims, json!({"iss": "someone-else"})),
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "wrong key",
+            sign(
+                Algorithm::HS256,
+                Some(&kid),
+                &claims,
+                "a-different-secret-of-enough-length-0123456789",
+            ),
+        ),
+        (
+            "missing exp",
+            sign(
+                Algorithm::HS256,
+                Some(&kid),
+                &with(&claims, json!({"exp": null})),
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "missing sid",
+            sign(
+                Algorithm::HS256,
+                Some(&kid),
+                &with(&claims, json!({"sid": null})),
+                JWT_SECRET,
+            ),
+        ),
+        ("not a JWT", "not.a.jwt".to_owned()),
+    ];
+    for (case, token) in cases {
+        let reply = app.me(&token).await;
+        assert_eq!(
+            reply.status, 401,
+            "a token with {case} should be refused, got {} {}",
+            reply.status, reply.body
+        );
+        reply.expect_problem(401);
+    }
+
+    // Credentials in another scheme, an empty bearer, a token without its scheme, or none.
+    for authorization in [
+        "Basic amVuOnBhc3N3b3Jk",
+        "Bearer",
+        "Bearer ",
+        resigned.as_str(),
+    ] {
+        app.request(
+            awc::http::Method::GET,
+            "/api/v1/me",
+            None,
+            &[("authorization", authorization)],
+            None,
+        )
+        .await
+        .expect_problem(401);
+    }
+    app.get("/api/v1/me", None).await.expect_problem(401);
+}
+
+#[actix_web::test]
+async fn tokens_signed_with_a_previous_key_are_still_accepted() {
+    const OLD_SECRET: &str = "the-previous-signing-secret-0123456789abcdef";
+    let app = TestApp::spawn_with(|s| {
+        s.jwt.kid = "k2".into();
+        s.jwt.previous_keys = vec![VerificationKey {
+            kid: "k1".into(),
+            secret: Secret::new(OLD_SECRET),
+        }];
+    })
+    .await;
+    let (member, tokens) = app.signed_in_member("kim@example.test", "Kim_K").await;
+    let (header, claims) = parts(&tokens.access);
+    assert_eq!(
+        header["kid"], "k2",
+        "new tokens are signed with the current key"
+    );
+
+    // A token issued before the rotation, by the old key.
+    let before_rotation = sign(Algorithm::HS256, Some("k1"), &claims, OLD_SECRET);
+    let me = app.me(&before_rotation).await.expect(200);
+    assert_eq!(me["id"].as_i64(), Some(member.id));
+
+    // The old key only verifies under its own id, and unknown ids are refused.
+    app.me(&sign(Algorithm::HS256, Some("k2"), &claims, OLD_SECRET))
+        .await
+        .expect_problem(401);
+    app.me(&sign(Algorithm::HS256, Some("k9"), &claims, OLD_SECRET))
+        .await
+        .expect_problem(401);
+}
