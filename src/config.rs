@@ -57,6 +57,15 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub login_throttle: ThrottleSettings,
     pub crisis: CrisisSettings,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsSettings,
+    /// Request limits per client IP and per account on the routes worth abusing.
+    pub rate_limits: RateLimitSettings,
+    /// Browser origins allowed to call the API from their pages.
+    pub cors: CorsSettings,
+    /// Reverse proxies (IP addresses or CIDR ranges such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` is believed; empty means the client is the socket's peer.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Support contacts shown to a member whose post reads like they may be in crisis.
@@ -207,6 +216,10 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             login_throttle: ThrottleSettings::default(),
             crisis: CrisisSettings::default(),
+            metrics: MetricsSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+            cors: CorsSettings::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -255,6 +268,105 @@ impl Default for ThrottleSettings {
     }
 }
 
+/// Access to `/metrics`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// With a token, `/metrics` answers whoever sends `Authorization: Bearer <token>` (and
+    /// nobody else); without one, only requests from the loopback interface that no proxy
+    /// forwarded. Everyone else gets 404.
+    pub token: Option<Secret>,
+}
+
+/// One limit: at most `per_ip` requests per client IP and `per_account` per account within
+/// `window_secs` (a fixed window starting at the key's first request). 0 turns a side off.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct RateLimit {
+    pub per_ip: u32,
+    pub per_account: u32,
+    pub window_secs: u64,
+}
+
+impl RateLimit {
+    pub const fn new(per_ip: u32, per_account: u32, window_secs: u64) -> Self {
+        Self {
+            per_ip,
+            per_account,
+            window_secs,
+        }
+    }
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self::new(60, 30, 60)
+    }
+}
+
+/// Request limits by route. The account is the bearer token's user, or, on the routes that
+/// take an email address before anyone is signed in (registration, login, reset, resend),
+/// that address. Counters live in each server process: every instance counts on its own.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// `false` turns every limit off (for example when a proxy in front limits already).
+    pub enabled: bool,
+    /// `POST /api/v1/accounts`.
+    pub registration: RateLimit,
+    /// `POST /api/v1/sessions`, on top of the failed-login throttle (`login_throttle`).
+    pub login: RateLimit,
+    /// `POST /api/v1/password-resets`.
+    pub password_reset: RateLimit,
+    /// `POST /api/v1/accounts/verify/resend`.
+    pub verification_resend: RateLimit,
+    /// New threads and replies.
+    pub posting: RateLimit,
+    /// `POST /api/v1/posts/{id}/flags`.
+    pub flagging: RateLimit,
+    /// `POST /api/v1/trials/{id}/interest`.
+    pub trial_interest: RateLimit,
+    /// `GET /api/v1/search`.
+    pub search: RateLimit,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        const HOUR: u64 = 60 * 60;
+        Self {
+            enabled: true,
+            registration: RateLimit::new(20, 5, HOUR),
+            login: RateLimit::new(100, 20, 15 * 60),
+            password_reset: RateLimit::new(20, 5, HOUR),
+            verification_resend: RateLimit::new(20, 5, HOUR),
+            posting: RateLimit::new(120, 30, 10 * 60),
+            flagging: RateLimit::new(60, 30, HOUR),
+            trial_interest: RateLimit::new(60, 30, HOUR),
+            search: RateLimit::new(120, 60, 60),
+        }
+    }
+}
+
+/// Cross-origin requests from browsers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct CorsSettings {
+    /// Origins such as `https://app.example.org`, or `*` for any; empty (the default) sends
+    /// no CORS headers, so browsers allow same-origin pages only.
+    pub allowed_origins: Vec<String>,
+    /// How long browsers may cache a preflight answer.
+    pub max_age_secs: usize,
+}
+
+impl Default for CorsSettings {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            max_age_secs: 60 * 60,
+        }
+    }
+}
+
 /// A setting that cannot be used; the message is one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -297,7 +409,7 @@ impl Settings {
             .map(|u| u.redacted())
             .unwrap_or_else(|_| "[unparsable]".into());
         format!(
-            "bind={} data_dir={} database={} pool_size={} smtp={} public_url={} log={} jwt.kid={} jwt.secret={}",
+            "bind={} data_dir={} database={} pool_size={} smtp={} public_url={} log={} jwt.kid={} jwt.secret={} metrics={} rate_limits={} cors.allowed_origins={:?} trusted_proxies={:?}",
             self.bind,
             self.data_dir.display(),
             db,
@@ -314,6 +426,18 @@ impl Settings {
             } else {
                 "[generated file]"
             },
+            if self.metrics.token.is_some() {
+                "[token]"
+            } else {
+                "loopback"
+            },
+            if self.rate_limits.enabled {
+                "on"
+            } else {
+                "off"
+            },
+            self.cors.allowed_origins,
+            self.trusted_proxies,
         )
     }
 }

@@ -11,3 +11,4 @@ pub mod moderation;
 pub mod notify;
 pub mod startup;
 pub mod telemetry;
+pub mod trials;

@@ -1,4 +1,4 @@
-//! The `butterfly` command: `serve` (default), `migrate`, and `admin` tasks. A bad setting
+//! The `butterfly` command: `serve` (default), `migrate`, `backup`, `seed` and `admin` tasks. A bad setting
 //! ends the process with status 2 and one sentence on standard error.
 
 use std::path::PathBuf;
@@ -31,6 +31,18 @@ enum Command {
     /// Account administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Copy the live SQLite database into a new file (`VACUUM INTO`), while the server keeps
+    /// running. For PostgreSQL use `pg_dump -Fc` (see the README).
+    Backup {
+        /// The new file; an existing one is never overwritten.
+        file: PathBuf,
+    },
+    /// Add data to the database. `--demo`: demo accounts, example threads and lupus trial
+    /// notices, clearly marked, on an empty database only.
+    Seed {
+        #[arg(long)]
+        demo: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -110,6 +122,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("created {} account {id} for {email}", role.as_str());
             Ok(())
         }
+        Command::Seed { demo } => seed(settings, demo),
+        Command::Backup { file } => backup(&settings, &file),
         Command::Admin(AdminCommand::SetRole { email, role }) => {
             let role = Role::parse(&role).unwrap_or(Role::Member);
             let db = open_db(&settings)?;
@@ -126,6 +140,40 @@ fn open_db(settings: &Settings) -> Result<Db, Failure> {
     let db = Db::connect_on_demand(&url, 1).map_err(|e| Failure(2, e.to_string()))?;
     db.migrate().map_err(|e| Failure(2, e.to_string()))?;
     Ok(db)
+}
+
+fn backup(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
+    let url = DatabaseUrl::parse(settings.database_url().expose())
+        .map_err(|e| Failure(2, e.to_string()))?;
+    let bytes = butterfly::db::backup::backup(&url, file)
+        .map_err(|e| Failure(if e.is_usage() { 2 } else { 1 }, e.to_string()))?;
+    println!("backup written to {} ({bytes} bytes)", file.display());
+    Ok(())
+}
+
+fn seed(settings: Settings, demo: bool) -> Result<(), Failure> {
+    if !demo {
+        return Err(Failure(
+            2,
+            "say what to add: `butterfly seed --demo` adds demo data to an empty database".into(),
+        ));
+    }
+    let db = open_db(&settings)?;
+    let report = actix_web::rt::System::new().block_on(async move {
+        let state = butterfly::trials::seed::cli_state(db, settings)?;
+        butterfly::trials::seed::seed_demo(&state).await
+    })?;
+    println!(
+        "demo data added: {} accounts, {} threads, {} trial notices",
+        report.accounts.len(),
+        report.threads,
+        report.notices
+    );
+    for (email, name, role) in &report.accounts {
+        println!("  {} account {name} <{email}>", role.as_str());
+    }
+    println!("  password of every demo account: {}", report.password);
+    Ok(())
 }
 
 fn serve(settings: Settings) -> Result<(), Failure> {

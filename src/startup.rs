@@ -1,21 +1,23 @@
 //! Builds the application from settings: checks the data folder, opens the database and runs
-//! migrations, loads the signing keys and the mailer, binds the listener, and returns a server
-//! that runs until stopped (SIGTERM/Ctrl-C or its handle), stopping the background workers
-//! after the last request in flight.
+//! migrations, loads the signing keys and the mailer, wraps the routes in their middleware
+//! (security headers, metrics, CORS, request id, rate limits), binds the listener, and returns
+//! a server that runs until stopped (SIGTERM/Ctrl-C or its handle), stopping the background
+//! workers after the last request in flight.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::auth::password::Hasher;
 use crate::auth::token::TokenKeys;
 use crate::config::{ConfigError, Settings};
 use crate::db::{DatabaseUrl, Db, DbError};
-use crate::http::ratelimit::Limiter;
+use crate::http::metrics::Metrics;
+use crate::http::ratelimit::{Limiter, RouteLimits, TrustedProxies};
 use crate::notify::mailer::Mailer;
 use crate::notify::outbox;
 
@@ -81,6 +83,8 @@ impl Application {
     /// Everything that can fail at start fails here, before the first request.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         check_data_dir(&settings)?;
+        let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)?;
+        crate::http::headers::check_cors(&settings.cors)?;
         let url = DatabaseUrl::parse(settings.database_url().expose())?;
         let keys = TokenKeys::load(&settings.jwt, &settings.data_dir)?;
         let mailer = Mailer::from_settings(&settings).map_err(|e| ConfigError(e.to_string()))?;
@@ -123,9 +127,18 @@ impl Application {
         // Blocking threads serve database queries and password hashes.
         let blocking = (state.settings.database_pool_size as usize + cores + 2).max(4);
         let data = web::Data::new(state.clone());
+        let trusted_proxies = web::Data::new(trusted_proxies);
+        let route_limits = web::Data::new(RouteLimits::new(state.settings.rate_limits.clone()));
+        let metrics = web::Data::new(Metrics::new());
+        let cors_settings = state.settings.cors.clone();
         let server = HttpServer::new(move || {
+            let cors = crate::http::headers::cors(&cors_settings);
+            // The last `wrap` is the outermost layer.
             App::new()
                 .app_data(data.clone())
+                .app_data(trusted_proxies.clone())
+                .app_data(route_limits.clone())
+                .app_data(metrics.clone())
                 .app_data(crate::http::json_config())
                 .app_data(crate::http::query_config())
                 .app_data(crate::http::path_config())
@@ -133,7 +146,11 @@ impl Application {
                     ErrorHandlers::new().default_handler(crate::http::problem_for_framework_errors),
                 )
                 .wrap(from_fn(crate::http::reject_nul))
+                .wrap(from_fn(crate::http::ratelimit::enforce))
                 .wrap(from_fn(crate::telemetry::request_id))
+                .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
+                .wrap(from_fn(crate::http::metrics::record))
+                .wrap(from_fn(crate::http::headers::security_headers))
                 .configure(routes)
                 .default_service(web::to(crate::http::not_found))
         })
@@ -173,6 +190,8 @@ impl Application {
     /// Serves until stopped, then stops the background workers cleanly.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let trials_worker =
+            crate::trials::worker::spawn_worker(self.state.clone(), stopped.clone());
         let worker = outbox::spawn_worker(
             self.state.db.clone(),
             self.mailer,
@@ -183,18 +202,22 @@ impl Application {
         let result = self.server.await;
         let _ = stop.send(true);
         let _ = worker.await;
+        let _ = trials_worker.await;
         tracing::info!("butterfly stopped");
         result
     }
 }
 
-/// Every route of the API.
-fn routes(cfg: &mut web::ServiceConfig) {
+/// Every route of the API (public so that the contract test can build the route table).
+pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::http::health::live)
         .service(crate::http::health::ready)
         .service(crate::http::openapi::document)
+        .service(crate::http::metrics::get_metrics)
+        .configure(crate::http::docs::configure)
         .configure(crate::accounts::routes::configure)
         .configure(crate::forum::routes::configure)
         .configure(crate::moderation::routes::configure)
-        .configure(crate::notify::routes::configure);
+        .configure(crate::notify::routes::configure)
+        .configure(crate::trials::routes::configure);
 }

@@ -81,9 +81,10 @@ pub async fn resend_verification(
     Ok(accepted("verification_sent"))
 }
 
+/// The client's address (the socket's peer, or behind `trusted_proxies` the forwarded one).
 fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+    crate::http::ratelimit::client_ip(req)
+        .map(|ip| ip.to_string())
         .unwrap_or_default()
 }
 

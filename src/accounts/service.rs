@@ -105,6 +105,31 @@ fn issue_token(
     Ok(token)
 }
 
+/// Issues a verification token and queues the email with its link.
+fn send_verification(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    to: &str,
+    locale: Locale,
+    display_name: &str,
+    verify_page: &str,
+) -> Result<(), ApiError> {
+    let token = issue_token(conn, user_id, TokenPurpose::VerifyEmail, VERIFY_TTL)?;
+    outbox::enqueue(
+        conn,
+        &Email {
+            to: to.to_owned(),
+            locale,
+            template: Template::VerifyEmail,
+            vars: MailVars {
+                display_name: display_name.to_owned(),
+                link: Some(format!("{verify_page}?token={token}")),
+            },
+        },
+    )?;
+    Ok(())
+}
+
 /// `POST /accounts`. Answers the same whether or not the address has an account: a new
 /// address gets a verification email, a known one a warning to its owner.
 pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiError> {
@@ -179,20 +204,14 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiE
             };
             let id = db::unique_violation(store::insert_user(conn, &new))?
                 .ok_or_else(|| ApiError::invalid("display_name", "is already taken"))?;
-            let token = issue_token(conn, id, TokenPurpose::VerifyEmail, VERIFY_TTL)?;
-            outbox::enqueue(
+            send_verification(
                 conn,
-                &Email {
-                    to: email.written.clone(),
-                    locale,
-                    template: Template::VerifyEmail,
-                    vars: MailVars {
-                        display_name: display_name.clone(),
-                        link: Some(format!("{verify_page}?token={token}")),
-                    },
-                },
-            )?;
-            Ok(())
+                id,
+                &email.written,
+                locale,
+                &display_name,
+                &verify_page,
+            )
         })
         .await
 }
@@ -234,20 +253,14 @@ pub async fn resend_verification(state: &AppState, email: String) -> Result<(), 
             if user.state() != AccountState::Unverified {
                 return Ok(());
             }
-            let token = issue_token(conn, user.id, TokenPurpose::VerifyEmail, VERIFY_TTL)?;
-            outbox::enqueue(
+            send_verification(
                 conn,
-                &Email {
-                    to: user.email.clone(),
-                    locale: user.locale(),
-                    template: Template::VerifyEmail,
-                    vars: MailVars {
-                        display_name: user.display_name.clone(),
-                        link: Some(format!("{verify_page}?token={token}")),
-                    },
-                },
-            )?;
-            Ok(())
+                user.id,
+                &user.email,
+                user.locale(),
+                &user.display_name,
+                &verify_page,
+            )
         })
         .await
 }
@@ -709,13 +722,26 @@ pub async fn create_user(
         .map_err(|_| ApiError::Internal("account creation was cancelled".into()))?
 }
 
-/// Changes the role of the account with this address (the `admin set-role` command).
+/// Changes the role of the account with this address (the `admin set-role` command); the
+/// change is written to the moderation log.
 pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiError> {
     let lower = email.trim().to_lowercase();
     db.write_blocking(|conn| {
         let user = store::user_by_email(conn, &lower)?
             .ok_or_else(|| ApiError::NotFound(format!("no account has the address {email}")))?;
         store::set_role(conn, user.id, role.as_str(), db::now())?;
+        crate::moderation::log::append(
+            conn,
+            &crate::moderation::log::Entry {
+                actor_id: None,
+                action: "role_change",
+                target_kind: "user",
+                target_id: user.id,
+                reason: Some("set by an operator on the command line"),
+                before: Some(&user.role),
+                after: Some(role.as_str()),
+            },
+        )?;
         Ok(())
     })
 }

@@ -1,6 +1,7 @@
 //! Password hashing with argon2id (m = 19456 KiB, t = 2, p = 1) on the blocking pool, at most
 //! one hash per slot at once, plus the password rules applied at registration and change.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -35,33 +36,99 @@ fn dummy_hash() -> &'static str {
 #[derive(Clone)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
+    size: usize,
     wait: Duration,
+    counters: Arc<SlotCounters>,
+}
+
+/// How often callers had to wait for a slot (for metrics).
+#[derive(Default)]
+struct SlotCounters {
+    /// Hashes that found every slot busy and waited.
+    waits: AtomicU64,
+    /// Callers waiting right now.
+    waiting: AtomicU64,
+    /// Waits that ran out of time (the request got 503).
+    timeouts: AtomicU64,
+}
+
+/// Hashing slots at one moment, for metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HasherMetrics {
+    pub slots: usize,
+    pub available: usize,
+    pub waiting: u64,
+    pub waits: u64,
+    pub timeouts: u64,
+}
+
+/// Counts a caller as waiting until dropped (also when its request is cancelled).
+struct Waiting<'a>(&'a SlotCounters);
+
+impl<'a> Waiting<'a> {
+    fn start(counters: &'a SlotCounters) -> Self {
+        counters.waits.fetch_add(1, Ordering::Relaxed);
+        counters.waiting.fetch_add(1, Ordering::Relaxed);
+        Self(counters)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Hasher {
     pub fn new(slots: usize, wait: Duration) -> Self {
+        let size = slots.max(1);
         Self {
-            slots: Arc::new(Semaphore::new(slots.max(1))),
+            slots: Arc::new(Semaphore::new(size)),
+            size,
             wait,
+            counters: Arc::new(SlotCounters::default()),
         }
     }
 
-    /// Slots currently waited for (for metrics).
+    /// Slots free right now (for metrics).
     pub fn available(&self) -> usize {
         self.slots.available_permits()
+    }
+
+    /// Slots, free slots and waits so far.
+    pub fn metrics(&self) -> HasherMetrics {
+        HasherMetrics {
+            slots: self.size,
+            available: self.available(),
+            waiting: self.counters.waiting.load(Ordering::Relaxed),
+            waits: self.counters.waits.load(Ordering::Relaxed),
+            timeouts: self.counters.timeouts.load(Ordering::Relaxed),
+        }
     }
 
     async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| ApiError::Unavailable {
-                detail: "the server is busy; please try again shortly".into(),
-                retry_after: 2,
-            })?
-            .map_err(|_| ApiError::Internal("password hasher closed".into()))?;
+        let permit = match self.slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(tokio::sync::TryAcquireError::Closed) => {
+                return Err(ApiError::Internal("password hasher closed".into()));
+            }
+            Err(tokio::sync::TryAcquireError::NoPermits) => {
+                let _waiting = Waiting::start(&self.counters);
+                tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+                    .await
+                    .map_err(|_| {
+                        self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                        ApiError::Unavailable {
+                            detail: "the server is busy; please try again shortly".into(),
+                            retry_after: 2,
+                        }
+                    })?
+                    .map_err(|_| ApiError::Internal("password hasher closed".into()))?
+            }
+        };
         let result = actix_web::web::block(move || {
             let value = job();
             drop(permit);

@@ -75,12 +75,14 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
 }
 
 /// Whether `viewer` may see a trial notice in `state`: published and closed notices are
-/// public; drafts and notices under review only to their coordinator, to moderators (who
-/// review them) and to administrators. Everyone else gets 404.
+/// public; notices under review only to their coordinator and to moderators and
+/// administrators (who review them); drafts only to their coordinator and administrators.
+/// Everyone else gets 404.
 pub fn may_see_trial(viewer: Option<&Caller>, coordinator_id: i64, state: &str) -> bool {
     match state {
         "published" | "closed" => true,
-        _ => viewer.is_some_and(|v| is_moderator(v) || v.user_id == coordinator_id),
+        "pending_review" => viewer.is_some_and(|v| is_moderator(v) || v.user_id == coordinator_id),
+        _ => viewer.is_some_and(|v| v.role == Role::Admin || v.user_id == coordinator_id),
     }
 }
 
@@ -215,7 +217,16 @@ mod tests {
                     assert!(may_see_trial(None, 99, public));
                 }
                 for private in ["draft", "pending_review"] {
-                    assert_eq!(may_see_trial(Some(&c), 99, private), moderates);
+                    let sees = if private == "draft" {
+                        role == Role::Admin
+                    } else {
+                        moderates
+                    };
+                    assert_eq!(
+                        may_see_trial(Some(&c), 99, private),
+                        sees,
+                        "{role:?} {private}"
+                    );
                     assert!(may_see_trial(Some(&c), 1, private), "own notice");
                     assert!(!may_see_trial(None, 99, private));
                 }

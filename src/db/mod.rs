@@ -5,6 +5,7 @@
 //! `IMMEDIATE`, so concurrent writers queue on the busy handler instead of failing with
 //! "database is locked"; readers keep their own pool (WAL lets them run beside the writer).
 
+pub mod backup;
 pub mod schema;
 pub mod search;
 mod seeds;
@@ -176,6 +177,56 @@ impl r2d2::ManageConnection for Manager {
 
 type Pool = r2d2::Pool<Manager>;
 
+/// A checkout slower than this found no idle connection and waited (for metrics).
+const WAIT_THRESHOLD: Duration = Duration::from_millis(1);
+
+/// Checkout counters of one pool.
+#[derive(Debug, Default)]
+struct CheckoutCounters {
+    checkouts: AtomicU64,
+    waits: AtomicU64,
+    wait_micros: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+/// Feeds a pool's checkout events into its counters.
+#[derive(Debug)]
+struct PoolEvents(Arc<CheckoutCounters>);
+
+impl r2d2::HandleEvent for PoolEvents {
+    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
+        let counters = &self.0;
+        counters.checkouts.fetch_add(1, Ordering::Relaxed);
+        let waited = event.duration();
+        if waited >= WAIT_THRESHOLD {
+            counters.waits.fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+            counters.wait_micros.fetch_add(micros, Ordering::Relaxed);
+        }
+    }
+
+    fn handle_timeout(&self, _event: r2d2::event::TimeoutEvent) {
+        self.0.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The state of one connection pool, for metrics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolMetrics {
+    /// `readers` or `writer` on SQLite; `shared` on PostgreSQL.
+    pub name: &'static str,
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+    pub checkouts: u64,
+    /// Checkouts that found no idle connection and waited (1 ms or more).
+    pub waits: u64,
+    /// Time spent in those waits.
+    pub wait_seconds: f64,
+    /// Checkouts that gave up (the request got 503).
+    pub timeouts: u64,
+}
+
 /// Handle to the database: cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Db {
@@ -184,6 +235,8 @@ pub struct Db {
     /// On SQLite a single connection; on PostgreSQL the same pool as `readers`.
     writer: Pool,
     statements: Arc<AtomicU64>,
+    reader_checkouts: Arc<CheckoutCounters>,
+    writer_checkouts: Arc<CheckoutCounters>,
 }
 
 /// How long a request waits for a pooled connection.
@@ -203,28 +256,35 @@ impl Db {
 
     fn build(url: &DatabaseUrl, pool_size: u32, min_idle: u32) -> Result<Self, DbError> {
         let statements = Arc::new(AtomicU64::new(0));
-        let build = |size: u32| {
+        let build = |size: u32, counters: &Arc<CheckoutCounters>| {
             r2d2::Pool::builder()
                 .max_size(size.max(1))
                 .min_idle(Some(min_idle))
                 .connection_timeout(CHECKOUT_TIMEOUT)
                 .test_on_check_out(false)
+                .event_handler(Box::new(PoolEvents(counters.clone())))
                 .build(Manager {
                     url: url.clone(),
                     statements: statements.clone(),
                 })
                 .map_err(|e| DbError::Connect(e.to_string()))
         };
-        let readers = build(pool_size)?;
-        let writer = match url.backend() {
-            Backend::Sqlite => build(1)?,
-            Backend::Postgres => readers.clone(),
+        let reader_checkouts = Arc::new(CheckoutCounters::default());
+        let readers = build(pool_size, &reader_checkouts)?;
+        let (writer, writer_checkouts) = match url.backend() {
+            Backend::Sqlite => {
+                let counters = Arc::new(CheckoutCounters::default());
+                (build(1, &counters)?, counters)
+            }
+            Backend::Postgres => (readers.clone(), reader_checkouts.clone()),
         };
         Ok(Self {
             backend: url.backend(),
             readers,
             writer,
             statements,
+            reader_checkouts,
+            writer_checkouts,
         })
     }
 
@@ -244,6 +304,31 @@ impl Db {
             state.connections - state.idle_connections,
             state.idle_connections,
         )
+    }
+
+    /// Connections and checkout waits of each pool: `readers` and `writer` on SQLite, one
+    /// `shared` pool on PostgreSQL.
+    pub fn pool_metrics(&self) -> Vec<PoolMetrics> {
+        let one = |name: &'static str, pool: &Pool, counters: &CheckoutCounters| {
+            let state = pool.state();
+            PoolMetrics {
+                name,
+                in_use: state.connections - state.idle_connections,
+                idle: state.idle_connections,
+                max: pool.max_size(),
+                checkouts: counters.checkouts.load(Ordering::Relaxed),
+                waits: counters.waits.load(Ordering::Relaxed),
+                wait_seconds: counters.wait_micros.load(Ordering::Relaxed) as f64 / 1e6,
+                timeouts: counters.timeouts.load(Ordering::Relaxed),
+            }
+        };
+        match self.backend {
+            Backend::Sqlite => vec![
+                one("readers", &self.readers, &self.reader_checkouts),
+                one("writer", &self.writer, &self.writer_checkouts),
+            ],
+            Backend::Postgres => vec![one("shared", &self.readers, &self.reader_checkouts)],
+        }
     }
 
     /// Applies pending migrations.

@@ -698,11 +698,7 @@ pub async fn create_thread(
             check_new_member_limits(conn, &who, true, &req.body, now)?;
             let screening =
                 screen::screen(conn, who.user_id, &format!("{title}\n{}", req.body), true)?;
-            let status = if screening.hold.is_some() {
-                "held"
-            } else {
-                "published"
-            };
+            let status = screening.status();
             let thread_id = store::insert_thread(
                 conn,
                 &store::NewThread {
@@ -828,11 +824,7 @@ pub async fn create_post(
             }
             check_new_member_limits(conn, &who, false, &req.body, now)?;
             let screening = screen::screen(conn, who.user_id, &req.body, true)?;
-            let status = if screening.hold.is_some() {
-                "held"
-            } else {
-                "published"
-            };
+            let status = screening.status();
             let post_id = store::insert_post(
                 conn,
                 &store::NewPost {

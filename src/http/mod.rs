@@ -1,11 +1,14 @@
 //! HTTP foundations shared by every feature: errors as problem+json, request-body limits and
-//! their errors, the authenticated-caller extractor, rate limiting, health and the OpenAPI
-//! document.
+//! their errors, the authenticated-caller extractor, rate limiting, security headers and CORS,
+//! metrics, health and the OpenAPI document.
 
 pub mod auth;
+pub mod docs;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod json;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod ratelimit;

@@ -11,8 +11,10 @@ use utoipa::{Modify, OpenApi};
 use crate::accounts::routes as accounts;
 use crate::forum::routes as forum;
 use crate::http::health;
+use crate::http::ratelimit::RateLimitDocs;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
+use crate::trials::routes as trials;
 
 /// Adds the bearer-token security scheme.
 struct BearerAuth;
@@ -43,6 +45,7 @@ impl Modify for BearerAuth {
     paths(
         health::live,
         health::ready,
+        crate::http::metrics::get_metrics,
         accounts::register,
         accounts::verify,
         accounts::resend_verification,
@@ -91,9 +94,28 @@ impl Modify for BearerAuth {
         moderation::appeal,
         notifications::list,
         notifications::mark_read,
+        trials::apply,
+        trials::list_applications,
+        trials::decide_application,
+        trials::search,
+        trials::create,
+        trials::import_record,
+        trials::mine,
+        trials::get_notice,
+        trials::update,
+        trials::delete_notice,
+        trials::submit,
+        trials::close,
+        trials::express_interest,
+        trials::withdraw_interest,
+        trials::list_interests,
+        trials::set_interest_status,
+        trials::list_alerts,
+        trials::create_alert,
+        trials::delete_alert,
     ),
     components(schemas(crate::http::error::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &RateLimitDocs),
     tags(
         (name = "accounts", description = "Registration, email verification, password reset"),
         (name = "sessions", description = "Log in, refresh, log out"),
@@ -101,7 +123,9 @@ impl Modify for BearerAuth {
         (name = "forum", description = "Boards, threads, posts, reactions and search"),
         (name = "moderation", description = "Flags, the moderation queue, sanctions, watched words, logs and appeals"),
         (name = "notifications", description = "In-app notifications"),
+        (name = "trials", description = "Clinical trials: coordinator applications, recruitment notices, search, import from ClinicalTrials.gov, interest and saved searches. Trials are research: eligibility is decided by the trial's physicians"),
         (name = "health", description = "Probes"),
+        (name = "operations", description = "Prometheus metrics for operators (loopback or metrics token only)"),
     )
 )]
 pub struct ApiDoc;

@@ -174,7 +174,7 @@ pub struct FlagView {
 }
 
 /// A sanction as moderators and the member see it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SanctionView {
     pub id: i64,
     pub user_id: i64,
@@ -187,7 +187,7 @@ pub struct SanctionView {
 }
 
 /// A private note moderators keep on a member.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoteView {
     pub id: i64,
     pub author: Person,
@@ -196,7 +196,7 @@ pub struct NoteView {
 }
 
 /// What moderators know of a member's past.
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct AuthorHistory {
     pub sanctions: Vec<SanctionView>,
     /// Published posts.

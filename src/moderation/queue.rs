@@ -182,6 +182,33 @@ pub fn resolve_subject(
     Ok(id)
 }
 
+/// Resolves an open item only if it is still at `version`; returns whether it did.
+pub fn resolve_at_version(
+    conn: &mut AnyConnection,
+    item_id: i64,
+    version: i32,
+    actor_id: i64,
+    resolution: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        mod_items::table
+            .find(item_id)
+            .filter(mod_items::status.eq("open"))
+            .filter(mod_items::version.eq(version)),
+    )
+    .set((
+        mod_items::status.eq("resolved"),
+        mod_items::resolution.eq(resolution),
+        mod_items::resolved_by.eq(actor_id),
+        mod_items::resolved_at.eq(db::now()),
+        mod_items::claimed_by.eq(None::<i64>),
+        mod_items::claimed_until.eq(None::<NaiveDateTime>),
+        mod_items::version.eq(mod_items::version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 /// Marks an item resolved and bumps its version.
 pub fn resolve(
     conn: &mut AnyConnection,

@@ -76,6 +76,17 @@ pub struct Screening {
     pub crisis: bool,
 }
 
+impl Screening {
+    /// The status a screened new post is stored with.
+    pub fn status(&self) -> &'static str {
+        if self.hold.is_some() {
+            "held"
+        } else {
+            "published"
+        }
+    }
+}
+
 /// What the author learns about their post's moderation, in the response to writing it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PostNotice {

@@ -350,7 +350,7 @@ fn views(
                 } else {
                     Vec::new()
                 },
-                author_history: author.and_then(|a| history.remove(&a)),
+                author_history: author.and_then(|a| history.get(&a).cloned()),
                 subject: subject.map(|s| s.0),
                 created_at: utc(item.created_at),
             }
@@ -366,7 +366,9 @@ fn subject_of(
 ) -> Result<Option<(serde_json::Value, Option<i64>)>, ApiError> {
     match kind {
         ItemKind::Appeal => appeals::describe(conn, subject_id),
-        ItemKind::TrialNotice | ItemKind::CoordinatorApplication => Ok(None),
+        ItemKind::TrialNotice | ItemKind::CoordinatorApplication => {
+            Ok(crate::trials::review::queue_subject(conn, kind, subject_id)?.map(|v| (v, None)))
+        }
         ItemKind::FlaggedPost | ItemKind::HeldPost | ItemKind::Crisis => Ok(None),
     }
 }
@@ -475,19 +477,25 @@ pub async fn claim(
                         "another moderator is working on this item".into(),
                     ));
                 }
-                store::claim(
+                // Conditional on nobody else holding it, so two claims at once cannot both win.
+                if !store::claim_if_free(
                     conn,
                     id,
-                    Some(who.user_id),
-                    Some(now + Duration::minutes(CLAIM_MINUTES)),
-                )?;
+                    who.user_id,
+                    now,
+                    now + Duration::minutes(CLAIM_MINUTES),
+                )? {
+                    return Err(ApiError::Conflict(
+                        "another moderator is working on this item".into(),
+                    ));
+                }
             } else {
                 if held_by_other && who.role != Role::Admin {
                     return Err(ApiError::Forbidden(
                         "only the moderator who claimed it may release it".into(),
                     ));
                 }
-                store::claim(conn, id, None, None)?;
+                store::release(conn, id)?;
             }
             let row = store::item(conn, id)?.ok_or_else(not_found_item)?;
             views(conn, vec![row], now)?
@@ -565,17 +573,40 @@ pub async fn decide(
                     format!("`{}` is not possible on a {} item", req.action.as_str(), kind.as_str()),
                 ));
             }
+            // Resolve first, on the version read: a concurrent decision on the same version
+            // then updates nothing and gets 409, and this row stays locked until commit.
+            if !queue::resolve_at_version(conn, item.id, item.version, who.user_id, req.action.as_str())? {
+                return Err(ApiError::Conflict(
+                    "another moderator decided this item a moment ago; reload it".into(),
+                ));
+            }
             let approve = req.action == DecisionAction::Approve;
             match kind {
                 ItemKind::FlaggedPost | ItemKind::HeldPost | ItemKind::Crisis => {
                     decide_post(&app, conn, &who, &item, kind, &req, &reason)?
                 }
-                ItemKind::TrialNotice | ItemKind::CoordinatorApplication => {}
+                ItemKind::TrialNotice => crate::trials::review::apply_notice_review(
+                    &app,
+                    conn,
+                    item.subject_id,
+                    approve,
+                    who.user_id,
+                    &reason,
+                )?,
+                ItemKind::CoordinatorApplication => {
+                    crate::trials::review::apply_application_decision(
+                        &app,
+                        conn,
+                        item.subject_id,
+                        approve,
+                        who.user_id,
+                        &reason,
+                    )?
+                }
                 ItemKind::Appeal => {
                     appeals::decide(&app, conn, &who, item.subject_id, approve, &reason)?
                 }
             }
-            queue::resolve(conn, item.id, who.user_id, req.action.as_str())?;
             if kind != ItemKind::Appeal {
                 modlog::append(
                     conn,

@@ -233,17 +233,41 @@ pub fn queue_page(
         .load(conn)
 }
 
-/// Claims an item for `me` until `until`, bumping its version.
-pub fn claim(
+/// Claims an open item for `me` until `until` unless someone else holds a live claim,
+/// bumping its version. Returns whether the claim was taken.
+pub fn claim_if_free(
     conn: &mut AnyConnection,
     id: i64,
-    me: Option<i64>,
-    until: Option<NaiveDateTime>,
-) -> QueryResult<()> {
+    me: i64,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        mod_items::table
+            .find(id)
+            .filter(mod_items::status.eq("open"))
+            .filter(
+                mod_items::claimed_until
+                    .is_null()
+                    .or(mod_items::claimed_until.le(now))
+                    .or(mod_items::claimed_by.eq(me)),
+            ),
+    )
+    .set((
+        mod_items::claimed_by.eq(me),
+        mod_items::claimed_until.eq(until),
+        mod_items::version.eq(mod_items::version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Releases a claim, bumping the version.
+pub fn release(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     diesel::update(mod_items::table.find(id))
         .set((
-            mod_items::claimed_by.eq(me),
-            mod_items::claimed_until.eq(until),
+            mod_items::claimed_by.eq(None::<i64>),
+            mod_items::claimed_until.eq(None::<NaiveDateTime>),
             mod_items::version.eq(mod_items::version + 1),
         ))
         .execute(conn)

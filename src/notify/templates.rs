@@ -1,7 +1,7 @@
 //! Email templates: the four account emails (verification, password reset, registration
 //! attempt, password changed), the reply notification and the two trial emails (an answer to
-//! a coordinator's notice, the daily alert digest), in English and Simplified Chinese, each rendered as a subject, a
-//! plain-text part and an HTML part.
+//! a coordinator's notice, the daily alert digest), in English and Simplified Chinese, each
+//! rendered as a subject, a plain-text part and an HTML part.
 //!
 //! The link is written verbatim on a line of its own in the text part, so a reader (or a test)
 //! can copy it. In the HTML part every value that comes from outside the template is escaped.

@@ -2,8 +2,9 @@
 //! `BUTTERFLY_TEST_POSTGRES_URL` is set, a PostgreSQL database copied from a migrated template and
 //! dropped again when the last app using it is gone.
 //!
-//! The template is built once per run and named after a hash of the PostgreSQL migrations
-//! (`butterfly_tpl_<hash>`), so concurrent runs share it and a changed migration gets a new one.
+//! The template is built once per run and named after a hash of the PostgreSQL migrations and
+//! the seed sources (`butterfly_tpl_<hash>`), so concurrent runs share it and a changed
+//! migration or seed gets a new one.
 //! It is built under a temporary name and renamed when complete, so nobody ever copies a
 //! half-migrated template.
 
@@ -255,15 +256,22 @@ fn database_exists(admin: &mut PgConnection, name: &str) -> bool {
         .is_some_and(|row| row.found == 1)
 }
 
-/// SHA-256 over the PostgreSQL migrations (paths and contents), shortened.
+/// Source files of the seed data written with the migrations: a change to them needs a new
+/// template too.
+const SEED_SOURCES: &[&str] = &["src/db/seeds.rs", "src/moderation/filters.rs"];
+
+/// SHA-256 over the PostgreSQL migrations and the seed sources (paths and contents),
+/// shortened.
 fn migrations_hash() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.join("migrations/postgres");
     let mut files = Vec::new();
     collect_files(&root, &mut files);
     files.sort();
+    files.extend(SEED_SOURCES.iter().map(|f| manifest.join(f)));
     let mut hasher = Sha256::new();
     for file in files {
-        let relative = file.strip_prefix(&root).unwrap_or(&file);
+        let relative = file.strip_prefix(manifest).unwrap_or(&file);
         hasher.update(relative.to_string_lossy().as_bytes());
         hasher.update([0]);
         hasher.update(std::fs::read(&file).expect("cannot read a migration file"));

@@ -1,0 +1,35 @@
+//! Clinical trials: verified coordinators publish recruitment notices that patients search by
+//! what matters to them and answer with explicit consent.
+//!
+//! - [`coordinators`]: applications to become a coordinator, decided by administrators;
+//! - [`service`]: notices and their lifecycle (draft → pending review → published → closed);
+//!   [`content`]: what a notice may contain and what sends it back to review; [`search`]: text
+//!   in English and Chinese, condition, phase, status, country, distance ([`geo`]) and age,
+//!   with the filters shared by saved searches ([`filters`]); [`disclaimer`];
+//! - [`registry`]: registry ids (NCT, ChiCTR, EU CT, EudraCT); [`import`]: ClinicalTrials.gov
+//!   v2 records to drafts;
+//! - [`interest`]: members answering a notice; [`alerts`]: saved searches that notify;
+//! - [`review`]: what the moderation queue calls; [`worker`]: expiries and alert digests;
+//! - [`seed`]: `butterfly seed --demo`.
+//!
+//! Every notice carries the health-education disclaimer: trials are research, eligibility is
+//! decided by physicians, and nobody should self-treat.
+
+pub mod alerts;
+pub mod content;
+pub mod coordinators;
+pub mod disclaimer;
+pub mod filters;
+pub mod geo;
+pub mod import;
+pub mod interest;
+pub mod model;
+pub mod notify;
+pub mod registry;
+pub mod review;
+pub mod routes;
+pub mod search;
+pub mod seed;
+pub mod service;
+mod store;
+pub mod worker;

@@ -1,0 +1,129 @@
+//! Who hears about what in the trial feature: in-app notifications, and the two emails (an
+//! answer to a coordinator's notice, the daily alert digest), always written in the
+//! transaction of the event. Emails carry a link, never health details.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::QueryResult;
+
+use super::store::{alerts as alert_store, interests as interest_store};
+use crate::accounts::model::Locale;
+use crate::db::AnyConnection;
+use crate::notify::inapp::{self, NewNotification, NotificationKind};
+use crate::notify::outbox::{self, Email};
+use crate::notify::templates::{MailVars, Template};
+use crate::startup::AppState;
+
+/// At most one alert email a day per member.
+pub const ALERT_EMAIL_INTERVAL: Duration = Duration::hours(24);
+/// At most one answer email an hour per notice.
+pub const INTEREST_EMAIL_INTERVAL: Duration = Duration::hours(1);
+
+/// Records an in-app notification.
+pub fn tell(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    kind: NotificationKind,
+    subject_id: i64,
+    actor_id: Option<i64>,
+    detail: &str,
+) -> QueryResult<()> {
+    inapp::record_event(
+        conn,
+        &NewNotification {
+            user_id,
+            kind,
+            subject_id,
+            thread_id: None,
+            actor_id,
+            detail: (!detail.is_empty()).then_some(detail),
+        },
+    )
+}
+
+fn page(state: &AppState, path: &str) -> String {
+    format!("{}/{path}", state.settings.public_url.trim_end_matches('/'))
+}
+
+/// Emails a member who can still sign in; silently skips other accounts.
+fn email(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    template: Template,
+    link: String,
+) -> QueryResult<bool> {
+    let Some((to, locale, display_name, account_state)) = interest_store::account(conn, user_id)?
+    else {
+        return Ok(false);
+    };
+    if !matches!(account_state.as_str(), "active" | "silenced") {
+        return Ok(false);
+    }
+    outbox::enqueue(
+        conn,
+        &Email {
+            to,
+            locale: Locale::parse(&locale).unwrap_or_default(),
+            template,
+            vars: MailVars {
+                display_name,
+                link: Some(link),
+            },
+        },
+    )?;
+    Ok(true)
+}
+
+/// A member answered a notice: the coordinator is told in-app, and by email unless another
+/// answer to the same notice came within the hour (that email covers this one too).
+pub fn interest_received(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    coordinator_id: i64,
+    interest_id: i64,
+    member_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    tell(
+        conn,
+        coordinator_id,
+        NotificationKind::TrialInterest,
+        trial_id,
+        Some(member_id),
+        "",
+    )?;
+    if !interest_store::answered_since(conn, trial_id, interest_id, now - INTEREST_EMAIL_INTERVAL)?
+    {
+        email(
+            conn,
+            coordinator_id,
+            Template::TrialInterest,
+            page(state, &format!("trials/{trial_id}/interests")),
+        )?;
+    }
+    Ok(())
+}
+
+/// Sends the member one email about every alert hit not emailed yet, if none went out in the
+/// last day; otherwise the hits wait for the worker's next digest. Returns whether it sent.
+pub fn alert_digest(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let last = alert_store::last_email(conn, user_id)?;
+    if last.is_some_and(|t| now - t < ALERT_EMAIL_INTERVAL) {
+        return Ok(false);
+    }
+    if alert_store::mark_emailed(conn, user_id, now)? == 0 {
+        return Ok(false);
+    }
+    alert_store::record_email(conn, user_id, last.is_some(), now)?;
+    email(
+        conn,
+        user_id,
+        Template::TrialAlert,
+        page(state, "me/trial-alerts"),
+    )
+}

@@ -1,0 +1,210 @@
+//! What the moderation queue calls about trial items, inside its own write transaction: the
+//! review of a notice (publish, or back to draft with the reason), the decision on a
+//! coordinator application (grant the role, or refuse with the reason), and a short
+//! description of either subject for the queue view. Resolving the queue item itself is the
+//! caller's job.
+
+use diesel::QueryResult;
+use serde_json::json;
+
+use super::model::{ApplicationStatus, NoticeState};
+use super::notify;
+use super::service;
+use super::store::{self, applications as app_store};
+use crate::accounts::model::Role;
+use crate::db::{self, AnyConnection};
+use crate::http::error::ApiError;
+use crate::moderation::log::{self as modlog, Entry};
+use crate::moderation::queue::ItemKind;
+use crate::notify::inapp::NotificationKind;
+use crate::startup::AppState;
+
+/// Publishes (approve) or returns to draft with the reason (reject) a notice under review;
+/// notifies the coordinator, fires matching alerts on publication, logs.
+pub fn apply_notice_review(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    approve: bool,
+    actor_id: i64,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let row = store::trial(conn, trial_id)?
+        .ok_or_else(|| ApiError::NotFound("the trial notice no longer exists".into()))?;
+    if row.state != NoticeState::PendingReview.as_str() {
+        return Err(ApiError::Conflict(format!(
+            "this notice is {} now, not waiting for review",
+            row.state
+        )));
+    }
+    if approve {
+        service::publish(state, conn, trial_id, actor_id)?;
+        notify::tell(
+            conn,
+            row.coordinator_id,
+            NotificationKind::TrialReview,
+            trial_id,
+            Some(actor_id),
+            "published",
+        )?;
+    } else {
+        if !store::return_to_draft(conn, trial_id, reason, db::now())? {
+            return Err(ApiError::Conflict(
+                "this notice is not waiting for review".into(),
+            ));
+        }
+        modlog::append(
+            conn,
+            &Entry {
+                actor_id: Some(actor_id),
+                action: "trial_notice_returned",
+                target_kind: "trial_notice",
+                target_id: trial_id,
+                reason: Some(reason),
+                before: Some("pending_review"),
+                after: Some("draft"),
+            },
+        )?;
+        notify::tell(
+            conn,
+            row.coordinator_id,
+            NotificationKind::TrialReview,
+            trial_id,
+            Some(actor_id),
+            &format!("returned to draft: {reason}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Grants the coordinator role (approve) or refuses with the reason; notifies the applicant;
+/// logs the role change.
+pub fn apply_application_decision(
+    _state: &AppState,
+    conn: &mut AnyConnection,
+    application_id: i64,
+    approve: bool,
+    actor_id: i64,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let (application, _, role) = app_store::by_id(conn, application_id)?
+        .ok_or_else(|| ApiError::NotFound("no such application".into()))?;
+    let now = db::now();
+    let status = if approve {
+        ApplicationStatus::Approved
+    } else {
+        ApplicationStatus::Rejected
+    };
+    if !app_store::decide(conn, application_id, status.as_str(), reason, actor_id, now)? {
+        return Err(ApiError::Conflict(
+            "this application has been decided already".into(),
+        ));
+    }
+    modlog::append(
+        conn,
+        &Entry {
+            actor_id: Some(actor_id),
+            action: if approve {
+                "coordinator_application_approved"
+            } else {
+                "coordinator_application_rejected"
+            },
+            target_kind: "coordinator_application",
+            target_id: application_id,
+            reason: Some(reason),
+            before: None,
+            after: None,
+        },
+    )?;
+    // Only a member becomes a coordinator: staff keep their wider role.
+    if approve && role == Role::Member.as_str() {
+        app_store::set_role(conn, application.user_id, Role::Coordinator.as_str(), now)?;
+        modlog::append(
+            conn,
+            &Entry {
+                actor_id: Some(actor_id),
+                action: "role_change",
+                target_kind: "user",
+                target_id: application.user_id,
+                reason: Some(reason),
+                before: Some(Role::Member.as_str()),
+                after: Some(Role::Coordinator.as_str()),
+            },
+        )?;
+    }
+    let detail = if approve {
+        "approved: you can now publish trial notices".to_owned()
+    } else {
+        format!("not approved: {reason}")
+    };
+    notify::tell(
+        conn,
+        application.user_id,
+        NotificationKind::CoordinatorApplication,
+        application_id,
+        Some(actor_id),
+        &detail,
+    )?;
+    Ok(())
+}
+
+/// A short JSON description of a queue item's subject for the moderation queue view (title,
+/// registry id, coordinator / organisation, applicant…); None if it no longer exists.
+pub fn queue_subject(
+    conn: &mut AnyConnection,
+    kind: ItemKind,
+    subject_id: i64,
+) -> QueryResult<Option<serde_json::Value>> {
+    match kind {
+        ItemKind::TrialNotice => {
+            let Some((row, coordinator_name)) = store::trial_with_coordinator(conn, subject_id)?
+            else {
+                return Ok(None);
+            };
+            let organization = app_store::organization_of(conn, row.coordinator_id)?;
+            Ok(Some(json!({
+                "trial_id": row.id,
+                "title": row.title,
+                "registry_id": row.registry_id,
+                "state": row.state,
+                "phase": row.phase,
+                "recruitment_status": row.recruitment_status,
+                "sponsor": row.sponsor,
+                "coordinator": {"id": row.coordinator_id, "display_name": coordinator_name},
+                "organization": organization,
+                "published_before": row.published_at.is_some(),
+            })))
+        }
+        ItemKind::CoordinatorApplication => {
+            let Some((a, display_name, role)) = app_store::by_id(conn, subject_id)? else {
+                return Ok(None);
+            };
+            Ok(Some(json!({
+                "application_id": a.id,
+                "applicant": {"id": a.user_id, "display_name": display_name, "role": role},
+                "organization": a.organization,
+                "job_title": a.job_title,
+                "evidence": a.evidence,
+                "registry_ids": a.registry_ids.split_whitespace().collect::<Vec<_>>(),
+                "status": a.status,
+            })))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The member a trial queue item concerns (the notice's coordinator, the applicant), for the
+/// queue's member history; None if the subject no longer exists.
+pub fn subject_member(
+    conn: &mut AnyConnection,
+    kind: ItemKind,
+    subject_id: i64,
+) -> QueryResult<Option<i64>> {
+    match kind {
+        ItemKind::TrialNotice => Ok(store::trial(conn, subject_id)?.map(|t| t.coordinator_id)),
+        ItemKind::CoordinatorApplication => {
+            Ok(app_store::by_id(conn, subject_id)?.map(|(a, _, _)| a.user_id))
+        }
+        _ => Ok(None),
+    }
+}

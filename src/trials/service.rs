@@ -1,0 +1,516 @@
+//! The rules of trial notices: the lifecycle (draft → pending review → published → closed),
+//! who may see and change a notice, publication and expiry. What a notice may contain is
+//! `content`; the search is `search`.
+//!
+//! A recruitment status of `completed`, `terminated` or `withdrawn` closes a published notice;
+//! so does the end of its recruitment date (at once for readers, written down by the worker).
+
+use chrono::{NaiveDate, Utc};
+
+use super::content::{
+    NoticeData, apply_patch, chars, check, check_complete, clean, columns, needs_review,
+    stored_request,
+};
+use super::disclaimer::{disclaimer, locale_from_accept_language};
+use super::model::{
+    CloseRequest, CoordinatorSummary, Eligibility, MinePageQuery, MyInterest, Notice, NoticePatch,
+    NoticeRequest, NoticeState, NoticeSummary, TrialRow, effective_state, months_to_years,
+};
+use super::registry;
+use super::store;
+use super::{alerts, interest};
+use crate::accounts::model::{Locale, utc};
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, authorize};
+use crate::db::{self, AnyConnection};
+use crate::http::error::ApiError;
+use crate::http::pagination::{self, Page};
+use crate::moderation::log::{self as modlog, Entry};
+use crate::moderation::queue::{self, ItemKind};
+use crate::startup::AppState;
+
+const REASON_MAX: usize = 500;
+
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no such trial notice".into())
+}
+
+/// Writes a notice's content, children and search index.
+fn write_content(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    data: &NoticeData,
+) -> Result<(), ApiError> {
+    let (content, (conditions, interventions, sites)) = columns(data);
+    store::update_content(conn, trial_id, &content, db::now())?;
+    store::replace_children(conn, trial_id, &conditions, &interventions, &sites)?;
+    store::index_trial(conn, trial_id, &content.search_text)?;
+    Ok(())
+}
+
+/// Inserts a new draft (also used by the import and the demo seed).
+pub fn insert_draft(
+    conn: &mut AnyConnection,
+    coordinator_id: i64,
+    data: &NoticeData,
+    demo: bool,
+) -> Result<i64, ApiError> {
+    if let Some(existing) = store::open_notice_for(conn, coordinator_id, &data.registry.id, None)? {
+        return Err(ApiError::Conflict(format!(
+            "you have a notice for {} already (notice {existing}); edit that one",
+            data.registry.id
+        )));
+    }
+    let (content, (conditions, interventions, sites)) = columns(data);
+    let id = store::insert_trial(conn, &content, coordinator_id, demo, db::now())?;
+    store::replace_children(conn, id, &conditions, &interventions, &sites)?;
+    store::index_trial(conn, id, &content.search_text)?;
+    Ok(id)
+}
+
+fn log(
+    conn: &mut AnyConnection,
+    actor_id: Option<i64>,
+    action: &str,
+    trial_id: i64,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    modlog::append(
+        conn,
+        &Entry {
+            actor_id,
+            action,
+            target_kind: "trial_notice",
+            target_id: trial_id,
+            reason,
+            before: None,
+            after: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// Puts a notice (back) under review: a `trial_notice` queue item, opened or bumped.
+pub fn open_review(conn: &mut AnyConnection, trial_id: i64, reason: &str) -> Result<(), ApiError> {
+    queue::open_item(
+        conn,
+        ItemKind::TrialNotice,
+        trial_id,
+        Some(reason),
+        queue::severity(ItemKind::TrialNotice, None),
+    )?;
+    Ok(())
+}
+
+// ---- access -------------------------------------------------------------------------------
+
+/// Loads a notice the caller wants to change: 404 when they may not see it, 403 when they may
+/// see it but it is not theirs.
+fn load_managed(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    trial_id: i64,
+) -> Result<TrialRow, ApiError> {
+    let row = store::trial(conn, trial_id)?.ok_or_else(not_found)?;
+    if policy::may_manage_trial(caller, row.coordinator_id) {
+        return Ok(row);
+    }
+    if policy::may_see_trial(Some(caller), row.coordinator_id, &row.state) {
+        Err(ApiError::Forbidden(
+            "only the notice's coordinator and administrators may change it".into(),
+        ))
+    } else {
+        Err(not_found())
+    }
+}
+
+// ---- endpoints ----------------------------------------------------------------------------
+
+/// `POST /trials`: a new draft.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    req: NoticeRequest,
+) -> Result<Notice, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let data = check(req)?;
+    let owner = caller.user_id;
+    let id = state
+        .db
+        .write(move |conn| insert_draft(conn, owner, &data, false))
+        .await?;
+    get(state, Some(caller), id, None).await
+}
+
+/// `GET /trials/{id}`.
+pub async fn get(
+    state: &AppState,
+    caller: Option<&Caller>,
+    trial_id: i64,
+    accept_language: Option<String>,
+) -> Result<Notice, ApiError> {
+    let viewer = caller.cloned();
+    let today = today();
+    state
+        .db
+        .read(move |conn| {
+            let (row, coordinator_name) =
+                store::trial_with_coordinator(conn, trial_id)?.ok_or_else(not_found)?;
+            let shown = effective_state(&row.state, row.recruitment_ends.as_deref(), today);
+            if !policy::may_see_trial(viewer.as_ref(), row.coordinator_id, shown.as_str()) {
+                return Err(not_found());
+            }
+            let locale = match &viewer {
+                Some(v) => interest::locale_of(conn, v.user_id)?,
+                None => None,
+            }
+            .or_else(|| locale_from_accept_language(accept_language.as_deref()))
+            .unwrap_or_default();
+            let my_interest = match &viewer {
+                Some(v) => interest::mine(conn, trial_id, v.user_id)?,
+                None => None,
+            };
+            let reveal_note = viewer.as_ref().is_some_and(|v| {
+                policy::is_moderator(v) || policy::may_manage_trial(v, row.coordinator_id)
+            });
+            let interventions = store::interventions(conn, trial_id)?;
+            let sites = store::sites(conn, trial_id)?;
+            Ok(view(
+                row,
+                coordinator_name,
+                interventions,
+                sites,
+                shown,
+                locale,
+                my_interest,
+                reveal_note,
+            ))
+        })
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn view(
+    row: TrialRow,
+    coordinator_name: String,
+    interventions: Vec<(String, String)>,
+    sites: Vec<store::SiteRow>,
+    shown: NoticeState,
+    locale: Locale,
+    my_interest: Option<MyInterest>,
+    reveal_note: bool,
+) -> Notice {
+    let req = stored_request(&row, interventions, sites);
+    let registry = registry::parse(&row.registry_id)
+        .map(|r| r.registry)
+        .unwrap_or(registry::Registry::ClinicalTrialsGov);
+    Notice {
+        id: row.id,
+        registry_id: row.registry_id,
+        registry,
+        title: row.title,
+        summary: row.summary,
+        summary_html: row.summary_html,
+        conditions: req.conditions,
+        interventions: req.interventions,
+        phase: req.phase,
+        recruitment_status: req.recruitment_status,
+        state: shown,
+        eligibility: Eligibility {
+            min_age_years: months_to_years(row.min_age_months),
+            max_age_years: months_to_years(row.max_age_months),
+            ..req.eligibility
+        },
+        sites: req.sites,
+        contact: req.contact,
+        sponsor: row.sponsor,
+        start_date: req.start_date,
+        recruitment_ends: req.recruitment_ends,
+        source_url: row.source_url,
+        coordinator: CoordinatorSummary {
+            id: row.coordinator_id,
+            display_name: coordinator_name,
+        },
+        demo: row.demo,
+        review_note: if reveal_note { row.review_note } else { None },
+        closed_reason: match (shown, row.closed_reason) {
+            (NoticeState::Closed, None) => Some("recruitment has ended".into()),
+            (_, reason) => reason,
+        },
+        published_at: row.published_at.map(utc),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        my_interest,
+        disclaimer: disclaimer(locale).to_owned(),
+        disclaimer_locale: locale,
+    }
+}
+
+/// `PATCH /trials/{id}`.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    trial_id: i64,
+    patch: NoticePatch,
+) -> Result<Notice, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let who = caller.clone();
+    let today = today();
+    state
+        .db
+        .write(move |conn| {
+            let row = load_managed(conn, &who, trial_id)?;
+            let shown = effective_state(&row.state, row.recruitment_ends.as_deref(), today);
+            if shown == NoticeState::Closed {
+                return Err(ApiError::Conflict(
+                    "this notice is closed and can no longer be changed".into(),
+                ));
+            }
+            let interventions = store::interventions(conn, trial_id)?;
+            let sites = store::sites(conn, trial_id)?;
+            let mut req = stored_request(&row, interventions, sites);
+            let old = check(req.clone())?;
+            apply_patch(&mut req, patch);
+            let new = check(req)?;
+            if new.registry.id != old.registry.id
+                && let Some(other) = store::open_notice_for(
+                    conn,
+                    row.coordinator_id,
+                    &new.registry.id,
+                    Some(trial_id),
+                )?
+            {
+                return Err(ApiError::Conflict(format!(
+                    "notice {other} is about {} already",
+                    new.registry.id
+                )));
+            }
+            write_content(conn, trial_id, &new)?;
+            let now = db::now();
+            match shown {
+                NoticeState::Published if new.recruitment_status.is_final() => {
+                    let reason = format!("the trial is {}", new.recruitment_status.as_str());
+                    store::close(conn, trial_id, &reason, now)?;
+                    log(
+                        conn,
+                        Some(who.user_id),
+                        "trial_notice_closed",
+                        trial_id,
+                        Some(&reason),
+                    )?;
+                }
+                NoticeState::Published if needs_review(&old, &new) => {
+                    store::change_state(conn, trial_id, "published", "pending_review", now)?;
+                    open_review(conn, trial_id, "edited after publication")?;
+                    log(
+                        conn,
+                        Some(who.user_id),
+                        "trial_notice_resubmitted",
+                        trial_id,
+                        None,
+                    )?;
+                }
+                NoticeState::PendingReview => {
+                    // The reviewer must see the latest version: bump the item's version.
+                    open_review(conn, trial_id, "edited while under review")?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+        .await?;
+    get(state, Some(caller), trial_id, None).await
+}
+
+/// `POST /trials/{id}/submit`: a complete draft goes to the moderators.
+pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<Notice, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let who = caller.clone();
+    let today = today();
+    state
+        .db
+        .write(move |conn| {
+            let row = load_managed(conn, &who, trial_id)?;
+            match NoticeState::parse(&row.state) {
+                Some(NoticeState::Draft) => {}
+                Some(NoticeState::PendingReview) => {
+                    return Err(ApiError::Conflict(
+                        "this notice is under review already".into(),
+                    ));
+                }
+                _ => {
+                    return Err(ApiError::Conflict(format!(
+                        "this notice is {} and cannot be submitted",
+                        row.state
+                    )));
+                }
+            }
+            let interventions = store::interventions(conn, trial_id)?;
+            let sites = store::sites(conn, trial_id)?;
+            let data = check(stored_request(&row, interventions, sites))?;
+            check_complete(&data, today)?;
+            store::change_state(conn, trial_id, "draft", "pending_review", db::now())?;
+            open_review(
+                conn,
+                trial_id,
+                if row.published_at.is_some() {
+                    "resubmitted"
+                } else {
+                    "new notice"
+                },
+            )?;
+            log(
+                conn,
+                Some(who.user_id),
+                "trial_notice_submitted",
+                trial_id,
+                None,
+            )?;
+            Ok(())
+        })
+        .await?;
+    get(state, Some(caller), trial_id, None).await
+}
+
+/// `POST /trials/{id}/close`.
+pub async fn close(
+    state: &AppState,
+    caller: &Caller,
+    trial_id: i64,
+    req: CloseRequest,
+) -> Result<Notice, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let reason = clean(req.reason).unwrap_or_else(|| "closed by the coordinator".into());
+    if chars(&reason) > REASON_MAX {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("must be at most {REASON_MAX} characters"),
+        ));
+    }
+    let who = caller.clone();
+    let today = today();
+    state
+        .db
+        .write(move |conn| {
+            let row = load_managed(conn, &who, trial_id)?;
+            if effective_state(&row.state, row.recruitment_ends.as_deref(), today)
+                != NoticeState::Published
+            {
+                return Err(ApiError::Conflict(format!(
+                    "only published notices can be closed; this one is {}",
+                    effective_state(&row.state, row.recruitment_ends.as_deref(), today).as_str()
+                )));
+            }
+            store::close(conn, trial_id, &reason, db::now())?;
+            log(
+                conn,
+                Some(who.user_id),
+                "trial_notice_closed",
+                trial_id,
+                Some(&reason),
+            )?;
+            Ok(())
+        })
+        .await?;
+    get(state, Some(caller), trial_id, None).await
+}
+
+/// `DELETE /trials/{id}`: only a draft that was never published.
+pub async fn delete(state: &AppState, caller: &Caller, trial_id: i64) -> Result<(), ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let who = caller.clone();
+    state
+        .db
+        .write(move |conn| {
+            let row = load_managed(conn, &who, trial_id)?;
+            if row.state != "draft" || row.published_at.is_some() {
+                return Err(ApiError::Conflict(
+                    "only drafts that were never published can be deleted; close it instead".into(),
+                ));
+            }
+            store::delete_trial(conn, trial_id)?;
+            Ok(())
+        })
+        .await
+}
+
+/// `GET /me/trials`: the caller's own notices, newest first, every state.
+pub async fn mine(
+    state: &AppState,
+    caller: &Caller,
+    query: MinePageQuery,
+) -> Result<Page<NoticeSummary>, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let limit = pagination::limit(query.limit)?;
+    let before = match query.cursor.as_deref() {
+        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
+        None => None,
+    };
+    let owner = caller.user_id;
+    let rows = state
+        .db
+        .read(move |conn| Ok::<_, ApiError>(store::mine_page(conn, owner, before, limit)?))
+        .await?;
+    let today = today();
+    Ok(pagination::page(
+        rows,
+        limit,
+        |r| pagination::encode(&[r.id.to_string()]),
+        |r| NoticeSummary::from_row(r, today, None),
+    ))
+}
+
+/// Publication: called by the review in the moderator's transaction.
+pub fn publish(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    actor_id: i64,
+) -> Result<(), ApiError> {
+    let now = db::now();
+    if !store::publish(conn, trial_id, now)? {
+        return Err(ApiError::Conflict(
+            "this notice is not waiting for review".into(),
+        ));
+    }
+    log(
+        conn,
+        Some(actor_id),
+        "trial_notice_published",
+        trial_id,
+        None,
+    )?;
+    let row = store::trial(conn, trial_id)?.ok_or_else(not_found)?;
+    alerts::fire(state, conn, &row, now)
+}
+
+/// Closes the published notices whose recruitment ended, telling their coordinators; returns
+/// how many were closed. Run by the background worker.
+pub fn close_expired(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, ApiError> {
+    let mut closed = 0;
+    for (id, coordinator_id) in store::expired(conn, today, 100)? {
+        if store::close(conn, id, "recruitment has ended", db::now())? {
+            log(
+                conn,
+                None,
+                "trial_notice_expired",
+                id,
+                Some("recruitment has ended"),
+            )?;
+            super::notify::tell(
+                conn,
+                coordinator_id,
+                crate::notify::inapp::NotificationKind::TrialReview,
+                id,
+                None,
+                "closed automatically: its recruitment end date has passed",
+            )?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}

@@ -1,0 +1,607 @@
+//! Diesel queries of trial notices: rows and their conditions, interventions and sites, the
+//! search index, the search itself and the expiry sweep. Every list is one query with keyset
+//! pagination; the index serving it is named beside it. Interests, alerts and coordinator
+//! applications have their queries in the submodules.
+//!
+//! Full-text search follows `db::search` (a space around every CJK character, terms searched
+//! as phrases): on SQLite the FTS5 table `trial_search` (rowid = `trials.id`) holds a copy of
+//! `trials.search_text`, kept in step by [`index_trial`] in the transaction that writes the
+//! notice; on PostgreSQL the GIN index `trials_search_idx` on `to_tsvector('simple',
+//! search_text)` follows the column by itself. [`text_conditions`] is the one place where the
+//! search SQL differs by backend.
+
+pub mod alerts;
+pub mod applications;
+pub mod interests;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use super::filters::{Criteria, age_months};
+use super::model::{SummaryRow, TrialRow};
+use crate::db::schema::{trial_conditions, trial_interventions, trial_sites, trials, users};
+use crate::db::{AnyConnection, Backend, backend_of};
+
+/// The content columns of a notice, written on creation and on every edit.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = trials, treat_none_as_null = true)]
+pub struct TrialContent {
+    pub registry_id: String,
+    pub title: String,
+    pub summary: String,
+    pub summary_html: String,
+    pub conditions: String,
+    pub search_text: String,
+    pub phase: String,
+    pub recruitment_status: String,
+    pub status_rank: i32,
+    pub min_age_months: Option<i32>,
+    pub max_age_months: Option<i32>,
+    pub sex: String,
+    pub healthy_volunteers: bool,
+    pub criteria: String,
+    pub sponsor: String,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub start_date: Option<String>,
+    pub recruitment_ends: Option<String>,
+    pub source_url: Option<String>,
+}
+
+/// A site row to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteColumns {
+    pub facility: String,
+    pub city: String,
+    pub region: Option<String>,
+    pub country: String,
+    pub country_key: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub status: Option<String>,
+}
+
+/// A site as read back.
+pub type SiteRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+);
+
+// ---- notices ------------------------------------------------------------------------------
+
+pub fn insert_trial(
+    conn: &mut AnyConnection,
+    content: &TrialContent,
+    coordinator_id: i64,
+    demo: bool,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(trials::table)
+        .values((
+            content,
+            trials::coordinator_id.eq(coordinator_id),
+            trials::state.eq("draft"),
+            trials::demo.eq(demo),
+            trials::created_at.eq(now),
+            trials::updated_at.eq(now),
+        ))
+        .returning(trials::id)
+        .get_result(conn)
+}
+
+pub fn update_content(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    content: &TrialContent,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(trials::table.find(trial_id))
+        .set((content, trials::updated_at.eq(now)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Replaces the conditions, interventions and sites of a notice (one row at a time: batch
+/// inserts are not portable across the connection enum).
+pub fn replace_children(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    conditions: &[(String, String)],
+    interventions: &[(String, String)],
+    sites: &[SiteColumns],
+) -> QueryResult<()> {
+    diesel::delete(trial_conditions::table.filter(trial_conditions::trial_id.eq(trial_id)))
+        .execute(conn)?;
+    diesel::delete(trial_interventions::table.filter(trial_interventions::trial_id.eq(trial_id)))
+        .execute(conn)?;
+    diesel::delete(trial_sites::table.filter(trial_sites::trial_id.eq(trial_id))).execute(conn)?;
+    for (position, (name, key)) in (0..).zip(conditions) {
+        diesel::insert_into(trial_conditions::table)
+            .values((
+                trial_conditions::trial_id.eq(trial_id),
+                trial_conditions::position.eq(position),
+                trial_conditions::name.eq(name),
+                trial_conditions::name_key.eq(key),
+            ))
+            .execute(conn)?;
+    }
+    for (position, (kind, name)) in (0..).zip(interventions) {
+        diesel::insert_into(trial_interventions::table)
+            .values((
+                trial_interventions::trial_id.eq(trial_id),
+                trial_interventions::position.eq(position),
+                trial_interventions::kind.eq(kind),
+                trial_interventions::name.eq(name),
+            ))
+            .execute(conn)?;
+    }
+    for (position, s) in (0..).zip(sites) {
+        diesel::insert_into(trial_sites::table)
+            .values((
+                trial_sites::trial_id.eq(trial_id),
+                trial_sites::position.eq(position),
+                trial_sites::facility.eq(&s.facility),
+                trial_sites::city.eq(&s.city),
+                trial_sites::region.eq(&s.region),
+                trial_sites::country.eq(&s.country),
+                trial_sites::country_key.eq(&s.country_key),
+                trial_sites::lat.eq(s.lat),
+                trial_sites::lon.eq(s.lon),
+                trial_sites::status.eq(&s.status),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes a notice that was never published, with everything hanging off it.
+pub fn delete_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
+    replace_children(conn, trial_id, &[], &[], &[])?;
+    unindex_trial(conn, trial_id)?;
+    diesel::delete(trials::table.find(trial_id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Option<TrialRow>> {
+    trials::table
+        .find(trial_id)
+        .select(TrialRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A notice with its coordinator's display name (primary keys).
+pub fn trial_with_coordinator(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+) -> QueryResult<Option<(TrialRow, String)>> {
+    trials::table
+        .inner_join(users::table.on(users::id.eq(trials::coordinator_id)))
+        .filter(trials::id.eq(trial_id))
+        .select((TrialRow::as_select(), users::display_name))
+        .first(conn)
+        .optional()
+}
+
+/// (type, name) of a notice's interventions, in order (primary key).
+pub fn interventions(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    trial_interventions::table
+        .filter(trial_interventions::trial_id.eq(trial_id))
+        .order(trial_interventions::position.asc())
+        .select((trial_interventions::kind, trial_interventions::name))
+        .load(conn)
+}
+
+/// Condition keys of a notice (primary key).
+pub fn condition_keys(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Vec<String>> {
+    trial_conditions::table
+        .filter(trial_conditions::trial_id.eq(trial_id))
+        .order(trial_conditions::position.asc())
+        .select(trial_conditions::name_key)
+        .load(conn)
+}
+
+/// A notice's sites, in order (primary key).
+pub fn sites(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Vec<SiteRow>> {
+    trial_sites::table
+        .filter(trial_sites::trial_id.eq(trial_id))
+        .order(trial_sites::position.asc())
+        .select((
+            trial_sites::facility,
+            trial_sites::city,
+            trial_sites::region,
+            trial_sites::country,
+            trial_sites::country_key,
+            trial_sites::lat,
+            trial_sites::lon,
+            trial_sites::status,
+        ))
+        .load(conn)
+}
+
+/// Moves a notice to another state, only if it is in `from` still; returns whether it moved.
+pub fn change_state(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    from: &str,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(trials::table.find(trial_id).filter(trials::state.eq(from)))
+        .set((trials::state.eq(to), trials::updated_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Publishes a notice under review: first publication time kept, review note cleared.
+pub fn publish(conn: &mut AnyConnection, trial_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let first: Option<NaiveDateTime> = trials::table
+        .find(trial_id)
+        .select(trials::published_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten();
+    diesel::update(
+        trials::table
+            .find(trial_id)
+            .filter(trials::state.eq("pending_review")),
+    )
+    .set((
+        trials::state.eq("published"),
+        trials::published_at.eq(first.unwrap_or(now)),
+        trials::review_note.eq(None::<String>),
+        trials::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Returns a notice under review to draft with the reviewer's reason.
+pub fn return_to_draft(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        trials::table
+            .find(trial_id)
+            .filter(trials::state.eq("pending_review")),
+    )
+    .set((
+        trials::state.eq("draft"),
+        trials::review_note.eq(note),
+        trials::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Closes a published notice; returns whether it was published until now.
+pub fn close(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        trials::table
+            .find(trial_id)
+            .filter(trials::state.eq("published")),
+    )
+    .set((
+        trials::state.eq("closed"),
+        trials::closed_reason.eq(reason),
+        trials::closed_at.eq(now),
+        trials::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Published notices whose recruitment ended before `today`, with their coordinators, oldest
+/// end first (index `trials_expiry_idx` (state, recruitment_ends)).
+pub fn expired(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<(i64, i64)>> {
+    trials::table
+        .filter(trials::state.eq("published"))
+        .filter(trials::recruitment_ends.lt(date_text(today)))
+        .order((trials::recruitment_ends.asc(), trials::id.asc()))
+        .select((trials::id, trials::coordinator_id))
+        .limit(limit)
+        .load(conn)
+}
+
+/// A coordinator's own notices, newest first, after id `before` (index
+/// `trials_coordinator_idx` (coordinator_id, id)).
+pub fn mine_page(
+    conn: &mut AnyConnection,
+    coordinator_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<SummaryRow>> {
+    let mut query = trials::table
+        .filter(trials::coordinator_id.eq(coordinator_id))
+        .select(SummaryRow::as_select())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(trials::id.lt(before));
+    }
+    query.order(trials::id.desc()).limit(limit + 1).load(conn)
+}
+
+/// Whether the coordinator has another notice for this registry id that is not closed.
+pub fn open_notice_for(
+    conn: &mut AnyConnection,
+    coordinator_id: i64,
+    registry_id: &str,
+    except: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    let mut query = trials::table
+        .filter(trials::registry_id.eq(registry_id))
+        .filter(trials::coordinator_id.eq(coordinator_id))
+        .filter(trials::state.ne("closed"))
+        .select(trials::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(trials::id.ne(id));
+    }
+    query.first(conn).optional()
+}
+
+// ---- full-text index ----------------------------------------------------------------------
+
+/// Keeps the SQLite FTS table in step with `trials.search_text` (delete + insert by rowid); a
+/// no-op on PostgreSQL. Call it in the write transaction that sets the column.
+pub fn index_trial(conn: &mut AnyConnection, trial_id: i64, search_text: &str) -> QueryResult<()> {
+    match backend_of(conn) {
+        Backend::Postgres => Ok(()),
+        Backend::Sqlite => {
+            unindex_trial(conn, trial_id)?;
+            diesel::sql_query("INSERT INTO trial_search (rowid, search_text) VALUES (?, ?)")
+                .bind::<BigInt, _>(trial_id)
+                .bind::<Text, _>(search_text)
+                .execute(conn)
+                .map(|_| ())
+        }
+    }
+}
+
+fn unindex_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
+    match backend_of(conn) {
+        Backend::Postgres => Ok(()),
+        Backend::Sqlite => diesel::sql_query("DELETE FROM trial_search WHERE rowid = ?")
+            .bind::<BigInt, _>(trial_id)
+            .execute(conn)
+            .map(|_| ()),
+    }
+}
+
+/// The full-text conditions for these phrases, as (SQL before the bound value, value, SQL
+/// after): one FTS5 `MATCH` of double-quoted phrases on SQLite (nothing a user types is read
+/// as FTS5 syntax), one `phraseto_tsquery` per phrase on PostgreSQL (served by
+/// `trials_search_idx`).
+fn text_conditions(
+    backend: Backend,
+    phrases: &[String],
+) -> Vec<(&'static str, String, &'static str)> {
+    if phrases.is_empty() {
+        return Vec::new();
+    }
+    match backend {
+        Backend::Sqlite => {
+            let fts = phrases
+                .iter()
+                .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            vec![(
+                "trials.id IN (SELECT rowid FROM trial_search WHERE trial_search MATCH ",
+                fts,
+                ")",
+            )]
+        }
+        Backend::Postgres => phrases
+            .iter()
+            .map(|p| {
+                (
+                    "to_tsvector('simple', trials.search_text) @@ phraseto_tsquery('simple', ",
+                    p.clone(),
+                    ")",
+                )
+            })
+            .collect(),
+    }
+}
+
+// ---- search -------------------------------------------------------------------------------
+
+/// An ISO date as stored.
+pub fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// `LIKE` pattern for a part of a condition name, with `\` as the escape character.
+fn contains_pattern(part: &str) -> String {
+    let escaped = part
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Adds the criteria (except distance) and the "published and not past its end date" rule to
+/// a boxed query over `trials` (possibly joined with `trial_sites`).
+macro_rules! filter_published {
+    ($query:expr, $criteria:expr, $today:expr, $backend:expr) => {{
+        let c: &Criteria = $criteria;
+        let mut q = $query.filter(trials::state.eq("published")).filter(
+            trials::recruitment_ends
+                .is_null()
+                .or(trials::recruitment_ends.ge(date_text($today))),
+        );
+        for (before, value, after) in text_conditions($backend, &c.phrases) {
+            q = q.filter(sql::<Bool>(before).bind::<Text, _>(value).sql(after));
+        }
+        if let Some(part) = &c.condition {
+            q = q.filter(
+                trials::id.eq_any(
+                    trial_conditions::table
+                        .filter(
+                            trial_conditions::name_key
+                                .like(contains_pattern(part))
+                                .escape('\\'),
+                        )
+                        .select(trial_conditions::trial_id),
+                ),
+            );
+        }
+        if !c.phases.is_empty() {
+            let phases: Vec<&str> = c.phases.iter().map(|p| p.as_str()).collect();
+            q = q.filter(trials::phase.eq_any(phases));
+        }
+        if !c.statuses.is_empty() {
+            let statuses: Vec<&str> = c.statuses.iter().map(|s| s.as_str()).collect();
+            q = q.filter(trials::recruitment_status.eq_any(statuses));
+        }
+        if let Some(country) = &c.country {
+            // An alias: the distance search joins `trial_sites` already.
+            let other = diesel::alias!(trial_sites as sites_by_country);
+            q = q.filter(
+                trials::id.eq_any(
+                    other
+                        .filter(other.field(trial_sites::country_key).eq(country.clone()))
+                        .select(other.field(trial_sites::trial_id)),
+                ),
+            );
+        }
+        if let Some(age) = c.age {
+            let (low, high) = age_months(age);
+            q = q
+                .filter(
+                    trials::min_age_months
+                        .is_null()
+                        .or(trials::min_age_months.le(high)),
+                )
+                .filter(
+                    trials::max_age_months
+                        .is_null()
+                        .or(trials::max_age_months.ge(low)),
+                );
+        }
+        if let Some(sex) = c.sex {
+            q = q.filter(trials::sex.eq_any(["all", sex.as_str()]));
+        }
+        q
+    }};
+}
+
+/// Keyset position in the default order.
+#[derive(Clone, Copy, Debug)]
+pub struct ListKey {
+    pub rank: i32,
+    pub published_at: NaiveDateTime,
+    pub id: i64,
+}
+
+/// One page of published notices matching the criteria: recruiting first, then newest
+/// published first (index `trials_listing_idx` (state, status_rank, published_at DESC,
+/// id DESC)). Distance is not used here (see [`near_candidates`]).
+pub fn search_page(
+    conn: &mut AnyConnection,
+    criteria: &Criteria,
+    today: NaiveDate,
+    after: Option<ListKey>,
+    limit: i64,
+) -> QueryResult<Vec<SummaryRow>> {
+    let backend = backend_of(conn);
+    let mut query = filter_published!(
+        trials::table.select(SummaryRow::as_select()).into_boxed(),
+        criteria,
+        today,
+        backend
+    );
+    if let Some(k) = after {
+        query = query.filter(
+            trials::status_rank
+                .gt(k.rank)
+                .or(trials::status_rank.eq(k.rank).and(
+                    trials::published_at
+                        .lt(k.published_at)
+                        .or(trials::published_at
+                            .eq(k.published_at)
+                            .and(trials::id.lt(k.id))),
+                )),
+        );
+    }
+    query
+        .order((
+            trials::status_rank.asc(),
+            trials::published_at.desc(),
+            trials::id.desc(),
+        ))
+        .limit(limit + 1)
+        .load(conn)
+}
+
+/// A candidate of a distance search: a published notice matching the criteria and one of its
+/// sites inside the bounding box.
+pub type NearRow = (SummaryRow, String, String, String, Option<f64>, Option<f64>);
+
+/// Published notices matching the criteria with their sites inside the bounding box (index
+/// `trial_sites_geo_idx` (lat, lon)), at most `cap` rows; the caller computes the exact
+/// distances, keeps the sites in range and orders by the nearest.
+pub fn near_candidates(
+    conn: &mut AnyConnection,
+    criteria: &Criteria,
+    today: NaiveDate,
+    bbox: &super::geo::BoundingBox,
+    cap: i64,
+) -> QueryResult<Vec<NearRow>> {
+    let backend = backend_of(conn);
+    let mut query = filter_published!(
+        trials::table
+            .inner_join(trial_sites::table.on(trial_sites::trial_id.eq(trials::id)))
+            .select((
+                SummaryRow::as_select(),
+                trial_sites::facility,
+                trial_sites::city,
+                trial_sites::country,
+                trial_sites::lat,
+                trial_sites::lon,
+            ))
+            .into_boxed(),
+        criteria,
+        today,
+        backend
+    )
+    .filter(trial_sites::lat.between(bbox.min_lat, bbox.max_lat));
+    match bbox.lon_ranges.as_slice() {
+        [] => {}
+        [(w, e)] => query = query.filter(trial_sites::lon.between(*w, *e)),
+        [(w1, e1), (w2, e2), ..] => {
+            query = query.filter(
+                trial_sites::lon
+                    .between(*w1, *e1)
+                    .or(trial_sites::lon.between(*w2, *e2)),
+            )
+        }
+    }
+    query.limit(cap).load(conn)
+}

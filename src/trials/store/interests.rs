@@ -1,0 +1,180 @@
+//! Queries of members' answers to notices (`trial_interests`), and the few facts about
+//! accounts the trial rules need (locale, where to email them).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{trial_interests, users};
+
+/// A `trial_interests` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = trial_interests)]
+pub struct InterestRow {
+    pub id: i64,
+    pub trial_id: i64,
+    pub user_id: i64,
+    pub message: Option<String>,
+    pub share_email: bool,
+    pub share_phone: Option<String>,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A member's answer to a notice (index `trial_interests_member_key`).
+pub fn by_member(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<InterestRow>> {
+    trial_interests::table
+        .filter(trial_interests::trial_id.eq(trial_id))
+        .filter(trial_interests::user_id.eq(user_id))
+        .select(InterestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<InterestRow>> {
+    trial_interests::table
+        .find(id)
+        .select(InterestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    user_id: i64,
+    message: Option<&str>,
+    share_email: bool,
+    share_phone: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(trial_interests::table)
+        .values((
+            trial_interests::trial_id.eq(trial_id),
+            trial_interests::user_id.eq(user_id),
+            trial_interests::message.eq(message),
+            trial_interests::share_email.eq(share_email),
+            trial_interests::share_phone.eq(share_phone),
+            trial_interests::status.eq("new"),
+            trial_interests::created_at.eq(now),
+            trial_interests::updated_at.eq(now),
+        ))
+        .returning(trial_interests::id)
+        .get_result(conn)
+}
+
+/// Answers again after a withdrawal: new details, status `new`.
+pub fn renew(
+    conn: &mut AnyConnection,
+    id: i64,
+    message: Option<&str>,
+    share_email: bool,
+    share_phone: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(trial_interests::table.find(id))
+        .set((
+            trial_interests::message.eq(message),
+            trial_interests::share_email.eq(share_email),
+            trial_interests::share_phone.eq(share_phone),
+            trial_interests::status.eq("new"),
+            trial_interests::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Withdraws an answer: the details the member shared are erased.
+pub fn withdraw(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(trial_interests::table.find(id))
+        .set((
+            trial_interests::message.eq(None::<String>),
+            trial_interests::share_email.eq(false),
+            trial_interests::share_phone.eq(None::<String>),
+            trial_interests::status.eq("withdrawn"),
+            trial_interests::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_status(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(trial_interests::table.find(id))
+        .set((
+            trial_interests::status.eq(status),
+            trial_interests::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// An answer with the member's display name and address, as the coordinator's list loads it.
+pub type InterestListRow = (InterestRow, String, String);
+
+/// One page of a notice's answers, oldest first, after id `after`, optionally of one status
+/// (index `trial_interests_trial_idx` (trial_id, id)).
+pub fn page(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    status: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<InterestListRow>> {
+    let mut query = trial_interests::table
+        .inner_join(users::table.on(users::id.eq(trial_interests::user_id)))
+        .filter(trial_interests::trial_id.eq(trial_id))
+        .filter(trial_interests::id.gt(after.unwrap_or(0)))
+        .select((InterestRow::as_select(), users::display_name, users::email))
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(trial_interests::status.eq(status.to_owned()));
+    }
+    query
+        .order(trial_interests::id.asc())
+        .limit(limit + 1)
+        .load(conn)
+}
+
+/// Whether another member answered the notice since `since` (index
+/// `trial_interests_trial_idx`): the coordinator was emailed then, and is not again.
+pub fn answered_since(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    except_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n: i64 = trial_interests::table
+        .filter(trial_interests::trial_id.eq(trial_id))
+        .filter(trial_interests::id.ne(except_id))
+        .filter(trial_interests::created_at.gt(since))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// What the trial rules need to know of an account: (email, locale, display name, state).
+pub fn account(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> QueryResult<Option<(String, String, String, String)>> {
+    users::table
+        .find(user_id)
+        .select((
+            users::email,
+            users::locale,
+            users::display_name,
+            users::state,
+        ))
+        .first(conn)
+        .optional()
+}
