@@ -173,6 +173,22 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// What everyone is shown instead of the name of an account its owner erased.
+pub const FORMER_MEMBER: &str = "Former member";
+
+/// The display name an erased account is given: `Former member #<tag>`. Unique, as the column
+/// must be, and impossible to register or choose (names may not contain spaces or `#`), so a
+/// name of this form always means an erased account.
+pub fn erased_display_name(tag: &str) -> String {
+    format!("{FORMER_MEMBER} #{tag}")
+}
+
+/// Whether a display name is that of an erased account (see [`erased_display_name`]).
+pub fn is_erased_display_name(name: &str) -> bool {
+    name.strip_prefix(FORMER_MEMBER)
+        .is_some_and(|rest| rest.starts_with(" #"))
+}
+
 /// UTC time as RFC 3339 in responses.
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)

@@ -28,7 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(me)
         .service(update_me)
         .service(change_password)
-        .service(public_profile);
+        .service(public_profile)
+        .configure(super::privacy::routes::configure);
 }
 
 fn accepted(status: &'static str) -> HttpResponse {

@@ -28,12 +28,21 @@ pub enum Action {
     /// Save trial searches that send alerts by email: accounts with a confirmed address that
     /// may sign in (silenced members too: alerts are not community content).
     SaveSearches,
+    /// Take a copy of everything Butterfly holds about oneself (`GET /me/export`), and erase
+    /// one's account (`DELETE /me`): every account that may sign in, silenced and unverified
+    /// ones too (privacy rights do not depend on standing).
+    ExerciseOwnPrivacyRights,
+    /// Read a member's private data (email address, export): administrators only, and every
+    /// read is written to the access log.
+    ReadPrivateData,
 }
 
 /// Allows or refuses `action` for `caller`.
 pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
     match action {
-        Action::ReadOwnAccount | Action::ChangeOwnPassword => Ok(()),
+        Action::ReadOwnAccount | Action::ChangeOwnPassword | Action::ExerciseOwnPrivacyRights => {
+            Ok(())
+        }
         Action::EditOwnProfile | Action::Contribute => require_writer(caller),
         Action::Administer => {
             if caller.role == Role::Admin {
@@ -41,6 +50,15 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
             } else {
                 Err(ApiError::Forbidden(
                     "only administrators may do this".into(),
+                ))
+            }
+        }
+        Action::ReadPrivateData => {
+            if caller.role == Role::Admin {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden(
+                    "only administrators may read members' private data".into(),
                 ))
             }
         }
@@ -177,6 +195,12 @@ mod tests {
                 let c = caller(role, state);
                 assert!(authorize(&c, Action::ReadOwnAccount).is_ok());
                 assert!(authorize(&c, Action::ChangeOwnPassword).is_ok());
+                assert!(authorize(&c, Action::ExerciseOwnPrivacyRights).is_ok());
+                assert_eq!(
+                    authorize(&c, Action::ReadPrivateData).is_ok(),
+                    role == Role::Admin,
+                    "{role:?} {state:?}"
+                );
                 let writes = authorize(&c, Action::Contribute).is_ok();
                 assert_eq!(writes, state == AccountState::Active, "{role:?} {state:?}");
                 assert_eq!(

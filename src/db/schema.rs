@@ -387,6 +387,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_log (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        subject_user_id -> BigInt,
+        what -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -425,4 +435,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     trial_alerts,
     trial_alert_hits,
     trial_alert_ledger,
+    access_log,
 );

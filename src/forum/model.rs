@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::model::{Role, utc};
+use crate::accounts::model::{FORMER_MEMBER, Role, is_erased_display_name, utc};
 use crate::db::schema::{boards, posts, threads};
 use crate::moderation::screen::PostNotice;
 
@@ -114,9 +114,11 @@ pub struct UpdateBoardRequest {
 /// Who wrote something, as the viewer may see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuthorSummary {
-    /// Absent when the post is anonymous and the viewer is neither its author nor a moderator.
+    /// Absent when the post is anonymous and the viewer is neither its author nor a moderator,
+    /// and when the author erased their account.
     pub id: Option<i64>,
-    /// "Anonymous member" for anonymous posts seen by others.
+    /// "Anonymous member" for anonymous posts seen by others; "Former member" for an erased
+    /// account.
     pub display_name: String,
     pub role: Option<Role>,
     /// Whether the post was written anonymously.
@@ -126,7 +128,18 @@ pub struct AuthorSummary {
 pub const ANONYMOUS_NAME: &str = "Anonymous member";
 
 impl AuthorSummary {
+    /// The author as the viewer may see them: an erased account is "Former member" without an
+    /// id to everyone, moderators included (nothing is left to reveal); an anonymous post is
+    /// "Anonymous member" unless `reveal` (its author and moderators).
     pub fn new(id: i64, display_name: String, role: &str, anonymous: bool, reveal: bool) -> Self {
+        if is_erased_display_name(&display_name) {
+            return Self {
+                id: None,
+                display_name: FORMER_MEMBER.into(),
+                role: None,
+                anonymous,
+            };
+        }
         if anonymous && !reveal {
             return Self {
                 id: None,

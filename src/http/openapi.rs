@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::accounts::privacy::routes as privacy;
 use crate::accounts::routes as accounts;
 use crate::forum::routes as forum;
 use crate::http::health;
@@ -59,6 +60,11 @@ impl Modify for BearerAuth {
         accounts::update_me,
         accounts::change_password,
         accounts::public_profile,
+        privacy::export,
+        privacy::erase,
+        privacy::admin_user,
+        privacy::admin_export,
+        privacy::access_log,
         forum::list_boards,
         forum::create_board,
         forum::get_board,
@@ -120,6 +126,7 @@ impl Modify for BearerAuth {
         (name = "accounts", description = "Registration, email verification, password reset"),
         (name = "sessions", description = "Log in, refresh, log out"),
         (name = "profile", description = "One's own account and public profiles"),
+        (name = "privacy", description = "Privacy rights: export of everything Butterfly holds about you, account erasure, and administrators' logged reads of private data"),
         (name = "forum", description = "Boards, threads, posts, reactions and search"),
         (name = "moderation", description = "Flags, the moderation queue, sanctions, watched words, logs and appeals"),
         (name = "notifications", description = "In-app notifications"),

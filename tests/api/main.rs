@@ -13,6 +13,7 @@ mod moderation;
 mod notifications;
 mod openapi;
 mod platform;
+mod privacy;
 mod search;
 mod sessions;
 mod storage;

@@ -1,0 +1,2 @@
+DROP INDEX appeals_user_idx;
+DROP TABLE access_log;
