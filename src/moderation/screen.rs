@@ -36,10 +36,33 @@ impl HoldReason {
         }
     }
 
-    /// What the author is told.
-    pub fn message(&self) -> String {
-        match self {
-            Self::PersonalInfo(found) => {
+    /// What the author is told, in their language.
+    pub fn message(&self, locale: Locale) -> String {
+        match (self, locale) {
+            (Self::PersonalInfo(found), Locale::ZhCn) => {
+                let parts: Vec<String> = found
+                    .iter()
+                    .map(|f| {
+                        let what = match f.kind {
+                            PiiKind::Email => "电子邮箱地址",
+                            PiiKind::Phone => "电话号码",
+                            PiiKind::NationalId => "身份证号码",
+                        };
+                        format!("{what}（{}）", f.masked)
+                    })
+                    .collect();
+                format!(
+                    "为保护您的隐私，您的帖子暂未公开，因为其中包含{}。请编辑帖子删除这些信息，删除后会自动发布。",
+                    parts.join("、")
+                )
+            }
+            (Self::WatchedWord(_), Locale::ZhCn) => {
+                "您的帖子包含需要版主查看的词语，版主审核后才会公开。".into()
+            }
+            (Self::NewMember, Locale::ZhCn) => {
+                "欢迎加入！新成员的前几篇帖子需要版主审核后才会公开，通常需要几个小时。".into()
+            }
+            (Self::PersonalInfo(found), Locale::En) => {
                 let parts: Vec<String> = found
                     .iter()
                     .map(|f| {
@@ -57,12 +80,16 @@ impl HoldReason {
                     parts.join(", ")
                 )
             }
-            Self::WatchedWord(_) => "Your post is held for a moderator to review before it \
+            (Self::WatchedWord(_), Locale::En) => {
+                "Your post is held for a moderator to review before it \
                                      appears, because it contains a phrase our moderators check."
-                .into(),
-            Self::NewMember => "Welcome! A new member's first posts are checked by a moderator \
+                    .into()
+            }
+            (Self::NewMember, Locale::En) => {
+                "Welcome! A new member's first posts are checked by a moderator \
                                 before they appear; this usually takes a few hours."
-                .into(),
+                    .into()
+            }
         }
     }
 }
@@ -219,7 +246,7 @@ pub fn enqueue_findings(
     Ok(Some(PostNotice {
         held: screening.hold.is_some(),
         reason: screening.hold.as_ref().map(|h| h.code().to_owned()),
-        message: screening.hold.as_ref().map(HoldReason::message),
+        message: screening.hold.as_ref().map(|h| h.message(author_locale)),
         personal_info: match &screening.hold {
             Some(HoldReason::PersonalInfo(found)) => found.clone(),
             _ => Vec::new(),

@@ -643,9 +643,16 @@ fn decide_post(
     let post: PostRef = forum::load_post(conn, item.subject_id)?.ok_or_else(not_found_post)?;
     let before = post.body.clone();
     match req.action {
-        DecisionAction::Approve | DecisionAction::Dismiss => match post.status.as_str() {
-            "held" => forum::change_status(state, conn, &post, "published", true)?,
-            "hidden" => forum::change_status(state, conn, &post, "published", false)?,
+        // Approving a held post publishes it; clearing the flags of a post they hid shows it
+        // again. A crisis item is only acknowledged: the post keeps the status other items
+        // decide.
+        DecisionAction::Approve | DecisionAction::Dismiss => match (kind, post.status.as_str()) {
+            (ItemKind::HeldPost, "held") => {
+                forum::change_status(state, conn, &post, "published", true)?
+            }
+            (ItemKind::FlaggedPost, "hidden") => {
+                forum::change_status(state, conn, &post, "published", false)?
+            }
             _ => {}
         },
         DecisionAction::Hide => forum::change_status(state, conn, &post, "hidden", false)?,
@@ -680,10 +687,12 @@ fn decide_post(
         )?;
     }
     let told = match req.action {
-        DecisionAction::Approve if post.status == "held" => {
+        DecisionAction::Approve if kind == ItemKind::HeldPost && post.status == "held" => {
             Some("Your post was approved and is now visible.".to_owned())
         }
-        DecisionAction::Approve | DecisionAction::Dismiss if post.status == "hidden" => {
+        DecisionAction::Approve | DecisionAction::Dismiss
+            if kind == ItemKind::FlaggedPost && post.status == "hidden" =>
+        {
             Some("Your post was reviewed and is visible again.".to_owned())
         }
         DecisionAction::Approve | DecisionAction::Dismiss => None,

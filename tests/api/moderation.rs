@@ -2661,3 +2661,63 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
         .await
         .expect_problem(409);
 }
+
+#[actix_web::test]
+async fn acknowledging_a_new_members_crisis_post_does_not_publish_it_before_its_review() {
+    let app = TestApp::spawn().await;
+    let mo = moderator(&app, "Mod_Juniper").await;
+    let eli = member(&app, "Eli_R").await;
+    let mei = newcomer(&app, "Mei_New").await;
+    send(
+        &app,
+        Method::PATCH,
+        "/api/v1/me",
+        mei.token(),
+        Some(&json!({"locale": "zh-CN"})),
+    )
+    .await
+    .expect(200);
+
+    // A new member's first post is held, and it also reads as a crisis.
+    let thread = start_thread(
+        &app,
+        &mei,
+        "确诊狼疮三年了",
+        "最近肾炎复发，有时候真的不想活了。",
+    )
+    .await;
+    let post_id = first_post_id(&thread);
+    let notice = &thread["first_post"]["notice"];
+    assert_eq!(notice["held"], true, "{thread}");
+    assert_eq!(notice["reason"], "new_member", "{thread}");
+    assert!(
+        notice["message"].as_str().is_some_and(has_cjk),
+        "the hold is explained in her language: {thread}"
+    );
+    assert!(!list(&notice["support_resources"]).is_empty(), "{thread}");
+
+    // The moderator acknowledges the crisis first: the post stays held.
+    let crisis = item_for(&app, &mo, "crisis", post_id).await;
+    decide(
+        &app,
+        &mo,
+        &crisis,
+        "dismiss",
+        "reached out to her privately",
+    )
+    .await
+    .expect(200);
+    get_thread(&app, id_of(&thread), eli.token())
+        .await
+        .expect_problem(404);
+
+    // Approving the held post is what publishes it.
+    let held = item_for(&app, &mo, "held_post", post_id).await;
+    decide(&app, &mo, &held, "approve", "welcome")
+        .await
+        .expect(200);
+    let seen = get_thread(&app, id_of(&thread), eli.token())
+        .await
+        .expect(200);
+    assert_eq!(seen["first_post"]["status"], "published", "{seen}");
+}
