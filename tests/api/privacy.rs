@@ -694,7 +694,11 @@ async fn she_leaves_removing_her_posts_and_no_table_keeps_her_words_address_or_n
         .expect(200);
     assert_eq!(thread["title"], "[removed]", "{thread}");
     assert_eq!(thread["first_post"]["body"], "[deleted]", "{thread}");
-    assert_eq!(thread["first_post"]["author"]["id"], Value::Null, "{thread}");
+    assert_eq!(
+        thread["first_post"]["author"]["id"],
+        Value::Null,
+        "{thread}"
+    );
     let answers = app
         .get(
             &format!("/api/v1/threads/{}/posts", s.her_thread),
@@ -703,9 +707,9 @@ async fn she_leaves_removing_her_posts_and_no_table_keeps_her_words_address_or_n
         .await
         .expect(200);
     assert!(
-        answers["items"]
-            .as_array()
-            .is_some_and(|items| items.iter().any(|p| p["body"] == "Welcome, you are not alone.")),
+        answers["items"].as_array().is_some_and(|items| items
+            .iter()
+            .any(|p| p["body"] == "Welcome, you are not alone.")),
         "the friend's answer survives: {answers}"
     );
     assert!(
