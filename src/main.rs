@@ -37,11 +37,15 @@ enum Command {
         /// The new file; an existing one is never overwritten.
         file: PathBuf,
     },
-    /// Add data to the database. `--demo`: demo accounts, example threads and lupus trial
-    /// notices, clearly marked, on an empty database only.
+    /// Add data to the database, on an empty database only. `--demo`: demo accounts, example
+    /// threads and lupus trial notices, clearly marked. `--scale N`: deterministic benchmark data
+    /// (1.0 = 10k users, 100k threads, 1M posts; every account's password is
+    /// `butterfly::forum::seed::SEED_PASSWORD`).
     Seed {
-        #[arg(long)]
+        #[arg(long, conflicts_with = "scale")]
         demo: bool,
+        #[arg(long)]
+        scale: Option<f64>,
     },
 }
 
@@ -122,7 +126,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("created {} account {id} for {email}", role.as_str());
             Ok(())
         }
-        Command::Seed { demo } => seed(settings, demo),
+        Command::Seed { demo, scale } => match scale {
+            Some(scale) => seed_scale(&settings, scale),
+            None => seed(settings, demo),
+        },
         Command::Backup { file } => backup(&settings, &file),
         Command::Admin(AdminCommand::SetRole { email, role }) => {
             let role = Role::parse(&role).unwrap_or(Role::Member);
@@ -173,6 +180,28 @@ fn seed(settings: Settings, demo: bool) -> Result<(), Failure> {
         println!("  {} account {name} <{email}>", role.as_str());
     }
     println!("  password of every demo account: {}", report.password);
+    Ok(())
+}
+
+fn seed_scale(settings: &Settings, scale: f64) -> Result<(), Failure> {
+    use butterfly::forum::seed;
+    let db = open_db(settings)?;
+    // One hash, reused by every seeded account (see the module docs of `forum::seed`).
+    let hash = butterfly::auth::password::hash_blocking(seed::SEED_PASSWORD)?;
+    let report =
+        seed::seed(&db, scale, &hash, |line| println!("seed: {line}")).map_err(|e| match e {
+            seed::SeedError::Scale | seed::SeedError::NotEmpty(..) => Failure(2, e.to_string()),
+            other => Failure(1, other.to_string()),
+        })?;
+    println!(
+        "seeded: {} users, {} threads, {} posts, {} reactions, {} tags; password of every account: {}",
+        report.users,
+        report.threads,
+        report.posts,
+        report.reactions,
+        report.tags,
+        seed::SEED_PASSWORD
+    );
     Ok(())
 }
 

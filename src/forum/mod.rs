@@ -5,5 +5,6 @@ pub mod markdown;
 pub mod model;
 pub mod routes;
 pub mod search;
+pub mod seed;
 pub mod service;
 mod store;

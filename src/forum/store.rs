@@ -199,21 +199,29 @@ pub fn thread_page(
             ),
         );
     }
+    // The redundant `key <= cursor` bound lets both databases start the index range at the
+    // cursor instead of reading every newer row first (the OR alone is applied as a filter).
     query = match (sort, after) {
         (ThreadSort::New, Some(ThreadKey::Time(t, id))) => query.filter(
-            threads::created_at
-                .lt(t)
-                .or(threads::created_at.eq(t).and(threads::id.lt(id))),
+            threads::created_at.le(t).and(
+                threads::created_at
+                    .lt(t)
+                    .or(threads::created_at.eq(t).and(threads::id.lt(id))),
+            ),
         ),
         (ThreadSort::Active, Some(ThreadKey::Time(t, id))) => query.filter(
-            threads::last_activity_at
-                .lt(t)
-                .or(threads::last_activity_at.eq(t).and(threads::id.lt(id))),
+            threads::last_activity_at.le(t).and(
+                threads::last_activity_at
+                    .lt(t)
+                    .or(threads::last_activity_at.eq(t).and(threads::id.lt(id))),
+            ),
         ),
         (ThreadSort::Top, Some(ThreadKey::Count(n, id))) => query.filter(
-            threads::reaction_count
-                .lt(n)
-                .or(threads::reaction_count.eq(n).and(threads::id.lt(id))),
+            threads::reaction_count.le(n).and(
+                threads::reaction_count
+                    .lt(n)
+                    .or(threads::reaction_count.eq(n).and(threads::id.lt(id))),
+            ),
         ),
         _ => query,
     };

@@ -490,3 +490,78 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         assert!(!logs.contains(secret), "the logs contain {what}");
     }
 }
+
+#[actix_web::test]
+async fn a_benchmark_operator_seeds_a_tiny_community_whose_threads_read_back_consistently() {
+    let database = Arc::new(TestDatabase::create());
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let data_dir = dir.path().to_string_lossy().into_owned();
+    let env = [
+        ("BUTTERFLY_DATA_DIR", data_dir.as_str()),
+        ("BUTTERFLY_DATABASE_URL", database.url()),
+        ("BUTTERFLY_LOG", "warn"),
+    ];
+
+    let seeded = butterfly(&["seed", "--scale", "0.001"], &env, dir.path());
+    assert_success(&seeded, "seed --scale 0.001");
+    assert!(
+        seeded
+            .stdout
+            .contains("seeded: 10 users, 100 threads, 1000 posts"),
+        "stdout: {}",
+        seeded.stdout
+    );
+    // Only on an empty database.
+    let again = butterfly(&["seed", "--scale", "0.001"], &env, dir.path());
+    assert_eq!(again.status.code(), Some(2), "stderr: {}", again.stderr);
+
+    let app = TestApp::builder().database(database.clone()).spawn().await;
+    let boards = app.get("/api/v1/boards", None).await.expect(200);
+    let counted: i64 = boards["items"]
+        .as_array()
+        .or_else(|| boards.as_array())
+        .expect("a list of boards")
+        .iter()
+        .map(|b| b["thread_count"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(counted, 100, "boards.thread_count adds up to the threads");
+
+    let page = app
+        .get(
+            "/api/v1/boards/my-story/threads?sort=active&limit=100",
+            None,
+        )
+        .await
+        .expect(200);
+    let threads = page["items"].as_array().expect("thread items");
+    assert!(!threads.is_empty());
+    let thread = threads
+        .iter()
+        .max_by_key(|t| t["reply_count"].as_i64())
+        .expect("a thread");
+    let posts = app
+        .get(
+            &format!("/api/v1/threads/{}/posts?limit=100", thread["id"]),
+            None,
+        )
+        .await
+        .expect(200);
+    let items = posts["items"].as_array().expect("post items");
+    assert_eq!(
+        items.len() as i64,
+        thread["reply_count"].as_i64().expect("reply_count") + 1,
+        "reply_count counts the replies"
+    );
+    assert!(
+        items[0]["body_html"]
+            .as_str()
+            .is_some_and(|h| h.contains("<p>"))
+    );
+
+    // Every seeded account signs in with the one documented password.
+    app.sign_in(
+        "member1@seed.butterfly.test",
+        butterfly::forum::seed::SEED_PASSWORD,
+    )
+    .await;
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Butterfly benchmarks (DESIGN §8). Seeds a SQLite file and a PostgreSQL database at SCALE,
+# starts the release server on 127.0.0.1, drives it with wrk and compares with pgbench.
+# Usage: perf/run.sh [SCALE]   (environment: BACKENDS, DURATION, CONNS, REPS, PG_URL, PORT)
+# Output: perf/results/<scale>-<timestamp>/ (raw wrk output and summary.tsv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALE="${1:-0.01}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
+DURATION="${DURATION:-5}"        # seconds per wrk / pgbench run
+CONNS="${CONNS:-16}"             # concurrency for throughput runs (wrk and pgbench alike)
+REPS="${REPS:-3}"                # each measurement is repeated; summary quotes the median
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PORT="${PORT:-18080}"
+HOST="127.0.0.1"                 # loopback only
+BASE="http://$HOST:$PORT"
+WORK="perf/work"
+OUT="perf/results/${SCALE}-$(date -u +%Y%m%dT%H%M%S)"
+SEED_PASSWORD="butterfly-seed-password-2026"
+mkdir -p "$WORK" "$OUT"
+SUMMARY="$OUT/summary.tsv"
+printf 'backend\tmeasurement\trun\treq_per_s\tp50_ms\tp99_ms\tstatus_gt_399\tsocket_errors\n' > "$SUMMARY"
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk"; apt-get install -y wrk >/dev/null || sudo apt-get install -y wrk >/dev/null
+fi
+cargo build --release --quiet
+BIN="$PWD/target/release/butterfly"
+SERVER_PID=""
+cleanup() { if [ -n "${REF_PID:-}" ]; then kill "$REF_PID" 2>/dev/null || true; REF_PID=""; fi; if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/log.txt"; }
+
+# wrk_run BACKEND NAME RUN URL [extra wrk args…]: one measurement, appended to the summary.
+wrk_run() {
+  local backend="$1" name="$2" run="$3" url="$4"; shift 4
+  local raw="$OUT/$backend-$name-$run.txt"
+  wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s perf/report.lua "$@" "$url" > "$raw" 2>&1 || true
+  local line; line=$(grep '^RESULT' "$raw" | tail -1 | cut -d' ' -f2-)
+  printf '%s\t%s\t%s\t%s\n' "$backend" "$name" "$run" "$(echo "$line" | tr ' ' '\t')" >> "$SUMMARY"
+  log "$backend $name #$run: $line"
+}
+
+start_server() { # start_server DATABASE_URL LABEL [PORT]
+  local port="${3:-$PORT}"
+  BUTTERFLY_DATABASE_URL="$1" BUTTERFLY_BIND="$HOST:$port" BUTTERFLY_DATA_DIR="$WORK/data" \
+  BUTTERFLY_LOG=warn BUTTERFLY_RATE_LIMITS__ENABLED=false \
+    "$BIN" serve > "$OUT/server-$2.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -fs "http://$HOST:$port/health/live" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "server did not start"; cat "$OUT/server-$2.log"; exit 1
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+
+REF_SCALE="${REF_SCALE:-0.01}"   # the small database the data-size comparison runs against
+
+db_url_for() { # db_url_for BACKEND SCALE
+  case "$1" in
+    sqlite) echo "sqlite://$PWD/$WORK/bench-$2.db" ;;
+    postgres) echo "$PG_URL/butterfly_perf_${2//./_}" ;;
+  esac
+}
+
+for backend in $BACKENDS; do
+  case "$backend" in
+    sqlite) rm -f "$WORK/bench-$SCALE.db"*; DB_URL="sqlite://$PWD/$WORK/bench-$SCALE.db" ;;
+    postgres)
+      DBNAME="butterfly_perf_${SCALE//./_}"
+      psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $DBNAME" -c "CREATE DATABASE $DBNAME" >/dev/null
+      DB_URL="$PG_URL/$DBNAME" ;;
+  esac
+  log "$backend: seeding at scale $SCALE"
+  t0=$(date +%s.%N)
+  BUTTERFLY_DATABASE_URL="$DB_URL" BUTTERFLY_DATA_DIR="$WORK/data" BUTTERFLY_LOG=warn \
+    "$BIN" seed --scale "$SCALE" > "$OUT/seed-$backend.log"
+  t1=$(date +%s.%N)
+  log "$backend: seeded in $(echo "$t1 - $t0" | bc) s: $(tail -1 "$OUT/seed-$backend.log")"
+
+  start_server "$DB_URL" "$backend"
+  log "$backend: server pid $SERVER_PID, idle RSS $(rss_kb) kB"
+
+  LIST="$BASE/api/v1/boards/my-story/threads?sort=active"
+  # The longest thread on the first page of the board (the most posts to page through).
+  THREAD=$(curl -fs "$LIST&limit=100" | jq '[.items[]] | max_by(.reply_count) | .id')
+  POSTS="$BASE/api/v1/threads/$THREAD/posts"
+  # Deep page: walk the cursor 999 times (limit chosen so that 1,000 pages exist), once.
+  NTHREADS=$(curl -fs "$BASE/api/v1/boards/my-story" | jq '.thread_count')
+  DEEP_LIMIT=$(( NTHREADS / 1000 )); [ "$DEEP_LIMIT" -gt 20 ] && DEEP_LIMIT=20
+  [ "$DEEP_LIMIT" -lt 1 ] && DEEP_LIMIT=1
+  CURSOR=""; PAGE=1
+  while [ "$PAGE" -lt 1000 ]; do
+    NEXT=$(curl -fs "$LIST&limit=$DEEP_LIMIT${CURSOR:+&cursor=$CURSOR}" | jq -r '.next_cursor // empty')
+    [ -z "$NEXT" ] && break
+    CURSOR="$NEXT"; PAGE=$((PAGE + 1))
+  done
+  log "$backend: my-story has $NTHREADS threads; deep page = page $PAGE at limit $DEEP_LIMIT; thread $THREAD"
+  echo "$backend thread=$THREAD deep_page=$PAGE deep_limit=$DEEP_LIMIT my_story_threads=$NTHREADS" >> "$OUT/params.txt"
+  FIRST_URL="$LIST&limit=$DEEP_LIMIT"
+  DEEP_URL="$LIST&limit=$DEEP_LIMIT${CURSOR:+&cursor=$CURSOR}"
+
+  # Warm up (caches, connection pool) without recording.
+  wrk -t1 -c"$CONNS" -d2s "$LIST" >/dev/null 2>&1 || true
+  wrk -t1 -c"$CONNS" -d2s "$POSTS" >/dev/null 2>&1 || true
+
+  for r in $(seq 1 "$REPS"); do
+    wrk_run "$backend" board_list "$r" "$LIST"
+    wrk_run "$backend" thread_page "$r" "$POSTS"
+    wrk_run "$backend" first_page "$r" "$FIRST_URL"
+    wrk_run "$backend" deep_page "$r" "$DEEP_URL"
+  done
+
+  # Login flood vs readers: read alone, then read with a concurrent login flood (alternating).
+  USERS=$(tail -1 "$OUT/seed-$backend.log" | sed -E 's/^seeded: ([0-9]+) users.*/\1/')
+  for r in $(seq 1 "$REPS"); do
+    wrk_run "$backend" read_alone "$r" "$POSTS"
+    USERS="$USERS" SEED_PASSWORD="$SEED_PASSWORD" wrk -t1 -c"$CONNS" -d"$((DURATION + 2))s" \
+      -s perf/login.lua "$BASE" > "$OUT/$backend-login-$r.txt" 2>&1 &
+    LOGIN_PID=$!
+    sleep 1
+    wrk_run "$backend" read_under_login_flood "$r" "$POSTS"
+    wait "$LOGIN_PID" || true
+    log "$backend login flood #$r: $(grep '^LOGIN' "$OUT/$backend-login-$r.txt" || echo none)"
+  done
+
+  log "$backend: RSS after the login floods $(rss_kb) kB (VmHWM $(hwm_kb) kB)"
+  # Memory at 1,000 open connections (wrk keeps them open and busy), on a freshly started
+  # server: argon2's buffers from the login flood stay in the allocator and would be counted.
+  cleanup; SERVER_PID=""
+  start_server "$DB_URL" "$backend-c1000"
+  wrk -t1 -c"$CONNS" -d2s "$POSTS" >/dev/null 2>&1 || true
+  log "$backend: fresh server for c1000, RSS after warm-up $(rss_kb) kB"
+  (
+    ulimit -n 8192
+    wrk -t2 -c1000 -d"$((DURATION * 2))s" --timeout 10s -s perf/report.lua "$POSTS" \
+      > "$OUT/$backend-c1000.txt" 2>&1
+  ) &
+  C1000_PID=$!
+  MAX_RSS=0
+  while kill -0 "$C1000_PID" 2>/dev/null; do
+    R=$(rss_kb); [ "$R" -gt "$MAX_RSS" ] && MAX_RSS=$R
+    sleep 0.2
+  done
+  OPEN=$(ls "/proc/$SERVER_PID/fd" | wc -l)
+  log "$backend c1000: max sampled VmRSS $MAX_RSS kB, VmHWM $(hwm_kb) kB; $(grep '^RESULT' "$OUT/$backend-c1000.txt" || true)"
+  printf '%s\tc1000_rss_kb\t1\t%s\t\t\t\t\n' "$backend" "$MAX_RSS" >> "$SUMMARY"
+  grep -E 'Socket errors|Non-2xx' "$OUT/$backend-c1000.txt" >> "$OUT/log.txt" || true
+
+  # pgbench: the same SQL the API runs for the board list, at the same concurrency.
+  if [ "$backend" = postgres ]; then
+    BOARD_ID=$(psql "$DB_URL" -Atc "SELECT id FROM boards WHERE slug = 'my-story'")
+    for r in $(seq 1 "$REPS"); do
+      raw="$OUT/pgbench-board_list-$r.txt"
+      pgbench -n -f perf/board_list.sql -D board_id="$BOARD_ID" -c"$CONNS" -j1 -M prepared \
+        -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
+      TPS=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
+      printf '%s\tpgbench_board_list\t%s\t%s\t\t\t\t\n' "$backend" "$r" "$TPS" >> "$SUMMARY"
+      log "pgbench board_list #$r: $TPS tps"
+    done
+    for r in $(seq 1 "$REPS"); do
+      raw="$OUT/pgbench-thread_page-$r.txt"
+      pgbench -n -f perf/thread_page.sql -D thread_id="$THREAD" -c"$CONNS" -j1 -M prepared \
+        -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
+      TPS=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
+      printf '%s\tpgbench_thread_page\t%s\t%s\t\t\t\t\n' "$backend" "$r" "$TPS" >> "$SUMMARY"
+      log "pgbench thread_page #$r: $TPS tps"
+    done
+  fi
+  cleanup; SERVER_PID=""
+
+  # Data size: the same requests against a REF_SCALE database and this one, two servers up at
+  # once, runs alternated, so both sides see the same machine state.
+  if [ "$SCALE" != "$REF_SCALE" ]; then
+    REF_URL=$(db_url_for "$backend" "$REF_SCALE")
+    case "$backend" in
+      sqlite) rm -f "$WORK/bench-$REF_SCALE.db"* ;;
+      postgres) psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS butterfly_perf_${REF_SCALE//./_}" \
+                  -c "CREATE DATABASE butterfly_perf_${REF_SCALE//./_}" >/dev/null ;;
+    esac
+    BUTTERFLY_DATABASE_URL="$REF_URL" BUTTERFLY_DATA_DIR="$WORK/data" BUTTERFLY_LOG=warn \
+      "$BIN" seed --scale "$REF_SCALE" > "$OUT/seed-$backend-ref.log"
+    REF_PORT=$((PORT + 1))
+    start_server "$REF_URL" "$backend-ref" "$REF_PORT"; REF_PID=$SERVER_PID
+    start_server "$DB_URL" "$backend-big"; BIG_PID=$SERVER_PID
+    REF_BASE="http://$HOST:$REF_PORT"
+    REF_LIST="$REF_BASE/api/v1/boards/my-story/threads?sort=active"
+    REF_THREAD=$(curl -fs "$REF_LIST&limit=100" | jq '[.items[]] | max_by(.reply_count) | .id')
+    log "$backend data size: $REF_SCALE (thread $REF_THREAD) vs $SCALE (thread $THREAD)"
+    wrk -t1 -c"$CONNS" -d2s "$REF_LIST" >/dev/null 2>&1 || true
+    wrk -t1 -c"$CONNS" -d2s "$REF_BASE/api/v1/threads/$REF_THREAD/posts" >/dev/null 2>&1 || true
+    for r in $(seq 1 "$REPS"); do
+      wrk_run "$backend" "size_${REF_SCALE}_board_list" "$r" "$REF_LIST"
+      wrk_run "$backend" "size_${SCALE}_board_list" "$r" "$LIST"
+      wrk_run "$backend" "size_${REF_SCALE}_thread_page" "$r" "$REF_BASE/api/v1/threads/$REF_THREAD/posts"
+      wrk_run "$backend" "size_${SCALE}_thread_page" "$r" "$POSTS"
+    done
+    kill "$REF_PID" 2>/dev/null || true; wait "$REF_PID" 2>/dev/null || true
+    cleanup; SERVER_PID=""
+  fi
+done
+
+python3 perf/summarize.py "$SUMMARY" | tee "$OUT/medians.txt"
+log "results in $OUT"
