@@ -89,7 +89,23 @@ impl From<ApiError> for Failure {
     }
 }
 
+/// Makes glibc return large allocations to the system when they are freed. Each password hash
+/// allocates 19 MiB; with glibc's default, the first such free raises the mmap threshold and
+/// later hashes come from per-thread heaps that keep the memory, so a flood of logins left the
+/// server at 0.5–1 GB (perf/BENCHMARKS.md). A fixed threshold keeps them mmapped.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_allocations() {
+    // SAFETY: mallopt only sets an allocator parameter; called once, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_allocations() {}
+
 fn main() -> ExitCode {
+    return_large_allocations();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
