@@ -169,17 +169,17 @@ pub fn resolve_subject(
     actor_id: i64,
     resolution: &str,
 ) -> QueryResult<Option<i64>> {
-    let id: Option<i64> = mod_items::table
+    let open: Option<(i64, i32)> = mod_items::table
         .filter(mod_items::kind.eq(kind.as_str()))
         .filter(mod_items::subject_id.eq(subject_id))
         .filter(mod_items::status.eq("open"))
-        .select(mod_items::id)
+        .select((mod_items::id, mod_items::version))
         .first(conn)
         .optional()?;
-    if let Some(id) = id {
-        resolve(conn, id, actor_id, resolution)?;
+    if let Some((id, version)) = open {
+        resolve_at_version(conn, id, version, actor_id, resolution)?;
     }
-    Ok(id)
+    Ok(open.map(|(id, _)| id))
 }
 
 /// Resolves an open item only if it is still at `version`; returns whether it did.
@@ -207,25 +207,4 @@ pub fn resolve_at_version(
     ))
     .execute(conn)
     .map(|n| n == 1)
-}
-
-/// Marks an item resolved and bumps its version.
-pub fn resolve(
-    conn: &mut AnyConnection,
-    item_id: i64,
-    actor_id: i64,
-    resolution: &str,
-) -> QueryResult<()> {
-    diesel::update(mod_items::table.find(item_id))
-        .set((
-            mod_items::status.eq("resolved"),
-            mod_items::resolution.eq(resolution),
-            mod_items::resolved_by.eq(actor_id),
-            mod_items::resolved_at.eq(db::now()),
-            mod_items::claimed_by.eq(None::<i64>),
-            mod_items::claimed_until.eq(None::<NaiveDateTime>),
-            mod_items::version.eq(mod_items::version + 1),
-        ))
-        .execute(conn)
-        .map(|_| ())
 }
