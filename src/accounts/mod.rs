@@ -3,6 +3,7 @@
 //! administrators' logged reads of private data).
 
 pub mod model;
+pub mod names;
 pub mod privacy;
 pub mod routes;
 pub mod service;

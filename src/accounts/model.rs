@@ -66,12 +66,11 @@ impl Role {
     }
 }
 
-/// Where an account stands.
+/// Where an account stands, derived from the sanction in force and erasure (an account exists
+/// only once its address is confirmed): never stored, so no later event can overwrite it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountState {
-    /// Email not yet confirmed: can log in and read, cannot write.
-    Unverified,
     Active,
     /// Read only until `state_until`.
     Silenced,
@@ -84,7 +83,6 @@ pub enum AccountState {
 impl AccountState {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Unverified => "unverified",
             Self::Active => "active",
             Self::Silenced => "silenced",
             Self::Suspended => "suspended",
@@ -93,29 +91,60 @@ impl AccountState {
         }
     }
 
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "unverified" => Some(Self::Unverified),
-            "active" => Some(Self::Active),
-            "silenced" => Some(Self::Silenced),
-            "suspended" => Some(Self::Suspended),
-            "banned" => Some(Self::Banned),
-            "deleted" => Some(Self::Deleted),
-            _ => None,
+    /// The state of an account erased or not, under the sanction recorded for it, at `now`: a
+    /// silence or suspension whose end has passed is over.
+    pub fn derive(
+        deleted: bool,
+        sanction: Sanction,
+        until: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Self {
+        if deleted {
+            return Self::Deleted;
         }
-    }
-
-    /// The state in force at `now`: a silence or suspension whose end has passed is over.
-    pub fn effective(self, until: Option<NaiveDateTime>, now: NaiveDateTime) -> Self {
-        match (self, until) {
-            (Self::Silenced | Self::Suspended, Some(end)) if end <= now => Self::Active,
-            (state, _) => state,
+        let ended = until.is_some_and(|end| end <= now);
+        match sanction {
+            Sanction::Banned => Self::Banned,
+            Sanction::Suspended if !ended => Self::Suspended,
+            Sanction::Silenced if !ended => Self::Silenced,
+            _ => Self::Active,
         }
     }
 
     /// Whether the account may hold a session at all.
     pub fn may_sign_in(self) -> bool {
-        matches!(self, Self::Unverified | Self::Active | Self::Silenced)
+        matches!(self, Self::Active | Self::Silenced)
+    }
+}
+
+/// The strongest sanction in force on an account, as recorded in `users.sanction` (kept in
+/// line with the sanctions table by the moderation service, under a lock of the account row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sanction {
+    None,
+    Silenced,
+    Suspended,
+    Banned,
+}
+
+impl Sanction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Silenced => "silenced",
+            Self::Suspended => "suspended",
+            Self::Banned => "banned",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "none" => Some(Self::None),
+            "silenced" => Some(Self::Silenced),
+            "suspended" => Some(Self::Suspended),
+            "banned" => Some(Self::Banned),
+            _ => None,
+        }
     }
 }
 
@@ -130,8 +159,9 @@ pub struct UserRow {
     pub locale: String,
     pub bio: String,
     pub role: String,
-    pub state: String,
-    pub state_until: Option<NaiveDateTime>,
+    pub sanction: String,
+    pub sanction_until: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
     pub trust_level: i32,
     pub created_at: NaiveDateTime,
     pub notify_email_replies: bool,
@@ -146,12 +176,40 @@ impl UserRow {
         Role::parse(&self.role).unwrap_or(Role::Member)
     }
 
-    /// The state in force now (a silence or suspension past its end is over).
+    /// The state in force now.
     pub fn state(&self) -> AccountState {
-        AccountState::parse(&self.state)
-            .unwrap_or(AccountState::Deleted)
-            .effective(self.state_until, crate::db::now())
+        AccountState::derive(
+            self.deleted_at.is_some(),
+            Sanction::parse(&self.sanction).unwrap_or(Sanction::Banned),
+            self.sanction_until,
+            crate::db::now(),
+        )
     }
+
+    /// When the silence or suspension in force ends (`None` when none is in force or it does
+    /// not end).
+    pub fn state_until(&self) -> Option<NaiveDateTime> {
+        match self.state() {
+            AccountState::Silenced | AccountState::Suspended => self.sanction_until,
+            _ => None,
+        }
+    }
+}
+
+/// The SQL twin of [`AccountState::may_sign_in`] for queries over `users`: not erased, not
+/// banned, and not under a suspension that has not ended.
+#[diesel::dsl::auto_type]
+pub fn may_sign_in_sql(now: NaiveDateTime) -> _ {
+    let banned: &'static str = "banned";
+    let suspended: &'static str = "suspended";
+    users::deleted_at
+        .is_null()
+        .and(users::sanction.ne(banned))
+        .and(
+            users::sanction
+                .ne(suspended)
+                .or(users::sanction_until.le(now)),
+        )
 }
 
 /// A new `users` row.
@@ -166,7 +224,7 @@ pub struct NewUser<'a> {
     pub locale: &'a str,
     pub bio: &'a str,
     pub role: &'a str,
-    pub state: &'a str,
+    pub display_name_skeleton: &'a str,
     pub trust_level: i32,
     pub email_verified_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -200,7 +258,8 @@ pub struct RegisterRequest {
     pub email: String,
     /// 10–128 characters, not a common password.
     pub password: String,
-    /// 3–32 letters (CJK included), digits, `_` or `-`; unique ignoring case.
+    /// 2–32 letters of one script (CJK included), digits, `_` or `-`; unique ignoring case and
+    /// look-alike characters (Unicode confusables).
     pub display_name: String,
     /// `en` (default) or `zh-CN`.
     pub locale: Option<String>,
@@ -296,7 +355,7 @@ impl From<UserRow> for Me {
             locale: row.locale(),
             role: row.role(),
             state: row.state(),
-            state_until: row.state_until.map(utc),
+            state_until: row.state_until().map(utc),
             email: row.email,
             display_name: row.display_name,
             bio: row.bio,

@@ -40,7 +40,9 @@ fn accepted(status: &'static str) -> HttpResponse {
 ///
 /// Always answers 202 for a well-formed request, whether or not the address already has an
 /// account: a new address receives a verification link (valid 48 hours), a known one a
-/// warning to its owner.
+/// warning to its owner. The account exists once the link is followed; until then the
+/// registration holds its display name (for 48 hours, whatever the address), and signing in
+/// answers as for an unknown address.
 #[utoipa::path(tag = "accounts", request_body = RegisterRequest, responses(
     (status = 202, body = StatusResponse, description = "Verification email on its way"),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON"),
@@ -57,7 +59,7 @@ pub async fn register(
 
 /// Confirm an email address with the token from the emailed link.
 #[utoipa::path(tag = "accounts", request_body = TokenRequest, responses(
-    (status = 200, body = StatusResponse, description = "Address confirmed; the account is active"),
+    (status = 200, body = StatusResponse, description = "Address confirmed; the account now exists and is active"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "Token invalid, used or expired"),
 ))]
 #[post("/api/v1/accounts/verify")]
@@ -71,7 +73,7 @@ pub async fn verify(
 
 /// Send a new verification link. Always 202.
 #[utoipa::path(tag = "accounts", request_body = EmailRequest, responses(
-    (status = 202, body = StatusResponse, description = "A link is sent if the address has an unverified account"),
+    (status = 202, body = StatusResponse, description = "A new link is sent if the address has a registration waiting for its confirmation"),
 ))]
 #[post("/api/v1/accounts/verify/resend")]
 pub async fn resend_verification(

@@ -5,9 +5,10 @@
 use chrono::Duration;
 
 use super::model::{
-    AccountState, Locale, Me, NewUser, PublicProfile, RegisterRequest, Role, SessionUser,
+    AccountState, Locale, Me, NewUser, PublicProfile, RegisterRequest, Role, Sanction, SessionUser,
     TokenResponse, UpdateMeRequest, UserRow,
 };
+use super::names;
 use super::store::{self, TokenPurpose};
 use crate::auth::Caller;
 use crate::auth::password;
@@ -21,27 +22,6 @@ use crate::startup::AppState;
 const VERIFY_TTL: Duration = Duration::hours(48);
 const RESET_TTL: Duration = Duration::minutes(30);
 const BIO_MAX: usize = 500;
-
-/// Names nobody may take, compared ignoring case.
-const RESERVED_NAMES: &[&str] = &[
-    "admin",
-    "administrator",
-    "moderator",
-    "mod",
-    "anonymous",
-    "anonymous_member",
-    "former_member",
-    "butterfly",
-    "support",
-    "staff",
-    "system",
-    "root",
-    "deleted",
-    "coordinator",
-    "匿名",
-    "管理员",
-    "版主",
-];
 
 /// An address trimmed, checked and lower-cased for comparison.
 struct EmailAddress {
@@ -61,23 +41,6 @@ fn parse_email(raw: &str) -> Result<EmailAddress, String> {
         written: written.to_owned(),
         lower: written.to_lowercase(),
     })
-}
-
-fn check_display_name(name: &str) -> Result<(), String> {
-    let length = name.chars().count();
-    if !(3..=32).contains(&length) {
-        return Err("must be 3 to 32 characters".into());
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err("may contain only letters, digits, `_` and `-`".into());
-    }
-    if RESERVED_NAMES.contains(&name.to_lowercase().as_str()) {
-        return Err("is reserved".into());
-    }
-    Ok(())
 }
 
 fn parse_locale(raw: Option<&str>) -> Result<Locale, String> {
@@ -105,76 +68,89 @@ fn issue_token(
     Ok(token)
 }
 
-/// Issues a verification token and queues the email with its link.
-fn send_verification(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    to: &str,
-    locale: Locale,
-    display_name: &str,
-    verify_page: &str,
-) -> Result<(), ApiError> {
-    let token = issue_token(conn, user_id, TokenPurpose::VerifyEmail, VERIFY_TTL)?;
-    outbox::enqueue(
-        conn,
-        &Email {
-            to: to.to_owned(),
-            locale,
-            template: Template::VerifyEmail,
-            vars: MailVars {
-                display_name: display_name.to_owned(),
-                link: Some(format!("{verify_page}?token={token}")),
-            },
-        },
-    )?;
-    Ok(())
+fn name_taken() -> ApiError {
+    ApiError::invalid("display_name", "is already taken")
 }
 
-/// `POST /accounts`. Answers the same whether or not the address has an account: a new
-/// address gets a verification email, a known one a warning to its owner.
+/// The email that carries the link confirming a registration.
+fn verification_email(to: &str, locale: Locale, display_name: &str, link: String) -> Email {
+    Email {
+        to: to.to_owned(),
+        locale,
+        template: Template::VerifyEmail,
+        vars: MailVars {
+            display_name: display_name.to_owned(),
+            link: Some(link),
+        },
+    }
+}
+
+/// `POST /accounts`. No account exists before its address is confirmed: every registration
+/// waits in `registrations`, holding its name for [`VERIFY_TTL`], whether or not the address
+/// has an account, and the only difference is the email: a new address gets the link that
+/// creates the account, a known one a warning to its owner. So the answer, the name held and
+/// for how long, and the ids of accounts are the same for known and unknown addresses.
 pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiError> {
     let mut errors = FieldErrors::new();
     let email = parse_email(&req.email)
         .map_err(|m| errors.insert("email".into(), m))
         .ok();
-    let display_name = req.display_name.trim().to_owned();
-    if let Err(m) = check_display_name(&display_name) {
-        errors.insert("display_name".into(), m);
-    }
+    let display_name = names::parse(&req.display_name)
+        .map_err(|m| errors.insert("display_name".into(), m))
+        .ok();
     let locale = parse_locale(req.locale.as_deref())
         .map_err(|m| errors.insert("locale".into(), m))
         .ok();
-    if let Err(m) = password::check_strength(&req.password, &[&req.email, &display_name]) {
+    let written_name = display_name.as_ref().map_or("", |n| n.written.as_str());
+    if let Err(m) = password::check_strength(&req.password, &[&req.email, written_name]) {
         errors.insert("password".into(), m);
     }
-    let (Some(email), Some(locale)) = (email, locale) else {
+    let (Some(email), Some(display_name), Some(locale)) = (email, display_name, locale) else {
         return Err(ApiError::Validation(errors));
     };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let name_lower = display_name.to_lowercase();
     let taken = {
-        let name_lower = name_lower.clone();
+        let skeleton = display_name.skeleton.clone();
         state
             .db
             .read(move |conn| {
-                Ok::<_, ApiError>(store::display_name_taken(conn, &name_lower, None)?)
+                Ok::<_, ApiError>(store::display_name_taken(conn, &skeleton, None, db::now())?)
             })
             .await?
     };
     if taken {
-        return Err(ApiError::invalid("display_name", "is already taken"));
+        return Err(name_taken());
     }
-    // Hash before looking the address up, so both answers take the same time.
     let hash = state.hasher.hash(req.password).await?;
     let verify_page = page(state, "verify-email");
     let reset_page = page(state, "reset-password");
     state
         .db
         .write(move |conn| {
-            if let Some(owner) = store::user_by_email(conn, &email.lower)? {
-                let email = Email {
+            let now = db::now();
+            store::clear_registrations(conn, &email.lower, now)?;
+            if store::display_name_taken(conn, &display_name.skeleton, None, now)? {
+                return Err(name_taken());
+            }
+            let token = random_token();
+            let registration = store::NewRegistration {
+                email: &email.written,
+                email_lower: &email.lower,
+                display_name: &display_name.written,
+                display_name_skeleton: &display_name.skeleton,
+                password_hash: &hash,
+                locale: locale.as_str(),
+                token_hash: &hash_token(&token),
+                expires_at: now + VERIFY_TTL,
+                created_at: now,
+            };
+            // Two registrations of one name at the same moment: the unique index decides.
+            db::unique_violation(store::insert_registration(conn, &registration))?
+                .ok_or_else(name_taken)?;
+            let email = match store::user_by_email(conn, &email.lower)? {
+                Some(owner) => Email {
                     to: owner.email.clone(),
                     locale: owner.locale(),
                     template: Template::RegistrationAttempt,
@@ -182,36 +158,16 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiE
                         display_name: owner.display_name.clone(),
                         link: Some(reset_page),
                     },
-                };
-                outbox::enqueue(conn, &email)?;
-                return Ok(());
-            }
-            let now = db::now();
-            let new = NewUser {
-                email: &email.written,
-                email_lower: &email.lower,
-                password_hash: &hash,
-                display_name: &display_name,
-                display_name_lower: &name_lower,
-                locale: locale.as_str(),
-                bio: "",
-                role: Role::Member.as_str(),
-                state: AccountState::Unverified.as_str(),
-                trust_level: 0,
-                email_verified_at: None,
-                created_at: now,
-                updated_at: now,
+                },
+                None => verification_email(
+                    &email.written,
+                    locale,
+                    &display_name.written,
+                    format!("{verify_page}?token={token}"),
+                ),
             };
-            let id = db::unique_violation(store::insert_user(conn, &new))?
-                .ok_or_else(|| ApiError::invalid("display_name", "is already taken"))?;
-            send_verification(
-                conn,
-                id,
-                &email.written,
-                locale,
-                &display_name,
-                &verify_page,
-            )
+            outbox::enqueue(conn, &email)?;
+            Ok(())
         })
         .await
 }
@@ -220,25 +176,51 @@ fn invalid_token() -> ApiError {
     ApiError::invalid("token", "is invalid, already used or expired")
 }
 
-/// `POST /accounts/verify`.
+/// `POST /accounts/verify`: the link proves the address, and the account is created, active.
 pub async fn verify_email(state: &AppState, token: String) -> Result<(), ApiError> {
     state
         .db
         .write(move |conn| {
-            let user_id = store::consume_token(
-                conn,
-                &hash_token(token.trim()),
-                TokenPurpose::VerifyEmail,
-                db::now(),
-            )?
-            .ok_or_else(invalid_token)?;
-            store::mark_verified(conn, user_id, db::now())?;
+            let now = db::now();
+            let registration = store::take_registration(conn, &hash_token(token.trim()), now)?
+                .ok_or_else(invalid_token)?;
+            if store::user_by_email(conn, &registration.email_lower)?.is_some() {
+                return Err(ApiError::invalid(
+                    "token",
+                    "this address already has an account: sign in, or reset its password",
+                ));
+            }
+            let new = NewUser {
+                email: &registration.email,
+                email_lower: &registration.email_lower,
+                password_hash: &registration.password_hash,
+                display_name: &registration.display_name,
+                display_name_lower: &registration.display_name.to_lowercase(),
+                display_name_skeleton: &registration.display_name_skeleton,
+                locale: &registration.locale,
+                bio: "",
+                role: Role::Member.as_str(),
+                trust_level: 0,
+                email_verified_at: Some(now),
+                created_at: now,
+                updated_at: now,
+            };
+            // The name was held by the registration; only an administrator's command could have
+            // given it away meanwhile.
+            db::unique_violation(store::insert_user(conn, &new))?.ok_or_else(|| {
+                ApiError::invalid(
+                    "token",
+                    "the display name of this registration was taken meanwhile: register again",
+                )
+            })?;
             Ok(())
         })
         .await
 }
 
-/// `POST /accounts/verify/resend`: a new link for an unverified account; silent otherwise.
+/// `POST /accounts/verify/resend`: a new link for a registration waiting for its address,
+/// which also holds its name for another [`VERIFY_TTL`]. The registration is renewed the same
+/// way whether or not the address has an account; only a new address is emailed.
 pub async fn resend_verification(state: &AppState, email: String) -> Result<(), ApiError> {
     let Ok(email) = parse_email(&email) else {
         return Ok(());
@@ -247,20 +229,33 @@ pub async fn resend_verification(state: &AppState, email: String) -> Result<(), 
     state
         .db
         .write(move |conn| {
-            let Some(user) = store::user_by_email(conn, &email.lower)? else {
-                return Ok(());
-            };
-            if user.state() != AccountState::Unverified {
+            let now = db::now();
+            let token = random_token();
+            if !store::renew_registration(
+                conn,
+                &email.lower,
+                &hash_token(&token),
+                now + VERIFY_TTL,
+                now,
+            )? {
                 return Ok(());
             }
-            send_verification(
+            if store::user_by_email(conn, &email.lower)?.is_some() {
+                return Ok(());
+            }
+            let Some(registration) = store::live_registration(conn, &email.lower, now)? else {
+                return Ok(());
+            };
+            outbox::enqueue(
                 conn,
-                user.id,
-                &user.email,
-                user.locale(),
-                &user.display_name,
-                &verify_page,
-            )
+                &verification_email(
+                    &registration.email,
+                    Locale::parse(&registration.locale).unwrap_or_default(),
+                    &registration.display_name,
+                    format!("{verify_page}?token={token}"),
+                ),
+            )?;
+            Ok(())
         })
         .await
 }
@@ -307,7 +302,7 @@ fn wrong_credentials() -> ApiError {
 }
 
 fn refused_state(user: &UserRow) -> ApiError {
-    match (user.state(), user.state_until) {
+    match (user.state(), user.state_until()) {
         (AccountState::Suspended, Some(until)) => ApiError::Forbidden(format!(
             "this account is suspended until {}",
             super::model::utc(until).to_rfc3339()
@@ -354,11 +349,7 @@ pub async fn login(
             return Err(wrong_credentials());
         }
     };
-    if !user
-        .state()
-        .effective(user.state_until, db::now())
-        .may_sign_in()
-    {
+    if !user.state().may_sign_in() {
         return Err(refused_state(&user));
     }
     limits.per_account.reset(&account_key);
@@ -401,7 +392,7 @@ pub async fn refresh(state: &AppState, refresh_token: String) -> Result<TokenRes
             let Some(user) = store::user_by_id(conn, row.user_id)? else {
                 return Ok(Rotation::Refused);
             };
-            if !user.state().effective(user.state_until, now).may_sign_in() {
+            if !user.state().may_sign_in() {
                 store::revoke_family(conn, &row.family_id, now)?;
                 return Ok(Rotation::Refused);
             }
@@ -500,8 +491,8 @@ fn password_changed_email(state: &AppState, user: &UserRow) -> Email {
     }
 }
 
-/// `POST /password-resets/confirm`: sets the new password and revokes every session. The link
-/// also proves the address, so an unverified account becomes active.
+/// `POST /password-resets/confirm`: sets the new password, ends every other reset link of the
+/// account and revokes every session.
 pub async fn confirm_reset(
     state: &AppState,
     token: String,
@@ -523,7 +514,7 @@ pub async fn confirm_reset(
             )?
             .ok_or_else(invalid_token)?;
             store::set_password(conn, user_id, &hash, now)?;
-            store::mark_verified(conn, user_id, now)?;
+            store::end_tokens(conn, user_id, TokenPurpose::ResetPassword, now)?;
             store::revoke_user_sessions(conn, user_id, None, now)?;
             if let Some(user) = store::user_by_id(conn, user_id)? {
                 outbox::enqueue(conn, &password_changed_email(&app, &user))?;
@@ -541,8 +532,8 @@ async fn load_user(state: &AppState, user_id: i64) -> Result<UserRow, ApiError> 
         .ok_or_else(|| ApiError::Unauthorized("this account no longer exists".into()))
 }
 
-/// `POST /me/password`: checks the current password, sets the new one, and revokes every
-/// other session.
+/// `POST /me/password`: checks the current password, sets the new one, ends every reset link
+/// still outstanding and revokes every other session.
 pub async fn change_password(
     state: &AppState,
     caller: &Caller,
@@ -568,6 +559,7 @@ pub async fn change_password(
         .write(move |conn| {
             let now = db::now();
             store::set_password(conn, user.id, &hash, now)?;
+            store::end_tokens(conn, user.id, TokenPurpose::ResetPassword, now)?;
             let family = store::family_of(conn, session_id)?;
             store::revoke_user_sessions(conn, user.id, family.as_deref(), now)?;
             outbox::enqueue(conn, &password_changed_email(&app, &user))?;
@@ -588,10 +580,14 @@ pub async fn update_me(
     req: UpdateMeRequest,
 ) -> Result<Me, ApiError> {
     let mut errors = FieldErrors::new();
-    let display_name = req.display_name.map(|n| n.trim().to_owned());
-    if let Some(Err(m)) = display_name.as_deref().map(check_display_name) {
-        errors.insert("display_name".into(), m);
-    }
+    let display_name = match req.display_name.as_deref().map(names::parse) {
+        Some(Err(m)) => {
+            errors.insert("display_name".into(), m);
+            None
+        }
+        Some(Ok(name)) => Some(name),
+        None => None,
+    };
     let locale = match req.locale.as_deref().map(|l| parse_locale(Some(l))) {
         Some(Err(m)) => {
             errors.insert("locale".into(), m);
@@ -615,24 +611,25 @@ pub async fn update_me(
     state
         .db
         .write(move |conn| {
-            let user = store::user_by_id(conn, user_id)?
-                .ok_or_else(|| ApiError::NotFound("this account no longer exists".into()))?;
-            let name = display_name.unwrap_or_else(|| user.display_name.clone());
-            if store::display_name_taken(conn, &name.to_lowercase(), Some(user_id))? {
-                return Err(ApiError::invalid("display_name", "is already taken"));
+            let now = db::now();
+            let mut changes = store::ProfileChanges {
+                display_name: None,
+                display_name_lower: None,
+                display_name_skeleton: None,
+                locale: locale.map(Locale::as_str),
+                bio: bio.as_deref(),
+                notify_email_replies: req_emails,
+                updated_at: now,
+            };
+            if let Some(name) = &display_name {
+                if store::display_name_taken(conn, &name.skeleton, Some(user_id), now)? {
+                    return Err(name_taken());
+                }
+                changes = changes.name(name);
             }
-            let locale = locale.unwrap_or_else(|| user.locale());
-            let bio = bio.unwrap_or_else(|| user.bio.clone());
-            let emails = req_emails.unwrap_or(user.notify_email_replies);
-            store::update_profile(
-                conn,
-                user_id,
-                &name,
-                locale.as_str(),
-                &bio,
-                emails,
-                db::now(),
-            )?;
+            // Two members taking one name at the same moment: the unique index decides.
+            db::unique_violation(store::update_profile(conn, user_id, &changes))?
+                .ok_or_else(name_taken)?;
             store::user_by_id(conn, user_id)?
                 .map(Me::from)
                 .ok_or_else(|| ApiError::Internal("updated user vanished".into()))
@@ -664,36 +661,39 @@ pub fn create_user_blocking(
     let email = parse_email(email)
         .map_err(|m| errors.insert("email".into(), m))
         .ok();
-    let display_name = display_name.trim();
-    if let Err(m) = check_display_name(display_name) {
-        errors.insert("display_name".into(), m);
-    }
-    if let Err(m) = password::check_strength(password, &[display_name]) {
+    let display_name = names::parse(display_name)
+        .map_err(|m| errors.insert("display_name".into(), m))
+        .ok();
+    let written_name = display_name.as_ref().map_or("", |n| n.written.as_str());
+    if let Err(m) = password::check_strength(password, &[written_name]) {
         errors.insert("password".into(), m);
     }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
+    let (Some(email), Some(display_name)) = (email, display_name) else {
         return Err(ApiError::Validation(errors));
     };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let hash = password::hash_blocking(password)?;
     db.write_blocking(|conn| {
+        let now = db::now();
         if store::user_by_email(conn, &email.lower)?.is_some() {
             return Err(ApiError::invalid("email", "already has an account"));
         }
-        if store::display_name_taken(conn, &display_name.to_lowercase(), None)? {
-            return Err(ApiError::invalid("display_name", "is already taken"));
+        if store::display_name_taken(conn, &display_name.skeleton, None, now)? {
+            return Err(name_taken());
         }
-        let now = db::now();
-        let lower = display_name.to_lowercase();
+        let lower = display_name.written.to_lowercase();
         let new = NewUser {
             email: &email.written,
             email_lower: &email.lower,
             password_hash: &hash,
-            display_name,
+            display_name: &display_name.written,
             display_name_lower: &lower,
+            display_name_skeleton: &display_name.skeleton,
             locale: Locale::En.as_str(),
             bio: "",
             role: role.as_str(),
-            state: AccountState::Active.as_str(),
             trust_level: 2,
             email_verified_at: Some(now),
             created_at: now,
@@ -746,16 +746,23 @@ pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiErro
     })
 }
 
-/// Sets an account's state (sanctions); suspension and ban end every session at once.
-pub fn set_state(
+/// Locks an account until the transaction ends, so that decisions about it taken from other
+/// tables (its sanctions) happen one at a time; `false` when there is no such account.
+pub fn lock_account(conn: &mut AnyConnection, user_id: i64) -> Result<bool, ApiError> {
+    Ok(store::lock_account(conn, user_id, db::now())?)
+}
+
+/// Records the sanction in force on an account (the strongest of its sanctions, computed under
+/// [`lock_account`]); a suspension or a ban ends every session at once.
+pub fn set_sanction(
     conn: &mut AnyConnection,
     user_id: i64,
-    state: AccountState,
+    sanction: Sanction,
     until: Option<chrono::NaiveDateTime>,
 ) -> Result<(), ApiError> {
     let now = db::now();
-    store::set_state(conn, user_id, state.as_str(), until, now)?;
-    if !state.may_sign_in() {
+    store::set_sanction(conn, user_id, sanction, until, now)?;
+    if matches!(sanction, Sanction::Suspended | Sanction::Banned) {
         store::revoke_user_sessions(conn, user_id, None, now)?;
     }
     Ok(())

@@ -3,21 +3,21 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewUser, UserRow};
+use super::model::{NewUser, Sanction, UserRow};
+use super::names::DisplayName;
 use crate::db::AnyConnection;
-use crate::db::schema::{sessions, user_tokens, users};
+use crate::db::schema::{registrations, sessions, user_tokens, users};
 
-/// Purpose of a one-time token; a token for one purpose never serves another.
+/// Purpose of a one-time token of an account; a token for one purpose never serves another.
+/// (The link that confirms a registration is kept with the registration.)
 #[derive(Clone, Copy, Debug)]
 pub enum TokenPurpose {
-    VerifyEmail,
     ResetPassword,
 }
 
 impl TokenPurpose {
     fn as_str(self) -> &'static str {
         match self {
-            Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
         }
     }
@@ -40,18 +40,29 @@ pub fn user_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserR
         .optional()
 }
 
-/// Whether another account uses this display name (index `users_display_name_lower_key`).
+/// Whether a name with this skeleton belongs to another account or is held by a registration
+/// waiting for its confirmation (indexes `users_display_name_skeleton_key` and
+/// `registrations_display_name_skeleton_key`).
 pub fn display_name_taken(
     conn: &mut AnyConnection,
-    lower: &str,
+    skeleton: &str,
     except: Option<i64>,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let owner: Option<i64> = users::table
-        .filter(users::display_name_lower.eq(lower))
+        .filter(users::display_name_skeleton.eq(skeleton))
         .select(users::id)
         .first(conn)
         .optional()?;
-    Ok(owner.is_some_and(|id| Some(id) != except))
+    if owner.is_some_and(|id| Some(id) != except) {
+        return Ok(true);
+    }
+    let held: i64 = registrations::table
+        .filter(registrations::display_name_skeleton.eq(skeleton))
+        .filter(registrations::expires_at.gt(now))
+        .count()
+        .get_result(conn)?;
+    Ok(held > 0)
 }
 
 pub fn insert_user(conn: &mut AnyConnection, user: &NewUser<'_>) -> QueryResult<i64> {
@@ -111,22 +122,21 @@ pub fn consume_token(
     Ok((updated == 1).then_some(user_id))
 }
 
-/// Turns an unverified account active once its address is proven.
-pub fn mark_verified(
+/// Ends every unused token of `purpose` of an account (after a password change or reset, no
+/// older reset link may still work).
+pub fn end_tokens(
     conn: &mut AnyConnection,
     user_id: i64,
+    purpose: TokenPurpose,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(
-        users::table
-            .find(user_id)
-            .filter(users::state.eq("unverified")),
+        user_tokens::table
+            .filter(user_tokens::user_id.eq(user_id))
+            .filter(user_tokens::purpose.eq(purpose.as_str()))
+            .filter(user_tokens::used_at.is_null()),
     )
-    .set((
-        users::state.eq("active"),
-        users::email_verified_at.eq(now),
-        users::updated_at.eq(now),
-    ))
+    .set(user_tokens::used_at.eq(now))
     .execute(conn)
     .map(|_| ())
 }
@@ -143,17 +153,31 @@ pub fn set_password(
         .map(|_| ())
 }
 
-pub fn set_state(
+/// Locks an account's row until the transaction ends (on SQLite every write transaction holds
+/// the database already), so that decisions about the account made from other tables (its
+/// sanctions) are taken one at a time. `false` when there is no such account.
+pub fn lock_account(
     conn: &mut AnyConnection,
     user_id: i64,
-    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(users::table.find(user_id))
+        .set(users::updated_at.eq(now))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+pub fn set_sanction(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    sanction: Sanction,
     until: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
-            users::state.eq(state),
-            users::state_until.eq(until),
+            users::sanction.eq(sanction.as_str()),
+            users::sanction_until.eq(until),
             users::updated_at.eq(now),
         ))
         .execute(conn)
@@ -172,24 +196,36 @@ pub fn set_role(
         .map(|_| ())
 }
 
+/// What a member changes of her profile; `None` leaves a column as it is.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges<'a> {
+    pub display_name: Option<&'a str>,
+    pub display_name_lower: Option<String>,
+    pub display_name_skeleton: Option<&'a str>,
+    pub locale: Option<&'a str>,
+    pub bio: Option<&'a str>,
+    pub notify_email_replies: Option<bool>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl<'a> ProfileChanges<'a> {
+    /// Changes the name, with the columns it is compared by.
+    pub fn name(mut self, name: &'a DisplayName) -> Self {
+        self.display_name = Some(&name.written);
+        self.display_name_lower = Some(name.written.to_lowercase());
+        self.display_name_skeleton = Some(&name.skeleton);
+        self
+    }
+}
+
 pub fn update_profile(
     conn: &mut AnyConnection,
     user_id: i64,
-    display_name: &str,
-    locale: &str,
-    bio: &str,
-    notify_email_replies: bool,
-    now: NaiveDateTime,
+    changes: &ProfileChanges<'_>,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set((
-            users::display_name.eq(display_name),
-            users::display_name_lower.eq(display_name.to_lowercase()),
-            users::locale.eq(locale),
-            users::bio.eq(bio),
-            users::notify_email_replies.eq(notify_email_replies),
-            users::updated_at.eq(now),
-        ))
+        .set(changes)
         .execute(conn)
         .map(|_| ())
 }
@@ -294,4 +330,119 @@ pub fn revoke_user_sessions(
             .execute(conn),
     }
     .map(|_| ())
+}
+
+// ----- registrations waiting for their address to be confirmed -----
+
+/// A registration waiting for its confirmation.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = registrations)]
+pub struct RegistrationRow {
+    pub id: i64,
+    pub email: String,
+    pub email_lower: String,
+    pub display_name: String,
+    pub display_name_skeleton: String,
+    pub password_hash: String,
+    pub locale: String,
+}
+
+/// A new `registrations` row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = registrations)]
+pub struct NewRegistration<'a> {
+    pub email: &'a str,
+    pub email_lower: &'a str,
+    pub display_name: &'a str,
+    pub display_name_skeleton: &'a str,
+    pub password_hash: &'a str,
+    pub locale: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Forgets registrations that expired (index `registrations_expires_at_idx`) and any earlier
+/// registration of this address (index `registrations_email_lower_idx`): the newest wins.
+pub fn clear_registrations(
+    conn: &mut AnyConnection,
+    email_lower: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(
+        registrations::table.filter(
+            registrations::expires_at
+                .le(now)
+                .or(registrations::email_lower.eq(email_lower)),
+        ),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn insert_registration(
+    conn: &mut AnyConnection,
+    registration: &NewRegistration<'_>,
+) -> QueryResult<()> {
+    diesel::insert_into(registrations::table)
+        .values(registration)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Gives the live registration of an address a new token and a new lifetime; `false` when
+/// the address has none.
+pub fn renew_registration(
+    conn: &mut AnyConnection,
+    email_lower: &str,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        registrations::table
+            .filter(registrations::email_lower.eq(email_lower))
+            .filter(registrations::expires_at.gt(now)),
+    )
+    .set((
+        registrations::token_hash.eq(token_hash),
+        registrations::expires_at.eq(expires_at),
+    ))
+    .execute(conn)
+    .map(|n| n > 0)
+}
+
+/// The live registration of an address (index `registrations_email_lower_idx`).
+pub fn live_registration(
+    conn: &mut AnyConnection,
+    email_lower: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<RegistrationRow>> {
+    registrations::table
+        .filter(registrations::email_lower.eq(email_lower))
+        .filter(registrations::expires_at.gt(now))
+        .select(RegistrationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Takes the live registration this token confirms out of the table (index
+/// `registrations_token_hash_key`); the `DELETE` decides, so a link works once even when it is
+/// opened twice at the same moment.
+pub fn take_registration(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<RegistrationRow>> {
+    let found: Option<RegistrationRow> = registrations::table
+        .filter(registrations::token_hash.eq(token_hash))
+        .filter(registrations::expires_at.gt(now))
+        .select(RegistrationRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = found else {
+        return Ok(None);
+    };
+    let deleted = diesel::delete(registrations::table.find(row.id)).execute(conn)?;
+    Ok((deleted == 1).then_some(row))
 }

@@ -12,13 +12,30 @@ diesel::table! {
         locale -> Text,
         bio -> Text,
         role -> Text,
-        state -> Text,
-        state_until -> Nullable<Timestamp>,
         trust_level -> Integer,
         email_verified_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         notify_email_replies -> Bool,
+        sanction -> Text,
+        sanction_until -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        display_name_skeleton -> Text,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> BigInt,
+        email -> Text,
+        email_lower -> Text,
+        display_name -> Text,
+        display_name_skeleton -> Text,
+        password_hash -> Text,
+        locale -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
     }
 }
 
@@ -436,4 +453,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     trial_alert_hits,
     trial_alert_ledger,
     access_log,
+    registrations,
 );

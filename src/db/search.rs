@@ -592,7 +592,7 @@ mod tests {
                         users::display_name_lower.eq("butterfly"),
                         users::locale.eq("zh-CN"),
                         users::role.eq("member"),
-                        users::state.eq("active"),
+                        users::display_name_skeleton.eq("butterfly"),
                         users::created_at.eq(base),
                         users::updated_at.eq(base),
                     ))

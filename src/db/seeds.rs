@@ -1,14 +1,18 @@
-//! Seed data that comes with a migration and is written once, when that migration is applied:
-//! the default watched-word rules of a fresh community.
+//! Data that comes with a migration and is written once, when that migration is applied: the
+//! default watched-word rules of a fresh community, and the confusable skeletons of the display
+//! names that existed before names were compared by them.
 
 use diesel::prelude::*;
 
 use super::AnyConnection;
-use super::schema::watched_words;
+use super::schema::{users, watched_words};
+use crate::accounts::names;
 use crate::moderation::filters::DEFAULT_RULES;
 
 /// The version of the migration that creates the moderation tables.
 const MODERATION_MIGRATION: &str = "20261125000003";
+/// The version of the migration that compares display names by their skeleton.
+const SKELETON_MIGRATION: &str = "20261202000001";
 
 /// Writes the seeds of the migrations in `applied` (their versions).
 pub fn after_migrations(conn: &mut AnyConnection, applied: &[String]) -> QueryResult<()> {
@@ -23,6 +27,30 @@ pub fn after_migrations(conn: &mut AnyConnection, applied: &[String]) -> QueryRe
                 ))
                 .execute(conn)?;
         }
+    }
+    if applied.iter().any(|v| v == SKELETON_MIGRATION) {
+        skeletons(conn)?;
+    }
+    Ok(())
+}
+
+/// Gives every account the skeleton of its name. Names that were told apart before but share
+/// a skeleton keep working: the later accounts get their id appended to the key, so they stay
+/// unique while nobody new can take a look-alike of any of them.
+fn skeletons(conn: &mut AnyConnection) -> QueryResult<()> {
+    let accounts: Vec<(i64, String)> = users::table
+        .order(users::id.asc())
+        .select((users::id, users::display_name))
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    for (id, name) in accounts {
+        let mut key = names::skeleton(&name);
+        if !seen.insert(key.clone()) {
+            key = format!("{key}#{id}");
+        }
+        diesel::update(users::table.find(id))
+            .set(users::display_name_skeleton.eq(&key))
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -125,7 +125,7 @@ pub async fn list_threads(
 #[utoipa::path(tag = "forum", security(("bearer" = [])), params(("slug" = String, Path)), request_body = CreateThreadRequest, responses(
     (status = 201, body = ThreadDetail),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
-    (status = 403, body = Problem, content_type = "application/problem+json", description = "Unverified, silenced or suspended"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Silenced, or not allowed to write here"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "Board archived"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields, or too many links for a new member"),
@@ -207,7 +207,7 @@ pub async fn list_posts(
 #[utoipa::path(tag = "forum", security(("bearer" = [])), params(("id" = i64, Path)), request_body = CreatePostRequest, responses(
     (status = 201, body = PostView),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
-    (status = 403, body = Problem, content_type = "application/problem+json", description = "Unverified, silenced or suspended"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Silenced, or not allowed to write here"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "Thread locked or board archived"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields"),

@@ -121,11 +121,12 @@ pub fn seed(
         let mut row = String::with_capacity(300);
         let _ = write!(
             row,
-            "({id}, {e}, {e}, {h}, {n}, {nl}, {loc}, '', 'member', 'active', {trust}, {t}, {t}, {t})",
+            "({id}, {e}, {e}, {h}, {n}, {nl}, {sk}, {loc}, '', 'member', {trust}, {t}, {t}, {t})",
             e = quote(&email),
             h = quote(password_hash),
             n = quote(&name),
             nl = quote(&name.to_lowercase()),
+            sk = quote(&crate::accounts::names::skeleton(&name)),
             loc = if zh { "'zh-CN'" } else { "'en'" },
             trust = rng.below(3),
             t = ts(created),
@@ -136,7 +137,7 @@ pub fn seed(
                 Ok(insert_rows(
                     conn,
                     "users (id, email, email_lower, password_hash, display_name, \
-                     display_name_lower, locale, bio, role, state, trust_level, \
+                     display_name_lower, display_name_skeleton, locale, bio, role, trust_level, \
                      email_verified_at, created_at, updated_at)",
                     &user_rows,
                 )?)

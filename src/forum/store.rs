@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::model::{
     BoardRow, PostListRow, PostRef, ReactionKind, ThreadListRow, ThreadRef, ThreadSort,
 };
-use crate::accounts::model::Locale;
+use crate::accounts::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{
     boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags, threads, users,
@@ -703,7 +703,7 @@ pub fn users_by_names(
     }
     users::table
         .filter(users::display_name_lower.eq_any(lower_names))
-        .filter(users::state.ne("deleted"))
+        .filter(users::deleted_at.is_null())
         .select((users::id, users::display_name))
         .load(conn)
 }
@@ -751,7 +751,7 @@ pub fn reply_email_recipient(
     let row: Option<(String, String, String)> = users::table
         .find(user_id)
         .filter(users::notify_email_replies.eq(true))
-        .filter(users::state.eq_any(["active", "silenced"]))
+        .filter(may_sign_in_sql(crate::db::now()))
         .select((users::email, users::locale, users::display_name))
         .first(conn)
         .optional()?;

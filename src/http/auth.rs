@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::prelude::*;
 
-use crate::accounts::model::{AccountState, Role};
+use crate::accounts::model::{AccountState, Role, Sanction};
 use crate::auth::Caller;
 use crate::db::schema::{sessions, users};
 use crate::http::error::ApiError;
@@ -52,17 +52,21 @@ impl FromRequest for Caller {
                         .filter(sessions::id.eq(session_id))
                         .filter(sessions::user_id.eq(user_id))
                         .filter(sessions::revoked_at.is_null())
-                        .select((users::role, users::state, users::state_until))
-                        .first::<(String, String, Option<chrono::NaiveDateTime>)>(conn)
+                        .select((
+                            users::role,
+                            users::sanction,
+                            users::sanction_until,
+                            users::deleted_at.is_not_null(),
+                        ))
+                        .first::<(String, String, Option<chrono::NaiveDateTime>, bool)>(conn)
                         .optional()
                         .map_err(ApiError::from)
                 })
                 .await?
                 .ok_or_else(unauthorized)?;
             let role = Role::parse(&row.0).ok_or_else(unauthorized)?;
-            let account_state = AccountState::parse(&row.1)
-                .ok_or_else(unauthorized)?
-                .effective(row.2, crate::db::now());
+            let sanction = Sanction::parse(&row.1).ok_or_else(unauthorized)?;
+            let account_state = AccountState::derive(row.3, sanction, row.2, crate::db::now());
             if !account_state.may_sign_in() {
                 return Err(unauthorized());
             }
@@ -71,7 +75,9 @@ impl FromRequest for Caller {
                 session_id,
                 role,
                 state: account_state,
-                state_until: row.2,
+                state_until: (account_state == AccountState::Silenced)
+                    .then_some(row.2)
+                    .flatten(),
             })
         })
     }

@@ -7,7 +7,7 @@ use super::log as modlog;
 use super::model::{NoteRequest, NoteView, Person, SanctionKind, SanctionRequest, SanctionView};
 use super::service::{notify, sanction_view};
 use super::store::{self, SanctionRow};
-use crate::accounts::model::{AccountState, Role, UserRow, utc};
+use crate::accounts::model::{Role, Sanction, UserRow, utc};
 use crate::accounts::service as accounts;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
@@ -40,8 +40,8 @@ fn check_rank(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The account state the member's sanctions in force call for.
-fn state_for(active: &[SanctionRow], now: NaiveDateTime) -> (AccountState, Option<NaiveDateTime>) {
+/// The strongest of the member's sanctions in force, and when it ends.
+fn in_force(active: &[SanctionRow], now: NaiveDateTime) -> (Sanction, Option<NaiveDateTime>) {
     let live = |kind: &str| {
         active
             .iter()
@@ -51,28 +51,31 @@ fn state_for(active: &[SanctionRow], now: NaiveDateTime) -> (AccountState, Optio
             .max_by_key(|end| end.unwrap_or(NaiveDateTime::MAX))
     };
     if live("ban").is_some() {
-        (AccountState::Banned, None)
+        (Sanction::Banned, None)
     } else if let Some(until) = live("suspend") {
-        (AccountState::Suspended, until)
+        (Sanction::Suspended, until)
     } else if let Some(until) = live("silence") {
-        (AccountState::Silenced, until)
+        (Sanction::Silenced, until)
     } else {
-        (AccountState::Active, None)
+        (Sanction::None, None)
     }
 }
 
-/// Brings the account's state in line with its sanctions (verified accounts only).
-fn apply_state(conn: &mut AnyConnection, user: &UserRow) -> Result<(), ApiError> {
-    if matches!(
-        AccountState::parse(&user.state),
-        Some(AccountState::Unverified | AccountState::Deleted)
-    ) {
-        return Ok(());
+/// Locks the member's account and loads it: sanctions placed or lifted at the same moment are
+/// then decided one after the other, each seeing the sanctions committed before it.
+fn lock_member(conn: &mut AnyConnection, user_id: i64) -> Result<UserRow, ApiError> {
+    if !accounts::lock_account(conn, user_id)? {
+        return Err(no_member());
     }
-    let now = db::now();
+    accounts::find_user(conn, user_id)?.ok_or_else(no_member)
+}
+
+/// Records on the account the strongest of its sanctions in force, whatever else is true of
+/// the account; called under [`lock_member`].
+fn apply_sanctions(conn: &mut AnyConnection, user: &UserRow) -> Result<(), ApiError> {
     let sanctions = store::sanctions_of(conn, &[user.id])?;
-    let (state, until) = state_for(&sanctions, now);
-    accounts::set_state(conn, user.id, state, until)
+    let (sanction, until) = in_force(&sanctions, db::now());
+    accounts::set_sanction(conn, user.id, sanction, until)
 }
 
 /// `POST /moderation/users/{id}/sanctions`.
@@ -102,7 +105,7 @@ pub async fn place(
     state
         .db
         .write(move |conn| {
-            let target = accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
+            let target = lock_member(conn, user_id)?;
             check_rank(&who, &target)?;
             let id = store::insert_sanction(
                 conn,
@@ -112,7 +115,7 @@ pub async fn place(
                 until,
                 who.user_id,
             )?;
-            apply_state(conn, &target)?;
+            apply_sanctions(conn, &target)?;
             if req.kind == SanctionKind::Ban && req.remove_content {
                 for post in forum::posts_of(conn, target.id)? {
                     forum::change_status(&app, conn, &post, "removed", false)?;
@@ -135,7 +138,7 @@ pub async fn place(
                     target_kind: "user",
                     target_id: target.id,
                     reason: Some(&reason),
-                    before: Some(&target.state),
+                    before: Some(target.state().as_str()),
                     after: Some(&detail),
                 },
             )?;
@@ -169,6 +172,7 @@ pub fn lift_in(
     sanction_id: i64,
     why: &str,
 ) -> Result<(), ApiError> {
+    let target = lock_member(conn, user_id)?;
     let sanction = store::sanction(conn, sanction_id)?
         .filter(|s| s.user_id == user_id)
         .ok_or_else(|| ApiError::NotFound("no such sanction".into()))?;
@@ -177,10 +181,9 @@ pub fn lift_in(
             "this sanction was already lifted".into(),
         ));
     }
-    let target = accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
     check_rank(who, &target)?;
     store::lift_sanction(conn, sanction.id, who.user_id)?;
-    apply_state(conn, &target)?;
+    apply_sanctions(conn, &target)?;
     notify(
         conn,
         target.id,

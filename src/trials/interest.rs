@@ -101,10 +101,8 @@ pub struct InterestQuery {
 
 /// The language of a member's account.
 pub fn locale_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<Locale>> {
-    Ok(
-        interest_store::account(conn, user_id)?
-            .and_then(|(_, locale, _, _)| Locale::parse(&locale)),
-    )
+    Ok(interest_store::reachable_account(conn, user_id)?
+        .and_then(|(_, locale, _)| Locale::parse(&locale)))
 }
 
 fn my_view(row: interest_store::InterestRow) -> MyInterest {

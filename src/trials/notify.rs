@@ -51,13 +51,9 @@ fn email(
     template: Template,
     link: String,
 ) -> QueryResult<bool> {
-    let Some((to, locale, display_name, account_state)) = interest_store::account(conn, user_id)?
-    else {
+    let Some((to, locale, display_name)) = interest_store::reachable_account(conn, user_id)? else {
         return Ok(false);
     };
-    if !matches!(account_state.as_str(), "active" | "silenced") {
-        return Ok(false);
-    }
     outbox::enqueue(
         conn,
         &Email {

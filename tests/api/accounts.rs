@@ -75,7 +75,8 @@ async fn registering_with_a_taken_address_answers_the_same_and_warns_the_owner()
         .register("ben@example.test", PASSWORD, "Ben_First")
         .await
         .expect(202);
-    app.wait_for_email("ben@example.test").await;
+    let token = app.wait_for_email("ben@example.test").await.token();
+    app.verify_email(&token).await.expect(200);
 
     // The same address again, then written differently: same answer each time.
     let again = app
@@ -102,11 +103,75 @@ async fn registering_with_a_taken_address_answers_the_same_and_warns_the_owner()
             warning.text()
         );
     }
+    // Her account is untouched: her password and name are hers.
+    let tokens = app.sign_in("ben@example.test", PASSWORD).await;
+    assert_eq!(tokens.body["user"]["display_name"], "Ben_First");
+}
 
-    // Nothing was created for the later attempts: their display names are still free.
-    app.register("someone@example.test", PASSWORD, "Ben_Second")
+#[actix_web::test]
+async fn registration_tells_a_stranger_nothing_about_whether_an_address_has_an_account() {
+    let app = TestApp::spawn().await;
+    let before = app.member("known@example.test", "Known_K").await;
+    let stranger_password = "violet tramway sideways 51";
+
+    // A stranger registers a known and an unknown address, each with a name of her choosing.
+    let known = app
+        .register("known@example.test", stranger_password, "Probe_Known")
+        .await;
+    let unknown = app
+        .register("unknown@example.test", stranger_password, "Probe_New")
+        .await;
+    assert_eq!((known.status, &known.body), (202, &unknown.body));
+
+    // Both names are held the same way, with the same answer.
+    let held_known = app
+        .register("other1@example.test", PASSWORD, "Probe_Known")
+        .await;
+    let held_unknown = app
+        .register("other2@example.test", PASSWORD, "Probe_New")
+        .await;
+    held_known.expect_invalid_field("display_name");
+    assert_eq!(
+        (held_known.status, &held_known.body),
+        (held_unknown.status, &held_unknown.body)
+    );
+
+    // Signing in with the password she chose fails the same way for both addresses.
+    let login_known = app.login("known@example.test", stranger_password).await;
+    let login_unknown = app.login("unknown@example.test", stranger_password).await;
+    login_known.expect_problem(401);
+    assert_eq!(
+        (login_known.status, &login_known.body),
+        (login_unknown.status, &login_unknown.body)
+    );
+
+    // No account was created for either: the next account takes the next id.
+    let after = app.member("after@example.test", "After_A").await;
+    assert_eq!(
+        after.id,
+        before.id + 1,
+        "a registration consumed an account id"
+    );
+
+    // Both holds end together, when the confirmation link would expire.
+    app.execute_sql("UPDATE registrations SET expires_at = '2000-01-01 00:00:00'")
+        .await;
+    app.register("other3@example.test", PASSWORD, "Probe_Known")
         .await
         .expect(202);
+    app.register("other4@example.test", PASSWORD, "Probe_New")
+        .await
+        .expect(202);
+
+    // Only the owner of each address learns what happened, by email.
+    let warning = app.wait_for_email("known@example.test").await;
+    assert!(!warning.contains(VERIFY_LINK), "{}", warning.text());
+    let link = app.wait_for_email("unknown@example.test").await;
+    assert!(
+        link.token_after(&verify_prefix()).is_some(),
+        "{}",
+        link.text()
+    );
 }
 
 #[actix_web::test]
@@ -120,7 +185,7 @@ async fn invalid_registrations_are_refused_naming_the_field() {
         ("password", json!({"password": too_long_password})),
         ("email", json!({"email": "not-an-email"})),
         ("email", json!({"email": ""})),
-        ("display_name", json!({"display_name": "ab"})),
+        ("display_name", json!({"display_name": "a"})),
         ("display_name", json!({"display_name": "a".repeat(33)})),
         ("display_name", json!({"display_name": "has space"})),
         ("display_name", json!({"display_name": "semi;colon"})),
@@ -171,6 +236,71 @@ async fn display_names_are_unique_ignoring_case_and_may_be_chinese() {
     app.register("four@example.test", PASSWORD, "狼疮战士")
         .await
         .expect_invalid_field("display_name");
+}
+
+#[actix_web::test]
+async fn look_alikes_of_a_members_name_are_refused_and_honest_names_in_any_script_work() {
+    let app = TestApp::spawn().await;
+    app.member_with_role(
+        "admin1@example.test",
+        "Admin1",
+        butterfly::accounts::model::Role::Moderator,
+    )
+    .await;
+    let look_alikes = [
+        "Аdmin1",                   // Cyrillic А
+        "Ａdmin1",                  // full width
+        "𝐀dmin1",                   // mathematical bold
+        "Admın1",                   // dotless ı
+        "ADMIN1",                   // case
+        "Аnonymous_member",         // Cyrillic А, past the reserved list
+        "\u{3164}\u{3164}\u{3164}", // Hangul fillers: looks blank
+        "Lin\u{200B}Lin",           // an invisible space
+    ];
+    for (i, name) in look_alikes.iter().enumerate() {
+        app.register(&format!("fake{i}@example.test"), PASSWORD, name)
+            .await
+            .expect_invalid_field("display_name");
+    }
+    for (i, name) in ["Lingling", "林玲", "Mei_Lin", "Анастасия"]
+        .iter()
+        .enumerate()
+    {
+        app.register(&format!("honest{i}@example.test"), PASSWORD, name)
+            .await
+            .expect(202);
+    }
+    // A confirmed name is stored in its plain form, and a look-alike of it is taken.
+    app.register("zoe@example.test", PASSWORD, "Ｚoe_W")
+        .await
+        .expect(202);
+    let token = app.wait_for_email("zoe@example.test").await.token();
+    app.verify_email(&token).await.expect(200);
+    let zoe = app.sign_in("zoe@example.test", PASSWORD).await;
+    assert_eq!(zoe.body["user"]["display_name"], "Zoe_W");
+    let (_, other) = app.signed_in_member("yan@example.test", "Yan_Y").await;
+    app.patch_json(
+        "/api/v1/me",
+        Some(&other.access),
+        &json!({"display_name": "Zое_W"}),
+    )
+    .await
+    .expect_invalid_field("display_name");
+    app.patch_json(
+        "/api/v1/me",
+        Some(&other.access),
+        &json!({"display_name": "ZOE_W"}),
+    )
+    .await
+    .expect_invalid_field("display_name");
+    // Her own name, written another way, is still hers.
+    app.patch_json(
+        "/api/v1/me",
+        Some(&zoe.access),
+        &json!({"display_name": "ZOE_W"}),
+    )
+    .await
+    .expect(200);
 }
 
 #[actix_web::test]
@@ -233,43 +363,49 @@ async fn unknown_and_expired_verification_tokens_are_refused() {
         .await
         .expect(202);
     let token = app.wait_for_email("eve@example.test").await.token();
-    app.execute_sql("UPDATE user_tokens SET expires_at = '2000-01-01 00:00:00'")
+    app.execute_sql("UPDATE registrations SET expires_at = '2000-01-01 00:00:00'")
         .await;
     app.verify_email(&token).await.expect_client_problem();
-
-    let tokens = app.sign_in("eve@example.test", PASSWORD).await;
-    assert_eq!(tokens.body["user"]["state"], "unverified");
+    app.login("eve@example.test", PASSWORD)
+        .await
+        .expect_problem(401);
 }
 
 #[actix_web::test]
-async fn an_unverified_member_can_log_in_and_read_but_not_write() {
+async fn no_account_exists_until_the_address_is_confirmed() {
     let app = TestApp::spawn().await;
     app.register("fay@example.test", PASSWORD, "Fay_F")
         .await
         .expect(202);
 
+    // Before the link is followed, signing in answers as for an address nobody registered.
+    let waiting = app.login("fay@example.test", PASSWORD).await;
+    let nobody = app.login("nobody@example.test", PASSWORD).await;
+    waiting.expect_problem(401);
+    assert_eq!(
+        (waiting.status, &waiting.body),
+        (nobody.status, &nobody.body)
+    );
+
+    // A second link replaces the first.
+    let first = app.wait_for_email("fay@example.test").await.token();
+    app.post_json(
+        "/api/v1/accounts/verify/resend",
+        &json!({"email": "fay@example.test"}),
+    )
+    .await
+    .expect(202);
+    let second = app.wait_for_emails("fay@example.test", 2).await[1].token();
+    app.verify_email(&first).await.expect_invalid_field("token");
+    app.verify_email(&second).await.expect(200);
+
     let tokens = app.sign_in("fay@example.test", PASSWORD).await;
-    assert_eq!(tokens.body["user"]["state"], "unverified");
-    let me = app.me(&tokens.access).await.expect(200);
-    assert_eq!(me["state"], "unverified");
+    assert_eq!(tokens.body["user"]["state"], "active");
     let profile = app
-        .get(
-            &format!("/api/v1/users/{}", tokens.user_id()),
-            Some(&tokens.access),
-        )
+        .get(&format!("/api/v1/users/{}", tokens.user_id()), None)
         .await
         .expect(200);
     assert_eq!(profile["display_name"], "Fay_F");
-
-    app.patch_json(
-        "/api/v1/me",
-        Some(&tokens.access),
-        &json!({"bio": "Hello from an unverified account"}),
-    )
-    .await
-    .expect_problem(403);
-    let me = app.me(&tokens.access).await.expect(200);
-    assert_ne!(me["bio"], "Hello from an unverified account");
 }
 
 // ----- profiles -----
@@ -330,7 +466,7 @@ async fn profile_edits_are_validated() {
     patch(json!({"display_name": "admin"}))
         .await
         .expect_invalid_field("display_name");
-    patch(json!({"display_name": "no"}))
+    patch(json!({"display_name": "n"}))
         .await
         .expect_invalid_field("display_name");
     patch(json!({"display_name": "taken_NAME"}))
@@ -440,6 +576,55 @@ async fn a_member_who_forgot_their_password_resets_it_by_email() {
     assert!(app.emails_to("nobody@example.test").is_empty());
 }
 
+/// Asks for a reset link and returns it once it arrives as the `nth` email (from 1) to `address`.
+async fn reset_link(app: &TestApp, address: &str, nth: usize) -> String {
+    app.post_json("/api/v1/password-resets", &json!({"email": address}))
+        .await
+        .expect(202);
+    app.wait_for_emails(address, nth).await[nth - 1]
+        .token_after(&reset_prefix())
+        .expect("a reset link")
+}
+
+async fn confirm_reset(app: &TestApp, token: &str, password: &str) -> crate::harness::Reply {
+    app.post_json(
+        "/api/v1/password-resets/confirm",
+        &json!({"token": token, "new_password": password}),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn using_a_reset_link_or_changing_the_password_ends_every_other_reset_link() {
+    let app = TestApp::spawn().await;
+    let (member, _) = app.signed_in_member("lea@example.test", "Lea_L").await;
+
+    // Two links asked for; the second is used; the first no longer works.
+    let first = reset_link(&app, &member.email, 1).await;
+    let second = reset_link(&app, &member.email, 2).await;
+    confirm_reset(&app, &second, NEW_PASSWORD).await.expect(200);
+    confirm_reset(&app, &first, "third passphrase 4711")
+        .await
+        .expect_invalid_field("token");
+    // (the confirmation of the reset is the third email)
+    app.wait_for_emails(&member.email, 3).await;
+
+    // A link asked for before a password change stops working with the change.
+    let stale = reset_link(&app, &member.email, 4).await;
+    let session = app.sign_in(&member.email, NEW_PASSWORD).await;
+    app.post_json_as(
+        "/api/v1/me/password",
+        &session.access,
+        &json!({"current_password": NEW_PASSWORD, "new_password": "fourth passphrase 0815"}),
+    )
+    .await
+    .expect(204);
+    confirm_reset(&app, &stale, "fifth passphrase 2342")
+        .await
+        .expect_invalid_field("token");
+    app.sign_in(&member.email, "fourth passphrase 0815").await;
+}
+
 #[actix_web::test]
 async fn a_verification_token_cannot_reset_a_password() {
     let app = TestApp::spawn().await;
@@ -525,21 +710,27 @@ async fn verification_links_last_48_hours_and_reset_links_30_minutes() {
     app.register("quinn@example.test", PASSWORD, "Quinn_Q")
         .await
         .expect(202);
+    app.member("rita@example.test", "Rita_R").await;
     app.post_json(
         "/api/v1/password-resets",
-        &json!({"email": "quinn@example.test"}),
+        &json!({"email": "rita@example.test"}),
     )
     .await
     .expect(202);
-    app.wait_for_emails("quinn@example.test", 2).await;
+    app.wait_for_email("quinn@example.test").await;
+    app.wait_for_email("rita@example.test").await;
 
     let lifetimes = app
         .db()
         .read(|conn| {
             use diesel::RunQueryDsl;
-            diesel::sql_query("SELECT purpose, created_at, expires_at FROM user_tokens")
-                .load::<TokenLifetime>(conn)
-                .map_err(butterfly::db::DbError::Query)
+            diesel::sql_query(
+                "SELECT purpose, created_at, expires_at FROM user_tokens \
+                 UNION ALL \
+                 SELECT 'verify_email', created_at, expires_at FROM registrations",
+            )
+            .load::<TokenLifetime>(conn)
+            .map_err(butterfly::db::DbError::Query)
         })
         .await
         .expect("the tokens can be read");

@@ -656,15 +656,7 @@ async fn a_member_flags_a_post_once_never_her_own_and_explains_other() {
     .await
     .expect(201);
 
-    // Only active, verified members flag.
-    let unverified_email = "uma@example.test";
-    app.register(unverified_email, PASSWORD, "Uma_Unverified")
-        .await
-        .expect(202);
-    let uma = app.sign_in(unverified_email, PASSWORD).await;
-    flag_with(&app, Some(&uma.access), post_id, &json!({"reason": "spam"}))
-        .await
-        .expect_problem(403);
+    // Only members flag (silenced ones do not: see the silence story).
     flag_with(&app, None, post_id, &json!({"reason": "spam"}))
         .await
         .expect_problem(401);
@@ -2720,4 +2712,99 @@ async fn acknowledging_a_new_members_crisis_post_does_not_publish_it_before_its_
         .await
         .expect(200);
     assert_eq!(seen["first_post"]["status"], "published", "{seen}");
+}
+
+#[actix_web::test]
+async fn a_members_state_is_what_her_sanctions_in_force_make_it_whatever_came_last() {
+    let app = TestApp::spawn().await;
+    let mo = moderator(&app, "Mod_Juniper").await;
+    let ana = member(&app, "Ana_L").await;
+    let bo = member(&app, "Bo_K").await;
+    let thread_id = id_of(&start_thread(&app, &ana, "Flare tips", "What helps?").await);
+    let state_of = |body: &Value| body["state"].as_str().unwrap_or_default().to_owned();
+
+    let silence = id_of(
+        &sanction(
+            &app,
+            &mo,
+            bo.id,
+            &json!({"kind": "silence", "reason": "Heated week."}),
+        )
+        .await
+        .expect(201),
+    );
+    let suspension = id_of(
+        &sanction(
+            &app,
+            &mo,
+            bo.id,
+            &json!({"kind": "suspend", "reason": "Threats."}),
+        )
+        .await
+        .expect(201),
+    );
+    app.me(&bo.token).await.expect_problem(401);
+    app.login(&bo.email, PASSWORD).await.expect_problem(403);
+
+    // A password reset in the meantime changes nothing about the sanctions.
+    app.post_json("/api/v1/password-resets", &json!({"email": bo.email}))
+        .await
+        .expect(202);
+    let link = app
+        .wait_for_email(&bo.email)
+        .await
+        .token_after("/reset-password?token=")
+        .expect("a reset link");
+    app.post_json(
+        "/api/v1/password-resets/confirm",
+        &json!({"token": link, "new_password": crate::harness::NEW_PASSWORD}),
+    )
+    .await
+    .expect(200);
+    app.login(&bo.email, crate::harness::NEW_PASSWORD)
+        .await
+        .expect_problem(403);
+
+    // Lifting the suspension leaves the silence that is still in force.
+    lift(&app, &mo, bo.id, suspension).await.expect(204);
+    let back = app.sign_in(&bo.email, crate::harness::NEW_PASSWORD).await;
+    assert_eq!(back.body["user"]["state"], "silenced", "{}", back.body);
+    let silenced = Person {
+        token: back.access.clone(),
+        ..bo.clone()
+    };
+    post_reply(&app, &silenced, thread_id, "Still angry.")
+        .await
+        .expect_problem(403);
+    lift(&app, &mo, bo.id, silence).await.expect(204);
+    assert_eq!(state_of(&app.me(&back.access).await.expect(200)), "active");
+    reply(&app, &silenced, thread_id, "Sorry, all.").await;
+}
+
+#[actix_web::test]
+async fn a_ban_and_a_silence_placed_at_the_same_moment_leave_the_member_banned() {
+    let app = TestApp::spawn().await;
+    let juniper = moderator(&app, "Mod_Juniper").await;
+    let rowan = moderator(&app, "Mod_Rowan").await;
+    for round in 0..5 {
+        let target = member(&app, &format!("Spammer_{round}")).await;
+        let ban = json!({"kind": "ban", "reason": "Spam account."});
+        let silence = json!({"kind": "silence", "reason": "Cooling off."});
+        let (banned, silenced) = futures_util::future::join(
+            sanction(&app, &juniper, target.id, &ban),
+            sanction(&app, &rowan, target.id, &silence),
+        )
+        .await;
+        banned.expect(201);
+        silenced.expect(201);
+        app.me(&target.token).await.expect_problem(401);
+        let refused = app.login(&target.email, PASSWORD).await;
+        let problem = refused.expect_problem(403);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("banned")),
+            "round {round}: {problem}"
+        );
+    }
 }

@@ -230,7 +230,8 @@ async fn a_banned_member_is_signed_out_at_once() {
     let (member, tokens) = app.signed_in_member("gus@example.test", "Gus_G").await;
     app.me(&tokens.access).await.expect(200);
 
-    app.execute_sql("UPDATE users SET state = 'banned'").await;
+    app.execute_sql("UPDATE users SET sanction = 'banned'")
+        .await;
     app.me(&tokens.access).await.expect_problem(401);
     app.refresh(&tokens.refresh).await.expect_client_problem();
     app.login(&member.email, PASSWORD)

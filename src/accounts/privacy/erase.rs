@@ -19,7 +19,8 @@
 use diesel::prelude::*;
 
 use super::model::ContentChoice;
-use crate::accounts::model::{AccountState, Role, UserRow, erased_display_name};
+use crate::accounts::model::{Role, UserRow, erased_display_name};
+use crate::accounts::names;
 use crate::accounts::store;
 use crate::db::schema::{
     appeals, coordinator_applications, flags, member_notes, mod_items, notifications, outbox,
@@ -301,8 +302,8 @@ fn forget_account(conn: &mut AnyConnection, user: &UserRow) -> QueryResult<()> {
             users::display_name_lower.eq(name.to_lowercase()),
             users::bio.eq(""),
             users::role.eq(Role::Member.as_str()),
-            users::state.eq(AccountState::Deleted.as_str()),
-            users::state_until.eq(None::<chrono::NaiveDateTime>),
+            users::display_name_skeleton.eq(names::skeleton(&name)),
+            users::deleted_at.eq(now),
             users::trust_level.eq(0),
             users::email_verified_at.eq(None::<chrono::NaiveDateTime>),
             users::notify_email_replies.eq(false),

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::accounts::model::may_sign_in_sql;
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_alert_hits, trial_alert_ledger, trial_alerts, users};
 
@@ -81,7 +82,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
 pub fn all_alertable(conn: &mut AnyConnection) -> QueryResult<Vec<AlertRow>> {
     trial_alerts::table
         .inner_join(users::table.on(users::id.eq(trial_alerts::user_id)))
-        .filter(users::state.eq_any(["active", "silenced"]))
+        .filter(may_sign_in_sql(crate::db::now()))
         .order(trial_alerts::id.asc())
         .select(AlertRow::as_select())
         .load(conn)

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::accounts::model::may_sign_in_sql;
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_interests, users};
 
@@ -162,19 +163,15 @@ pub fn answered_since(
     Ok(n > 0)
 }
 
-/// What the trial rules need to know of an account: (email, locale, display name, state).
-pub fn account(
+/// Where to email a member who can still sign in: (email, locale, display name).
+pub fn reachable_account(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> QueryResult<Option<(String, String, String, String)>> {
+) -> QueryResult<Option<(String, String, String)>> {
     users::table
         .find(user_id)
-        .select((
-            users::email,
-            users::locale,
-            users::display_name,
-            users::state,
-        ))
+        .filter(may_sign_in_sql(crate::db::now()))
+        .select((users::email, users::locale, users::display_name))
         .first(conn)
         .optional()
 }

@@ -226,14 +226,21 @@ struct Datname {
     datname: String,
 }
 
-/// Templates of older migrations, left by earlier runs. Dropped without force, so that one a
-/// concurrent run is copying right now stays (the drop fails and is ignored).
+/// Templates kept besides the current one: concurrent runs of other checkouts (with other
+/// migrations) may be using the newest of them.
+const KEPT_TEMPLATES: i64 = 8;
+
+/// Templates of older migrations, left by earlier runs, but for the newest few (by OID). Dropped
+/// without force, so that one a concurrent run is copying right now stays (the drop fails and is
+/// ignored).
 fn drop_stale_templates(admin: &mut PgConnection, current: &str) {
     let stale = sql_query(
         "SELECT datname::text AS datname FROM pg_database \
-         WHERE datname LIKE 'butterfly\\_tpl\\_%' AND datname <> $1",
+         WHERE datname LIKE 'butterfly\\_tpl\\_%' AND datname <> $1 \
+         ORDER BY oid DESC OFFSET $2",
     )
     .bind::<Text, _>(current)
+    .bind::<diesel::sql_types::BigInt, _>(KEPT_TEMPLATES)
     .load::<Datname>(admin)
     .unwrap_or_default();
     for database in stale {
