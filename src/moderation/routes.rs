@@ -312,7 +312,10 @@ pub async fn log(
     ))
 }
 
-/// The public moderation log: moderator names replaced by "a moderator", no removed content.
+/// The public moderation log: decisions about trial notices and about posts and threads shown
+/// under their author's name, with moderator names replaced by "a moderator" and no removed
+/// content. Decisions about members (sanctions, roles, appeals) and about anonymous posts are
+/// never public, so that nothing in it ties an anonymous post to its author.
 #[utoipa::path(tag = "moderation", params(LogQuery), responses(
     (status = 200, body = Page<PublicLogEntry>),
 ))]

@@ -488,12 +488,26 @@ pub type LogRow = (
     NaiveDateTime,
 );
 
-/// One page of the log, newest first (primary key).
+/// Who reads a page of the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogAudience {
+    /// Moderators: everything.
+    Staff,
+    /// Everyone: decisions about trial notices and about posts and threads shown under their
+    /// author's name. Nothing about members (sanctions, roles, appeals, applications,
+    /// erasures, crisis posts), watched words or anonymous content is public, so that no id,
+    /// time or order in it can tie an anonymous post to its author.
+    Public,
+}
+
+/// A page of the log, newest first (primary key order).
 pub fn log_page(
     conn: &mut AnyConnection,
+    audience: LogAudience,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<LogRow>> {
+    use diesel::dsl::exists;
     let mut q = mod_log::table
         .select((
             mod_log::id,
@@ -507,6 +521,26 @@ pub fn log_page(
             mod_log::created_at,
         ))
         .into_boxed();
+    if audience == LogAudience::Public {
+        let named_post = exists(
+            posts::table
+                .filter(posts::id.eq(mod_log::target_id))
+                .filter(posts::anonymous.eq(false)),
+        );
+        let named_thread = exists(
+            threads::table
+                .filter(threads::id.eq(mod_log::target_id))
+                .filter(threads::anonymous.eq(false)),
+        );
+        q = q.filter(
+            mod_log::target_kind
+                .eq("trial_notice")
+                .or(mod_log::target_kind
+                    .eq_any(["post", "flagged_post", "held_post"])
+                    .and(named_post))
+                .or(mod_log::target_kind.eq("thread").and(named_thread)),
+        );
+    }
     if let Some(before) = before {
         q = q.filter(mod_log::id.lt(before));
     }

@@ -7,6 +7,7 @@ use super::filters::{self, WordAction};
 use super::model::{
     LogEntry, LogQuery, Person, PublicLogEntry, WatchedWordRequest, WatchedWordView,
 };
+use super::store::LogAudience;
 use super::{log as modlog, store};
 use crate::accounts::model::{Role, utc};
 use crate::auth::Caller;
@@ -106,6 +107,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> Result<(), Ap
 
 async fn log_rows(
     state: &AppState,
+    audience: LogAudience,
     query: LogQuery,
 ) -> Result<(Vec<store::LogRow>, Vec<(i64, String, String)>, i64), ApiError> {
     let limit = pagination::limit(query.limit)?;
@@ -116,9 +118,14 @@ async fn log_rows(
     let (rows, people) = state
         .db
         .read(move |conn| {
-            let rows = store::log_page(conn, before, limit)?;
-            let actors: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();
-            let people = store::people(conn, &actors)?;
+            let rows = store::log_page(conn, audience, before, limit)?;
+            let people = match audience {
+                LogAudience::Staff => {
+                    let actors: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();
+                    store::people(conn, &actors)?
+                }
+                LogAudience::Public => Vec::new(),
+            };
             Ok::<_, ApiError>((rows, people))
         })
         .await?;
@@ -132,7 +139,7 @@ pub async fn log(
     query: LogQuery,
 ) -> Result<Page<LogEntry>, ApiError> {
     authorize(caller, Action::Moderate)?;
-    let (rows, people, limit) = log_rows(state, query).await?;
+    let (rows, people, limit) = log_rows(state, LogAudience::Staff, query).await?;
     Ok(pagination::page(
         rows,
         limit,
@@ -158,12 +165,13 @@ pub async fn log(
     ))
 }
 
-/// `GET /modlog`: for everyone, with moderators anonymous and no removed content.
+/// `GET /modlog`: for everyone, decisions about named content only (see
+/// [`LogAudience::Public`]), with moderators anonymous and no removed content.
 pub async fn public_log(
     state: &AppState,
     query: LogQuery,
 ) -> Result<Page<PublicLogEntry>, ApiError> {
-    let (rows, _, limit) = log_rows(state, query).await?;
+    let (rows, _, limit) = log_rows(state, LogAudience::Public, query).await?;
     Ok(pagination::page(
         rows,
         limit,

@@ -2241,12 +2241,16 @@ async fn the_public_modlog_shows_what_moderators_did_without_their_names_or_remo
     let entries = items(&page);
     assert!(!entries.is_empty(), "{page}");
     let actions = actions_in(&entries);
-    for action in ["remove", "edit", "sanction"] {
+    for action in ["remove", "edit"] {
         assert!(
             actions.contains(action),
             "{action} in the public log: {actions:?}"
         );
     }
+    assert!(
+        !actions.contains("sanction"),
+        "sanctions concern a person and stay private: {actions:?}"
+    );
     assert!(
         entries
             .iter()
@@ -2279,6 +2283,76 @@ async fn the_public_modlog_shows_what_moderators_did_without_their_names_or_remo
         full.iter()
             .any(|e| e["actor"]["display_name"] == "Warden_Quillfeather"),
         "{full:?}"
+    );
+}
+
+#[actix_web::test]
+async fn nothing_in_the_public_modlog_ties_an_anonymous_post_to_its_author() {
+    let app = TestApp::spawn().await;
+    let mo = moderator(&app, "Mod_Juniper").await;
+    let ana = member(&app, "Ana_L").await;
+    let bo = member(&app, "Bo_K").await;
+    let thread_id = id_of(&start_thread(&app, &ana, "Good days", "Share a good day.").await);
+
+    // Bo writes under his name, then anonymously; a moderator hides the anonymous reply and
+    // sanctions him.
+    let named = id_of(&reply(&app, &bo, thread_id, "A walk in the park.").await);
+    let anonymous = id_of(
+        &send(
+            &app,
+            Method::POST,
+            &format!("/api/v1/threads/{thread_id}/posts"),
+            bo.token(),
+            Some(&json!({"body": "You are all fools.", "anonymous": true})),
+        )
+        .await
+        .expect(201),
+    );
+    flag(&app, &ana, anonymous, "harassment").await.expect(201);
+    let item = item_for(&app, &mo, "flagged_post", anonymous).await;
+    decide(&app, &mo, &item, "hide", "Insults.")
+        .await
+        .expect(200);
+    sanction(
+        &app,
+        &mo,
+        bo.id,
+        &json!({"kind": "silence", "reason": "Insults."}),
+    )
+    .await
+    .expect(201);
+    // A decision about his named post is public.
+    flag(&app, &ana, named, "off_topic").await.expect(201);
+    let item = item_for(&app, &mo, "flagged_post", named).await;
+    decide(&app, &mo, &item, "hide", "Off topic.")
+        .await
+        .expect(200);
+
+    let mut entries = Vec::new();
+    let mut path = "/api/v1/modlog?limit=1".to_owned();
+    loop {
+        let page = app.get(&path, None).await.expect(200);
+        entries.extend(items(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/modlog?limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert!(
+        entries.iter().any(|e| e["target_id"] == named),
+        "the decision about the named post is public: {entries:?}"
+    );
+    for entry in &entries {
+        assert_ne!(entry["target_id"], anonymous, "{entry}");
+        assert_ne!(entry["target_id"], bo.id, "{entry}");
+        assert_eq!(entry["target_kind"], "flagged_post", "{entry}");
+    }
+    // Moderators see all of it.
+    let full = log_entries(&app, &mo).await;
+    assert!(full.iter().any(|e| e["target_id"] == anonymous), "{full:?}");
+    assert!(
+        full.iter()
+            .any(|e| e["action"] == "sanction" && e["target_id"] == bo.id)
     );
 }
 
