@@ -445,6 +445,14 @@ pub struct EditPostRequest {
     pub title: Option<String>,
 }
 
+/// Who replaced a version of a post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Editor {
+    Author,
+    Moderator,
+}
+
 /// An earlier version of a post.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Revision {
@@ -452,7 +460,11 @@ pub struct Revision {
     /// The thread title at that time (first posts only).
     pub title: Option<String>,
     pub body: String,
-    pub edited_by: i64,
+    /// Whether the author or a moderator replaced this version.
+    pub editor: Editor,
+    /// The account that replaced it: shown to moderators, and to the author for her own
+    /// edits; `null` otherwise (an author is told "a moderator", never which one).
+    pub edited_by: Option<i64>,
     /// When this version was replaced.
     pub created_at: DateTime<Utc>,
 }

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::markdown;
 use super::model::{
-    Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest,
+    Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest, Editor,
     ModerateThreadRequest, PageQuery, PostRef, PostView, ReactionCounts, ReactionKind, Revision,
     ThreadDetail, ThreadListQuery, ThreadRef, ThreadSort, ThreadSummary, UpdateBoardRequest,
 };
@@ -991,7 +991,7 @@ pub async fn revisions(
     post_id: i64,
 ) -> Result<Vec<Revision>, ApiError> {
     let who = caller.clone();
-    let rows = state
+    let (author_id, rows) = state
         .db
         .read(move |conn| {
             let post = store::post_ref(conn, post_id)?
@@ -1002,17 +1002,26 @@ pub async fn revisions(
                     "only the author and moderators see earlier versions".into(),
                 ));
             }
-            Ok(store::revisions(conn, post.id)?)
+            Ok((post.author_id, store::revisions(conn, post.id)?))
         })
         .await?;
+    let names_editors = policy::is_moderator(caller);
     Ok(rows
         .into_iter()
-        .map(|(id, title, body, edited_by, created_at)| Revision {
-            id,
-            title,
-            body,
-            edited_by,
-            created_at: utc(created_at),
+        .map(|(id, title, body, edited_by, created_at)| {
+            let editor = if edited_by == author_id {
+                Editor::Author
+            } else {
+                Editor::Moderator
+            };
+            Revision {
+                id,
+                title,
+                body,
+                editor,
+                edited_by: (names_editors || edited_by == caller.user_id).then_some(edited_by),
+                created_at: utc(created_at),
+            }
         })
         .collect())
 }

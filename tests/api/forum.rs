@@ -828,6 +828,7 @@ async fn an_edit_keeps_the_earlier_version_for_the_author_and_the_moderators() {
         assert_eq!(list[1]["body"], "Month six: stable.");
         assert_eq!(list[1]["title"], "Six months on mycophenolate");
         assert_eq!(list[0]["edited_by"], ana.id);
+        assert_eq!(list[0]["editor"], "author");
         assert_rfc3339(&list[0]["created_at"]);
     }
     app.get(&revisions_path, ben.token())

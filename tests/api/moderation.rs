@@ -1013,9 +1013,23 @@ async fn moderators_edit_hide_lock_and_dismiss_with_a_reason() {
         .await
         .expect(200);
     assert!(
-        list(&revisions).iter().any(|r| r["body"] == rude),
-        "the earlier version is kept: {revisions}"
+        list(&revisions)
+            .iter()
+            .any(|r| r["body"] == rude && r["editor"] == "moderator" && r["edited_by"] == mo.id),
+        "the earlier version is kept, and moderators see who replaced it: {revisions}"
     );
+    // The author sees that a moderator edited her post, never which one.
+    let own = app
+        .get(&format!("/api/v1/posts/{rude_id}/revisions"), bo.token())
+        .await
+        .expect(200);
+    let seen = list(&own);
+    assert!(
+        seen.iter()
+            .any(|r| r["body"] == rude && r["editor"] == "moderator" && r["edited_by"].is_null()),
+        "{own}"
+    );
+    assert!(!own.to_string().contains("Mod_Juniper"), "{own}");
     let told = notifications(&app, &bo, "moderation_outcome").await;
     assert!(
         told.iter().any(|n| n["subject_id"] == rude_id
