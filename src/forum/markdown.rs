@@ -25,6 +25,10 @@
 //!   name; no other class, no `id`, no `style` (table column alignment is dropped).
 //! - Task lists, footnotes, heading attributes, math and smart punctuation are off (`[x]` stays
 //!   literal text).
+//! - **Bounded output.** Block quotes and lists nest at most [`MAX_NESTING`] deep (deeper ones
+//!   flow into the innermost kept one: 20 KB of `> ` renders as one short quote, not ten
+//!   thousand), and a text whose HTML would exceed [`MAX_HTML_BYTES`] (say, a table of a
+//!   thousand columns) is refused by [`render`] before it is sanitised.
 //!
 //! [`count_links`] counts the links of the rendered post plus the bare URLs written inside code,
 //! which are not clickable but are still a way to advertise. [`plain_text`] returns the text a
@@ -78,6 +82,18 @@ const ALLOWED_TAGS: [&str; 24] = [
     "ul",
 ];
 
+/// Deepest nesting of block quotes and lists that is kept.
+pub const MAX_NESTING: usize = 8;
+
+/// Largest rendered post, in bytes of HTML before sanitising: a post of the longest allowed
+/// length with ordinary formatting stays far below it.
+pub const MAX_HTML_BYTES: usize = 256 * 1024;
+
+/// A text whose HTML would be larger than [`MAX_HTML_BYTES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("its formatting makes it too large to display; simplify tables or nesting")]
+pub struct TooLarge;
+
 /// Ammonia, configured once: the allow-list of the module docs.
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
@@ -101,10 +117,13 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Renders a post's markdown to sanitised HTML (see the module docs for what survives).
 /// The output is deterministic: the same markdown always gives the same bytes.
-pub fn render(markdown: &str) -> String {
+pub fn render(markdown: &str) -> Result<String, TooLarge> {
     let mut html = String::with_capacity(markdown.len() + markdown.len() / 2 + 16);
     pulldown_cmark::html::push_html(&mut html, events(markdown).into_iter());
-    SANITIZER.clean(&html).to_string()
+    if html.len() > MAX_HTML_BYTES {
+        return Err(TooLarge);
+    }
+    Ok(SANITIZER.clean(&html).to_string())
 }
 
 /// Counts the links of a post, each occurrence once: markdown links (inline, reference,
@@ -179,8 +198,26 @@ fn events(markdown: &str) -> Vec<Event<'_>> {
     let mut links: Vec<bool> = Vec::new();
     let mut in_code_block = false;
     let mut in_html_block = false;
+    // One entry per open block quote, list or list item: (is an item, was kept).
+    let mut containers: Vec<(bool, bool)> = Vec::new();
     for event in TextMergeStream::new(parser) {
         match event {
+            Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
+                let item = matches!(tag, Tag::Item);
+                let parent_kept = containers.last().is_none_or(|(_, kept)| *kept);
+                let depth = containers.iter().filter(|(i, kept)| *kept && !i).count();
+                // An item is kept with its list.
+                let keep = parent_kept && (item || depth < MAX_NESTING);
+                containers.push((item, keep));
+                if keep {
+                    out.push(Event::Start(tag));
+                }
+            }
+            Event::End(tag @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
+                if containers.pop().is_none_or(|(_, kept)| kept) {
+                    out.push(Event::End(tag));
+                }
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -520,6 +557,40 @@ fn separates_words(tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Renders text that stays within the bounds.
+    fn render(markdown: &str) -> String {
+        super::render(markdown).expect("within the rendering bounds")
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_and_huge_output_refused() {
+        let quotes = "> ".repeat(10_000);
+        let html = render(&format!("{quotes}deep"));
+        assert_eq!(html.matches("<blockquote>").count(), MAX_NESTING, "{html}");
+        assert!(html.contains("deep"));
+        let lists = (0..200)
+            .map(|depth| format!("{}- level {depth}\n", "  ".repeat(depth)))
+            .collect::<String>();
+        let html = render(&lists);
+        assert_eq!(html.matches("<ul>").count(), MAX_NESTING, "{html}");
+        assert!(html.contains("level 199"), "the deepest text is kept");
+        assert_eq!(html.matches("<li>").count(), html.matches("</li>").count());
+        // A table of many columns and many short rows.
+        let columns = 1_000;
+        let table = format!(
+            "{}\n{}\n{}",
+            "|a".repeat(columns),
+            "|-".repeat(columns),
+            "|b\n".repeat(1_000)
+        );
+        let rendered = super::render(&table);
+        assert!(
+            rendered == Err(TooLarge),
+            "{} bytes",
+            rendered.map_or(0, |h| h.len())
+        );
+    }
 
     const XSS_CORPUS: &str = include_str!("../../tests/fixtures/xss.txt");
 

@@ -344,6 +344,11 @@ fn check_body(body: &str, errors: &mut FieldErrors) {
     }
 }
 
+/// A body's HTML, or the 422 that says its formatting is too large to display.
+fn render_body(body: &str) -> Result<String, ApiError> {
+    markdown::render(body).map_err(|e| ApiError::invalid("body", e.to_string()))
+}
+
 fn check_title(title: &str, errors: &mut FieldErrors) {
     if !(TITLE_MIN..=TITLE_MAX).contains(&chars(title)) {
         errors.insert(
@@ -623,14 +628,7 @@ pub fn moderator_edit(
         post.is_first.then_some(&thread.title),
         &markdown::plain_text(body),
     );
-    store::update_post_body(
-        conn,
-        post.id,
-        body,
-        &markdown::render(body),
-        &search_text,
-        now,
-    )?;
+    store::update_post_body(conn, post.id, body, &render_body(body)?, &search_text, now)?;
     let mut edited = post.clone();
     edited.body = body.to_owned();
     match post.status.as_str() {
@@ -680,7 +678,7 @@ pub async fn create_thread(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let body_html = markdown::render(&req.body);
+    let body_html = render_body(&req.body)?;
     let search_text = search::index_text(Some(&title), &markdown::plain_text(&req.body));
     let app = state.clone();
     let who = caller.clone();
@@ -795,7 +793,7 @@ pub async fn create_post(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let body_html = markdown::render(&req.body);
+    let body_html = render_body(&req.body)?;
     let search_text = search::index_text(None, &markdown::plain_text(&req.body));
     let app = state.clone();
     let who = caller.clone();
@@ -928,7 +926,7 @@ pub async fn edit_post(
                 conn,
                 post.id,
                 &body,
-                &markdown::render(&body),
+                &render_body(&body)?,
                 &search_text,
                 now,
             )?;

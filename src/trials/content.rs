@@ -36,6 +36,8 @@ pub struct NoticeData {
     pub registry: RegistryId,
     pub title: String,
     pub summary: String,
+    /// The summary rendered as it is shown.
+    pub summary_html: String,
     pub conditions: Vec<String>,
     pub interventions: Vec<Intervention>,
     pub phase: Phase,
@@ -105,6 +107,9 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
     check_len(&mut errors, "title", &title, TITLE_MIN, TITLE_MAX);
     let summary = req.summary.trim().to_owned();
     check_len(&mut errors, "summary", &summary, 0, SUMMARY_MAX);
+    let summary_html = markdown::render(&summary)
+        .map_err(|e| errors.insert("summary".into(), e.to_string()))
+        .unwrap_or_default();
     let mut conditions: Vec<String> = Vec::new();
     for (i, c) in req.conditions.iter().enumerate() {
         let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -252,6 +257,7 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
         registry,
         title,
         summary,
+        summary_html,
         conditions,
         interventions,
         phase: req.phase,
@@ -405,7 +411,7 @@ pub fn columns(data: &NoticeData) -> (TrialContent, Children) {
         registry_id: data.registry.id.clone(),
         title: data.title.clone(),
         summary: data.summary.clone(),
-        summary_html: markdown::render(&data.summary),
+        summary_html: data.summary_html.clone(),
         conditions,
         search_text,
         phase: data.phase.as_str().to_owned(),

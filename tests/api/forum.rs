@@ -1778,3 +1778,28 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
         "a thread page took {statements} SQL statements"
     );
 }
+
+#[actix_web::test]
+async fn a_post_built_to_blow_up_when_rendered_stays_small_or_is_refused() {
+    let app = TestApp::spawn().await;
+    let ana = established(&app, "Ana_L").await;
+    let thread_id = id_of(&start_thread(&app, &ana, "my-story", "Quotes", "Quote me.").await);
+
+    // Ten thousand nested quotes render as a few.
+    let quotes = format!("{}deep", "> ".repeat(9_990));
+    let posted = reply(&app, &ana, thread_id, &quotes).await;
+    let html = posted["body_html"].as_str().expect("body_html");
+    assert!(html.len() < 1_000, "{} bytes of HTML", html.len());
+    assert!(html.contains("deep"), "{html}");
+
+    // A table of a thousand columns and rows of one cell would be megabytes: refused.
+    let table = format!(
+        "{}\n{}\n{}",
+        "|a".repeat(1_000),
+        "|-".repeat(1_000),
+        "|b\n".repeat(1_000)
+    );
+    post_reply(&app, ana.token(), thread_id, &json!({"body": table}))
+        .await
+        .expect_invalid_field("body");
+}
