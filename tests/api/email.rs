@@ -10,7 +10,8 @@ use diesel::QueryableByName;
 use diesel::RunQueryDsl;
 use diesel::sql_types::BigInt;
 
-use crate::harness::{MailServer, PASSWORD, PUBLIC_URL, TestApp};
+use crate::harness::database::required_postgres;
+use crate::harness::{MailServer, PASSWORD, PUBLIC_URL, TestApp, TestDatabase};
 
 fn is_cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
@@ -149,14 +150,15 @@ async fn an_email_sent_while_the_mail_server_is_down_arrives_when_it_comes_back(
 
 #[actix_web::test]
 async fn two_servers_on_one_postgresql_database_send_each_message_once() {
-    let first = TestApp::spawn().await;
-    if !first.database.is_postgres() {
-        eprintln!(
-            "note: two_servers_on_one_postgresql_database_send_each_message_once runs only \
-             on PostgreSQL (set BUTTERFLY_TEST_POSTGRES_URL)"
-        );
+    let Some(postgres) =
+        required_postgres("two_servers_on_one_postgresql_database_send_each_message_once")
+    else {
         return;
-    }
+    };
+    let first = TestApp::builder()
+        .database(Arc::new(TestDatabase::postgres_from_template(&postgres)))
+        .spawn()
+        .await;
     let second = first.spawn_sibling().await;
 
     const USERS: usize = 20;

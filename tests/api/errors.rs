@@ -5,7 +5,10 @@
 use awc::http::Method;
 use serde_json::json;
 
-use crate::harness::{PASSWORD, TestApp};
+use std::sync::Arc;
+
+use crate::harness::database::required_postgres;
+use crate::harness::{PASSWORD, TestApp, TestDatabase};
 
 const JSON: (&str, &str) = ("content-type", "application/json");
 
@@ -320,14 +323,15 @@ async fn the_health_checks_answer() {
 
 #[actix_web::test]
 async fn readiness_fails_with_503_when_the_database_is_gone_while_liveness_holds() {
-    let app = TestApp::spawn().await;
-    if !app.database.is_postgres() {
-        eprintln!(
-            "note: readiness_fails_with_503_when_the_database_is_gone_while_liveness_holds \
-             runs only on PostgreSQL"
-        );
+    let Some(postgres) = required_postgres(
+        "readiness_fails_with_503_when_the_database_is_gone_while_liveness_holds",
+    ) else {
         return;
-    }
+    };
+    let app = TestApp::builder()
+        .database(Arc::new(TestDatabase::postgres_from_template(&postgres)))
+        .spawn()
+        .await;
     app.get("/health/ready", None).await.expect(200);
     app.database.drop_now();
     app.get("/health/ready", None).await.expect_problem(503);

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use butterfly::db::{DatabaseUrl, migrate_connection};
 use diesel::connection::SimpleConnection;
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
 use diesel::{PgConnection, QueryableByName, SqliteConnection, sql_query};
 
-use crate::harness::database::postgres_admin_url;
+use crate::harness::database::required_postgres;
 use crate::harness::{PASSWORD, TestApp, TestDatabase};
 
 /// What must be equal on both backends, per table.
@@ -275,11 +276,7 @@ fn applied_versions_pg(conn: &mut PgConnection) -> Vec<String> {
 
 #[actix_web::test]
 async fn both_backends_end_with_the_same_schema() {
-    let Some(admin_url) = postgres_admin_url() else {
-        eprintln!(
-            "note: both_backends_end_with_the_same_schema needs PostgreSQL \
-             (set BUTTERFLY_TEST_POSTGRES_URL)"
-        );
+    let Some(admin_url) = required_postgres("both_backends_end_with_the_same_schema") else {
         return;
     };
     let sqlite = TestDatabase::empty_sqlite();
@@ -328,11 +325,11 @@ async fn both_backends_end_with_the_same_schema() {
 
 #[actix_web::test]
 async fn sqlite_databases_run_in_wal_mode() {
-    let app = TestApp::spawn().await;
-    let Some(path) = app.database.sqlite_path() else {
-        eprintln!("note: sqlite_databases_run_in_wal_mode runs only on SQLite");
-        return;
-    };
+    let app = TestApp::builder()
+        .database(Arc::new(TestDatabase::empty_sqlite()))
+        .spawn()
+        .await;
+    let path = app.database.sqlite_path().expect("a SQLite database");
     app.get("/health/ready", None).await.expect(200);
     let mut conn =
         SqliteConnection::establish(&path.to_string_lossy()).expect("the SQLite file opens");

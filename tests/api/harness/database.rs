@@ -23,12 +23,45 @@ use sha2::{Digest, Sha256};
 /// and drop databases.
 pub const POSTGRES_ENV: &str = "BUTTERFLY_TEST_POSTGRES_URL";
 
+/// Environment variable choosing the backend the suite runs on: `sqlite` or `postgres`. By
+/// default PostgreSQL when [`POSTGRES_ENV`] is set, else SQLite. (CI sets both, so that the
+/// tests that need PostgreSQL whatever the backend still reach it during the SQLite run.)
+pub const BACKEND_ENV: &str = "BUTTERFLY_TEST_BACKEND";
+
 /// The PostgreSQL server to test on, if one is configured.
 pub fn postgres_admin_url() -> Option<String> {
     std::env::var(POSTGRES_ENV)
         .ok()
         .map(|url| url.trim().to_owned())
         .filter(|url| !url.is_empty())
+}
+
+/// Whether this run tests on PostgreSQL (see [`BACKEND_ENV`]).
+fn runs_on_postgres() -> bool {
+    match std::env::var(BACKEND_ENV).as_deref().map(str::trim) {
+        Ok("sqlite") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("{BACKEND_ENV} must be `sqlite` or `postgres`, not `{other}`"),
+        Err(_) => postgres_admin_url().is_some(),
+    }
+}
+
+/// Whether the tests run in continuous integration (`CI` set), where every test must run: a
+/// missing dependency fails the test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// The PostgreSQL server a test needs whatever backend the run tests. Outside CI, without one
+/// the test says why it does not run and returns early; in CI that fails it.
+pub fn required_postgres(test: &str) -> Option<String> {
+    let url = postgres_admin_url();
+    if url.is_none() {
+        let message = format!("{test} needs PostgreSQL: set {POSTGRES_ENV}");
+        assert!(!in_ci(), "{message} (CI is set, so it may not be skipped)");
+        eprintln!("SKIPPED {message}");
+    }
+    url
 }
 
 /// One database, owned by a test.
@@ -49,12 +82,15 @@ enum Kind {
 }
 
 impl TestDatabase {
-    /// A migrated database on the backend this run tests: PostgreSQL when configured, else
-    /// SQLite (the SQLite file is migrated by the server at start).
+    /// A migrated database on the backend this run tests (see [`BACKEND_ENV`]); the SQLite file
+    /// is migrated by the server at start.
     pub fn create() -> Self {
-        match postgres_admin_url() {
-            Some(admin_url) => Self::postgres_from_template(&admin_url),
-            None => Self::empty_sqlite(),
+        if runs_on_postgres() {
+            let admin_url = postgres_admin_url()
+                .unwrap_or_else(|| panic!("{BACKEND_ENV}=postgres needs {POSTGRES_ENV}"));
+            Self::postgres_from_template(&admin_url)
+        } else {
+            Self::empty_sqlite()
         }
     }
 
@@ -82,7 +118,7 @@ impl TestDatabase {
     }
 
     /// A PostgreSQL database copied from the migrated template.
-    fn postgres_from_template(admin_url: &str) -> Self {
+    pub fn postgres_from_template(admin_url: &str) -> Self {
         let template = template_database(admin_url);
         let name = format!("butterfly_test_{}", random_suffix());
         let mut admin = admin_connection(admin_url);
