@@ -98,6 +98,18 @@ pub fn parse(raw: &str) -> Result<DisplayName, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_name_or_refused_and_names_are_stable(raw in "\\PC{0,40}") {
+            if let Ok(name) = parse(&raw) {
+                prop_assert_eq!(parse(&name.written), Ok(name.clone()), "parsing is idempotent");
+                prop_assert_eq!(skeleton(&name.written), name.skeleton);
+                prop_assert!((MIN_CHARS..=MAX_CHARS).contains(&name.written.chars().count()));
+            }
+        }
+    }
 
     #[test]
     fn honest_names_in_many_scripts_are_accepted() {

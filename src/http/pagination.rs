@@ -74,3 +74,31 @@ pub fn page<R, T>(
         next_cursor,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_cursor_is_decoded_or_refused_with_400(cursor in ".{0,64}", count in 1usize..4) {
+            match decode(&cursor, count) {
+                Ok(parts) => prop_assert_eq!(parts.len(), count),
+                Err(e) => prop_assert!(matches!(e, ApiError::BadRequest(_))),
+            }
+        }
+
+        #[test]
+        fn cursors_decode_to_what_was_encoded(parts in proptest::collection::vec("[^|]{0,24}", 1..4)) {
+            let cursor = encode(&parts);
+            prop_assert_eq!(decode(&cursor, parts.len()).ok(), Some(parts));
+        }
+
+        #[test]
+        fn integer_parts_round_trip(n in any::<i64>(), junk in "[^0-9-]{1,8}") {
+            prop_assert_eq!(int(&n.to_string()).ok(), Some(n));
+            prop_assert!(int(&junk).is_err());
+        }
+    }
+}

@@ -404,6 +404,88 @@ pub fn parse_record(body: &[u8]) -> Result<NoticeRequest, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const FIXTURES: [&str; 2] = [
+        include_str!("../../tests/fixtures/clinicaltrials/NCT03722472.json"),
+        include_str!("../../tests/fixtures/clinicaltrials/NCT06323538.json"),
+    ];
+
+    /// Any JSON value, a few levels deep.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-zA-Z]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Replaces the `n`th value (in document order, modulo the count) of `root` by `new`.
+    fn replace_nth(root: &mut Value, n: usize, new: Value) {
+        fn count(v: &Value) -> usize {
+            1 + match v {
+                Value::Array(items) => items.iter().map(count).sum(),
+                Value::Object(map) => map.values().map(count).sum(),
+                _ => 0,
+            }
+        }
+        fn walk(v: &mut Value, n: &mut usize, new: &mut Option<Value>) {
+            if *n == 0 {
+                if let Some(new) = new.take() {
+                    *v = new;
+                }
+                return;
+            }
+            *n -= 1;
+            match v {
+                Value::Array(items) => items.iter_mut().for_each(|i| walk(i, n, new)),
+                Value::Object(map) => map.values_mut().for_each(|i| walk(i, n, new)),
+                _ => {}
+            }
+        }
+        let mut n = n % count(root);
+        walk(root, &mut n, &mut Some(new));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn damaged_records_are_imported_or_refused_never_crash(
+            fixture in 0usize..FIXTURES.len(),
+            damage in proptest::collection::vec((any::<usize>(), any_json()), 1..6),
+        ) {
+            let mut record: Value = serde_json::from_str(FIXTURES[fixture]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (n, new) in damage {
+                replace_nth(&mut record, n, new);
+            }
+            let body = serde_json::to_vec(&record).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            match parse_record(&body) {
+                Ok(request) => {
+                    let _ = crate::trials::content::check(request);
+                }
+                Err(e) => prop_assert!(matches!(e, ApiError::Validation(_)), "{e:?}"),
+            }
+        }
+
+        #[test]
+        fn any_json_or_bytes_are_refused_with_422(value in any_json(), bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            for body in [serde_json::to_vec(&value).map_err(|e| TestCaseError::fail(e.to_string()))?, bytes] {
+                if let Err(e) = parse_record(&body) {
+                    prop_assert!(matches!(e, ApiError::Validation(_)), "{e:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn ages_read_in_years_and_months() {

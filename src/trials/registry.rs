@@ -139,6 +139,43 @@ pub fn record_url(id: &RegistryId) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// An id of one of the four formats, in any letter case, with spaces around it.
+    fn written_id() -> impl Strategy<Value = (String, Registry)> {
+        let nct = "[0-9]{8}".prop_map(|d| (format!("nct{d}"), Registry::ClinicalTrialsGov));
+        let chictr = "[0-9]{10}".prop_map(|d| (format!("ChiCtr{d}"), Registry::Chictr));
+        let old = ("[A-Z]{2,5}", "[0-9]{8}")
+            .prop_map(|(c, d)| (format!("chictr-{c}-{d}"), Registry::Chictr));
+        let euct = ("20[0-9]{2}", "[0-9]{6}", "[0-9]{2}", "[0-9]{2}")
+            .prop_map(|(y, n, c, q)| (format!("{y}-{n}-{c}-{q}"), Registry::EuCt));
+        let eudract = ("20[0-9]{2}", "[0-9]{6}", "[0-9]{2}")
+            .prop_map(|(y, n, c)| (format!("{y}-{n}-{c}"), Registry::Eudract));
+        (
+            prop_oneof![nct, chictr, old, euct, eudract],
+            " {0,3}",
+            " {0,3}",
+        )
+            .prop_map(|((id, registry), before, after)| (format!("{before}{id}{after}"), registry))
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_parsed_or_refused_with_a_message(raw in ".{0,40}") {
+            match parse(&raw) {
+                Ok(id) => prop_assert_eq!(parse(&id.id), Ok(id)),
+                Err(message) => prop_assert!(!message.is_empty()),
+            }
+        }
+
+        #[test]
+        fn ids_of_every_format_parse_to_their_normal_form((raw, registry) in written_id()) {
+            let id = parse(&raw).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(id.registry, registry);
+            prop_assert_eq!(parse(&id.id), Ok(id.clone()), "normalising is idempotent");
+            prop_assert!(!id.id.contains(' '));
+        }
+    }
 
     #[test]
     fn the_four_formats_are_accepted_and_normalised() {
