@@ -6,19 +6,25 @@
 //! "database is locked"; readers keep their own pool (WAL lets them run beside the writer).
 
 pub mod backup;
+mod error;
+mod pool;
 pub mod schema;
 pub mod search;
 mod seeds;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use self::error::{DbError, Outage, outage_of};
+use self::pool::{CheckoutCounters, Health, Manager};
+pub use crate::config::SqliteSynchronous;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -43,23 +49,6 @@ pub fn backend_of(conn: &AnyConnection) -> Backend {
         AnyConnection::Postgres(_) => Backend::Postgres,
         AnyConnection::Sqlite(_) => Backend::Sqlite,
     }
-}
-
-/// Errors of the storage layer.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("{0}")]
-    Url(String),
-    #[error("cannot open the database: {0}")]
-    Connect(String),
-    #[error("database migrations failed: {0}")]
-    Migrate(String),
-    #[error("no database connection became free in time")]
-    PoolTimeout,
-    #[error("database error: {0}")]
-    Query(#[from] diesel::result::Error),
-    #[error("a database task was cancelled")]
-    Cancelled,
 }
 
 /// A database location, parsed from its URL scheme.
@@ -111,10 +100,16 @@ impl DatabaseUrl {
         }
     }
 
-    /// Opens one connection, with the SQLite pragmas set.
+    /// Opens one connection with the default options.
     pub fn connect(&self) -> Result<AnyConnection, DbError> {
+        self.connect_with(&ConnectOptions::default())
+    }
+
+    /// Opens one connection. PostgreSQL gets a connect timeout unless the URL sets one (a
+    /// frozen server must not hang the pool); SQLite gets its pragmas.
+    pub fn connect_with(&self, options: &ConnectOptions) -> Result<AnyConnection, DbError> {
         match self {
-            Self::Postgres(url) => PgConnection::establish(url)
+            Self::Postgres(url) => PgConnection::establish(&with_connect_timeout(url))
                 .map(AnyConnection::Postgres)
                 .map_err(|e| DbError::Connect(e.to_string())),
             Self::Sqlite(path) => {
@@ -128,10 +123,14 @@ impl DatabaseUrl {
                     .ok_or_else(|| DbError::Connect("the SQLite path is not valid UTF-8".into()))?;
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| DbError::Connect(e.to_string()))?;
-                conn.batch_execute(
+                let synchronous = match options.sqlite_synchronous {
+                    SqliteSynchronous::Normal => "NORMAL",
+                    SqliteSynchronous::Full => "FULL",
+                };
+                conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};"
+                ))
                 .map_err(|e| DbError::Connect(e.to_string()))?;
                 Ok(AnyConnection::Sqlite(conn))
             }
@@ -139,76 +138,30 @@ impl DatabaseUrl {
     }
 }
 
-/// Counts the SQL statements a pool's connections run (for metrics and query-count tests).
-struct StatementCounter(Arc<AtomicU64>);
+/// How connections are opened.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnectOptions {
+    /// SQLite `synchronous`: `NORMAL` survives a crash of the process, `FULL` also a power cut.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
 
-impl diesel::connection::Instrumentation for StatementCounter {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
+/// Seconds libpq may take to open a connection, unless the URL says otherwise.
+const PG_CONNECT_TIMEOUT_SECS: u32 = 5;
+
+/// The PostgreSQL URL with `connect_timeout` added when it has none.
+fn with_connect_timeout(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if !url.query_pairs().any(|(k, _)| k == "connect_timeout") => {
+            url.query_pairs_mut()
+                .append_pair("connect_timeout", &PG_CONNECT_TIMEOUT_SECS.to_string());
+            url.to_string()
         }
-    }
-}
-
-/// Opens pooled connections for one database URL.
-struct Manager {
-    url: DatabaseUrl,
-    statements: Arc<AtomicU64>,
-}
-
-impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
-    type Error = DbError;
-
-    fn connect(&self) -> Result<AnyConnection, DbError> {
-        let mut conn = self.url.connect()?;
-        conn.set_instrumentation(StatementCounter(self.statements.clone()));
-        Ok(conn)
-    }
-
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
-        conn.batch_execute("SELECT 1").map_err(DbError::Query)
-    }
-
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+        _ => raw.to_owned(),
     }
 }
 
 type Pool = r2d2::Pool<Manager>;
-
-/// A checkout slower than this found no idle connection and waited (for metrics).
-const WAIT_THRESHOLD: Duration = Duration::from_millis(1);
-
-/// Checkout counters of one pool.
-#[derive(Debug, Default)]
-struct CheckoutCounters {
-    checkouts: AtomicU64,
-    waits: AtomicU64,
-    wait_micros: AtomicU64,
-    timeouts: AtomicU64,
-}
-
-/// Feeds a pool's checkout events into its counters.
-#[derive(Debug)]
-struct PoolEvents(Arc<CheckoutCounters>);
-
-impl r2d2::HandleEvent for PoolEvents {
-    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
-        let counters = &self.0;
-        counters.checkouts.fetch_add(1, Ordering::Relaxed);
-        let waited = event.duration();
-        if waited >= WAIT_THRESHOLD {
-            counters.waits.fetch_add(1, Ordering::Relaxed);
-            let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
-            counters.wait_micros.fetch_add(micros, Ordering::Relaxed);
-        }
-    }
-
-    fn handle_timeout(&self, _event: r2d2::event::TimeoutEvent) {
-        self.0.timeouts.fetch_add(1, Ordering::Relaxed);
-    }
-}
+type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// The state of one connection pool, for metrics.
 #[derive(Clone, Debug, PartialEq)]
@@ -234,61 +187,109 @@ pub struct Db {
     readers: Pool,
     /// On SQLite a single connection; on PostgreSQL the same pool as `readers`.
     writer: Pool,
+    /// The folder of the SQLite file, where readiness checks that there is room to write.
+    sqlite_dir: Option<PathBuf>,
+    health: Arc<Health>,
     statements: Arc<AtomicU64>,
     reader_checkouts: Arc<CheckoutCounters>,
     writer_checkouts: Arc<CheckoutCounters>,
 }
 
-/// How long a request waits for a pooled connection.
+/// How long a request waits for a pooled connection while the database is up.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request waits for a connection while the database looks unreachable, before it
+/// gets 503: long enough to catch a database that has just come back.
+const OUTAGE_CHECKOUT: Duration = Duration::from_secs(1);
+/// A checkout waits in slices of this length, to notice an outage that began meanwhile.
+const CHECKOUT_SLICE: Duration = Duration::from_millis(500);
+/// How long start-up waits for the first connection. r2d2 also retries a failed connection
+/// with a backoff capped at half of it, which bounds how long the pool takes to notice that
+/// the database is back.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
+/// Bytes readiness writes next to a SQLite database to prove there is room for a write.
+const READY_PROBE_BYTES: usize = 64 * 1024;
 
 impl Db {
     /// Builds the pools, keeping one connection ready, and checks that it opens.
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
-        Self::build(url, pool_size, 1)
+        Self::build(url, pool_size, 1, ConnectOptions::default())
+    }
+
+    /// [`Db::connect`] with these connection options.
+    pub fn connect_with(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        options: ConnectOptions,
+    ) -> Result<Self, DbError> {
+        Self::build(url, pool_size, 1, options)
     }
 
     /// Builds pools that open connections only when asked, for short-lived commands: no
     /// background thread is still connecting when the process exits.
     pub fn connect_on_demand(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
-        Self::build(url, pool_size, 0)
+        Self::build(url, pool_size, 0, ConnectOptions::default())
     }
 
-    fn build(url: &DatabaseUrl, pool_size: u32, min_idle: u32) -> Result<Self, DbError> {
+    /// [`Db::connect_on_demand`] with these connection options.
+    pub fn connect_on_demand_with(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        options: ConnectOptions,
+    ) -> Result<Self, DbError> {
+        Self::build(url, pool_size, 0, options)
+    }
+
+    fn build(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        min_idle: u32,
+        options: ConnectOptions,
+    ) -> Result<Self, DbError> {
         let statements = Arc::new(AtomicU64::new(0));
-        let build = |size: u32, counters: &Arc<CheckoutCounters>| {
+        let health = Arc::new(Health::default());
+        let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size.max(1))
                 .min_idle(Some(min_idle))
-                .connection_timeout(CHECKOUT_TIMEOUT)
-                .test_on_check_out(false)
-                .event_handler(Box::new(PoolEvents(counters.clone())))
+                .connection_timeout(CONNECT_TIMEOUT)
+                .test_on_check_out(true)
+                .error_handler(Box::new(r2d2::NopErrorHandler))
                 .build(Manager {
                     url: url.clone(),
+                    options,
                     statements: statements.clone(),
+                    health: health.clone(),
                 })
                 .map_err(|e| DbError::Connect(e.to_string()))
         };
         let reader_checkouts = Arc::new(CheckoutCounters::default());
-        let readers = build(pool_size, &reader_checkouts)?;
+        let readers = build(pool_size)?;
         let (writer, writer_checkouts) = match url.backend() {
-            Backend::Sqlite => {
-                let counters = Arc::new(CheckoutCounters::default());
-                (build(1, &counters)?, counters)
-            }
+            Backend::Sqlite => (build(1)?, Arc::new(CheckoutCounters::default())),
             Backend::Postgres => (readers.clone(), reader_checkouts.clone()),
+        };
+        let sqlite_dir = match url {
+            DatabaseUrl::Sqlite(path) => Some(
+                path.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+            ),
+            DatabaseUrl::Postgres(_) => None,
         };
         Ok(Self {
             backend: url.backend(),
             readers,
             writer,
+            sqlite_dir,
+            health,
             statements,
             reader_checkouts,
             writer_checkouts,
         })
     }
 
-    /// SQL statements run so far through this handle's pools.
+    /// SQL statements run so far through this handle's pools (pool pings not included).
     pub fn statements_executed(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
@@ -331,9 +332,42 @@ impl Db {
         }
     }
 
+    /// A connection from `pool`. While the database is reachable this waits up to
+    /// [`CHECKOUT_TIMEOUT`] for a free connection (then `PoolTimeout`); while it looks
+    /// unreachable, [`OUTAGE_CHECKOUT`] at most (then `Unavailable`).
+    fn checkout(
+        &self,
+        pool: &Pool,
+        counters: &CheckoutCounters,
+    ) -> Result<PooledConnection, DbError> {
+        let started = Instant::now();
+        loop {
+            let slice = if self.health.is_unreachable() {
+                OUTAGE_CHECKOUT
+            } else {
+                CHECKOUT_SLICE
+            };
+            match pool.get_timeout(slice) {
+                Ok(conn) => {
+                    counters.record(started.elapsed());
+                    return Ok(conn);
+                }
+                Err(e) if self.health.is_unreachable() => {
+                    counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                    return Err(DbError::Unavailable(e.to_string()));
+                }
+                Err(_) if started.elapsed() >= CHECKOUT_TIMEOUT => {
+                    counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                    return Err(DbError::PoolTimeout);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
     /// Applies pending migrations.
     pub fn migrate(&self) -> Result<(), DbError> {
-        let mut conn = self.writer.get().map_err(|_| DbError::PoolTimeout)?;
+        let mut conn = self.checkout(&self.writer, &self.writer_checkouts)?;
         migrate_connection(&mut conn)
     }
 
@@ -344,13 +378,10 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.readers.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(|_| DbError::PoolTimeout)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|_| E::from(DbError::Cancelled))?
+        let db = self.clone();
+        actix_web::web::block(move || db.read_blocking(f))
+            .await
+            .map_err(|_| E::from(DbError::Cancelled))?
     }
 
     /// Runs `f` in one write transaction on the blocking pool; an `Err` rolls it back.
@@ -372,7 +403,7 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, E>,
         E: From<DbError>,
     {
-        let mut conn = self.writer.get().map_err(|_| DbError::PoolTimeout)?;
+        let mut conn = self.checkout(&self.writer, &self.writer_checkouts)?;
         in_transaction(&mut conn, f)
     }
 
@@ -382,35 +413,65 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, E>,
         E: From<DbError>,
     {
-        let mut conn = self.readers.get().map_err(|_| DbError::PoolTimeout)?;
+        let mut conn = self.checkout(&self.readers, &self.reader_checkouts)?;
         f(&mut conn)
+    }
+
+    /// Whether the database can serve: it answers a query, and on SQLite its folder has room
+    /// for a write (a full disk fails every write while reads still work). Blocking.
+    pub fn check_ready(&self) -> Result<(), DbError> {
+        self.read_blocking(|conn| conn.batch_execute("SELECT 1").map_err(DbError::from))?;
+        match &self.sqlite_dir {
+            Some(dir) => probe_room_to_write(dir),
+            None => Ok(()),
+        }
     }
 }
 
-/// Runs `f` in a transaction: `BEGIN IMMEDIATE` on SQLite, a plain transaction on PostgreSQL.
+/// Writes (and removes) a small file in `dir`: fails with `StorageFull` when the disk is full.
+fn probe_room_to_write(dir: &Path) -> Result<(), DbError> {
+    use std::io::Write;
+    let probe = dir.join(".butterfly-ready-probe");
+    let written = std::fs::File::create(&probe).and_then(|mut file| {
+        file.write_all(&[0u8; READY_PROBE_BYTES])?;
+        file.sync_data()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
+            DbError::StorageFull(format!("no room to write in {}: {e}", dir.display()))
+        }
+        _ => DbError::Unavailable(format!("cannot write in {}: {e}", dir.display())),
+    })
+}
+
+/// Runs `f` in one transaction through diesel's transaction manager (`BEGIN IMMEDIATE` on
+/// SQLite, so that writers queue on the busy handler; a plain `BEGIN` on PostgreSQL). A failed
+/// `COMMIT` is rolled back by diesel; a connection whose transaction could not be closed is
+/// marked broken and the pool discards it instead of handing it out again.
 fn in_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<DbError>,
 {
-    let begin = match backend_of(conn) {
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
-    };
-    conn.batch_execute(begin).map_err(DbError::Query)?;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
-    match outcome {
-        Ok(Ok(value)) => {
-            conn.batch_execute("COMMIT").map_err(DbError::Query)?;
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+    .map_err(DbError::from)?;
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(DbError::from)?;
             Ok(value)
         }
-        Ok(Err(e)) => {
-            conn.batch_execute("ROLLBACK").map_err(DbError::Query)?;
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "a failed transaction could not be rolled back");
+            }
             Err(e)
-        }
-        Err(panic) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            std::panic::resume_unwind(panic)
         }
     }
 }

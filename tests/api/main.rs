@@ -8,6 +8,7 @@ mod accounts;
 mod cli;
 mod email;
 mod errors;
+mod faults;
 mod forum;
 mod moderation;
 mod notifications;

@@ -46,6 +46,8 @@ enum Kind {
         admin_url: String,
         name: String,
     },
+    /// A database someone else owns (a fault test's own cluster); never dropped here.
+    External,
 }
 
 impl TestDatabase {
@@ -55,6 +57,14 @@ impl TestDatabase {
         match postgres_admin_url() {
             Some(admin_url) => Self::postgres_from_template(&admin_url),
             None => Self::empty_sqlite(),
+        }
+    }
+
+    /// A database at this URL that the caller owns and cleans up.
+    pub fn external(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            kind: Kind::External,
         }
     }
 
@@ -125,7 +135,7 @@ impl TestDatabase {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.kind {
             Kind::Sqlite { path, .. } => Some(path),
-            Kind::Postgres { .. } => None,
+            Kind::Postgres { .. } | Kind::External => None,
         }
     }
 }
