@@ -24,7 +24,7 @@ use tracing_subscriber::EnvFilter;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Log lines waiting for the writer thread, at most.
-const QUEUE_LINES: usize = 8_192;
+const QUEUE_LINES: usize = 1_024;
 /// How long [`LogGuard`] waits for the queued lines to be written when the process ends.
 const FLUSH_WAIT: Duration = Duration::from_secs(2);
 

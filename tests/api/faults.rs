@@ -9,7 +9,7 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::json;
 
-use crate::harness::faults::{PgCluster, SmallDisk, require};
+use crate::harness::faults::{PgCluster, ServerProcess, SmallDisk, require};
 use crate::harness::{PASSWORD, Reply, TestApp, TestDatabase, Tokens};
 
 /// How long the server may take to serve again once its database is back.
@@ -135,4 +135,141 @@ async fn after_a_postgresql_restart_the_server_serves_again_by_itself() {
     app.verify_email(&email.token()).await.expect(200);
     drop(app);
     drop(cluster);
+}
+
+#[actix_web::test]
+async fn when_the_disk_fills_up_writes_get_507_readiness_says_so_and_both_recover() {
+    let Some(disk) = require("a small filesystem to fill", SmallDisk::mount(8)) else {
+        return;
+    };
+    let file = disk.path().join("butterfly.db");
+    let database = Arc::new(TestDatabase::external(&format!(
+        "sqlite://{}",
+        file.display()
+    )));
+    let app = TestApp::builder().database(database).spawn().await;
+    let (_, tokens) = app.signed_in_member("ana@example.test", "Ana_L").await;
+    new_thread(&app, &tokens, 1).await.expect(201);
+    app.get("/health/ready", None).await.expect(200);
+
+    let filler = disk.path().join("filler");
+    disk.fill(&filler);
+    let long_story = "Joint pain, rash, fatigue. ".repeat(700);
+    let write = app
+        .post_json_as(
+            "/api/v1/boards/my-story/threads",
+            &tokens.access,
+            &json!({"title": "A long week", "body": long_story}),
+        )
+        .await;
+    let problem = write.expect_problem(507);
+    assert_eq!(problem["code"], "insufficient_storage", "{problem}");
+    assert!(
+        write.header("retry-after").is_some(),
+        "a 507 says when to try again"
+    );
+    let ready = app.get("/health/ready", None).await;
+    let problem = ready.expect_problem(503);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("disk"),
+        "readiness says the disk is full: {problem}"
+    );
+    // Reading needs no room.
+    app.get("/api/v1/boards/my-story/threads", Some(&tokens.access))
+        .await
+        .expect(200);
+
+    // An operator frees space: everything works again, without a restart.
+    std::fs::remove_file(&filler).expect("the filler can be removed");
+    app.get("/health/ready", None).await.expect(200);
+    app.post_json_as(
+        "/api/v1/boards/my-story/threads",
+        &tokens.access,
+        &json!({"title": "A long week", "body": long_story}),
+    )
+    .await
+    .expect(201);
+    drop(app);
+    drop(disk);
+}
+
+/// `GET` against a server process: status and body.
+async fn get(client: &awc::Client, url: &str) -> (u16, String) {
+    let mut response = client
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let body = response.body().await.unwrap_or_default();
+    (
+        response.status().as_u16(),
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+fn dropped_log_lines(metrics: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("butterfly_log_lines_dropped_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no butterfly_log_lines_dropped_total in the metrics"))
+}
+
+#[actix_web::test]
+async fn a_full_or_stuck_log_never_stops_the_server() {
+    let database = TestDatabase::create();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let data_dir = dir.path().join("data").to_string_lossy().into_owned();
+    let env = [
+        ("BUTTERFLY_DATA_DIR", data_dir.as_str()),
+        ("BUTTERFLY_DATABASE_URL", database.url()),
+        ("BUTTERFLY_LOG", "debug"),
+    ];
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+
+    // Standard output and error on a full disk (/dev/full answers every write with ENOSPC),
+    // from the very start.
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let mut server = ServerProcess::start(&env, dir.path(), full().into(), full().into()).await;
+    for _ in 0..20 {
+        let (status, _) = get(&client, &format!("{}/health/live", server.base)).await;
+        assert_eq!(status, 200);
+        let (status, body) = get(&client, &format!("{}/api/v1/boards", server.base)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, metrics) = get(&client, &format!("{}/metrics", server.base)).await;
+    assert!(dropped_log_lines(&metrics) > 0.0, "{metrics}");
+    server.signal(libc::SIGTERM);
+    let status = server.wait(Duration::from_secs(30)).await;
+    assert!(
+        status.success(),
+        "SIGTERM should end it cleanly, got {status}"
+    );
+
+    // Standard output a pipe that nobody reads: once its buffer is full, every write blocks.
+    let server = ServerProcess::start(
+        &env,
+        dir.path(),
+        std::process::Stdio::piped(),
+        std::process::Stdio::null(),
+    )
+    .await;
+    for _ in 0..2_500 {
+        let (status, _) = get(&client, &format!("{}/health/live", server.base)).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = get(&client, &format!("{}/api/v1/boards", server.base)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, metrics) = get(&client, &format!("{}/metrics", server.base)).await;
+    assert!(dropped_log_lines(&metrics) > 0.0, "{metrics}");
 }

@@ -255,3 +255,90 @@ impl Drop for SmallDisk {
             .status();
     }
 }
+
+/// The real `butterfly` binary serving on a port of its own, killed (SIGKILL) on drop if it is
+/// still running.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `butterfly serve` in `dir` with only these `BUTTERFLY_*` variables (plus the bind
+    /// address) and waits until `/health/live` answers.
+    pub async fn start(env: &[(&str, &str)], dir: &Path, stdout: Stdio, stderr: Stdio) -> Self {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("a local address").port()
+        };
+        let bind = format!("127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_butterfly"));
+        command
+            .arg("serve")
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("BUTTERFLY_") || name == "RUST_BACKTRACE" {
+                command.env_remove(name);
+            }
+        }
+        command
+            .envs(env.iter().copied())
+            .env("BUTTERFLY_BIND", &bind);
+        let mut child = command.spawn().expect("the server process starts");
+        let base = format!("http://{bind}");
+        let client = awc::Client::default();
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("the process can be waited for") {
+                panic!("the server exited with {status} before serving");
+            }
+            let live = client.get(format!("{base}/health/live")).send().await;
+            if live.is_ok_and(|r| r.status().as_u16() == 200) {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the server did not serve within 60 s"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Self { child, base }
+    }
+
+    /// Sends a signal to the process.
+    pub fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(sent, 0, "cannot signal the server process");
+    }
+
+    /// Waits up to `limit` for the process to exit.
+    pub async fn wait(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self
+                .child
+                .try_wait()
+                .expect("the process can be waited for")
+            {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the server did not exit within {limit:?}"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
