@@ -2,8 +2,13 @@
 //! ways to run queries (`Db::read` and `Db::write`, both off the async workers).
 //!
 //! On SQLite every write transaction goes through a one-connection writer pool and begins
-//! `IMMEDIATE`, so concurrent writers queue on the busy handler instead of failing with
-//! "database is locked"; readers keep their own pool (WAL lets them run beside the writer).
+//! `IMMEDIATE` (through diesel's transaction manager), so concurrent writers queue on the busy
+//! handler instead of failing with "database is locked"; readers keep their own pool (WAL lets
+//! them run beside the writer).
+//!
+//! The pools heal after an outage (see `pool`): broken connections are discarded, suspect ones
+//! pinged on checkout, and while the database is unreachable a checkout fails within a second
+//! with [`DbError::Unavailable`]. [`DbError::outage`] tells outages (503, 507) from bugs.
 
 pub mod backup;
 mod error;

@@ -274,7 +274,10 @@ async fn a_server_killed_in_a_burst_of_writes_keeps_every_write_it_acknowledged(
 
     // Started again on the same database.
     let server = ServerProcess::start(&env, dir.path(), Stdio::null(), Stdio::null()).await;
-    let acked = acked.borrow();
+    let acked = Rc::try_unwrap(acked)
+        .ok()
+        .expect("the writers are done")
+        .into_inner();
     assert!(acked.count >= ACKNOWLEDGED_BEFORE_KILL);
     let ids = |set: &mut dyn Iterator<Item = i64>| {
         set.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
