@@ -1,7 +1,12 @@
 //! The outbox worker against real SQLite (and PostgreSQL when configured) databases.
 
 use super::*;
-use crate::db::DatabaseUrl;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::db::{DatabaseUrl, Db, DbError};
+use crate::notify::mailer::Mailer;
 
 fn test_db(dir: &std::path::Path) -> Db {
     let db = Db::connect(&DatabaseUrl::Sqlite(dir.join("test.db")), 2).unwrap();
