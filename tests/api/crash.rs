@@ -258,7 +258,15 @@ async fn a_server_killed_in_a_burst_of_writes_keeps_every_write_it_acknowledged(
             writer(server.base.clone(), me, *id, token.clone(), acked.clone())
         });
     let killer = async {
+        let started = std::time::Instant::now();
         while acked.borrow().count < ACKNOWLEDGED_BEFORE_KILL {
+            if started.elapsed() > Duration::from_secs(120) {
+                server.signal(libc::SIGKILL);
+                panic!(
+                    "the writers got only {} writes acknowledged in 120 s",
+                    acked.borrow().count
+                );
+            }
             actix_web::rt::time::sleep(Duration::from_millis(5)).await;
         }
         server.signal(libc::SIGKILL);

@@ -240,11 +240,8 @@ impl SmallDisk {
                 Err(e) => panic!("cannot fill the disk: {e}"),
             }
         }
-        // Whatever is left is less than a page or two.
-        let mut byte = [0u8; 1];
-        while file.write(&byte).is_ok_and(|n| n == 1) {
-            byte[0] = 1;
-        }
+        // What is left is less than one chunk: fill it byte by byte.
+        while file.write(&[0u8]).is_ok_and(|n| n == 1) {}
     }
 }
 
