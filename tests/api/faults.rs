@@ -74,58 +74,90 @@ async fn after_a_postgresql_restart_the_server_serves_again_by_itself() {
         write.expect(201);
     }
 
-    // The database goes away. Every answer is an honest 503 that says when to come back.
-    cluster.down().expect("the test cluster stops");
-    let down = Instant::now();
-    let mut answers = 0;
-    while down.elapsed() < Duration::from_secs(2) || answers < 4 {
-        n += 1;
-        let (read, write) = browse_and_post(&app, &tokens, n).await;
-        assert_unavailable(&read, "a board page");
-        assert_unavailable(&write, "a new thread");
-        answers += 2;
-    }
-    let ready = app.get("/health/ready", None).await;
-    assert_unavailable(&ready, "the readiness probe");
-    assert_eq!(
-        app.get("/health/live", None).await.status,
-        200,
-        "the process itself is alive"
-    );
-
-    // It comes back: within seconds every request is served again, with no restart.
-    cluster.up().expect("the test cluster starts again");
-    let back = Instant::now();
-    let mut in_a_row = 0;
-    while in_a_row < 5 {
-        n += 1;
-        let (read, write) = browse_and_post(&app, &tokens, n).await;
-        let ready = app.get("/health/ready", None).await;
-        if read.status == 200 && write.status == 201 && ready.status == 200 {
-            in_a_row += 1;
-        } else {
-            in_a_row = 0;
-            for reply in [&read, &write, &ready] {
-                assert!(
-                    matches!(reply.status, 200 | 201 | 503),
-                    "while the database comes back, answers are served or 503, got {} {}",
-                    reply.status,
-                    reply.body
-                );
-            }
-            assert!(
-                back.elapsed() < RECOVERY,
-                "{RECOVERY:?} after PostgreSQL came back the server still answers \
-                 {} / {} / ready {}: {} {}",
-                read.status,
-                write.status,
-                ready.status,
-                write.body,
-                ready.body
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    // Light load all along: another member keeps reading while the database restarts.
+    let done = std::cell::Cell::new(false);
+    let background = std::cell::RefCell::new(Vec::new());
+    let load = async {
+        while !done.get() {
+            let reply = app
+                .get("/api/v1/boards/my-story/threads", Some(&tokens.access))
+                .await;
+            background.borrow_mut().push((reply.status, reply.body));
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
         }
+    };
+    let story = async {
+        // The database goes away. Every answer is an honest 503 that says when to come back.
+        cluster.down().expect("the test cluster stops");
+        let down = Instant::now();
+        let mut answers = 0;
+        while down.elapsed() < Duration::from_secs(2) || answers < 4 {
+            n += 1;
+            let (read, write) = browse_and_post(&app, &tokens, n).await;
+            assert_unavailable(&read, "a board page");
+            assert_unavailable(&write, "a new thread");
+            answers += 2;
+        }
+        let ready = app.get("/health/ready", None).await;
+        assert_unavailable(&ready, "the readiness probe");
+        assert_eq!(
+            app.get("/health/live", None).await.status,
+            200,
+            "the process itself is alive"
+        );
+
+        // It comes back: within seconds every request is served again, with no restart.
+        cluster.up().expect("the test cluster starts again");
+        let back = Instant::now();
+        let mut in_a_row = 0;
+        while in_a_row < 5 {
+            n += 1;
+            let (read, write) = browse_and_post(&app, &tokens, n).await;
+            let ready = app.get("/health/ready", None).await;
+            if read.status == 200 && write.status == 201 && ready.status == 200 {
+                in_a_row += 1;
+            } else {
+                in_a_row = 0;
+                for reply in [&read, &write, &ready] {
+                    assert!(
+                        matches!(reply.status, 200 | 201 | 503),
+                        "while the database comes back, answers are served or 503, got {} {}",
+                        reply.status,
+                        reply.body
+                    );
+                }
+                assert!(
+                    back.elapsed() < RECOVERY,
+                    "{RECOVERY:?} after PostgreSQL came back the server still answers \
+                     {} / {} / ready {}: {} {}",
+                    read.status,
+                    write.status,
+                    ready.status,
+                    write.body,
+                    ready.body
+                );
+                actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        done.set(true);
+    };
+    futures_util::future::join(story, load).await;
+    let background = background.into_inner();
+    for (status, body) in &background {
+        assert!(
+            matches!(status, 200 | 503),
+            "under load, answers are served or 503, got {status} {body}"
+        );
     }
+    assert!(
+        background.iter().any(|(status, _)| *status == 503),
+        "the load saw the outage"
+    );
+    assert_eq!(
+        background.last().map(|(status, _)| *status),
+        Some(200),
+        "the load is served again"
+    );
 
     // The background workers resumed too: a new member's verification email goes out.
     app.register("ben@example.test", PASSWORD, "Ben_B")
