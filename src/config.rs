@@ -41,6 +41,10 @@ pub struct Settings {
     pub database_url: Option<Secret>,
     /// Largest number of pooled database connections (readers on SQLite).
     pub database_pool_size: u32,
+    /// SQLite durability: `normal` (the default) loses no committed write when the process
+    /// crashes, but may lose the last ones on a power cut or an operating-system crash; `full`
+    /// survives those too, at the cost of a disk sync on every commit.
+    pub database_sqlite_synchronous: SqliteSynchronous,
     /// `smtp://host:port`, `smtps://…` (implicit TLS) or `smtp://…?tls=required` (STARTTLS);
     /// `None` writes mail as `.eml` files under `{data_dir}/outbox/`.
     pub smtp_url: Option<Secret>,
@@ -66,6 +70,15 @@ pub struct Settings {
     /// Reverse proxies (IP addresses or CIDR ranges such as `10.0.0.0/8`) whose
     /// `X-Forwarded-For` is believed; empty means the client is the socket's peer.
     pub trusted_proxies: Vec<String>,
+}
+
+/// SQLite's `synchronous` setting (see `Settings::database_sqlite_synchronous`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    #[default]
+    Normal,
+    Full,
 }
 
 /// Support contacts shown to a member whose post reads like they may be in crisis.
@@ -180,12 +193,19 @@ pub struct PasswordSettings {
 pub struct OutboxSettings {
     /// Pause between polls when the outbox is empty.
     pub poll_interval_ms: u64,
-    /// Attempts before a message is marked dead.
+    /// Attempts before a message is marked dead (`butterfly outbox requeue-dead` revives
+    /// dead messages). With the defaults the attempts span about 20 hours.
     pub max_attempts: i32,
-    /// First retry delay; each later one doubles it.
+    /// First retry delay; each later one doubles it, up to `max_retry_delay_ms`.
     pub retry_base_ms: u64,
+    /// Longest wait between two attempts.
+    pub max_retry_delay_ms: u64,
     /// Messages claimed per poll.
     pub batch_size: i64,
+    /// Seconds one step of an SMTP exchange (connect, a command, the message) may take. A
+    /// claimed message is reserved for a few such steps, so the messages a crashed server had
+    /// claimed are sent by another (or after a restart) soon after that.
+    pub send_timeout_secs: u64,
 }
 
 /// Throttling of failed logins.
@@ -206,6 +226,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             database_url: None,
             database_pool_size: 8,
+            database_sqlite_synchronous: SqliteSynchronous::default(),
             smtp_url: None,
             mail_from: "Butterfly <no-reply@butterfly.localhost>".into(),
             public_url: "http://localhost:8080".into(),
@@ -251,9 +272,11 @@ impl Default for OutboxSettings {
     fn default() -> Self {
         Self {
             poll_interval_ms: 1_000,
-            max_attempts: 8,
+            max_attempts: 48,
             retry_base_ms: 5_000,
+            max_retry_delay_ms: 30 * 60 * 1_000,
             batch_size: 20,
+            send_timeout_secs: 10,
         }
     }
 }
@@ -409,11 +432,12 @@ impl Settings {
             .map(|u| u.redacted())
             .unwrap_or_else(|_| "[unparsable]".into());
         format!(
-            "bind={} data_dir={} database={} pool_size={} smtp={} public_url={} log={} jwt.kid={} jwt.secret={} metrics={} rate_limits={} cors.allowed_origins={:?} trusted_proxies={:?}",
+            "bind={} data_dir={} database={} pool_size={} sqlite_synchronous={:?} smtp={} public_url={} log={} jwt.kid={} jwt.secret={} metrics={} rate_limits={} cors.allowed_origins={:?} trusted_proxies={:?}",
             self.bind,
             self.data_dir.display(),
             db,
             self.database_pool_size,
+            self.database_sqlite_synchronous,
             match &self.smtp_url {
                 Some(url) => redact_url(url.expose()),
                 None => format!("files in {}", self.data_dir.join("outbox").display()),

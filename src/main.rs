@@ -7,10 +7,19 @@ use std::process::ExitCode;
 use butterfly::accounts::model::Role;
 use butterfly::accounts::service;
 use butterfly::config::Settings;
-use butterfly::db::{DatabaseUrl, Db};
+use butterfly::db::{ConnectOptions, DatabaseUrl, Db, DbError};
 use butterfly::http::error::ApiError;
 use butterfly::startup::Application;
 use clap::{Parser, Subcommand};
+
+/// `println!` that never panics: when standard output is closed or its disk is full, the line
+/// is lost and nothing else happens.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 #[derive(Parser)]
 #[command(name = "butterfly", version, about = "Butterfly community API server")]
@@ -31,6 +40,9 @@ enum Command {
     /// Account administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The email outbox.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Copy the live SQLite database into a new file (`VACUUM INTO`), while the server keeps
     /// running. For PostgreSQL use `pg_dump -Fc` (see the README).
     Backup {
@@ -68,6 +80,14 @@ enum AdminCommand {
         #[arg(long, value_parser = ["admin", "moderator", "coordinator", "member"])]
         role: String,
     },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Send every dead message again (they were retried for the whole retry window and gave
+    /// up, for example during a long mail outage): each becomes pending, due now, with a fresh
+    /// count of attempts. A running server picks them up at its next poll.
+    RequeueDead,
 }
 
 /// A failure to report: its exit status and one sentence.
@@ -110,7 +130,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(code, message)) => {
-            eprintln!("butterfly: {message}");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "butterfly: {message}");
             ExitCode::from(code)
         }
     }
@@ -118,12 +139,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     let settings = Settings::load(cli.config.as_deref()).map_err(|e| Failure(2, e.0))?;
-    butterfly::telemetry::init(&settings.log);
+    let _log = butterfly::telemetry::init(&settings.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => {
             open_db(&settings)?;
-            println!("migrations applied");
+            say!("migrations applied");
             Ok(())
         }
         Command::Admin(AdminCommand::CreateUser {
@@ -139,7 +160,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             let db = open_db(&settings)?;
             let id = service::create_user_blocking(&db, &email, &display_name, &password, role)?;
-            println!("created {} account {id} for {email}", role.as_str());
+            say!("created {} account {id} for {email}", role.as_str());
             Ok(())
         }
         Command::Seed { demo, scale } => match scale {
@@ -147,11 +168,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
             None => seed(settings, demo),
         },
         Command::Backup { file } => backup(&settings, &file),
+        Command::Outbox(OutboxCommand::RequeueDead) => {
+            let db = open_db(&settings)?;
+            let requeued = db.write_blocking(|conn| {
+                butterfly::notify::outbox::requeue_dead(conn).map_err(DbError::from)
+            });
+            let requeued = requeued.map_err(|e| Failure(1, e.to_string()))?;
+            say!("{requeued} dead message(s) requeued");
+            Ok(())
+        }
         Command::Admin(AdminCommand::SetRole { email, role }) => {
             let role = Role::parse(&role).unwrap_or(Role::Member);
             let db = open_db(&settings)?;
             service::set_role_blocking(&db, &email, role)?;
-            println!("{email} is now {}", role.as_str());
+            say!("{email} is now {}", role.as_str());
             Ok(())
         }
     }
@@ -160,7 +190,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn open_db(settings: &Settings) -> Result<Db, Failure> {
     let url = DatabaseUrl::parse(settings.database_url().expose())
         .map_err(|e| Failure(2, e.to_string()))?;
-    let db = Db::connect_on_demand(&url, 1).map_err(|e| Failure(2, e.to_string()))?;
+    let options = ConnectOptions {
+        sqlite_synchronous: settings.database_sqlite_synchronous,
+    };
+    let db = Db::connect_on_demand_with(&url, 1, options).map_err(|e| Failure(2, e.to_string()))?;
     db.migrate().map_err(|e| Failure(2, e.to_string()))?;
     Ok(db)
 }
@@ -170,7 +203,7 @@ fn backup(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
         .map_err(|e| Failure(2, e.to_string()))?;
     let bytes = butterfly::db::backup::backup(&url, file)
         .map_err(|e| Failure(if e.is_usage() { 2 } else { 1 }, e.to_string()))?;
-    println!("backup written to {} ({bytes} bytes)", file.display());
+    say!("backup written to {} ({bytes} bytes)", file.display());
     Ok(())
 }
 
@@ -186,16 +219,16 @@ fn seed(settings: Settings, demo: bool) -> Result<(), Failure> {
         let state = butterfly::trials::seed::cli_state(db, settings)?;
         butterfly::trials::seed::seed_demo(&state).await
     })?;
-    println!(
+    say!(
         "demo data added: {} accounts, {} threads, {} trial notices",
         report.accounts.len(),
         report.threads,
         report.notices
     );
     for (email, name, role) in &report.accounts {
-        println!("  {} account {name} <{email}>", role.as_str());
+        say!("  {} account {name} <{email}>", role.as_str());
     }
-    println!("  password of every demo account: {}", report.password);
+    say!("  password of every demo account: {}", report.password);
     Ok(())
 }
 
@@ -205,11 +238,11 @@ fn seed_scale(settings: &Settings, scale: f64) -> Result<(), Failure> {
     // One hash, reused by every seeded account (see the module docs of `forum::seed`).
     let hash = butterfly::auth::password::hash_blocking(seed::SEED_PASSWORD)?;
     let report =
-        seed::seed(&db, scale, &hash, |line| println!("seed: {line}")).map_err(|e| match e {
+        seed::seed(&db, scale, &hash, |line| say!("seed: {line}")).map_err(|e| match e {
             seed::SeedError::Scale | seed::SeedError::NotEmpty(..) => Failure(2, e.to_string()),
             other => Failure(1, other.to_string()),
         })?;
-    println!(
+    say!(
         "seeded: {} users, {} threads, {} posts, {} reactions, {} tags; password of every account: {}",
         report.users,
         report.threads,

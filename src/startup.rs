@@ -15,7 +15,7 @@ use actix_web::{App, HttpServer, web};
 use crate::auth::password::Hasher;
 use crate::auth::token::TokenKeys;
 use crate::config::{ConfigError, Settings};
-use crate::db::{DatabaseUrl, Db, DbError};
+use crate::db::{ConnectOptions, DatabaseUrl, Db, DbError};
 use crate::http::metrics::Metrics;
 use crate::http::ratelimit::{Limiter, RouteLimits, TrustedProxies};
 use crate::notify::mailer::Mailer;
@@ -89,8 +89,11 @@ impl Application {
         let keys = TokenKeys::load(&settings.jwt, &settings.data_dir)?;
         let mailer = Mailer::from_settings(&settings).map_err(|e| ConfigError(e.to_string()))?;
         let pool_size = settings.database_pool_size;
+        let options = ConnectOptions {
+            sqlite_synchronous: settings.database_sqlite_synchronous,
+        };
         let db = web::block(move || -> Result<Db, DbError> {
-            let db = Db::connect(&url, pool_size)?;
+            let db = Db::connect_with(&url, pool_size, options)?;
             db.migrate()?;
             Ok(db)
         })

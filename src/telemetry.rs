@@ -1,8 +1,16 @@
 //! Logging: the tracing subscriber, and a request id on every request (taken from a sane
 //! incoming `X-Request-Id` or generated), echoed in the response and attached to every log
 //! line of the request. Logs carry method, route and status, never bodies or query strings.
+//!
+//! Logging never blocks or fails serving: lines go through a bounded queue to a writer thread.
+//! When standard output blocks (a pipe nobody reads) the queue fills and new lines are dropped;
+//! when it fails (a full disk) the line is dropped. Either way the drop is counted
+//! ([`dropped_lines`], exported as a metric).
 
-use std::time::Instant;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::time::{Duration, Instant};
 
 use actix_web::Error;
 use actix_web::body::MessageBody;
@@ -15,14 +23,137 @@ use tracing_subscriber::EnvFilter;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Installs the global subscriber once; later calls (tests) are ignored.
-pub fn init(filter: &str) {
+/// Log lines waiting for the writer thread, at most.
+const QUEUE_LINES: usize = 1_024;
+/// How long [`LogGuard`] waits for the queued lines to be written when the process ends.
+const FLUSH_WAIT: Duration = Duration::from_secs(2);
+
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Log lines dropped so far because standard output was blocked or failing.
+pub fn dropped_lines() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
+fn drop_line() {
+    DROPPED.fetch_add(1, Ordering::Relaxed);
+}
+
+enum Message {
+    Line(Vec<u8>),
+    /// Answer once every line queued before has been written.
+    Flush(SyncSender<()>),
+}
+
+/// Hands each formatted event to the writer thread without ever waiting for it.
+struct QueueWriter(SyncSender<Message>);
+
+/// One event being formatted; queued when dropped.
+pub struct Line {
+    buf: Vec<u8>,
+    queue: SyncSender<Message>,
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for QueueWriter {
+    type Writer = Line;
+
+    fn make_writer(&'a self) -> Line {
+        Line {
+            buf: Vec::new(),
+            queue: self.0.clone(),
+        }
+    }
+}
+
+impl Write for Line {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let line = std::mem::take(&mut self.buf);
+        if self.queue.try_send(Message::Line(line)).is_err() {
+            drop_line();
+        }
+    }
+}
+
+/// Writes queued lines to standard output; a line that cannot be written is counted, never
+/// retried, and never reported on standard error (which may be as full).
+fn write_lines(queue: Receiver<Message>) {
+    let mut out = std::io::stdout();
+    for message in queue {
+        match message {
+            Message::Line(line) => {
+                if out.write_all(&line).and_then(|()| out.flush()).is_err() {
+                    drop_line();
+                }
+            }
+            Message::Flush(done) => {
+                let _ = done.try_send(());
+            }
+        }
+    }
+}
+
+/// Keep it alive while the process runs; dropping it waits briefly for the queued log lines.
+#[must_use = "keep the guard until the process ends, so that the last log lines are written"]
+pub struct LogGuard(Option<SyncSender<Message>>);
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        let Some(queue) = self.0.take() else {
+            return;
+        };
+        let (done, flushed) = sync_channel(1);
+        let deadline = Instant::now() + FLUSH_WAIT;
+        let mut flush = Message::Flush(done);
+        loop {
+            match queue.try_send(flush) {
+                Ok(()) => {
+                    let _ =
+                        flushed.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+                    return;
+                }
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    flush = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// Installs the global subscriber once, writing through the lossy queue; later calls (tests)
+/// are ignored.
+pub fn init(filter: &str) -> LogGuard {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let (queue, lines) = sync_channel(QUEUE_LINES);
+    let writer = std::thread::Builder::new()
+        .name("log-writer".into())
+        .spawn(move || write_lines(lines));
+    if writer.is_err() {
+        // No thread, no logs: serving matters more.
+        return LogGuard(None);
+    }
+    let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(QueueWriter(queue.clone()))
         .try_init();
+    LogGuard(installed.is_ok().then_some(queue))
 }
 
 fn incoming_id(req: &ServiceRequest) -> Option<String> {

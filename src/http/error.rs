@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbError;
+use crate::db::{DbError, Outage};
 
 /// Field name → message, for 422 answers.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -53,6 +53,10 @@ pub enum ApiError {
     /// 503, with the seconds to wait.
     #[error("{detail}")]
     Unavailable { detail: String, retry_after: u64 },
+    /// 507: the disk under the database is full, so nothing can be stored. The message is
+    /// logged, never sent.
+    #[error("the disk is full: {0}")]
+    StorageFull(String),
     /// 500: a bug or an outage. The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -81,6 +85,7 @@ impl ApiError {
             Self::Unprocessable(_) => "unprocessable",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable { .. } => "unavailable",
+            Self::StorageFull(_) => "insufficient_storage",
             Self::Internal(_) => "internal",
         }
     }
@@ -99,6 +104,7 @@ impl ApiError {
             Self::Unprocessable(_) => "Request cannot be processed",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::Unavailable { .. } => "Service unavailable",
+            Self::StorageFull(_) => "Insufficient storage",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -106,6 +112,9 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::Internal(_) => "something went wrong on our side; please try again".into(),
+            Self::StorageFull(_) => {
+                "the server has no room left to store this; please try again later".into()
+            }
             other => other.to_string(),
         }
     }
@@ -149,13 +158,16 @@ impl ResponseError for ApiError {
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(message) = self {
-            tracing::error!(error = %message, "internal error");
+        match self {
+            Self::Internal(message) => tracing::error!(error = %message, "internal error"),
+            Self::StorageFull(message) => tracing::error!(error = %message, "the disk is full"),
+            _ => {}
         }
         let status = self.status_code();
         let problem = Problem {
@@ -178,6 +190,9 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { retry_after } | Self::Unavailable { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
+            Self::StorageFull(_) => {
+                response.insert_header((header::RETRY_AFTER, STORAGE_RETRY_AFTER.to_string()));
+            }
             Self::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
@@ -190,20 +205,33 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait when the database is unreachable.
+const DATABASE_RETRY_AFTER: u64 = 2;
+/// Seconds a client is asked to wait when the disk is full (someone has to free space).
+const STORAGE_RETRY_AFTER: u64 = 60;
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::PoolTimeout => Self::Unavailable {
+        match (e.outage(), e) {
+            (_, DbError::PoolTimeout) => Self::Unavailable {
                 detail: "the database is busy; please try again".into(),
                 retry_after: 1,
             },
-            other => Self::Internal(other.to_string()),
+            (Some(Outage::Unavailable), e) => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                Self::Unavailable {
+                    detail: "the database is unavailable; please try again shortly".into(),
+                    retry_after: DATABASE_RETRY_AFTER,
+                }
+            }
+            (Some(Outage::StorageFull), e) => Self::StorageFull(e.to_string()),
+            (None, other) => Self::Internal(other.to_string()),
         }
     }
 }
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        Self::Internal(format!("database error: {e}"))
+        Self::from(DbError::from(e))
     }
 }

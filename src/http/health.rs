@@ -1,9 +1,9 @@
 //! Liveness and readiness probes.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::connection::SimpleConnection;
 use serde_json::json;
 
+use crate::db::{DbError, Outage};
 use crate::http::error::ApiError;
 use crate::startup::AppState;
 
@@ -14,23 +14,27 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// The database answers.
+/// The database answers and, on SQLite, its disk has room for a write.
 #[utoipa::path(tag = "health", responses(
-    (status = 200, description = "The database answers"),
-    (status = 503, description = "The database does not answer", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    (status = 200, description = "The database answers and can be written to"),
+    (status = 503, description = "The database does not answer, or its disk is full; `detail` says which", body = crate::http::error::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .read(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::from))
+    let db = state.db.clone();
+    let checked = web::block(move || db.check_ready())
         .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "readiness check failed");
-            ApiError::Unavailable {
-                detail: "the database is not reachable".into(),
-                retry_after: 5,
-            }
-        })?;
+        .unwrap_or(Err(DbError::Cancelled));
+    if let Err(e) = checked {
+        tracing::warn!(error = %e, "readiness check failed");
+        let detail = match e.outage() {
+            Some(Outage::StorageFull) => "the disk under the database is full",
+            _ => "the database is not reachable",
+        };
+        return Err(ApiError::Unavailable {
+            detail: detail.into(),
+            retry_after: 5,
+        });
+    }
     Ok(HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})))
 }

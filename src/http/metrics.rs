@@ -360,6 +360,17 @@ fn render_process(out: &mut String, state: &AppState, limits: Option<&RouteLimit
         "butterfly_db_statements_total {}",
         state.db.statements_executed()
     );
+    family(
+        out,
+        "butterfly_log_lines_dropped_total",
+        "counter",
+        "Log lines dropped because standard output was blocked or failing (a full disk).",
+    );
+    let _ = writeln!(
+        out,
+        "butterfly_log_lines_dropped_total {}",
+        crate::telemetry::dropped_lines()
+    );
 
     let hashing = state.hasher.metrics();
     let hasher_values: [(&str, &str, &str, u64); 5] = [

@@ -14,9 +14,6 @@ use crate::config::Settings;
 use crate::notify::outbox::Email;
 use crate::notify::templates;
 
-/// How long an SMTP connection may take for any one step before the send fails.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// What the SMTP URL may look like, for error messages.
 const SMTP_URL_FORMS: &str =
     "use smtp://host:port, smtp://host:port?tls=required (STARTTLS) or smtps://host:port";
@@ -73,7 +70,11 @@ impl Mailer {
     pub fn from_settings(settings: &Settings) -> Result<Mailer, MailerError> {
         parse_from(&settings.mail_from)?;
         match &settings.smtp_url {
-            Some(url) => smtp(url.expose()).map(Mailer::Smtp),
+            Some(url) => smtp(
+                url.expose(),
+                Duration::from_secs(settings.outbox.send_timeout_secs.max(1)),
+            )
+            .map(Mailer::Smtp),
             None => {
                 let dir = settings.data_dir.join("outbox");
                 prepare_folder(&dir)?;
@@ -82,9 +83,10 @@ impl Mailer {
         }
     }
 
-    /// Renders and sends one email (blocking). `from` is the sender, e.g. `settings.mail_from`.
-    pub fn send(&self, from: &str, email: &Email) -> Result<(), MailerError> {
-        let message = build_message(from, email, matches!(self, Self::Files(_)))?;
+    /// Renders and sends one email (blocking). `from` is the sender, e.g. `settings.mail_from`;
+    /// `message_id` its `Message-ID` header, angle brackets included.
+    pub fn send(&self, from: &str, email: &Email, message_id: &str) -> Result<(), MailerError> {
+        let message = build_message(from, email, message_id, matches!(self, Self::Files(_)))?;
         match self {
             Self::Smtp(transport) => transport
                 .send(&message)
@@ -104,8 +106,9 @@ fn parse_from(from: &str) -> Result<Mailbox, MailerError> {
 }
 
 /// Builds the SMTP transport, checking the URL first so that a mistake gets a clear sentence.
-/// The URL itself is never repeated in the error: it may hold a password.
-fn smtp(raw: &str) -> Result<SmtpTransport, MailerError> {
+/// The URL itself is never repeated in the error: it may hold a password. `timeout` bounds each
+/// step of an exchange.
+fn smtp(raw: &str, timeout: Duration) -> Result<SmtpTransport, MailerError> {
     let bad = |why: &str| {
         MailerError::Config(format!(
             "the SMTP URL cannot be used ({why}); {SMTP_URL_FORMS}"
@@ -130,7 +133,7 @@ fn smtp(raw: &str) -> Result<SmtpTransport, MailerError> {
         )));
     }
     let builder = SmtpTransport::from_url(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-    Ok(builder.timeout(Some(SMTP_TIMEOUT)).build())
+    Ok(builder.timeout(Some(timeout)).build())
 }
 
 /// Creates the mail folder and proves it can be written to.
@@ -151,7 +154,12 @@ fn prepare_folder(dir: &Path) -> Result<(), MailerError> {
 /// Builds the multipart/alternative message. `readable` writes the parts as 8-bit text where
 /// possible, so an `.eml` file shows the link as it is (SMTP gets lettre's 7-bit-safe encoding,
 /// because not every server takes 8BITMIME).
-fn build_message(from: &str, email: &Email, readable: bool) -> Result<Message, MailerError> {
+fn build_message(
+    from: &str,
+    email: &Email,
+    message_id: &str,
+    readable: bool,
+) -> Result<Message, MailerError> {
     let from = parse_from(from)?;
     let to = email
         .to
@@ -169,7 +177,7 @@ fn build_message(from: &str, email: &Email, readable: bool) -> Result<Message, M
         .from(from)
         .to(to)
         .subject(rendered.subject)
-        .message_id(None)
+        .message_id(Some(message_id.to_owned()))
         .multipart(MultiPart::alternative().singlepart(text).singlepart(html))
         .map_err(|e| MailerError::Build(e.to_string()))
 }
@@ -374,6 +382,7 @@ mod tests {
                 .send(
                     "Butterfly <no-reply@butterfly.localhost>",
                     &email(locale, link),
+                    "<outbox.1.1@butterfly.localhost>",
                 )
                 .unwrap();
             let files = sent_files(out.path());
@@ -382,6 +391,10 @@ mod tests {
             let raw = std::fs::read(&files[0]).unwrap();
             let text = String::from_utf8(raw.clone()).unwrap();
             assert!(text.contains("To: ann@example.com"));
+            assert!(
+                text.contains("Message-ID: <outbox.1.1@butterfly.localhost>"),
+                "{text}"
+            );
             assert!(text.contains("multipart/alternative"));
             assert!(text.contains("text/html"));
             // The link stands on a line of its own, readable in the raw file.
@@ -396,9 +409,14 @@ mod tests {
     fn smtp_messages_are_7bit_safe_and_read_back() {
         let link = "http://localhost:8080/reset-password?token=Zm9vYmFyYmF6cXV4LXF1dXgtY29yZ2UtZ3JhdWx0LWdhcnBseQ";
         for locale in [Locale::En, Locale::ZhCn] {
-            let message = build_message("no-reply@example.com", &email(locale, link), false)
-                .unwrap()
-                .formatted();
+            let message = build_message(
+                "no-reply@example.com",
+                &email(locale, link),
+                "<m@example.com>",
+                false,
+            )
+            .unwrap()
+            .formatted();
             assert!(message.is_ascii());
             let plain = read_text_part(&message).unwrap();
             assert!(plain.lines().any(|l| l == link), "{plain}");
@@ -414,7 +432,9 @@ mod tests {
         let mailer = Mailer::from_settings(&settings(dir.path(), None)).unwrap();
         let mut e = email(Locale::En, "http://x/");
         e.to = "nobody".into();
-        let err = mailer.send("no-reply@example.com", &e).unwrap_err();
+        let err = mailer
+            .send("no-reply@example.com", &e, "<m@example.com>")
+            .unwrap_err();
         assert!(err.is_permanent());
         assert!(!err.to_string().contains("nobody"));
     }

@@ -4,22 +4,30 @@
 //! The worker claims a batch of due rows in one write transaction (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL; SQLite write transactions are exclusive already) and pushes their
 //! `next_attempt_at` forward by a lease, so another server leaves them alone while they are being
-//! sent. Each message is then sent outside any transaction on the blocking pool and marked `sent`,
-//! or rescheduled with exponential backoff, or — after the last attempt — marked `dead` and kept.
+//! sent. The lease follows from the send timeout (a few SMTP steps, twice over), so the messages
+//! of a server that crashed are picked up soon after. Each message is then sent outside any
+//! transaction on the blocking pool and marked `sent`, or rescheduled with exponential backoff
+//! capped at `max_retry_delay_ms`, or — after the last attempt, about 20 hours with the defaults —
+//! marked `dead` and kept; `butterfly outbox requeue-dead` sends dead messages again.
 //! A message is never deleted, so none is lost while the mail server is down.
+//!
+//! Delivery is at least once: a server that crashes between sending and recording sends the
+//! message again. Every message carries a `Message-ID` made from its outbox row, the same at
+//! every attempt, so a receiving mail system can drop the duplicate.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
-use tokio::sync::watch;
 
 use crate::accounts::model::Locale;
 use crate::config::OutboxSettings;
 use crate::db::schema::outbox;
-use crate::db::{self, AnyConnection, Backend, Db, DbError};
-use crate::notify::mailer::Mailer;
+use crate::db::{self, AnyConnection, Backend};
 use crate::notify::templates::{MailVars, Template};
+
+mod worker;
+
+pub use self::worker::{Worker, spawn_worker};
 
 /// An email to send.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,8 +42,9 @@ const PENDING: &str = "pending";
 const SENT: &str = "sent";
 const DEAD: &str = "dead";
 
-/// How long a claimed message is reserved for the server that claimed it.
-const LEASE: Duration = Duration::from_secs(5 * 60);
+/// The SMTP steps of one send that may each take up to the send timeout: connect, greeting,
+/// EHLO, MAIL and RCPT, DATA, the message and its answer.
+const SEND_STEPS: u32 = 6;
 /// Longest wait between two attempts, whatever the settings say.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Longest error text kept in `last_error`.
@@ -96,9 +105,24 @@ struct Claimed {
     template: String,
     payload: String,
     attempts: i32,
+    created_at: chrono::NaiveDateTime,
 }
 
 impl Claimed {
+    /// The `Message-ID` of this message: the same at every attempt, unique per outbox row.
+    fn message_id(&self, from: &str) -> String {
+        let domain = from
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim_end_matches('>').trim())
+            .filter(|d| !d.is_empty())
+            .unwrap_or("butterfly.localhost");
+        format!(
+            "<outbox.{}.{}@{domain}>",
+            self.id,
+            self.created_at.and_utc().timestamp_micros()
+        )
+    }
+
     /// The email this row describes, or why it can never be sent.
     fn email(&self) -> Result<Email, &'static str> {
         let template = Template::parse(&self.template).ok_or("unknown template")?;
@@ -200,6 +224,19 @@ fn mark_sent(conn: &mut AnyConnection, id: i64, now: chrono::NaiveDateTime) -> Q
     Ok(())
 }
 
+/// Makes every dead message pending again, due now, with a fresh count of attempts; returns
+/// how many. For `butterfly outbox requeue-dead`, once whatever kept the mail from going out
+/// is fixed.
+pub fn requeue_dead(conn: &mut AnyConnection) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq(DEAD)))
+        .set((
+            outbox::status.eq(PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(db::now()),
+        ))
+        .execute(conn)
+}
+
 /// Records a failed attempt: the message is retried at `retry_at`, or is dead when `None`.
 fn mark_failed(
     conn: &mut AnyConnection,
@@ -249,13 +286,35 @@ fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
-/// Delay before attempt `attempts + 1`: `retry_base_ms * 2^(attempts-1)`, at most a day.
-fn retry_delay(retry_base_ms: u64, attempts: i32) -> Duration {
+/// Delay before attempt `attempts + 1`: `retry_base_ms * 2^(attempts-1)`, at most
+/// `max_retry_delay_ms` (and never more than a day).
+fn retry_delay(settings: &OutboxSettings, attempts: i32) -> Duration {
     let doublings = u32::try_from(attempts.saturating_sub(1))
         .unwrap_or(0)
         .min(32);
-    let ms = retry_base_ms.saturating_mul(1u64 << doublings);
-    Duration::from_millis(ms).min(MAX_RETRY_DELAY)
+    let ms = settings.retry_base_ms.saturating_mul(1u64 << doublings);
+    Duration::from_millis(ms)
+        .min(Duration::from_millis(settings.max_retry_delay_ms))
+        .min(MAX_RETRY_DELAY)
+}
+
+/// From the first attempt to the last: how long a message is retried before it is dead.
+pub fn retry_window(settings: &OutboxSettings) -> Duration {
+    (1..settings.max_attempts.max(1))
+        .map(|attempts| retry_delay(settings, attempts))
+        .sum()
+}
+
+/// The longest one send may take: every SMTP step at its timeout.
+fn send_bound(settings: &OutboxSettings) -> Duration {
+    Duration::from_secs(settings.send_timeout_secs.max(1)) * SEND_STEPS
+}
+
+/// How long claimed messages are reserved for the server that claimed them: twice the longest
+/// send, so the worker can always finish the message in hand within the lease (it gives the
+/// rest of a batch back when less than one send is left).
+pub fn claim_timeout(settings: &OutboxSettings) -> Duration {
+    send_bound(settings) * 2
 }
 
 fn after(now: chrono::NaiveDateTime, delay: Duration) -> chrono::NaiveDateTime {
@@ -265,488 +324,5 @@ fn after(now: chrono::NaiveDateTime, delay: Duration) -> chrono::NaiveDateTime {
         .unwrap_or(now)
 }
 
-/// Sends the outbox. Build it with [`Worker::new`] and run it with [`spawn_worker`] (or call
-/// [`Worker::run_once`] directly, e.g. in tests).
-pub struct Worker {
-    db: Db,
-    mailer: Arc<Mailer>,
-    from: Arc<str>,
-    settings: OutboxSettings,
-}
-
-/// What happened to one message, for the caller's logs and tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Outcome {
-    Sent,
-    Retry,
-    Dead,
-}
-
-impl Worker {
-    /// `from` is the sender address of every email (`settings.mail_from`).
-    pub fn new(db: Db, mailer: Mailer, from: String, settings: OutboxSettings) -> Self {
-        Self {
-            db,
-            mailer: Arc::new(mailer),
-            from: from.into(),
-            settings,
-        }
-    }
-
-    /// Claims one batch of due messages and sends them, one after the other. Stops after the
-    /// message in hand when `shutdown` turns true, giving the rest of the batch back. Returns how
-    /// many messages were claimed.
-    pub async fn run_once(&self, shutdown: &watch::Receiver<bool>) -> Result<usize, DbError> {
-        let limit = self.settings.batch_size.max(1);
-        let claimed_at = Instant::now();
-        let batch = self
-            .db
-            .write(move |conn| {
-                let now = db::now();
-                Ok::<_, DbError>(claim(conn, now, after(now, LEASE), limit)?)
-            })
-            .await?;
-        let claimed = batch.len();
-        let mut rows = batch.into_iter();
-        while let Some(row) = rows.next() {
-            let id = row.id;
-            if let Err(e) = self.deliver(row).await {
-                // The lease runs out and the message is tried again then; it is not lost.
-                tracing::error!(id, error = %e, "cannot record the outcome of an outbox message");
-            }
-            // Leave the rest for later (or for another server) when asked to stop, or before the
-            // lease of the remaining messages could run out while they wait here.
-            let stopping = *shutdown.borrow();
-            if stopping || claimed_at.elapsed() > LEASE / 2 {
-                let rest: Vec<i64> = rows.map(|r| r.id).collect();
-                if !rest.is_empty() {
-                    self.db
-                        .write(move |conn| Ok::<_, DbError>(release(conn, &rest, db::now())?))
-                        .await?;
-                }
-                break;
-            }
-        }
-        Ok(claimed)
-    }
-
-    /// Sends one claimed message and records what happened.
-    async fn deliver(&self, row: Claimed) -> Result<Outcome, DbError> {
-        let id = row.id;
-        let attempts = row.attempts.saturating_add(1);
-        let email = match row.email() {
-            Ok(email) => email,
-            Err(why) => {
-                tracing::error!(id, template = %row.template, outcome = "dead", reason = why,
-                    "outbox message cannot be sent");
-                self.db
-                    .write(move |conn| {
-                        Ok::<_, DbError>(mark_failed(conn, id, attempts, why, None)?)
-                    })
-                    .await?;
-                return Ok(Outcome::Dead);
-            }
-        };
-        let template = email.template.as_str();
-        tracing::debug!(id, template, to = %email.to, "sending email");
-
-        let to = email.to.clone();
-        let mailer = Arc::clone(&self.mailer);
-        let from = Arc::clone(&self.from);
-        let sent = actix_web::web::block(move || mailer.send(&from, &email)).await;
-        let failure = match sent {
-            Ok(Ok(())) => None,
-            // A server may quote the recipient in its answer; keep the address out of the logs.
-            Ok(Err(e)) => Some((redact(&e.to_string(), &to), e.is_permanent())),
-            Err(_) => Some(("the sending task was cancelled".to_owned(), false)),
-        };
-
-        let Some((error, permanent)) = failure else {
-            self.db
-                .write(move |conn| Ok::<_, DbError>(mark_sent(conn, id, db::now())?))
-                .await?;
-            tracing::info!(id, template, attempts, outcome = "sent", "email sent");
-            return Ok(Outcome::Sent);
-        };
-
-        let max_attempts = self.settings.max_attempts.max(1);
-        let delay = retry_delay(self.settings.retry_base_ms, attempts);
-        let give_up = permanent || attempts >= max_attempts;
-        let logged = error.clone();
-        self.db
-            .write(move |conn| {
-                let retry_at = (!give_up).then(|| after(db::now(), delay));
-                Ok::<_, DbError>(mark_failed(conn, id, attempts, &error, retry_at)?)
-            })
-            .await?;
-        if give_up {
-            tracing::error!(id, template, attempts, outcome = "dead", error = %logged,
-                "email could not be sent and will not be retried");
-            Ok(Outcome::Dead)
-        } else {
-            tracing::warn!(id, template, attempts, outcome = "retry",
-                retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                error = %logged, "email could not be sent; it will be retried");
-            Ok(Outcome::Retry)
-        }
-    }
-
-    /// Polls until `shutdown` turns true (or its sender is dropped).
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let poll = Duration::from_millis(self.settings.poll_interval_ms.max(1));
-        let full_batch = usize::try_from(self.settings.batch_size.max(1)).unwrap_or(usize::MAX);
-        tracing::info!(mailer = ?self.mailer, "outbox worker started");
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            let more = match self.run_once(&shutdown).await {
-                // A full batch: more may be due right now.
-                Ok(n) => n >= full_batch,
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox poll failed; trying again later");
-                    false
-                }
-            };
-            if !more && !pause(&mut shutdown, poll).await {
-                break;
-            }
-        }
-        tracing::info!("outbox worker stopped");
-    }
-}
-
-/// Waits for `duration` or until shutdown; false when the worker should stop.
-async fn pause(shutdown: &mut watch::Receiver<bool>, duration: Duration) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(duration) => !*shutdown.borrow(),
-        changed = shutdown.changed() => match changed {
-            Ok(()) => !*shutdown.borrow(),
-            Err(_) => {
-                tracing::info!("the shutdown channel closed; stopping the outbox worker");
-                false
-            }
-        },
-    }
-}
-
-/// Starts the outbox worker on the current actix runtime. It stops promptly when `shutdown`
-/// becomes true (or its sender is dropped), after finishing the message in hand.
-pub fn spawn_worker(
-    db: Db,
-    mailer: Mailer,
-    mail_from: String,
-    settings: OutboxSettings,
-    shutdown: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    let worker = Worker::new(db, mailer, mail_from, settings);
-    actix_web::rt::spawn(worker.run(shutdown))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::DatabaseUrl;
-
-    fn test_db(dir: &std::path::Path) -> Db {
-        let db = Db::connect(&DatabaseUrl::Sqlite(dir.join("test.db")), 2).unwrap();
-        db.migrate().unwrap();
-        db
-    }
-
-    const LINK: &str = "http://localhost:8080/verify-email?token=abc123";
-
-    fn email() -> Email {
-        Email {
-            to: "ann@example.com".into(),
-            locale: Locale::ZhCn,
-            template: Template::VerifyEmail,
-            vars: MailVars {
-                display_name: "Ann".into(),
-                link: Some(LINK.into()),
-            },
-        }
-    }
-
-    fn settings(max_attempts: i32) -> OutboxSettings {
-        OutboxSettings {
-            poll_interval_ms: 20,
-            max_attempts,
-            retry_base_ms: 0,
-            batch_size: 10,
-        }
-    }
-
-    #[derive(Queryable, Debug)]
-    struct Row {
-        status: String,
-        attempts: i32,
-        last_error: Option<String>,
-        sent_at: Option<chrono::NaiveDateTime>,
-    }
-
-    fn rows(db: &Db) -> Vec<Row> {
-        db.read_blocking(|conn| {
-            outbox::table
-                .order(outbox::id)
-                .select((
-                    outbox::status,
-                    outbox::attempts,
-                    outbox::last_error,
-                    outbox::sent_at,
-                ))
-                .load::<Row>(conn)
-                .map_err(DbError::from)
-        })
-        .unwrap()
-    }
-
-    fn enqueue_one(db: &Db) {
-        db.write_blocking(|conn| enqueue(conn, &email()).map_err(DbError::from))
-            .unwrap();
-    }
-
-    /// A local port on which nothing listens, for an SMTP server that is down.
-    fn closed_port() -> u16 {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    }
-
-    #[actix_web::test]
-    async fn an_enqueued_email_is_written_once_and_marked_sent() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = test_db(dir.path());
-        enqueue_one(&db);
-        assert_eq!(
-            db.read_blocking(|c| backlog(c).map_err(DbError::from))
-                .unwrap(),
-            (1, 0)
-        );
-
-        let mail_dir = dir.path().join("outbox");
-        std::fs::create_dir_all(&mail_dir).unwrap();
-        let worker = Worker::new(
-            db.clone(),
-            Mailer::Files(mail_dir.clone()),
-            "Butterfly <no-reply@butterfly.localhost>".into(),
-            settings(3),
-        );
-        let (_tx, rx) = watch::channel(false);
-        assert_eq!(worker.run_once(&rx).await.unwrap(), 1);
-        assert_eq!(worker.run_once(&rx).await.unwrap(), 0, "sent once only");
-
-        let rows = rows(&db);
-        assert_eq!(rows[0].status, "sent");
-        assert_eq!(rows[0].attempts, 1);
-        assert!(rows[0].sent_at.is_some());
-        let files: Vec<_> = std::fs::read_dir(&mail_dir).unwrap().collect();
-        assert_eq!(files.len(), 1);
-        let raw = std::fs::read(files[0].as_ref().unwrap().path()).unwrap();
-        let text = crate::notify::mailer::read_text_part(&raw).unwrap();
-        assert!(text.lines().any(|l| l == LINK));
-        assert_eq!(
-            db.read_blocking(|c| backlog(c).map_err(DbError::from))
-                .unwrap(),
-            (0, 0)
-        );
-    }
-
-    #[actix_web::test]
-    async fn a_mail_server_that_is_down_delays_the_email_until_it_is_dead_but_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = test_db(dir.path());
-        enqueue_one(&db);
-        let url = format!("smtp://127.0.0.1:{}", closed_port());
-        let mailer = Mailer::Smtp(lettre::SmtpTransport::from_url(&url).unwrap().build());
-        let worker = Worker::new(
-            db.clone(),
-            mailer,
-            "no-reply@example.com".into(),
-            settings(2),
-        );
-        let (_tx, rx) = watch::channel(false);
-
-        assert_eq!(worker.run_once(&rx).await.unwrap(), 1);
-        let first = rows(&db);
-        assert_eq!(first[0].status, "pending");
-        assert_eq!(first[0].attempts, 1);
-        let error = first[0].last_error.clone().unwrap();
-        assert!(!error.contains("abc123"), "{error}");
-
-        assert_eq!(worker.run_once(&rx).await.unwrap(), 1);
-        let second = rows(&db);
-        assert_eq!(second[0].status, "dead");
-        assert_eq!(second[0].attempts, 2);
-        assert_eq!(
-            db.read_blocking(|c| backlog(c).map_err(DbError::from))
-                .unwrap(),
-            (0, 1)
-        );
-    }
-
-    #[actix_web::test]
-    async fn a_claimed_message_is_not_claimed_again_while_leased() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = test_db(dir.path());
-        enqueue_one(&db);
-        enqueue_one(&db);
-        let claim_now = |db: &Db| {
-            db.write_blocking(|conn| {
-                let now = db::now();
-                claim(conn, now, after(now, LEASE), 10).map_err(DbError::from)
-            })
-            .unwrap()
-        };
-        assert_eq!(claim_now(&db).len(), 2);
-        assert_eq!(claim_now(&db).len(), 0);
-        let ids: Vec<i64> = db
-            .read_blocking(|c| {
-                outbox::table
-                    .select(outbox::id)
-                    .load(c)
-                    .map_err(DbError::from)
-            })
-            .unwrap();
-        db.write_blocking(|c| release(c, &ids, db::now()).map_err(DbError::from))
-            .unwrap();
-        assert_eq!(claim_now(&db).len(), 2, "released messages are due again");
-    }
-
-    #[actix_web::test]
-    async fn the_worker_stops_when_told_to() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = test_db(dir.path());
-        let mail_dir = dir.path().join("outbox");
-        std::fs::create_dir_all(&mail_dir).unwrap();
-        let (tx, rx) = watch::channel(false);
-        let handle = spawn_worker(
-            db.clone(),
-            Mailer::Files(mail_dir.clone()),
-            "no-reply@example.com".into(),
-            settings(3),
-            rx,
-        );
-        enqueue_one(&db);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while rows(&db)[0].status != "sent" {
-            assert!(Instant::now() < deadline, "the worker never sent the email");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        tx.send(true).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), handle)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-
-    /// A fresh PostgreSQL database when `BUTTERFLY_TEST_POSTGRES_URL` is set; dropped on drop.
-    struct PgDatabase {
-        admin_url: String,
-        name: String,
-        url: DatabaseUrl,
-    }
-
-    impl PgDatabase {
-        fn create() -> Option<Self> {
-            use diesel::connection::SimpleConnection;
-            let admin_url = std::env::var("BUTTERFLY_TEST_POSTGRES_URL").ok()?;
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
-            let name = format!("butterfly_outbox_{}_{nanos}", std::process::id());
-            let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .unwrap();
-            let mut url = url::Url::parse(&admin_url).unwrap();
-            url.set_path(&name);
-            Some(Self {
-                admin_url,
-                name,
-                url: DatabaseUrl::Postgres(url.to_string()),
-            })
-        }
-    }
-
-    impl Drop for PgDatabase {
-        fn drop(&mut self) {
-            use diesel::connection::SimpleConnection;
-            if let Ok(mut admin) = diesel::PgConnection::establish(&self.admin_url) {
-                let _ = admin.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ));
-            }
-        }
-    }
-
-    #[actix_web::test]
-    async fn two_servers_on_one_postgres_database_send_each_message_once() {
-        let Some(pg) = PgDatabase::create() else {
-            return;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let mail_dir = dir.path().join("outbox");
-        std::fs::create_dir_all(&mail_dir).unwrap();
-        let server = || {
-            let db = Db::connect(&pg.url, 4).unwrap();
-            let settings = OutboxSettings {
-                batch_size: 3,
-                ..settings(3)
-            };
-            Worker::new(
-                db,
-                Mailer::Files(mail_dir.clone()),
-                "no-reply@example.com".into(),
-                settings,
-            )
-        };
-        let (a, b) = (server(), server());
-        a.db.migrate().unwrap();
-        for _ in 0..30 {
-            enqueue_one(&a.db);
-        }
-        let (_tx, rx) = watch::channel(false);
-        let mut claimed = 0;
-        for _ in 0..100 {
-            let (x, y) = tokio::join!(a.run_once(&rx), b.run_once(&rx));
-            let (x, y) = (x.unwrap(), y.unwrap());
-            claimed += x + y;
-            if x + y == 0 {
-                break;
-            }
-        }
-        assert_eq!(claimed, 30, "every message was claimed exactly once");
-        assert_eq!(std::fs::read_dir(&mail_dir).unwrap().count(), 30);
-        let rows = rows(&a.db);
-        assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1));
-        drop((a, b));
-    }
-
-    #[test]
-    fn retries_back_off_exponentially() {
-        assert_eq!(retry_delay(5_000, 1), Duration::from_secs(5));
-        assert_eq!(retry_delay(5_000, 2), Duration::from_secs(10));
-        assert_eq!(retry_delay(5_000, 4), Duration::from_secs(40));
-        assert_eq!(retry_delay(5_000, 60), MAX_RETRY_DELAY);
-        assert_eq!(retry_delay(u64::MAX, 3), MAX_RETRY_DELAY);
-    }
-
-    #[test]
-    fn errors_never_name_the_recipient() {
-        assert_eq!(
-            redact(
-                "550 <Ann@Example.com>: unknown user ann@example.com",
-                "Ann@Example.com"
-            ),
-            "550 <[recipient]>: unknown user [recipient]"
-        );
-    }
-
-    #[test]
-    fn long_errors_are_cut() {
-        assert_eq!(truncate("abc", 5), "abc");
-        assert_eq!(truncate("错误错误错误", 2), "错误…");
-    }
-}
+mod tests;

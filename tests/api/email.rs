@@ -189,3 +189,153 @@ async fn two_servers_on_one_postgresql_database_send_each_message_once() {
     }
     assert_eq!(first.mail.received().len(), USERS);
 }
+
+/// A mail server that accepts connections and then never says a word, as a frozen process
+/// does; it counts the connections it swallowed.
+struct FrozenMailServer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    swallowed: Arc<std::sync::atomic::AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FrozenMailServer {
+    fn on(port: u16) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the mail port");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let swallowed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (stop_flag, count) = (stop.clone(), swallowed.clone());
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stop_flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        held.push(stream);
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Self {
+            stop,
+            swallowed,
+            thread: Some(thread),
+        }
+    }
+
+    fn swallowed(&self) -> usize {
+        self.swallowed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for FrozenMailServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[actix_web::test]
+async fn mail_queued_while_the_mail_server_is_down_then_frozen_all_arrives_once_none_dead() {
+    const MEMBERS: usize = 12;
+    let mail = Arc::new(MailServer::down());
+    let app = TestApp::builder()
+        .mail(mail.clone())
+        .settings(|s| {
+            s.outbox.send_timeout_secs = 1;
+            s.outbox.max_retry_delay_ms = 1_000;
+        })
+        .spawn()
+        .await;
+    let addresses: Vec<String> = (0..MEMBERS)
+        .map(|i| format!("member{i}@example.test"))
+        .collect();
+    for (i, address) in addresses.iter().enumerate() {
+        app.register(address, PASSWORD, &format!("Member_{i}"))
+            .await
+            .expect(202);
+    }
+    // Refused: every message has been tried.
+    wait_for_outbox(&app, "attempts >= 1", MEMBERS as i64).await;
+
+    // Frozen: the worker's attempts time out instead of hanging it.
+    let frozen = FrozenMailServer::on(mail.port());
+    let start = Instant::now();
+    while frozen.swallowed() < 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the outbox stopped trying while the mail server was frozen"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(frozen);
+
+    // Back: every message arrives, once, and none is dead.
+    mail.come_up();
+    let mut message_ids = std::collections::BTreeSet::new();
+    for address in &addresses {
+        let email = app
+            .wait_for_emails_within(address, 1, Duration::from_secs(60))
+            .await
+            .remove(0);
+        let id = email.header("message-id").expect("a Message-ID");
+        assert!(id.starts_with('<') && id.ends_with('>'), "{id}");
+        message_ids.insert(id);
+    }
+    wait_for_outbox(&app, "status = 'sent'", MEMBERS as i64).await;
+    assert_eq!(outbox_count(&app, "status = 'dead'").await, 0);
+    assert_eq!(message_ids.len(), MEMBERS, "one Message-ID per message");
+    for address in &addresses {
+        assert_eq!(app.emails_to(address).len(), 1, "{address} got a duplicate");
+    }
+}
+
+#[actix_web::test]
+async fn an_operator_requeues_dead_mail_once_the_mail_server_is_back() {
+    let mail = Arc::new(MailServer::down());
+    let app = TestApp::builder()
+        .mail(mail.clone())
+        .settings(|s| s.outbox.max_attempts = 1)
+        .spawn()
+        .await;
+    app.register("ben@example.test", PASSWORD, "Ben_B")
+        .await
+        .expect(202);
+    wait_for_outbox(&app, "status = 'dead'", 1).await;
+
+    mail.come_up();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_butterfly"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("BUTTERFLY_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command
+        .args(["outbox", "requeue-dead"])
+        .current_dir(dir.path())
+        .env("BUTTERFLY_DATABASE_URL", app.database.url())
+        .env("BUTTERFLY_DATA_DIR", dir.path())
+        .env("BUTTERFLY_LOG", "warn")
+        .output()
+        .expect("the butterfly command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}: {stdout} {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("1 dead message(s) requeued"), "{stdout}");
+
+    let email = app.wait_for_email("ben@example.test").await;
+    app.verify_email(&email.token()).await.expect(200);
+    wait_for_outbox(&app, "status = 'sent'", 1).await;
+    assert_eq!(outbox_count(&app, "status = 'dead'").await, 0);
+}

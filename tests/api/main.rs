@@ -6,8 +6,10 @@ mod harness;
 
 mod accounts;
 mod cli;
+mod crash;
 mod email;
 mod errors;
+mod faults;
 mod forum;
 mod moderation;
 mod notifications;

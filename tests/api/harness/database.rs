@@ -79,6 +79,8 @@ enum Kind {
         admin_url: String,
         name: String,
     },
+    /// A database someone else owns (a fault test's own cluster); never dropped here.
+    External,
 }
 
 impl TestDatabase {
@@ -91,6 +93,14 @@ impl TestDatabase {
             Self::postgres_from_template(&admin_url)
         } else {
             Self::empty_sqlite()
+        }
+    }
+
+    /// A database at this URL that the caller owns and cleans up.
+    pub fn external(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            kind: Kind::External,
         }
     }
 
@@ -161,7 +171,7 @@ impl TestDatabase {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.kind {
             Kind::Sqlite { path, .. } => Some(path),
-            Kind::Postgres { .. } => None,
+            Kind::Postgres { .. } | Kind::External => None,
         }
     }
 }

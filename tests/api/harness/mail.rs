@@ -86,6 +86,11 @@ impl MailServer {
             .expect("cannot start the SMTP receiver thread");
     }
 
+    /// The port it listens on (or will, once it comes up).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `smtp://127.0.0.1:<port>`, for the server's settings.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)

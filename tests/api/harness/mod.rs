@@ -3,6 +3,7 @@
 //! and offers the requests and account set-ups the stories are told with.
 
 pub mod database;
+pub mod faults;
 pub mod http;
 pub mod mail;
 
