@@ -49,7 +49,7 @@ fn runs_on_postgres() -> bool {
 /// Whether the tests run in continuous integration (`CI` set), where every test must run: a
 /// missing dependency fails the test instead of skipping it.
 pub fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
 /// The PostgreSQL server a test needs whatever backend the run tests. Outside CI, without one

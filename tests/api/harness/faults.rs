@@ -9,10 +9,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Whether this run is CI, where every fault story must run.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
+use super::database::in_ci;
 
 /// The prerequisite when it is there; otherwise skips the story (developer machine, `None`) or
 /// fails it (CI).
