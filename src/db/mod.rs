@@ -6,6 +6,7 @@
 //! "database is locked"; readers keep their own pool (WAL lets them run beside the writer).
 
 pub mod backup;
+pub mod concurrency;
 pub mod schema;
 pub mod search;
 mod seeds;

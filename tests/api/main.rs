@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod cli;
+mod concurrency;
 mod email;
 mod errors;
 mod forum;
