@@ -4,6 +4,7 @@
 
 pub mod model;
 pub mod privacy;
+pub mod refresh;
 pub mod routes;
 pub mod service;
 mod store;

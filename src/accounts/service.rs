@@ -265,14 +265,25 @@ pub async fn resend_verification(state: &AppState, email: String) -> Result<(), 
         .await
 }
 
-/// Adds a session row to `family_id` and returns its tokens and id.
+/// Adds a session row to `family_id` with a new random refresh token; returns its tokens and
+/// id.
 fn open_session(
     state: &AppState,
     conn: &mut AnyConnection,
     user: &UserRow,
     family_id: &str,
 ) -> Result<(TokenResponse, i64), ApiError> {
-    let refresh = random_token();
+    open_session_with(state, conn, user, family_id, random_token())
+}
+
+/// Adds a session row to `family_id` for this refresh token; returns its tokens and id.
+pub(super) fn open_session_with(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user: &UserRow,
+    family_id: &str,
+    refresh: String,
+) -> Result<(TokenResponse, i64), ApiError> {
     let now = db::now();
     let expires = now + Duration::days(state.settings.jwt.refresh_ttl_days);
     let session_id = store::insert_session(
@@ -283,11 +294,25 @@ fn open_session(
         expires,
         now,
     )?;
+    Ok((
+        session_tokens(state, user, session_id, refresh)?,
+        session_id,
+    ))
+}
+
+/// The answer that carries a session's tokens: a new access token for the session, and its
+/// refresh token.
+pub(super) fn session_tokens(
+    state: &AppState,
+    user: &UserRow,
+    session_id: i64,
+    refresh: String,
+) -> Result<TokenResponse, ApiError> {
     let access = state
         .keys
         .issue(user.id, session_id, &user.role)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let tokens = TokenResponse {
+    Ok(TokenResponse {
         access_token: access,
         token_type: "Bearer",
         expires_in: state.keys.access_ttl_secs,
@@ -298,8 +323,7 @@ fn open_session(
             role: user.role(),
             state: user.state(),
         },
-    };
-    Ok((tokens, session_id))
+    })
 }
 
 fn wrong_credentials() -> ApiError {
@@ -369,63 +393,6 @@ pub async fn login(
         .write(move |conn| open_session(&state, conn, &user, &random_token()))
         .await
         .map(|(tokens, _)| tokens)
-}
-
-enum Rotation {
-    Rotated(Box<TokenResponse>),
-    /// The token was already used or revoked: the family has now been revoked.
-    Reused,
-    Refused,
-}
-
-/// `POST /sessions/refresh`: rotates the refresh token. Presenting a token that was already
-/// rotated revokes its whole family (it was probably stolen).
-pub async fn refresh(state: &AppState, refresh_token: String) -> Result<TokenResponse, ApiError> {
-    let app = state.clone();
-    let outcome = state
-        .db
-        .write(move |conn| {
-            let Some(row) =
-                store::session_by_refresh_hash(conn, &hash_token(refresh_token.trim()))?
-            else {
-                return Ok::<_, ApiError>(Rotation::Refused);
-            };
-            let now = db::now();
-            if row.replaced_by.is_some() || row.revoked_at.is_some() {
-                store::revoke_family(conn, &row.family_id, now)?;
-                return Ok(Rotation::Reused);
-            }
-            if row.expires_at <= now {
-                return Ok(Rotation::Refused);
-            }
-            let Some(user) = store::user_by_id(conn, row.user_id)? else {
-                return Ok(Rotation::Refused);
-            };
-            if !user.state().effective(user.state_until, now).may_sign_in() {
-                store::revoke_family(conn, &row.family_id, now)?;
-                return Ok(Rotation::Refused);
-            }
-            let (tokens, new_id) = open_session(&app, conn, &user, &row.family_id)?;
-            if !store::mark_replaced(conn, row.id, new_id)? {
-                return Err(ApiError::Conflict(
-                    "this refresh token is being used by another request".into(),
-                ));
-            }
-            Ok(Rotation::Rotated(Box::new(tokens)))
-        })
-        .await?;
-    match outcome {
-        Rotation::Rotated(tokens) => Ok(*tokens),
-        Rotation::Reused => {
-            tracing::warn!("refresh token reused; its session family was revoked");
-            Err(ApiError::Unauthorized(
-                "this refresh token was already used; sign in again".into(),
-            ))
-        }
-        Rotation::Refused => Err(ApiError::Unauthorized(
-            "the refresh token is invalid or expired".into(),
-        )),
-    }
 }
 
 /// `DELETE /sessions/current`: revokes the caller's session family.
@@ -624,7 +591,8 @@ pub async fn update_me(
             let locale = locale.unwrap_or_else(|| user.locale());
             let bio = bio.unwrap_or_else(|| user.bio.clone());
             let emails = req_emails.unwrap_or(user.notify_email_replies);
-            store::update_profile(
+            // Another member may take the name between the check and this write.
+            db::unique_violation(store::update_profile(
                 conn,
                 user_id,
                 &name,
@@ -632,7 +600,8 @@ pub async fn update_me(
                 &bio,
                 emails,
                 db::now(),
-            )?;
+            ))?
+            .ok_or_else(|| ApiError::invalid("display_name", "is already taken"))?;
             store::user_by_id(conn, user_id)?
                 .map(Me::from)
                 .ok_or_else(|| ApiError::Internal("updated user vanished".into()))

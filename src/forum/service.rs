@@ -123,14 +123,16 @@ pub async fn create_board(state: &AppState, req: CreateBoardRequest) -> Result<B
                     "a board `{slug}` exists already"
                 )));
             }
-            store::insert_board(
+            // Another admin may create it between the check and this write.
+            db::unique_violation(store::insert_board(
                 conn,
                 &slug,
                 req.name.trim(),
                 req.description.trim(),
                 req.position,
                 db::now(),
-            )?;
+            ))?
+            .ok_or_else(|| ApiError::Conflict(format!("a board `{slug}` exists already")))?;
             Ok(())
         })
         .await?;
@@ -522,11 +524,9 @@ fn maybe_email_reply(
     let Some(recipient) = store::reply_email_recipient(conn, user_id)? else {
         return Ok(());
     };
-    let last = store::last_reply_email(conn, user_id, thread_id)?;
-    if last.is_some_and(|t| now - t < REPLY_EMAIL_INTERVAL) {
+    if !store::claim_reply_email(conn, user_id, thread_id, now, now - REPLY_EMAIL_INTERVAL)? {
         return Ok(());
     }
-    store::record_reply_email(conn, user_id, thread_id, last.is_some(), now)?;
     outbox::enqueue(
         conn,
         &Email {
@@ -1055,13 +1055,7 @@ pub async fn set_reaction(
                 )));
             }
             if on {
-                db::unique_violation(store::add_reaction(
-                    conn,
-                    &post,
-                    who.user_id,
-                    kind,
-                    db::now(),
-                ))?;
+                store::add_reaction(conn, &post, who.user_id, kind, db::now())?;
             } else {
                 store::remove_reaction(conn, &post, who.user_id, kind)?;
             }

@@ -61,6 +61,12 @@ fn state_for(active: &[SanctionRow], now: NaiveDateTime) -> (AccountState, Optio
     }
 }
 
+/// Makes sanctions on one member take turns: the account's state is computed from all of
+/// them, and a sanction is lifted once.
+fn lock_member(conn: &mut AnyConnection, user_id: i64) -> Result<(), ApiError> {
+    Ok(db::concurrency::lock_row(conn, "users", user_id)?)
+}
+
 /// Brings the account's state in line with its sanctions (verified accounts only).
 fn apply_state(conn: &mut AnyConnection, user: &UserRow) -> Result<(), ApiError> {
     if matches!(
@@ -102,6 +108,7 @@ pub async fn place(
     state
         .db
         .write(move |conn| {
+            lock_member(conn, user_id)?;
             let target = accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
             check_rank(&who, &target)?;
             let id = store::insert_sanction(
@@ -169,6 +176,7 @@ pub fn lift_in(
     sanction_id: i64,
     why: &str,
 ) -> Result<(), ApiError> {
+    lock_member(conn, user_id)?;
     let sanction = store::sanction(conn, sanction_id)?
         .filter(|s| s.user_id == user_id)
         .ok_or_else(|| ApiError::NotFound("no such sanction".into()))?;

@@ -14,7 +14,10 @@ async fn two_tabs_refreshing_one_session_at_once_both_stay_signed_in() {
     for round in 0..ROUNDS {
         let answers = together((0..3).map(|_| app.refresh(&current)).collect()).await;
         all_answered(&answers, 200, "three refreshes of one token at once");
-        let tokens: Vec<Tokens> = answers.iter().map(|a| Tokens::from_body(a.json())).collect();
+        let tokens: Vec<Tokens> = answers
+            .iter()
+            .map(|a| Tokens::from_body(a.json()))
+            .collect();
         // Every tab gets the same successor, and every access token works.
         for t in &tokens {
             assert_eq!(t.refresh, tokens[0].refresh, "round {round}: one successor");

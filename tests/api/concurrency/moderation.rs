@@ -6,8 +6,8 @@ use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
 use super::{
-    Person, ROUNDS, all_answered, decide, id_of, items, notifications, open_items, person,
-    post_as, statuses, together,
+    Person, ROUNDS, all_answered, decide, id_of, items, notifications, open_items, person, post_as,
+    statuses, together,
 };
 use crate::harness::{Reply, TestApp};
 
@@ -50,7 +50,10 @@ async fn flag(app: &TestApp, who: &Person, post_id: i64, reason: &str) -> Reply 
 /// Whether a visitor sees the post on its thread's page.
 async fn visible_to_visitors(app: &TestApp, thread_id: i64, post_id: i64) -> bool {
     let page = app
-        .get(&format!("/api/v1/threads/{thread_id}/posts?limit=100"), None)
+        .get(
+            &format!("/api/v1/threads/{thread_id}/posts?limit=100"),
+            None,
+        )
         .await
         .expect(200);
     items(&page).iter().any(|p| id_of(p) == post_id)
@@ -110,7 +113,10 @@ async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide
         assert_eq!(open.len(), 1, "one open item for post {post}: {open:?}");
         let flags = flags_of(&open[0]);
         let seen: BTreeSet<i64> = flags.iter().map(|f| f.0).collect();
-        assert_eq!(seen, reporter_ids, "every report reaches the item: {flags:?}");
+        assert_eq!(
+            seen, reporter_ids,
+            "every report reaches the item: {flags:?}"
+        );
         assert!(flags.iter().all(|f| f.1 == "open"), "{flags:?}");
     }
     let told: BTreeSet<i64> = notifications(&app, &author, "post_hidden")
@@ -133,7 +139,11 @@ async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide
         .filter(|e| e["action"] == "auto_hide")
         .map(|e| e["target_id"].as_i64().unwrap_or_default())
         .collect();
-    assert_eq!(auto_hides.len(), posts.len(), "one auto_hide per post: {auto_hides:?}");
+    assert_eq!(
+        auto_hides.len(),
+        posts.len(),
+        "one auto_hide per post: {auto_hides:?}"
+    );
 }
 
 #[actix_web::test]

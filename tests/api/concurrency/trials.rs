@@ -39,9 +39,14 @@ async fn submitted(app: &TestApp, coordinator: &Person, n: usize) -> i64 {
             .await
             .expect(201),
     );
-    post_as(app, coordinator, &format!("/api/v1/trials/{id}/submit"), json!({}))
-        .await
-        .expect(200);
+    post_as(
+        app,
+        coordinator,
+        &format!("/api/v1/trials/{id}/submit"),
+        json!({}),
+    )
+    .await
+    .expect(200);
     id
 }
 
@@ -153,13 +158,18 @@ async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email
             assert_eq!(statuses(pair), [201, 409], "round {round}: {pair:?}");
         }
         let inbox = app
-            .get(&format!("/api/v1/trials/{id}/interests"), coordinator.token())
+            .get(
+                &format!("/api/v1/trials/{id}/interests"),
+                coordinator.token(),
+            )
             .await
             .expect(200);
         assert_eq!(items(&inbox).len(), patients.len(), "round {round}");
     }
     assert_eq!(
-        notifications(&app, &coordinator, "trial_interest").await.len(),
+        notifications(&app, &coordinator, "trial_interest")
+            .await
+            .len(),
         ROUNDS * patients.len()
     );
     assert_eq!(
@@ -183,19 +193,37 @@ async fn a_coordinator_double_clicking_create_submit_and_save_loses_nothing() {
         ])
         .await;
         assert_eq!(statuses(&answers), [201, 409], "round {round}: {answers:?}");
-        let id = id_of(&answers.iter().find(|a| a.status == 201).map(|a| a.json()).unwrap_or_default());
+        let id = id_of(
+            &answers
+                .iter()
+                .find(|a| a.status == 201)
+                .map(|a| a.json())
+                .unwrap_or_default(),
+        );
 
         // Two edits of different fields at once: both are kept.
         let path = format!("/api/v1/trials/{id}");
         let answers = together(vec![
-            app.patch_json(&path, coordinator.token(), &json!({"title": format!("New title {round}")})),
-            app.patch_json(&path, coordinator.token(), &json!({"sponsor": format!("New sponsor {round}")})),
+            app.patch_json(
+                &path,
+                coordinator.token(),
+                &json!({"title": format!("New title {round}")}),
+            ),
+            app.patch_json(
+                &path,
+                coordinator.token(),
+                &json!({"sponsor": format!("New sponsor {round}")}),
+            ),
         ])
         .await;
         all_answered(&answers, 200, "two edits at once");
         let stored = app.get(&path, coordinator.token()).await.expect(200);
         assert_eq!(stored["title"], format!("New title {round}"), "{stored}");
-        assert_eq!(stored["sponsor"], format!("New sponsor {round}"), "{stored}");
+        assert_eq!(
+            stored["sponsor"],
+            format!("New sponsor {round}"),
+            "{stored}"
+        );
 
         // Submit twice at once: one review.
         let submit = format!("/api/v1/trials/{id}/submit");
@@ -224,11 +252,22 @@ async fn applying_to_be_a_coordinator_three_times_at_once_makes_one_application(
         });
         let answers = together(
             (0..3)
-                .map(|_| post_as(&app, &applicant, "/api/v1/coordinator-applications", body.clone()))
+                .map(|_| {
+                    post_as(
+                        &app,
+                        &applicant,
+                        "/api/v1/coordinator-applications",
+                        body.clone(),
+                    )
+                })
                 .collect(),
         )
         .await;
-        assert_eq!(statuses(&answers), [201, 409, 409], "round {round}: {answers:?}");
+        assert_eq!(
+            statuses(&answers),
+            [201, 409, 409],
+            "round {round}: {answers:?}"
+        );
     }
     let applications = super::queue(&app, &admin, "&kind=coordinator_application").await;
     assert_eq!(applications.len(), ROUNDS);
