@@ -44,6 +44,8 @@ const PROMOTION_POSTS: i64 = 5;
 const PROMOTION_AGE_DAYS: i64 = 7;
 /// At most one reply email per thread per hour.
 const REPLY_EMAIL_INTERVAL: Duration = Duration::hours(1);
+/// How many times [`change_status`] reads a post again that other transactions keep moving.
+const STATUS_ATTEMPTS: usize = 8;
 const MAX_MENTIONS: usize = 10;
 
 fn viewer(caller: Option<&Caller>) -> Viewer {
@@ -560,12 +562,27 @@ pub fn change_status(
     new_status: &str,
     first_publication: bool,
 ) -> Result<(), ApiError> {
-    if post.status == new_status {
-        return Ok(());
+    // The counters move from the status the post leaves, so the update applies only from the
+    // status read; when another transaction moved the post since, start from what it wrote.
+    let mut post = post.clone();
+    let mut attempts = 0;
+    loop {
+        if post.status == new_status {
+            return Ok(());
+        }
+        if store::set_post_status(conn, post.id, &post.status, new_status)? {
+            break;
+        }
+        attempts += 1;
+        if attempts == STATUS_ATTEMPTS {
+            return Err(ApiError::Conflict(
+                "this post changed a moment ago; please try again".into(),
+            ));
+        }
+        post = store::post_ref(conn, post.id)?.ok_or_else(not_found_post)?;
     }
     let now = db::now();
     let thread = store::thread_ref(conn, post.thread_id)?.ok_or_else(not_found_thread)?;
-    store::set_post_status(conn, post.id, new_status)?;
     let was_visible = post.status == "published";
     let now_visible = new_status == "published";
     if post.is_first && new_status != "deleted" {
@@ -885,6 +902,8 @@ pub async fn edit_post(
         .db
         .write(move |conn| {
             let now = db::now();
+            // Two edits at once each keep the other's text as a revision.
+            store::lock_post(conn, post_id)?;
             let post = store::post_ref(conn, post_id)?
                 .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
                 .ok_or_else(not_found_post)?;
@@ -971,6 +990,7 @@ pub async fn delete_post(state: &AppState, caller: &Caller, post_id: i64) -> Res
     state
         .db
         .write(move |conn| {
+            store::lock_post(conn, post_id)?;
             let post = store::post_ref(conn, post_id)?
                 .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
                 .ok_or_else(not_found_post)?;

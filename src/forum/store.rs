@@ -537,11 +537,24 @@ pub fn post_search_text(conn: &mut AnyConnection, post_id: i64) -> QueryResult<S
         .first(conn)
 }
 
-pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: &str) -> QueryResult<()> {
-    diesel::update(posts::table.find(post_id))
-        .set(posts::status.eq(status))
+/// Moves a post from status `from` to `to`; returns `false` (and changes nothing) when the post
+/// is no longer in `from`.
+pub fn set_post_status(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    from: &str,
+    to: &str,
+) -> QueryResult<bool> {
+    diesel::update(posts::table.find(post_id).filter(posts::status.eq(from)))
+        .set(posts::status.eq(to))
         .execute(conn)
-        .map(|_| ())
+        .map(|n| n == 1)
+}
+
+/// Locks a post until the transaction ends: changes that start from what they read of it take
+/// turns.
+pub fn lock_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    crate::db::concurrency::lock_row(conn, "posts", post_id)
 }
 
 pub fn insert_revision(

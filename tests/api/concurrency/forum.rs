@@ -145,3 +145,53 @@ async fn two_admins_creating_the_same_board_at_once_make_one() {
         assert_eq!(statuses(&answers), [201, 409], "round {round}: {answers:?}");
     }
 }
+
+#[actix_web::test]
+async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
+    let app = TestApp::spawn().await;
+    let author = person(&app, "Uma_Author", Role::Member).await;
+    for round in 0..ROUNDS {
+        let thread = start_thread(&app, &author, &format!("Draft {round}")).await;
+        let post = id_of(&thread["first_post"]);
+        let path = format!("/api/v1/posts/{post}");
+        let texts = [
+            format!("Morning edit {round}."),
+            format!("Evening edit {round}."),
+        ];
+        let bodies: Vec<Value> = texts.iter().map(|t| json!({"body": t})).collect();
+        let answers = together(
+            bodies
+                .iter()
+                .map(|body| app.patch_json(&path, author.token(), body))
+                .collect(),
+        )
+        .await;
+        all_answered(&answers, 200, "two edits at once");
+        let revisions = app
+            .get(&format!("{path}/revisions"), author.token())
+            .await
+            .expect(200);
+        let page = app
+            .get(&format!("/api/v1/threads/{}/posts", id_of(&thread)), None)
+            .await
+            .expect(200);
+        let mut seen: Vec<String> = revisions
+            .as_array()
+            .unwrap_or_else(|| panic!("no revisions in {revisions}"))
+            .iter()
+            .filter_map(|r| r["body"].as_str().map(str::to_owned))
+            .collect();
+        seen.push(
+            items(&page)[0]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        for text in &texts {
+            assert!(
+                seen.contains(text),
+                "round {round}: `{text}` is neither the body nor a revision: {seen:?}"
+            );
+        }
+    }
+}

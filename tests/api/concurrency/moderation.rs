@@ -318,3 +318,38 @@ async fn a_silence_and_a_suspension_placed_at_the_same_moment_both_count() {
         assert_eq!(me["user"]["state"], "silenced", "round {round}: {me}");
     }
 }
+
+#[actix_web::test]
+async fn an_author_deleting_her_reply_as_the_third_report_hides_it_keeps_the_counts_true() {
+    let app = TestApp::spawn().await;
+    let author = person(&app, "Ola_Author", Role::Member).await;
+    let reporters = [
+        person(&app, "Ivy_Reporter", Role::Member).await,
+        person(&app, "Jon_Reporter", Role::Member).await,
+        person(&app, "Kai_Reporter", Role::Member).await,
+    ];
+    let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
+    for &post in &posts {
+        for who in &reporters[..2] {
+            flag(&app, who, post, "spam").await.expect(201);
+        }
+        let (report, deletion) = futures_util::future::join(
+            flag(&app, &reporters[2], post, "spam"),
+            app.delete(&format!("/api/v1/posts/{post}"), author.token()),
+        )
+        .await;
+        deletion.expect(204);
+        assert!(
+            [201, 404, 409].contains(&report.status),
+            "the report either lands or finds the post gone: {} {}",
+            report.status,
+            report.body
+        );
+    }
+    // Every reply is hidden or deleted: the thread counts none of them.
+    let shown = app
+        .get(&format!("/api/v1/threads/{thread}"), None)
+        .await
+        .expect(200);
+    assert_eq!(shown["reply_count"], 0, "{shown}");
+}
