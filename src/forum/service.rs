@@ -661,8 +661,9 @@ pub fn moderator_edit(
 
 /// Locks or unlocks a thread (a queue decision or an appeal).
 pub fn set_locked(conn: &mut AnyConnection, thread_id: i64, locked: bool) -> Result<(), ApiError> {
-    let thread = store::thread_ref(conn, thread_id)?.ok_or_else(not_found_thread)?;
-    store::set_thread_flags(conn, thread.id, locked, thread.pinned)?;
+    if !store::set_thread_locked(conn, thread_id, locked)? {
+        return Err(not_found_thread());
+    }
     Ok(())
 }
 
@@ -775,6 +776,8 @@ pub async fn moderate_thread(
     state
         .db
         .write(move |conn| {
+            // Settings not in the request keep what another moderator set a moment ago.
+            store::lock_thread(conn, thread_id)?;
             let thread = store::thread_ref(conn, thread_id)?.ok_or_else(not_found_thread)?;
             let locked = req.locked.unwrap_or(thread.locked);
             let pinned = req.pinned.unwrap_or(thread.pinned);

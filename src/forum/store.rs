@@ -298,6 +298,11 @@ pub fn set_first_post(conn: &mut AnyConnection, thread_id: i64, post_id: i64) ->
         .map(|_| ())
 }
 
+/// Locks a thread until the transaction ends: settings changed from what was read take turns.
+pub fn lock_thread(conn: &mut AnyConnection, thread_id: i64) -> QueryResult<()> {
+    crate::db::concurrency::lock_row(conn, "threads", thread_id)
+}
+
 pub fn set_thread_flags(
     conn: &mut AnyConnection,
     thread_id: i64,
@@ -308,6 +313,17 @@ pub fn set_thread_flags(
         .set((threads::locked.eq(locked), threads::pinned.eq(pinned)))
         .execute(conn)
         .map(|_| ())
+}
+
+pub fn set_thread_locked(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    locked: bool,
+) -> QueryResult<bool> {
+    diesel::update(threads::table.find(thread_id))
+        .set(threads::locked.eq(locked))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 pub fn set_thread_status(

@@ -195,3 +195,29 @@ async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
         }
     }
 }
+
+#[actix_web::test]
+async fn one_moderator_locking_a_thread_as_another_pins_it_keeps_both() {
+    let app = TestApp::spawn().await;
+    let author = person(&app, "Val_Author", Role::Member).await;
+    let first = person(&app, "Mod_Wen", Role::Moderator).await;
+    let second = person(&app, "Mod_Xu", Role::Moderator).await;
+    for round in 0..ROUNDS {
+        let thread_id = id_of(&start_thread(&app, &author, &format!("Heated {round}")).await);
+        let path = format!("/api/v1/threads/{thread_id}");
+        let lock = json!({"locked": true});
+        let pin = json!({"pinned": true});
+        let answers = together(vec![
+            app.patch_json(&path, first.token(), &lock),
+            app.patch_json(&path, second.token(), &pin),
+        ])
+        .await;
+        all_answered(&answers, 200, "lock and pin at once");
+        let thread = app.get(&path, None).await.expect(200);
+        assert_eq!(
+            (thread["locked"].clone(), thread["pinned"].clone()),
+            (json!(true), json!(true)),
+            "round {round}: {thread}"
+        );
+    }
+}
