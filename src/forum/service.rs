@@ -44,8 +44,6 @@ const PROMOTION_POSTS: i64 = 5;
 const PROMOTION_AGE_DAYS: i64 = 7;
 /// At most one reply email per thread per hour.
 const REPLY_EMAIL_INTERVAL: Duration = Duration::hours(1);
-/// How many times [`change_status`] reads a post again that other transactions keep moving.
-const STATUS_ATTEMPTS: usize = 8;
 const MAX_MENTIONS: usize = 10;
 
 fn viewer(caller: Option<&Caller>) -> Viewer {
@@ -562,25 +560,20 @@ pub fn change_status(
     new_status: &str,
     first_publication: bool,
 ) -> Result<(), ApiError> {
-    // The counters move from the status the post leaves, so the update applies only from the
-    // status read; when another transaction moved the post since, start from what it wrote.
-    let mut post = post.clone();
-    let mut attempts = 0;
-    loop {
-        if post.status == new_status {
-            return Ok(());
-        }
-        if store::set_post_status(conn, post.id, &post.status, new_status)? {
-            break;
-        }
-        attempts += 1;
-        if attempts == STATUS_ATTEMPTS {
-            return Err(ApiError::Conflict(
-                "this post changed a moment ago; please try again".into(),
-            ));
-        }
-        post = store::post_ref(conn, post.id)?.ok_or_else(not_found_post)?;
+    // The counters move from the status the post leaves: read it under the post's lock rather
+    // than trust the caller's copy, which another transaction may have made stale.
+    store::lock_post(conn, post.id)?;
+    let Some(current) = store::post_ref(conn, post.id)? else {
+        return Err(not_found_post());
+    };
+    let post = PostRef {
+        status: current.status,
+        ..post.clone()
+    };
+    if post.status == new_status {
+        return Ok(());
     }
+    store::set_post_status(conn, post.id, new_status)?;
     let now = db::now();
     let thread = store::thread_ref(conn, post.thread_id)?.ok_or_else(not_found_thread)?;
     let was_visible = post.status == "published";

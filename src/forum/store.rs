@@ -553,18 +553,11 @@ pub fn post_search_text(conn: &mut AnyConnection, post_id: i64) -> QueryResult<S
         .first(conn)
 }
 
-/// Moves a post from status `from` to `to`; returns `false` (and changes nothing) when the post
-/// is no longer in `from`.
-pub fn set_post_status(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    from: &str,
-    to: &str,
-) -> QueryResult<bool> {
-    diesel::update(posts::table.find(post_id).filter(posts::status.eq(from)))
-        .set(posts::status.eq(to))
+pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: &str) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::status.eq(status))
         .execute(conn)
-        .map(|n| n == 1)
+        .map(|_| ())
 }
 
 /// Locks a post until the transaction ends: changes that start from what they read of it take

@@ -353,3 +353,37 @@ async fn an_author_deleting_her_reply_as_the_third_report_hides_it_keeps_the_cou
         .expect(200);
     assert_eq!(shown["reply_count"], 0, "{shown}");
 }
+
+#[actix_web::test]
+async fn two_moderators_removing_one_watched_word_at_once_remove_it_once() {
+    let app = TestApp::spawn().await;
+    let first = person(&app, "Mod_Yas", Role::Moderator).await;
+    let second = person(&app, "Mod_Zed", Role::Moderator).await;
+    for round in 0..ROUNDS {
+        let rule = post_as(
+            &app,
+            &first,
+            "/api/v1/moderation/watched-words",
+            json!({"pattern": format!("miracle cure {round}"), "action": "hold"}),
+        )
+        .await
+        .expect(201);
+        let path = format!("/api/v1/moderation/watched-words/{}", id_of(&rule));
+        let answers = together(vec![
+            app.delete(&path, first.token()),
+            app.delete(&path, second.token()),
+        ])
+        .await;
+        assert_eq!(statuses(&answers), [204, 404], "round {round}: {answers:?}");
+    }
+    let log = items(
+        &app.get("/api/v1/moderation/log?limit=100", first.token())
+            .await
+            .expect(200),
+    );
+    let removed = log
+        .iter()
+        .filter(|e| e["action"] == "watched_word_removed")
+        .count();
+    assert_eq!(removed, ROUNDS, "one removal logged per rule");
+}
