@@ -660,9 +660,15 @@ pub fn set_locked(conn: &mut AnyConnection, thread_id: i64, locked: bool) -> Res
     Ok(())
 }
 
-/// Every post of a member that is still up (for a ban that removes content).
-pub fn posts_of(conn: &mut AnyConnection, author_id: i64) -> Result<Vec<PostRef>, ApiError> {
-    Ok(store::live_posts_of(conn, author_id)?)
+/// Every post of a member that is still up, oldest first, each locked until the transaction
+/// ends (for a ban that removes content). Posts are locked before anything that hangs off
+/// them, as everywhere, so the ban and a flag or a decision on one of the posts take turns.
+pub fn lock_posts_of(conn: &mut AnyConnection, author_id: i64) -> Result<Vec<PostRef>, ApiError> {
+    let posts = store::live_posts_of(conn, author_id)?;
+    for post in &posts {
+        store::lock_post(conn, post.id)?;
+    }
+    Ok(posts)
 }
 
 /// `POST /boards/{slug}/threads`.

@@ -538,10 +538,12 @@ pub fn update_post_body(
 }
 
 /// Posts of an author that are not removed or deleted (index `posts_author_idx`).
+/// A member's posts that are still up, oldest first (index `posts_author_idx`).
 pub fn live_posts_of(conn: &mut AnyConnection, author_id: i64) -> QueryResult<Vec<PostRef>> {
     posts::table
         .filter(posts::author_id.eq(author_id))
         .filter(posts::status.ne_all(["removed", "deleted"]))
+        .order(posts::id.asc())
         .select(PostRef::as_select())
         .load(conn)
 }

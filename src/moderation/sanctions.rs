@@ -108,6 +108,12 @@ pub async fn place(
     state
         .db
         .write(move |conn| {
+            // The member's posts before the member, the order every transaction follows.
+            let removed = if req.kind == SanctionKind::Ban && req.remove_content {
+                forum::lock_posts_of(conn, user_id)?
+            } else {
+                Vec::new()
+            };
             lock_member(conn, user_id)?;
             let target = accounts::find_user(conn, user_id)?.ok_or_else(no_member)?;
             check_rank(&who, &target)?;
@@ -120,10 +126,8 @@ pub async fn place(
                 who.user_id,
             )?;
             apply_state(conn, &target)?;
-            if req.kind == SanctionKind::Ban && req.remove_content {
-                for post in forum::posts_of(conn, target.id)? {
-                    forum::change_status(&app, conn, &post, "removed", false)?;
-                }
+            for post in &removed {
+                forum::change_status(&app, conn, post, "removed", false)?;
             }
             let detail = match until {
                 Some(end) => format!(

@@ -10,6 +10,7 @@
 mod accounts;
 mod forum;
 mod moderation;
+mod staff;
 mod trials;
 
 use std::future::Future;
@@ -188,4 +189,40 @@ async fn emails_once_sent(app: &TestApp, address: &str) -> usize {
         );
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A thread by `author` with `n` replies of hers; returns the thread and the reply ids.
+async fn replies_by(app: &TestApp, author: &Person, n: usize) -> (i64, Vec<i64>) {
+    let thread = post_as(
+        app,
+        author,
+        "/api/v1/boards/my-story/threads",
+        json!({"title": "Week two of the new dose", "body": "How it started."}),
+    )
+    .await
+    .expect(201);
+    let thread_id = id_of(&thread);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let post = post_as(
+            app,
+            author,
+            &format!("/api/v1/threads/{thread_id}/posts"),
+            json!({"body": format!("Update number {i}: the fatigue is easing.")}),
+        )
+        .await
+        .expect(201);
+        ids.push(id_of(&post));
+    }
+    (thread_id, ids)
+}
+
+async fn flag(app: &TestApp, who: &Person, post_id: i64, reason: &str) -> Reply {
+    post_as(
+        app,
+        who,
+        &format!("/api/v1/posts/{post_id}/flags"),
+        json!({"reason": reason}),
+    )
+    .await
 }

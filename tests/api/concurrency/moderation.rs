@@ -1,51 +1,15 @@
-//! Flags, decisions, appeals and sanctions fired together.
+//! Flags and decisions fired together.
 
 use std::collections::BTreeSet;
 
 use butterfly::accounts::model::Role;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
-    Person, ROUNDS, all_answered, decide, id_of, items, notifications, open_items, person, post_as,
-    statuses, together,
+    ROUNDS, all_answered, decide, flag, id_of, items, notifications, open_items, person,
+    replies_by, together,
 };
-use crate::harness::{Reply, TestApp};
-
-/// A thread by `author` with `n` replies of hers; returns the thread and the reply ids.
-async fn replies_by(app: &TestApp, author: &Person, n: usize) -> (i64, Vec<i64>) {
-    let thread = post_as(
-        app,
-        author,
-        "/api/v1/boards/my-story/threads",
-        json!({"title": "Week two of the new dose", "body": "How it started."}),
-    )
-    .await
-    .expect(201);
-    let thread_id = id_of(&thread);
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let post = post_as(
-            app,
-            author,
-            &format!("/api/v1/threads/{thread_id}/posts"),
-            json!({"body": format!("Update number {i}: the fatigue is easing.")}),
-        )
-        .await
-        .expect(201);
-        ids.push(id_of(&post));
-    }
-    (thread_id, ids)
-}
-
-async fn flag(app: &TestApp, who: &Person, post_id: i64, reason: &str) -> Reply {
-    post_as(
-        app,
-        who,
-        &format!("/api/v1/posts/{post_id}/flags"),
-        json!({"reason": reason}),
-    )
-    .await
-}
+use crate::harness::TestApp;
 
 /// Whether a visitor sees the post on its thread's page.
 async fn visible_to_visitors(app: &TestApp, thread_id: i64, post_id: i64) -> bool {
@@ -232,94 +196,6 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
 }
 
 #[actix_web::test]
-async fn appealing_one_decision_three_times_at_once_opens_one_appeal() {
-    let app = TestApp::spawn().await;
-    let author = person(&app, "Noa_Author", Role::Member).await;
-    let moderator = person(&app, "Mod_Sky", Role::Moderator).await;
-    let (_, posts) = replies_by(&app, &author, ROUNDS).await;
-    for &post in &posts {
-        let reporter_flag = flag(&app, &moderator, post, "spam").await;
-        reporter_flag.expect(201);
-        let item = open_items(&app, &moderator, "flagged_post", post)
-            .await
-            .pop()
-            .unwrap_or_else(|| panic!("no item for post {post}"));
-        decide(&app, &moderator, &item, "remove").await.expect(200);
-        let body = json!({
-            "subject": {"kind": "decision", "id": id_of(&item)},
-            "text": "This was my own experience, not advice."
-        });
-        let answers = together(
-            (0..3)
-                .map(|_| post_as(&app, &author, "/api/v1/appeals", body.clone()))
-                .collect(),
-        )
-        .await;
-        assert_eq!(statuses(&answers), [201, 409, 409], "{answers:?}");
-    }
-    let appeals = super::queue(&app, &moderator, "&kind=appeal").await;
-    assert_eq!(appeals.len(), posts.len(), "one appeal item per decision");
-}
-
-#[actix_web::test]
-async fn a_silence_and_a_suspension_placed_at_the_same_moment_both_count() {
-    let app = TestApp::spawn().await;
-    let first = person(&app, "Mod_Tao", Role::Moderator).await;
-    let second = person(&app, "Mod_Uma", Role::Moderator).await;
-    for round in 0..ROUNDS {
-        let name = format!("Vic_{round}");
-        let member = person(&app, &name, Role::Member).await;
-        let path = format!("/api/v1/moderation/users/{}/sanctions", member.id);
-        let answers = together(vec![
-            post_as(
-                &app,
-                &first,
-                &path,
-                json!({"kind": "silence", "reason": "Heated replies."}),
-            ),
-            post_as(
-                &app,
-                &second,
-                &path,
-                json!({"kind": "suspend", "reason": "Repeated harassment."}),
-            ),
-        ])
-        .await;
-        all_answered(&answers, 201, "two sanctions at once");
-        // The suspension is in force: the member cannot sign in.
-        let login = app
-            .login(&member.email, crate::harness::PASSWORD)
-            .await
-            .expect_problem(403);
-        assert!(
-            login["detail"]
-                .as_str()
-                .is_some_and(|d| d.contains("suspended")),
-            "round {round}: {login}"
-        );
-        // Lifting the suspension twice at once lifts it once; the silence stays.
-        let sanctions = app.get(&path, first.token()).await.expect(200);
-        let suspension = sanctions
-            .as_array()
-            .and_then(|all| all.iter().find(|s| s["kind"] == "suspend"))
-            .map(id_of)
-            .unwrap_or_else(|| panic!("no suspension in {sanctions}"));
-        let lift = format!("{path}/{suspension}");
-        let answers = together(vec![
-            app.delete(&lift, first.token()),
-            app.delete(&lift, second.token()),
-        ])
-        .await;
-        assert_eq!(statuses(&answers), [204, 409], "{answers:?}");
-        let me = app
-            .sign_in(&member.email, crate::harness::PASSWORD)
-            .await
-            .body;
-        assert_eq!(me["user"]["state"], "silenced", "round {round}: {me}");
-    }
-}
-
-#[actix_web::test]
 async fn an_author_deleting_her_reply_as_the_third_report_hides_it_keeps_the_counts_true() {
     let app = TestApp::spawn().await;
     let author = person(&app, "Ola_Author", Role::Member).await;
@@ -352,38 +228,4 @@ async fn an_author_deleting_her_reply_as_the_third_report_hides_it_keeps_the_cou
         .await
         .expect(200);
     assert_eq!(shown["reply_count"], 0, "{shown}");
-}
-
-#[actix_web::test]
-async fn two_moderators_removing_one_watched_word_at_once_remove_it_once() {
-    let app = TestApp::spawn().await;
-    let first = person(&app, "Mod_Yas", Role::Moderator).await;
-    let second = person(&app, "Mod_Zed", Role::Moderator).await;
-    for round in 0..ROUNDS {
-        let rule = post_as(
-            &app,
-            &first,
-            "/api/v1/moderation/watched-words",
-            json!({"pattern": format!("miracle cure {round}"), "action": "hold"}),
-        )
-        .await
-        .expect(201);
-        let path = format!("/api/v1/moderation/watched-words/{}", id_of(&rule));
-        let answers = together(vec![
-            app.delete(&path, first.token()),
-            app.delete(&path, second.token()),
-        ])
-        .await;
-        assert_eq!(statuses(&answers), [204, 404], "round {round}: {answers:?}");
-    }
-    let log = items(
-        &app.get("/api/v1/moderation/log?limit=100", first.token())
-            .await
-            .expect(200),
-    );
-    let removed = log
-        .iter()
-        .filter(|e| e["action"] == "watched_word_removed")
-        .count();
-    assert_eq!(removed, ROUNDS, "one removal logged per rule");
 }
