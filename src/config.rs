@@ -168,6 +168,9 @@ pub struct JwtSettings {
     pub audience: String,
     pub access_ttl_secs: i64,
     pub refresh_ttl_days: i64,
+    /// For how long after a refresh the old refresh token is answered with the same successor
+    /// again (two tabs refreshing at once, a retried request) instead of counting as reuse.
+    pub refresh_reuse_grace_secs: i64,
 }
 
 /// A key that verifies tokens but no longer signs them.
@@ -255,6 +258,7 @@ impl Default for JwtSettings {
             audience: "butterfly-api".into(),
             access_ttl_secs: 15 * 60,
             refresh_ttl_days: 30,
+            refresh_reuse_grace_secs: 30,
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod model;
 pub mod names;
 pub mod privacy;
+pub mod refresh;
 pub mod routes;
 pub mod service;
 mod store;

@@ -113,18 +113,22 @@ pub async fn login(
     Ok(web::Json(tokens))
 }
 
-/// Exchange a refresh token for new tokens. The old refresh token dies; presenting it again
-/// revokes the whole session.
+/// Exchange a refresh token for new tokens. The old refresh token dies: presenting it again
+/// later revokes the whole session. Refreshing the same token again within
+/// `jwt.refresh_reuse_grace_secs` (30 s by default; two tabs refreshing at once, or a retry
+/// after a lost answer) returns the same new refresh token (and a fresh access token for the
+/// same session) instead, as long as that new token has not been used yet. Simultaneous
+/// refreshes therefore all succeed, with the same refresh token.
 #[utoipa::path(tag = "sessions", request_body = RefreshRequest, responses(
-    (status = 200, body = TokenResponse, description = "New tokens"),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "Refresh token invalid, expired or reused"),
+    (status = 200, body = TokenResponse, description = "New tokens; the same refresh token for every refresh of one token within the grace window"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Refresh token invalid, expired, revoked, or reused after the grace window (the session is then revoked)"),
 ))]
 #[post("/api/v1/sessions/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let tokens = service::refresh(&state, body.into_inner().refresh_token).await?;
+    let tokens = super::refresh::refresh(&state, body.into_inner().refresh_token).await?;
     Ok(web::Json(tokens))
 }
 

@@ -260,14 +260,25 @@ pub async fn resend_verification(state: &AppState, email: String) -> Result<(), 
         .await
 }
 
-/// Adds a session row to `family_id` and returns its tokens and id.
+/// Adds a session row to `family_id` with a new random refresh token; returns its tokens and
+/// id.
 fn open_session(
     state: &AppState,
     conn: &mut AnyConnection,
     user: &UserRow,
     family_id: &str,
 ) -> Result<(TokenResponse, i64), ApiError> {
-    let refresh = random_token();
+    open_session_with(state, conn, user, family_id, random_token())
+}
+
+/// Adds a session row to `family_id` for this refresh token; returns its tokens and id.
+pub(super) fn open_session_with(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user: &UserRow,
+    family_id: &str,
+    refresh: String,
+) -> Result<(TokenResponse, i64), ApiError> {
     let now = db::now();
     let expires = now + Duration::days(state.settings.jwt.refresh_ttl_days);
     let session_id = store::insert_session(
@@ -278,11 +289,25 @@ fn open_session(
         expires,
         now,
     )?;
+    Ok((
+        session_tokens(state, user, session_id, refresh)?,
+        session_id,
+    ))
+}
+
+/// The answer that carries a session's tokens: a new access token for the session, and its
+/// refresh token.
+pub(super) fn session_tokens(
+    state: &AppState,
+    user: &UserRow,
+    session_id: i64,
+    refresh: String,
+) -> Result<TokenResponse, ApiError> {
     let access = state
         .keys
         .issue(user.id, session_id, &user.role)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let tokens = TokenResponse {
+    Ok(TokenResponse {
         access_token: access,
         token_type: "Bearer",
         expires_in: state.keys.access_ttl_secs,
@@ -293,8 +318,7 @@ fn open_session(
             role: user.role(),
             state: user.state(),
         },
-    };
-    Ok((tokens, session_id))
+    })
 }
 
 fn wrong_credentials() -> ApiError {
@@ -360,63 +384,6 @@ pub async fn login(
         .write(move |conn| open_session(&state, conn, &user, &random_token()))
         .await
         .map(|(tokens, _)| tokens)
-}
-
-enum Rotation {
-    Rotated(Box<TokenResponse>),
-    /// The token was already used or revoked: the family has now been revoked.
-    Reused,
-    Refused,
-}
-
-/// `POST /sessions/refresh`: rotates the refresh token. Presenting a token that was already
-/// rotated revokes its whole family (it was probably stolen).
-pub async fn refresh(state: &AppState, refresh_token: String) -> Result<TokenResponse, ApiError> {
-    let app = state.clone();
-    let outcome = state
-        .db
-        .write(move |conn| {
-            let Some(row) =
-                store::session_by_refresh_hash(conn, &hash_token(refresh_token.trim()))?
-            else {
-                return Ok::<_, ApiError>(Rotation::Refused);
-            };
-            let now = db::now();
-            if row.replaced_by.is_some() || row.revoked_at.is_some() {
-                store::revoke_family(conn, &row.family_id, now)?;
-                return Ok(Rotation::Reused);
-            }
-            if row.expires_at <= now {
-                return Ok(Rotation::Refused);
-            }
-            let Some(user) = store::user_by_id(conn, row.user_id)? else {
-                return Ok(Rotation::Refused);
-            };
-            if !user.state().may_sign_in() {
-                store::revoke_family(conn, &row.family_id, now)?;
-                return Ok(Rotation::Refused);
-            }
-            let (tokens, new_id) = open_session(&app, conn, &user, &row.family_id)?;
-            if !store::mark_replaced(conn, row.id, new_id)? {
-                return Err(ApiError::Conflict(
-                    "this refresh token is being used by another request".into(),
-                ));
-            }
-            Ok(Rotation::Rotated(Box::new(tokens)))
-        })
-        .await?;
-    match outcome {
-        Rotation::Rotated(tokens) => Ok(*tokens),
-        Rotation::Reused => {
-            tracing::warn!("refresh token reused; its session family was revoked");
-            Err(ApiError::Unauthorized(
-                "this refresh token was already used; sign in again".into(),
-            ))
-        }
-        Rotation::Refused => Err(ApiError::Unauthorized(
-            "the refresh token is invalid or expired".into(),
-        )),
-    }
 }
 
 /// `DELETE /sessions/current`: revokes the caller's session family.
@@ -746,14 +713,8 @@ pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiErro
     })
 }
 
-/// Locks an account until the transaction ends, so that decisions about it taken from other
-/// tables (its sanctions) happen one at a time; `false` when there is no such account.
-pub fn lock_account(conn: &mut AnyConnection, user_id: i64) -> Result<bool, ApiError> {
-    Ok(store::lock_account(conn, user_id, db::now())?)
-}
-
-/// Records the sanction in force on an account (the strongest of its sanctions, computed under
-/// [`lock_account`]); a suspension or a ban ends every session at once.
+/// Records the sanction in force on an account (the strongest of its sanctions, computed while
+/// the account's row is locked); a suspension or a ban ends every session at once.
 pub fn set_sanction(
     conn: &mut AnyConnection,
     user_id: i64,

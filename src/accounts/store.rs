@@ -153,20 +153,6 @@ pub fn set_password(
         .map(|_| ())
 }
 
-/// Locks an account's row until the transaction ends (on SQLite every write transaction holds
-/// the database already), so that decisions about the account made from other tables (its
-/// sanctions) are taken one at a time. `false` when there is no such account.
-pub fn lock_account(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    diesel::update(users::table.find(user_id))
-        .set(users::updated_at.eq(now))
-        .execute(conn)
-        .map(|n| n == 1)
-}
-
 pub fn set_sanction(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -237,9 +223,11 @@ pub struct SessionRow {
     pub id: i64,
     pub user_id: i64,
     pub family_id: String,
+    pub refresh_hash: String,
     pub replaced_by: Option<i64>,
     pub revoked_at: Option<NaiveDateTime>,
     pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
 }
 
 pub fn insert_session(
@@ -274,6 +262,21 @@ pub fn session_by_refresh_hash(
         .optional()
 }
 
+/// A session row by id, locked until the transaction ends: refreshes of one token take turns,
+/// and the second reads what the first wrote.
+pub fn lock_session(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<SessionRow>> {
+    crate::db::concurrency::lock_row(conn, "sessions", id)?;
+    session_by_id(conn, id)
+}
+
+pub fn session_by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<SessionRow>> {
+    sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn family_of(conn: &mut AnyConnection, session_id: i64) -> QueryResult<Option<String>> {
     sessions::table
         .find(session_id)
@@ -282,16 +285,12 @@ pub fn family_of(conn: &mut AnyConnection, session_id: i64) -> QueryResult<Optio
         .optional()
 }
 
-/// Records that `old` was rotated into `new`; only an unrotated row can be rotated.
-pub fn mark_replaced(conn: &mut AnyConnection, old: i64, new: i64) -> QueryResult<bool> {
-    diesel::update(
-        sessions::table
-            .find(old)
-            .filter(sessions::replaced_by.is_null()),
-    )
-    .set(sessions::replaced_by.eq(new))
-    .execute(conn)
-    .map(|n| n == 1)
+/// Records that `old` was rotated into `new` (call with `old` locked and not rotated yet).
+pub fn mark_replaced(conn: &mut AnyConnection, old: i64, new: i64) -> QueryResult<()> {
+    diesel::update(sessions::table.find(old))
+        .set(sessions::replaced_by.eq(new))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Revokes every open row of a session family (index `sessions_family_id_idx`).

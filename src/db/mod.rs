@@ -11,6 +11,7 @@
 //! with [`DbError::Unavailable`]. [`DbError::outage`] tells outages (503, 507) from bugs.
 
 pub mod backup;
+pub mod concurrency;
 mod error;
 mod handle;
 mod pool;

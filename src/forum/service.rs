@@ -123,14 +123,16 @@ pub async fn create_board(state: &AppState, req: CreateBoardRequest) -> Result<B
                     "a board `{slug}` exists already"
                 )));
             }
-            store::insert_board(
+            // Another admin may create it between the check and this write.
+            db::unique_violation(store::insert_board(
                 conn,
                 &slug,
                 req.name.trim(),
                 req.description.trim(),
                 req.position,
                 db::now(),
-            )?;
+            ))?
+            .ok_or_else(|| ApiError::Conflict(format!("a board `{slug}` exists already")))?;
             Ok(())
         })
         .await?;
@@ -527,11 +529,9 @@ fn maybe_email_reply(
     let Some(recipient) = store::reply_email_recipient(conn, user_id)? else {
         return Ok(());
     };
-    let last = store::last_reply_email(conn, user_id, thread_id)?;
-    if last.is_some_and(|t| now - t < REPLY_EMAIL_INTERVAL) {
+    if !store::claim_reply_email(conn, user_id, thread_id, now, now - REPLY_EMAIL_INTERVAL)? {
         return Ok(());
     }
-    store::record_reply_email(conn, user_id, thread_id, last.is_some(), now)?;
     outbox::enqueue(
         conn,
         &Email {
@@ -565,12 +565,22 @@ pub fn change_status(
     new_status: &str,
     first_publication: bool,
 ) -> Result<(), ApiError> {
+    // The counters move from the status the post leaves: read it under the post's lock rather
+    // than trust the caller's copy, which another transaction may have made stale.
+    store::lock_post(conn, post.id)?;
+    let Some(current) = store::post_ref(conn, post.id)? else {
+        return Err(not_found_post());
+    };
+    let post = PostRef {
+        status: current.status,
+        ..post.clone()
+    };
     if post.status == new_status {
         return Ok(());
     }
+    store::set_post_status(conn, post.id, new_status)?;
     let now = db::now();
     let thread = store::thread_ref(conn, post.thread_id)?.ok_or_else(not_found_thread)?;
-    store::set_post_status(conn, post.id, new_status)?;
     let was_visible = post.status == "published";
     let now_visible = new_status == "published";
     if post.is_first && new_status != "deleted" {
@@ -642,14 +652,21 @@ pub fn moderator_edit(
 
 /// Locks or unlocks a thread (a queue decision or an appeal).
 pub fn set_locked(conn: &mut AnyConnection, thread_id: i64, locked: bool) -> Result<(), ApiError> {
-    let thread = store::thread_ref(conn, thread_id)?.ok_or_else(not_found_thread)?;
-    store::set_thread_flags(conn, thread.id, locked, thread.pinned)?;
+    if !store::set_thread_locked(conn, thread_id, locked)? {
+        return Err(not_found_thread());
+    }
     Ok(())
 }
 
-/// Every post of a member that is still up (for a ban that removes content).
-pub fn posts_of(conn: &mut AnyConnection, author_id: i64) -> Result<Vec<PostRef>, ApiError> {
-    Ok(store::live_posts_of(conn, author_id)?)
+/// Every post of a member that is still up, oldest first, each locked until the transaction
+/// ends (for a ban that removes content). Posts are locked before anything that hangs off
+/// them, as everywhere, so the ban and a flag or a decision on one of the posts take turns.
+pub fn lock_posts_of(conn: &mut AnyConnection, author_id: i64) -> Result<Vec<PostRef>, ApiError> {
+    let posts = store::live_posts_of(conn, author_id)?;
+    for post in &posts {
+        store::lock_post(conn, post.id)?;
+    }
+    Ok(posts)
 }
 
 /// `POST /boards/{slug}/threads`.
@@ -756,6 +773,8 @@ pub async fn moderate_thread(
     state
         .db
         .write(move |conn| {
+            // Settings not in the request keep what another moderator set a moment ago.
+            store::lock_thread(conn, thread_id)?;
             let thread = store::thread_ref(conn, thread_id)?.ok_or_else(not_found_thread)?;
             let locked = req.locked.unwrap_or(thread.locked);
             let pinned = req.pinned.unwrap_or(thread.pinned);
@@ -883,6 +902,8 @@ pub async fn edit_post(
         .db
         .write(move |conn| {
             let now = db::now();
+            // Two edits at once each keep the other's text as a revision.
+            store::lock_post(conn, post_id)?;
             let post = store::post_ref(conn, post_id)?
                 .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
                 .ok_or_else(not_found_post)?;
@@ -969,6 +990,7 @@ pub async fn delete_post(state: &AppState, caller: &Caller, post_id: i64) -> Res
     state
         .db
         .write(move |conn| {
+            store::lock_post(conn, post_id)?;
             let post = store::post_ref(conn, post_id)?
                 .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
                 .ok_or_else(not_found_post)?;
@@ -1062,13 +1084,7 @@ pub async fn set_reaction(
                 )));
             }
             if on {
-                db::unique_violation(store::add_reaction(
-                    conn,
-                    &post,
-                    who.user_id,
-                    kind,
-                    db::now(),
-                ))?;
+                store::add_reaction(conn, &post, who.user_id, kind, db::now())?;
             } else {
                 store::remove_reaction(conn, &post, who.user_id, kind)?;
             }

@@ -298,6 +298,11 @@ pub fn set_first_post(conn: &mut AnyConnection, thread_id: i64, post_id: i64) ->
         .map(|_| ())
 }
 
+/// Locks a thread until the transaction ends: settings changed from what was read take turns.
+pub fn lock_thread(conn: &mut AnyConnection, thread_id: i64) -> QueryResult<()> {
+    crate::db::concurrency::lock_row(conn, "threads", thread_id)
+}
+
 pub fn set_thread_flags(
     conn: &mut AnyConnection,
     thread_id: i64,
@@ -308,6 +313,17 @@ pub fn set_thread_flags(
         .set((threads::locked.eq(locked), threads::pinned.eq(pinned)))
         .execute(conn)
         .map(|_| ())
+}
+
+pub fn set_thread_locked(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    locked: bool,
+) -> QueryResult<bool> {
+    diesel::update(threads::table.find(thread_id))
+        .set(threads::locked.eq(locked))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 pub fn set_thread_status(
@@ -522,10 +538,12 @@ pub fn update_post_body(
 }
 
 /// Posts of an author that are not removed or deleted (index `posts_author_idx`).
+/// A member's posts that are still up, oldest first (index `posts_author_idx`).
 pub fn live_posts_of(conn: &mut AnyConnection, author_id: i64) -> QueryResult<Vec<PostRef>> {
     posts::table
         .filter(posts::author_id.eq(author_id))
         .filter(posts::status.ne_all(["removed", "deleted"]))
+        .order(posts::id.asc())
         .select(PostRef::as_select())
         .load(conn)
 }
@@ -542,6 +560,12 @@ pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: &str) -> 
         .set(posts::status.eq(status))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Locks a post until the transaction ends: changes that start from what they read of it take
+/// turns.
+pub fn lock_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    crate::db::concurrency::lock_row(conn, "posts", post_id)
 }
 
 pub fn insert_revision(
@@ -641,7 +665,8 @@ fn count_column_delta(
 }
 
 /// Adds a reaction unless it exists; counts it on the post and thread in the same transaction.
-/// Returns whether it was new.
+/// Returns whether it was new. The insert decides (primary key), so a double click counts once
+/// even when both clicks arrive together.
 pub fn add_reaction(
     conn: &mut AnyConnection,
     post: &PostRef,
@@ -649,21 +674,18 @@ pub fn add_reaction(
     kind: ReactionKind,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let existing = reactions::table
-        .find((post.id, user_id, kind.as_str()))
-        .count()
-        .get_result::<i64>(conn)?;
-    if existing > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(reactions::table)
-        .values((
+    let added = crate::db::concurrency::insert_ignoring_conflicts(
+        conn,
+        diesel::insert_into(reactions::table).values((
             reactions::post_id.eq(post.id),
             reactions::user_id.eq(user_id),
             reactions::kind.eq(kind.as_str()),
             reactions::created_at.eq(now),
-        ))
-        .execute(conn)?;
+        )),
+    )?;
+    if !added {
+        return Ok(false);
+    }
     count_column_delta(conn, post.id, kind, 1)?;
     diesel::update(threads::table.find(post.thread_id))
         .set(threads::reaction_count.eq(threads::reaction_count + 1))
@@ -764,38 +786,34 @@ pub fn reply_email_recipient(
     )
 }
 
-/// When the last reply email about a thread went to a member (primary key).
-pub fn last_reply_email(
+/// Takes the one reply email an hour a member may get about a thread: records `now` in the
+/// ledger unless an email went out after `cutoff`, and tells whether it did (primary key).
+/// Two replies at the same moment cannot both take it: the insert gives way to a row another
+/// transaction is writing, and the update applies only to a row older than `cutoff`.
+pub fn claim_reply_email(
     conn: &mut AnyConnection,
     user_id: i64,
     thread_id: i64,
-) -> QueryResult<Option<NaiveDateTime>> {
-    reply_email_ledger::table
-        .find((user_id, thread_id))
-        .select(reply_email_ledger::last_sent_at)
-        .first(conn)
-        .optional()
-}
-
-pub fn record_reply_email(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    thread_id: i64,
-    exists: bool,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    if exists {
-        diesel::update(reply_email_ledger::table.find((user_id, thread_id)))
-            .set(reply_email_ledger::last_sent_at.eq(now))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(reply_email_ledger::table)
-            .values((
-                reply_email_ledger::user_id.eq(user_id),
-                reply_email_ledger::thread_id.eq(thread_id),
-                reply_email_ledger::last_sent_at.eq(now),
-            ))
-            .execute(conn)?;
+    cutoff: NaiveDateTime,
+) -> QueryResult<bool> {
+    let first = crate::db::concurrency::insert_ignoring_conflicts(
+        conn,
+        diesel::insert_into(reply_email_ledger::table).values((
+            reply_email_ledger::user_id.eq(user_id),
+            reply_email_ledger::thread_id.eq(thread_id),
+            reply_email_ledger::last_sent_at.eq(now),
+        )),
+    )?;
+    if first {
+        return Ok(true);
     }
-    Ok(())
+    let renewed = diesel::update(
+        reply_email_ledger::table
+            .find((user_id, thread_id))
+            .filter(reply_email_ledger::last_sent_at.le(cutoff)),
+    )
+    .set(reply_email_ledger::last_sent_at.eq(now))
+    .execute(conn)?;
+    Ok(renewed == 1)
 }

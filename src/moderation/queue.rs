@@ -97,8 +97,35 @@ pub fn score_now(base_score: f64, created_at: NaiveDateTime, now: NaiveDateTime)
     base_score + (hours(now) - hours(created_at)).clamp(0.0, AGE_CAP_HOURS)
 }
 
+/// The table that holds the subjects of items of `kind`.
+fn subject_table(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::FlaggedPost | ItemKind::HeldPost | ItemKind::Crisis => "posts",
+        ItemKind::TrialNotice => "trials",
+        ItemKind::CoordinatorApplication => "coordinator_applications",
+        ItemKind::Appeal => "appeals",
+    }
+}
+
+/// Locks the subject of items of `kind` until the transaction ends, so that decisions that
+/// depend on it (counting a post's reporters, deciding its item) take turns. Lock the subject
+/// before writing its items, everywhere, so two transactions never wait for each other.
+pub fn lock_subject(conn: &mut AnyConnection, kind: ItemKind, subject_id: i64) -> QueryResult<()> {
+    db::concurrency::lock_row(conn, subject_table(kind), subject_id)
+}
+
+/// How many times [`open_item`] starts over when another transaction changed the item
+/// between its read and its write. Each retry reads what that transaction committed, so a
+/// second retry is already rare.
+const OPEN_ATTEMPTS: usize = 8;
+
 /// Opens an item for a subject, or, when one is open already, raises its score to
 /// `base_score` if higher and bumps its version. Returns the item id.
+///
+/// Safe when called at the same moment for the same subject: the update only applies to the
+/// item at the version read and still open, and the insert gives way to an item another
+/// transaction opened first (`mod_items_open_subject_key`); either way it starts over and reads
+/// again.
 pub fn open_item(
     conn: &mut AnyConnection,
     kind: ItemKind,
@@ -106,32 +133,67 @@ pub fn open_item(
     reason: Option<&str>,
     base_score: f64,
 ) -> QueryResult<i64> {
-    let existing: Option<(i64, f64, NaiveDateTime)> = mod_items::table
+    for _ in 0..OPEN_ATTEMPTS {
+        if let Some(id) = try_open(conn, kind, subject_id, reason, base_score)? {
+            return Ok(id);
+        }
+    }
+    Err(diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::SerializationFailure,
+        Box::new(format!(
+            "the {} item of subject {subject_id} kept changing; gave up after {OPEN_ATTEMPTS} tries",
+            kind.as_str()
+        )),
+    ))
+}
+
+/// One attempt of [`open_item`]: `None` when another transaction got in between.
+fn try_open(
+    conn: &mut AnyConnection,
+    kind: ItemKind,
+    subject_id: i64,
+    reason: Option<&str>,
+    base_score: f64,
+) -> QueryResult<Option<i64>> {
+    let open_of_subject = mod_items::table
         .filter(mod_items::kind.eq(kind.as_str()))
         .filter(mod_items::subject_id.eq(subject_id))
-        .filter(mod_items::status.eq("open"))
-        .select((mod_items::id, mod_items::base_score, mod_items::created_at))
+        .filter(mod_items::status.eq("open"));
+    let existing: Option<(i64, f64, NaiveDateTime, i32, Option<String>)> = open_of_subject
+        .select((
+            mod_items::id,
+            mod_items::base_score,
+            mod_items::created_at,
+            mod_items::version,
+            mod_items::reason,
+        ))
         .first(conn)
         .optional()?;
-    if let Some((id, old, created_at)) = existing {
+    if let Some((id, old, created_at, version, old_reason)) = existing {
         let base = old.max(base_score);
-        diesel::update(mod_items::table.find(id))
-            .set((
-                mod_items::base_score.eq(base),
-                mod_items::sort_key.eq(sort_key(base, created_at)),
-                mod_items::version.eq(mod_items::version + 1),
-            ))
-            .execute(conn)?;
-        if let Some(reason) = reason.filter(|_| base_score >= old) {
-            diesel::update(mod_items::table.find(id))
-                .set(mod_items::reason.eq(reason))
-                .execute(conn)?;
-        }
-        return Ok(id);
+        let reason = match reason {
+            Some(reason) if base_score >= old => Some(reason.to_owned()),
+            _ => old_reason,
+        };
+        let updated = diesel::update(
+            mod_items::table
+                .find(id)
+                .filter(mod_items::status.eq("open"))
+                .filter(mod_items::version.eq(version)),
+        )
+        .set((
+            mod_items::base_score.eq(base),
+            mod_items::sort_key.eq(sort_key(base, created_at)),
+            mod_items::reason.eq(reason),
+            mod_items::version.eq(version + 1),
+        ))
+        .execute(conn)?;
+        return Ok((updated == 1).then_some(id));
     }
     let now = db::now();
-    diesel::insert_into(mod_items::table)
-        .values((
+    let inserted = db::concurrency::insert_ignoring_conflicts(
+        conn,
+        diesel::insert_into(mod_items::table).values((
             mod_items::kind.eq(kind.as_str()),
             mod_items::subject_id.eq(subject_id),
             mod_items::status.eq("open"),
@@ -139,9 +201,12 @@ pub fn open_item(
             mod_items::base_score.eq(base_score),
             mod_items::sort_key.eq(sort_key(base_score, now)),
             mod_items::created_at.eq(now),
-        ))
-        .returning(mod_items::id)
-        .get_result(conn)
+        )),
+    )?;
+    if !inserted {
+        return Ok(None);
+    }
+    open_of_subject.select(mod_items::id).first(conn).optional()
 }
 
 /// The reason of a subject's open item of `kind`, if one is open.

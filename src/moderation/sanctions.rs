@@ -64,9 +64,7 @@ fn in_force(active: &[SanctionRow], now: NaiveDateTime) -> (Sanction, Option<Nai
 /// Locks the member's account and loads it: sanctions placed or lifted at the same moment are
 /// then decided one after the other, each seeing the sanctions committed before it.
 fn lock_member(conn: &mut AnyConnection, user_id: i64) -> Result<UserRow, ApiError> {
-    if !accounts::lock_account(conn, user_id)? {
-        return Err(no_member());
-    }
+    db::concurrency::lock_row(conn, "users", user_id)?;
     accounts::find_user(conn, user_id)?.ok_or_else(no_member)
 }
 
@@ -105,6 +103,12 @@ pub async fn place(
     state
         .db
         .write(move |conn| {
+            // The member's posts before the member, the order every transaction follows.
+            let removed = if req.kind == SanctionKind::Ban && req.remove_content {
+                forum::lock_posts_of(conn, user_id)?
+            } else {
+                Vec::new()
+            };
             let target = lock_member(conn, user_id)?;
             check_rank(&who, &target)?;
             let id = store::insert_sanction(
@@ -116,10 +120,8 @@ pub async fn place(
                 who.user_id,
             )?;
             apply_sanctions(conn, &target)?;
-            if req.kind == SanctionKind::Ban && req.remove_content {
-                for post in forum::posts_of(conn, target.id)? {
-                    forum::change_status(&app, conn, &post, "removed", false)?;
-                }
+            for post in &removed {
+                forum::change_status(&app, conn, post, "removed", false)?;
             }
             let detail = match until {
                 Some(end) => format!(

@@ -114,6 +114,9 @@ pub async fn flag_post(
     state
         .db
         .write(move |conn| {
+            // Flags of one post take turns: whether this one hides the post depends on the
+            // reporters before it, committed or not.
+            queue::lock_subject(conn, ItemKind::FlaggedPost, post_id)?;
             let post = forum::load_post(conn, post_id)?
                 .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
                 .ok_or_else(not_found_post)?;
@@ -549,6 +552,10 @@ pub async fn decide(
             if kind == ItemKind::CoordinatorApplication {
                 authorize(&who, Action::Administer)?;
             }
+            // The subject first, then its item, as flags do: a flag arriving now waits for
+            // this decision (or this decision for it), never the two for each other.
+            queue::lock_subject(conn, kind, item.subject_id)?;
+            let item = store::item(conn, id)?.ok_or_else(not_found_item)?;
             if item.status == "resolved" {
                 return Err(ApiError::Conflict(
                     "this item has already been decided".into(),

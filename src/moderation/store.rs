@@ -468,10 +468,12 @@ pub fn watched_word(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(St
         .optional()
 }
 
-pub fn delete_watched_word(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+/// Deletes a rule; returns whether it was still there (a second moderator removing it at the
+/// same moment deletes nothing).
+pub fn delete_watched_word(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
     diesel::delete(watched_words::table.find(id))
         .execute(conn)
-        .map(|_| ())
+        .map(|n| n == 1)
 }
 
 // ---- log ----------------------------------------------------------------------------------

@@ -85,9 +85,11 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> Result<(), Ap
     state
         .db
         .write(move |conn| {
-            let (pattern, action) = store::watched_word(conn, id)?
-                .ok_or_else(|| ApiError::NotFound("no such rule".into()))?;
-            store::delete_watched_word(conn, id)?;
+            let gone = || ApiError::NotFound("no such rule".into());
+            let (pattern, action) = store::watched_word(conn, id)?.ok_or_else(gone)?;
+            if !store::delete_watched_word(conn, id)? {
+                return Err(gone());
+            }
             modlog::append(
                 conn,
                 &modlog::Entry {

@@ -109,6 +109,7 @@ pub async fn create(
     let id = state
         .db
         .write(move |conn| {
+            store::lock_member(conn, me)?;
             if alert_store::count_for(conn, me)? >= ALERTS_MAX {
                 return Err(ApiError::Conflict(format!(
                     "you have {ALERTS_MAX} saved searches already; delete one first"

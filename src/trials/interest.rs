@@ -212,6 +212,8 @@ pub async fn express(
     state
         .db
         .write(move |conn| {
+            // Answers to one notice take turns: one per member, and one email an hour.
+            store::lock_trial(conn, trial_id)?;
             let row = store::trial(conn, trial_id)?.ok_or_else(not_found)?;
             let shown = effective_state(&row.state, row.recruitment_ends.as_deref(), today);
             if !policy::may_see_trial(Some(&who), row.coordinator_id, shown.as_str()) {

@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
-use super::store::{alerts as alert_store, interests as interest_store};
+use super::store::{self, alerts as alert_store, interests as interest_store};
 use crate::accounts::model::Locale;
 use crate::db::AnyConnection;
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
@@ -108,6 +108,9 @@ pub fn alert_digest(
     user_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    // Digests for one member take turns (two notices published at once, or a publication
+    // and the worker), so the ledger read here is the last one written.
+    store::lock_member(conn, user_id)?;
     let last = alert_store::last_email(conn, user_id)?;
     if last.is_some_and(|t| now - t < ALERT_EMAIL_INTERVAL) {
         return Ok(false);

@@ -59,6 +59,7 @@ pub fn insert_draft(
     data: &NoticeData,
     demo: bool,
 ) -> Result<i64, ApiError> {
+    store::lock_member(conn, coordinator_id)?;
     if let Some(existing) = store::open_notice_for(conn, coordinator_id, &data.registry.id, None)? {
         return Err(ApiError::Conflict(format!(
             "you have a notice for {} already (notice {existing}); edit that one",
@@ -115,6 +116,8 @@ fn load_managed(
     caller: &Caller,
     trial_id: i64,
 ) -> Result<TrialRow, ApiError> {
+    // Every caller goes on to change the notice from what it reads here.
+    store::lock_trial(conn, trial_id)?;
     let row = store::trial(conn, trial_id)?.ok_or_else(not_found)?;
     if policy::may_manage_trial(caller, row.coordinator_id) {
         return Ok(row);
@@ -276,6 +279,9 @@ pub async fn update(
             let old = check(req.clone())?;
             apply_patch(&mut req, patch);
             let new = check(req)?;
+            if new.registry.id != old.registry.id {
+                store::lock_member(conn, row.coordinator_id)?;
+            }
             if new.registry.id != old.registry.id
                 && let Some(other) = store::open_notice_for(
                     conn,
@@ -353,7 +359,11 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
             let sites = store::sites(conn, trial_id)?;
             let data = check(stored_request(&row, interventions, sites))?;
             check_complete(&data, today)?;
-            store::change_state(conn, trial_id, "draft", "pending_review", db::now())?;
+            if !store::change_state(conn, trial_id, "draft", "pending_review", db::now())? {
+                return Err(ApiError::Conflict(
+                    "this notice is under review already".into(),
+                ));
+            }
             open_review(
                 conn,
                 trial_id,

@@ -172,6 +172,19 @@ pub fn delete_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> 
         .map(|_| ())
 }
 
+/// Locks a notice until the transaction ends: changes to one notice (edits, submission,
+/// answers) take turns.
+pub fn lock_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
+    crate::db::concurrency::lock_row(conn, "trials", trial_id)
+}
+
+/// Locks a member's account row until the transaction ends: rules counted over everything the
+/// member has (one notice per registry id, at most so many saved searches, one alert email a
+/// day) take turns.
+pub fn lock_member(conn: &mut AnyConnection, user_id: i64) -> QueryResult<()> {
+    crate::db::concurrency::lock_row(conn, "users", user_id)
+}
+
 pub fn trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Option<TrialRow>> {
     trials::table
         .find(trial_id)

@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod cli;
+mod concurrency;
 mod crash;
 mod email;
 mod errors;

@@ -147,7 +147,32 @@ async fn refreshing_rotates_both_tokens_and_kills_the_old_refresh_token() {
     let me = app.me(&second.access).await.expect(200);
     assert_eq!(me["id"].as_i64(), Some(member.id));
 
+    // Right away, the old token still answers with the same successor (two tabs, a retry)...
+    let again = crate::harness::Tokens::from_body(app.refresh(&first.refresh).await.expect(200));
+    assert_eq!(again.refresh, second.refresh);
+    app.me(&again.access).await.expect(200);
+    // ...but not once the grace window has passed.
+    let_the_grace_window_pass(&app).await;
     app.refresh(&first.refresh).await.expect_problem(401);
+}
+
+/// Moves every session's creation back in time, past the grace window in which a rotated
+/// refresh token is answered with its successor again. HTTP cannot make time pass.
+async fn let_the_grace_window_pass(app: &TestApp) {
+    app.execute_sql("UPDATE sessions SET created_at = '2000-01-01 00:00:00'")
+        .await;
+}
+
+#[actix_web::test]
+async fn a_rotated_token_presented_after_its_successor_was_used_revokes_the_family() {
+    let app = TestApp::spawn().await;
+    let (_, first) = app.signed_in_member("cyd@example.test", "Cyd_C").await;
+    let second = crate::harness::Tokens::from_body(app.refresh(&first.refresh).await.expect(200));
+    let third = crate::harness::Tokens::from_body(app.refresh(&second.refresh).await.expect(200));
+
+    // Inside the grace window, but the successor has moved on: the old token is stale.
+    app.refresh(&first.refresh).await.expect_problem(401);
+    app.refresh(&third.refresh).await.expect_problem(401);
 }
 
 #[actix_web::test]
@@ -158,6 +183,7 @@ async fn presenting_a_used_refresh_token_again_revokes_its_whole_family() {
 
     // The rightful owner refreshes; later the thief presents the old token.
     let current = crate::harness::Tokens::from_body(app.refresh(&stolen.refresh).await.expect(200));
+    let_the_grace_window_pass(&app).await;
     app.refresh(&stolen.refresh).await.expect_problem(401);
 
     // The whole family is revoked, including the newest token...

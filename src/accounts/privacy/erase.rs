@@ -86,7 +86,7 @@ pub fn erase(
 /// A thread she started that others answered stays, its first post a "[deleted]" placeholder,
 /// so their replies are not lost with it; her other posts are removed.
 fn remove_posts(state: &AppState, conn: &mut AnyConnection, id: i64) -> Result<(), ApiError> {
-    for post in forum::posts_of(conn, id)? {
+    for post in forum::lock_posts_of(conn, id)? {
         let answered = post.is_first
             && threads::table
                 .find(post.thread_id)

@@ -88,7 +88,8 @@ pub fn all_alertable(conn: &mut AnyConnection) -> QueryResult<Vec<AlertRow>> {
         .load(conn)
 }
 
-/// Records that an alert fired for a notice; `false` when it had already (primary key).
+/// Records that an alert fired for a notice; `false` when it had already (primary key), also
+/// when another transaction records the same hit at the same moment.
 pub fn insert_hit(
     conn: &mut AnyConnection,
     alert_id: i64,
@@ -96,22 +97,15 @@ pub fn insert_hit(
     user_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let exists: i64 = trial_alert_hits::table
-        .find((alert_id, trial_id))
-        .count()
-        .get_result(conn)?;
-    if exists > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(trial_alert_hits::table)
-        .values((
+    crate::db::concurrency::insert_ignoring_conflicts(
+        conn,
+        diesel::insert_into(trial_alert_hits::table).values((
             trial_alert_hits::alert_id.eq(alert_id),
             trial_alert_hits::trial_id.eq(trial_id),
             trial_alert_hits::user_id.eq(user_id),
             trial_alert_hits::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(true)
+        )),
+    )
 }
 
 /// Marks a member's hits that have not gone out by email as sent; returns how many there were

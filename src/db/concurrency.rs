@@ -1,0 +1,64 @@
+//! Two tools for a "check, then write" that must hold when requests arrive together
+//! (PostgreSQL runs READ COMMITTED: a check does not see what another transaction has not
+//! committed yet).
+//!
+//! - [`lock_row`] serialises the transactions that decide from one row and what hangs off it
+//!   (a post and its flags, a session and its successor): the second waits for the first to
+//!   commit, then reads what it wrote.
+//! - [`insert_ignoring_conflicts`] inserts a row unless a unique index already holds one, and
+//!   tells which happened, without the unique violation that would abort a PostgreSQL
+//!   transaction.
+
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::BigInt;
+
+use super::{AnyConnection, Backend, MultiBackend, backend_of};
+
+/// Locks the row `id` of `table` until the transaction ends: `SELECT … FOR NO KEY UPDATE` on
+/// PostgreSQL (which leaves foreign-key checks of inserts that point at the row free), nothing
+/// on SQLite, where write transactions are serialised already (`BEGIN IMMEDIATE` on one writer
+/// connection). Lock the parent before the children, everywhere, so two transactions never
+/// wait for each other.
+pub fn lock_row(conn: &mut AnyConnection, table: &'static str, id: i64) -> QueryResult<()> {
+    match backend_of(conn) {
+        Backend::Postgres => {
+            diesel::sql_query(format!(
+                "SELECT 1 FROM {table} WHERE id = $1 FOR NO KEY UPDATE"
+            ))
+            .bind::<BigInt, _>(id)
+            .execute(conn)?;
+            Ok(())
+        }
+        Backend::Sqlite => Ok(()),
+    }
+}
+
+/// An `INSERT … VALUES …` followed by `ON CONFLICT DO NOTHING` (the same SQL on both
+/// backends; SQLite has it since 3.24).
+struct IgnoreConflicts<Q>(Q);
+
+impl<Q: QueryFragment<MultiBackend>> QueryFragment<MultiBackend> for IgnoreConflicts<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(" ON CONFLICT DO NOTHING");
+        Ok(())
+    }
+}
+
+impl<Q> QueryId for IgnoreConflicts<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> RunQueryDsl<AnyConnection> for IgnoreConflicts<Q> {}
+
+/// Runs a single-row `diesel::insert_into(…).values(…)` (without `RETURNING`) unless a unique
+/// index already holds such a row; returns whether the row was inserted. When another
+/// transaction is inserting the same key, PostgreSQL waits for it to end and then decides.
+pub fn insert_ignoring_conflicts<Q>(conn: &mut AnyConnection, insert: Q) -> QueryResult<bool>
+where
+    Q: QueryFragment<MultiBackend>,
+{
+    IgnoreConflicts(insert).execute(conn).map(|n| n == 1)
+}

@@ -1,0 +1,228 @@
+//! Requests fired together at every "check, then write": members flagging one post at the same
+//! moment, a flag arriving while a moderator decides, double clicks on reactions, two tabs
+//! refreshing one session, replies and publications racing for the same email, limits and
+//! one-per-member rules hit by simultaneous requests.
+//!
+//! On PostgreSQL (READ COMMITTED) these races are real: a check does not see what another
+//! transaction has not committed yet. On SQLite the one writer connection serialises them, and
+//! the same stories must hold. Each story repeats its race several times, so that it shows.
+
+mod accounts;
+mod forum;
+mod moderation;
+mod staff;
+mod trials;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use butterfly::accounts::model::Role;
+use butterfly::db::DbError;
+use butterfly::db::schema::outbox;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::harness::{Reply, TestApp};
+
+/// How many times each race is run.
+const ROUNDS: usize = 8;
+
+/// A signed-in account.
+#[derive(Clone, Debug)]
+struct Person {
+    id: i64,
+    email: String,
+    access: String,
+    refresh: String,
+}
+
+impl Person {
+    fn token(&self) -> Option<&str> {
+        Some(&self.access)
+    }
+}
+
+/// An active account with this role (as `butterfly admin create-user` makes it), signed in.
+async fn person(app: &TestApp, name: &str, role: Role) -> Person {
+    let email = format!("{}@example.test", name.to_lowercase());
+    let account = app.member_with_role(&email, name, role).await;
+    let tokens = app.sign_in(&email, &account.password).await;
+    Person {
+        id: account.id,
+        email,
+        access: tokens.access,
+        refresh: tokens.refresh,
+    }
+}
+
+/// Sends every request at once and waits for all the answers, in order.
+async fn together<F: Future<Output = Reply>>(requests: Vec<F>) -> Vec<Reply> {
+    futures_util::future::join_all(requests).await
+}
+
+/// The statuses of some answers, sorted.
+fn statuses(replies: &[Reply]) -> Vec<u16> {
+    let mut all: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    all.sort_unstable();
+    all
+}
+
+/// Fails unless every answer has `status`, showing the others.
+#[track_caller]
+fn all_answered(replies: &[Reply], status: u16, what: &str) {
+    let wrong: Vec<String> = replies
+        .iter()
+        .filter(|r| r.status != status)
+        .map(|r| format!("{} {}", r.status, r.body))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{what}: every answer should be {status}; got {wrong:?}"
+    );
+}
+
+#[track_caller]
+fn id_of(value: &Value) -> i64 {
+    value["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no integer id in {value}"))
+}
+
+/// The `items` of a page.
+#[track_caller]
+fn items(page: &Value) -> Vec<Value> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {page}"))
+        .clone()
+}
+
+async fn post_as(app: &TestApp, who: &Person, path: &str, body: Value) -> Reply {
+    app.post_json_as(path, &who.access, &body).await
+}
+
+/// `who`'s notifications of this kind, newest first.
+async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
+    let page = app
+        .get("/api/v1/notifications?limit=100", who.token())
+        .await
+        .expect(200);
+    items(&page)
+        .into_iter()
+        .filter(|n| n["kind"] == kind)
+        .collect()
+}
+
+/// The queue (first 100 items) with extra query parameters (`&kind=…`).
+async fn queue(app: &TestApp, moderator: &Person, query: &str) -> Vec<Value> {
+    items(
+        &app.get(
+            &format!("/api/v1/moderation/queue?limit=100{query}"),
+            moderator.token(),
+        )
+        .await
+        .expect(200),
+    )
+}
+
+/// The open items of this kind about this subject.
+async fn open_items(app: &TestApp, moderator: &Person, kind: &str, subject: i64) -> Vec<Value> {
+    queue(app, moderator, &format!("&kind={kind}"))
+        .await
+        .into_iter()
+        .filter(|i| i["subject_id"] == subject)
+        .collect()
+}
+
+/// Decides a queue item at the version it was read at.
+async fn decide(app: &TestApp, moderator: &Person, item: &Value, action: &str) -> Reply {
+    post_as(
+        app,
+        moderator,
+        &format!("/api/v1/moderation/queue/{}/decision", id_of(item)),
+        json!({"action": action, "reason": "Reviewed.", "version": item["version"]}),
+    )
+    .await
+}
+
+/// Waits until the outbox has nothing left to send, then returns the emails `address` got.
+async fn emails_once_sent(app: &TestApp, address: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pending: i64 = app
+            .db()
+            .read(|conn| {
+                outbox::table
+                    .filter(outbox::status.eq("pending"))
+                    .count()
+                    .get_result(conn)
+                    .map_err(DbError::Query)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the outbox: {e}"));
+        if pending == 0 {
+            // Sent means handed to the SMTP receiver; give its thread the message.
+            let sent: i64 = app
+                .db()
+                .read({
+                    let address = address.to_owned();
+                    move |conn| {
+                        outbox::table
+                            .filter(outbox::status.eq("sent"))
+                            .filter(outbox::to_addr.eq(address))
+                            .count()
+                            .get_result(conn)
+                            .map_err(DbError::Query)
+                    }
+                })
+                .await
+                .unwrap_or_else(|e| panic!("cannot read the outbox: {e}"));
+            let sent = usize::try_from(sent).unwrap_or(usize::MAX);
+            if sent > 0 {
+                app.wait_for_emails(address, sent).await;
+            }
+            return app.emails_to(address).len();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox still has {pending} messages to send"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A thread by `author` with `n` replies of hers; returns the thread and the reply ids.
+async fn replies_by(app: &TestApp, author: &Person, n: usize) -> (i64, Vec<i64>) {
+    let thread = post_as(
+        app,
+        author,
+        "/api/v1/boards/my-story/threads",
+        json!({"title": "Week two of the new dose", "body": "How it started."}),
+    )
+    .await
+    .expect(201);
+    let thread_id = id_of(&thread);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let post = post_as(
+            app,
+            author,
+            &format!("/api/v1/threads/{thread_id}/posts"),
+            json!({"body": format!("Update number {i}: the fatigue is easing.")}),
+        )
+        .await
+        .expect(201);
+        ids.push(id_of(&post));
+    }
+    (thread_id, ids)
+}
+
+async fn flag(app: &TestApp, who: &Person, post_id: i64, reason: &str) -> Reply {
+    post_as(
+        app,
+        who,
+        &format!("/api/v1/posts/{post_id}/flags"),
+        json!({"reason": reason}),
+    )
+    .await
+}
