@@ -188,14 +188,22 @@ pub struct OutboxSettings {
     pub batch_size: i64,
 }
 
-/// Throttling of failed logins.
+/// Throttling of wrong passwords (login, and erasure of one's account). A client is an IPv4
+/// address or an IPv6 /64 (its /56 and /48 get four and sixteen times `per_ip`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ThrottleSettings {
-    /// Failures allowed per account within the window.
+    /// Wrong passwords allowed per account from one client within the window: past it, that
+    /// client waits, while the owner signs in from her own as usual.
+    pub per_account_and_client: u32,
+    /// Wrong passwords allowed per account from all clients together within the window: a
+    /// ceiling, much higher, against attackers with many addresses.
     pub per_account: u32,
-    /// Failures allowed per client IP within the window.
+    /// Wrong passwords allowed per client, whatever the accounts, within the window.
     pub per_ip: u32,
+    /// After this many wrong passwords for one account within the window, its owner gets one
+    /// email saying someone is trying to sign in (0: never).
+    pub alert_after: u32,
     pub window_secs: u64,
 }
 
@@ -261,8 +269,10 @@ impl Default for OutboxSettings {
 impl Default for ThrottleSettings {
     fn default() -> Self {
         Self {
-            per_account: 10,
+            per_account_and_client: 10,
+            per_account: 100,
             per_ip: 50,
+            alert_after: 10,
             window_secs: 15 * 60,
         }
     }

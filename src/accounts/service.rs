@@ -2,6 +2,8 @@
 //! verification, login with throttling, refresh-token rotation with reuse detection, password
 //! reset and change, and the profile.
 
+use std::net::IpAddr;
+
 use chrono::Duration;
 
 use super::model::{
@@ -14,6 +16,7 @@ use crate::auth::password;
 use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, Db};
 use crate::http::error::{ApiError, FieldErrors};
+use crate::http::ratelimit::Failure;
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
 use crate::startup::AppState;
@@ -59,7 +62,7 @@ fn parse_email(raw: &str) -> Result<EmailAddress, String> {
         .map_err(|_| "is not a valid email address".to_owned())?;
     Ok(EmailAddress {
         written: written.to_owned(),
-        lower: written.to_lowercase(),
+        lower: crate::auth::email_key(written),
     })
 }
 
@@ -318,23 +321,50 @@ fn refused_state(user: &UserRow) -> ApiError {
     }
 }
 
-/// `POST /sessions`: checks the password (same work and answer for unknown addresses),
-/// throttles repeated failures per account and per client IP.
+/// Counts a wrong password for the account `account` names (as [`crate::auth::email_key`]
+/// writes it) from `client`. When the account reaches the alert threshold of its window, its
+/// owner (if the address has one) gets one email saying someone is trying to sign in.
+pub(crate) async fn count_wrong_password(
+    state: &AppState,
+    account: &str,
+    owner: Option<&UserRow>,
+    client: Option<IpAddr>,
+) {
+    let failure = state.login_throttle.failed(account, client);
+    let Some(owner) = owner.filter(|_| failure == Failure::AlertOwner) else {
+        return;
+    };
+    let email = Email {
+        to: owner.email.clone(),
+        locale: owner.locale(),
+        template: Template::SignInAttempts,
+        vars: MailVars {
+            display_name: owner.display_name.clone(),
+            link: Some(page(state, "reset-password")),
+        },
+    };
+    let queued = state
+        .db
+        .write(move |conn| Ok::<_, ApiError>(outbox::enqueue(conn, &email)?))
+        .await;
+    if let Err(e) = queued {
+        // The answer stays the wrong-password one; only the warning is lost.
+        tracing::error!(error = %e, "the sign-in attempts warning could not be queued");
+    }
+}
+
+/// `POST /sessions`: checks the password (same work and answer for unknown addresses).
+/// Wrong passwords are throttled per account and client, per account and per client (see
+/// [`crate::http::ratelimit::LoginThrottle`]): a guesser is stopped while the owner, from her
+/// own client, still signs in.
 pub async fn login(
     state: &AppState,
     email: String,
     password: String,
-    client_ip: String,
+    client: Option<IpAddr>,
 ) -> Result<TokenResponse, ApiError> {
-    let email_lower = email.trim().to_lowercase();
-    let account_key = format!("account:{email_lower}");
-    let ip_key = format!("ip:{client_ip}");
-    let limits = &state.login_limits;
-    if let Some(retry_after) = limits
-        .per_account
-        .blocked(&account_key)
-        .or_else(|| limits.per_ip.blocked(&ip_key))
-    {
+    let email_lower = crate::auth::email_key(&email);
+    if let Some(retry_after) = state.login_throttle.blocked(&email_lower, client) {
         return Err(ApiError::TooManyRequests { retry_after });
     }
     let user = {
@@ -348,9 +378,8 @@ pub async fn login(
     let matches = state.hasher.verify(password, stored).await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => {
-            limits.per_account.record(&account_key);
-            limits.per_ip.record(&ip_key);
+        user => {
+            count_wrong_password(state, &email_lower, user.as_ref(), client).await;
             return Err(wrong_credentials());
         }
     };
@@ -361,7 +390,7 @@ pub async fn login(
     {
         return Err(refused_state(&user));
     }
-    limits.per_account.reset(&account_key);
+    state.login_throttle.succeeded(&email_lower, client);
     let state = state.clone();
     state
         .db
