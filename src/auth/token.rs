@@ -52,7 +52,7 @@ pub struct TokenKeys {
 pub enum TokenError {
     #[error("token header unreadable or unknown key id")]
     UnknownKey,
-    #[error("token header `typ` is not JWT")]
+    #[error("token header `typ` is not JWT, or it names critical extensions")]
     WrongType,
     #[error("token invalid: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
@@ -119,14 +119,17 @@ impl TokenKeys {
         Ok(jsonwebtoken::encode(&header, &claims, &self.signing)?)
     }
 
-    /// Verifies the `typ` header, the signature (with the key named by `kid`), algorithm,
+    /// Verifies the `typ` header (and that no `crit` one is there), the signature (with the key named by `kid`), algorithm,
     /// issuer, audience, expiry and, when present, `nbf`; `iat` and `sid` must be there too.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::UnknownKey)?;
-        if !header
-            .typ
-            .as_deref()
-            .is_some_and(|typ| typ.eq_ignore_ascii_case(TYP))
+        // No extension is understood here, so a token that makes one critical is refused
+        // (RFC 7515 §4.1.11).
+        if header.crit.is_some()
+            || !header
+                .typ
+                .as_deref()
+                .is_some_and(|typ| typ.eq_ignore_ascii_case(TYP))
         {
             return Err(TokenError::WrongType);
         }

@@ -17,4 +17,5 @@ mod privacy;
 mod search;
 mod sessions;
 mod storage;
+mod tokens;
 mod trials;
