@@ -9,6 +9,7 @@ mod cli;
 mod email;
 mod errors;
 mod forum;
+mod limits;
 mod moderation;
 mod notifications;
 mod openapi;
