@@ -18,5 +18,6 @@ mod privacy;
 mod search;
 mod sessions;
 mod storage;
+mod throttle;
 mod tokens;
 mod trials;
