@@ -229,10 +229,101 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// Operations that read their request body themselves rather than through [`Json`].
+const OWN_BODY_READERS: &[&str] = &["/api/v1/trials/import"];
+
+/// Documents, on every operation whose body [`Json`] reads, the answers it gives about the body
+/// itself: 400 (malformed, or a key twice), 413 (too large) and 415 (not `application/json`),
+/// unless the operation describes them already.
+pub struct JsonBodyDocs;
+
+impl utoipa::Modify for JsonBodyDocs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+        let problem = |description: String| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let answers = [
+            (
+                "400",
+                "Malformed JSON, or a key twice in one object".to_owned(),
+            ),
+            (
+                "413",
+                format!("Request body larger than {MAX_BODY_BYTES} bytes"),
+            ),
+            (
+                "415",
+                "The body is not sent as `Content-Type: application/json` (the only JSON type accepted; a `charset` must be UTF-8)".to_owned(),
+            ),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if OWN_BODY_READERS.contains(&path.as_str()) {
+                continue;
+            }
+            let operations = [
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                for (status, description) in &answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| problem(description.clone()));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_operation_reading_json_documents_its_415() {
+        use utoipa::OpenApi;
+        let doc = crate::http::openapi::ApiDoc::openapi();
+        let mut checked = 0;
+        for (path, item) in &doc.paths.paths {
+            let operations = [&item.post, &item.put, &item.patch, &item.delete];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() || OWN_BODY_READERS.contains(&path.as_str()) {
+                    continue;
+                }
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        operation.responses.responses.contains_key(status),
+                        "{path} does not document its {status}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 10, "only {checked} operations take a body");
+        for path in OWN_BODY_READERS {
+            assert!(doc.paths.paths.contains_key(*path), "{path} is not a route");
+        }
+    }
 
     #[test]
     fn nul_characters_are_found_with_their_path() {
