@@ -21,7 +21,7 @@ use self::model::{
     AccessKind, AccessLogEntry, AccessLogQuery, ContentChoice, DataExport, EraseRequest,
 };
 use super::model::{AccountState, Me, UserRow, utc};
-use super::service::count_wrong_password;
+use super::service::wrong_password;
 use super::store;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
@@ -76,19 +76,20 @@ pub async fn erase_me(
         .read(move |conn| Ok::<_, ApiError>(store::user_by_id(conn, user_id)?))
         .await?
         .ok_or_else(gone)?;
-    // The account as the login service counts wrong passwords for it.
-    let account = crate::auth::email_key(&user.email);
-    if let Some(retry_after) = state.login_throttle.blocked(&account, client) {
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
+    // The account as the login service counts tries at its password.
+    let attempt = state
+        .login_throttle
+        .attempt(&crate::auth::email_key(&user.email), client)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     if !state
         .hasher
         .verify(req.password, Some(user.password_hash.clone()))
         .await?
     {
-        count_wrong_password(state, &account, Some(&user), client).await;
+        wrong_password(state, attempt, Some(&user)).await;
         return Err(ApiError::invalid("password", "is wrong"));
     }
+    attempt.succeeded();
     let app = state.clone();
     state
         .db
@@ -100,7 +101,6 @@ pub async fn erase_me(
             erase::erase(&app, conn, &user, content)
         })
         .await?;
-    state.login_throttle.succeeded(&account, client);
     tracing::info!(
         user_id,
         content = content.as_str(),

@@ -16,7 +16,7 @@ use crate::auth::password;
 use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, Db};
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::ratelimit::Failure;
+use crate::http::ratelimit::{Attempt, Failure};
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
 use crate::startup::AppState;
@@ -321,16 +321,15 @@ fn refused_state(user: &UserRow) -> ApiError {
     }
 }
 
-/// Counts a wrong password for the account `account` names (as [`crate::auth::email_key`]
-/// writes it) from `client`. When the account reaches the alert threshold of its window, its
-/// owner (if the address has one) gets one email saying someone is trying to sign in.
-pub(crate) async fn count_wrong_password(
+/// Settles a try at a password as wrong. When that takes the account to the warning threshold
+/// of its window, its owner (if the address has one) gets one email saying someone is trying
+/// to sign in.
+pub(crate) async fn wrong_password(
     state: &AppState,
-    account: &str,
+    attempt: Attempt<'_>,
     owner: Option<&UserRow>,
-    client: Option<IpAddr>,
 ) {
-    let failure = state.login_throttle.failed(account, client);
+    let failure = attempt.failed();
     let Some(owner) = owner.filter(|_| failure == Failure::AlertOwner) else {
         return;
     };
@@ -364,9 +363,10 @@ pub async fn login(
     client: Option<IpAddr>,
 ) -> Result<TokenResponse, ApiError> {
     let email_lower = crate::auth::email_key(&email);
-    if let Some(retry_after) = state.login_throttle.blocked(&email_lower, client) {
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
+    let attempt = state
+        .login_throttle
+        .attempt(&email_lower, client)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     let user = {
         let email_lower = email_lower.clone();
         state
@@ -379,10 +379,11 @@ pub async fn login(
     let user = match user {
         Some(user) if matches => user,
         user => {
-            count_wrong_password(state, &email_lower, user.as_ref(), client).await;
+            wrong_password(state, attempt, user.as_ref()).await;
             return Err(wrong_credentials());
         }
     };
+    attempt.succeeded();
     if !user
         .state()
         .effective(user.state_until, db::now())
@@ -390,7 +391,6 @@ pub async fn login(
     {
         return Err(refused_state(&user));
     }
-    state.login_throttle.succeeded(&email_lower, client);
     let state = state.clone();
     state
         .db

@@ -383,6 +383,37 @@ async fn one_inbox_cannot_be_flooded_with_reset_emails_however_the_body_is_writt
 }
 
 #[actix_web::test]
+async fn reset_requests_fired_together_send_no_more_links_than_the_limit() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        s.rate_limits.enabled = true;
+        s.rate_limits.password_reset = limit(1_000, 3);
+    })
+    .await;
+    let dee = "dee@example.test";
+    app.member(dee, "Dee_D").await;
+    let requests = (0..12).map(|i| {
+        let app = &app;
+        // Written a little differently each time.
+        let email = if i % 2 == 0 { " DEE@example.test" } else { dee };
+        async move {
+            app.post_json("/api/v1/password-resets", &json!({"email": email}))
+                .await
+        }
+    });
+    let replies = futures_util::future::join_all(requests).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        3,
+        "{statuses:?}"
+    );
+    for reply in replies.iter().filter(|r| r.status != 202) {
+        assert_refused(reply, 3);
+    }
+    assert_eq!(queued(&app, dee, "reset_password").await, 3);
+}
+
+#[actix_web::test]
 async fn every_route_used_before_signing_in_counts_the_address_it_acts_on() {
     let app = TestApp::spawn_with(|s: &mut Settings| {
         s.rate_limits.enabled = true;

@@ -138,3 +138,30 @@ async fn the_owner_typing_her_password_wrong_is_held_back_only_where_she_types()
     // Five wrong passwords are below the warning threshold: no email.
     assert_eq!(queued(&app, &bea.email, "sign_in_attempts").await, 0);
 }
+
+#[actix_web::test]
+async fn guesses_fired_together_get_no_more_tries_than_guesses_in_a_row() {
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+        s.login_throttle.per_account_and_client = 5;
+    })
+    .await;
+    let cy = app.member("cy@example.test", "Cy_C").await;
+    let guesses = (0..20).map(|i| {
+        let (app, email) = (&app, &cy.email);
+        async move { login_from(app, "203.0.113.50", email, &format!("guess number {i}")).await }
+    });
+    let replies = futures_util::future::join_all(guesses).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "five guesses and no more: {statuses:?}"
+    );
+    for reply in replies.iter().filter(|r| r.status != 401) {
+        assert_waits(reply);
+    }
+    login_from(&app, "198.51.100.9", &cy.email, PASSWORD)
+        .await
+        .expect(200);
+}

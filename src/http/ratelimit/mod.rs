@@ -39,7 +39,7 @@ use actix_web::{HttpMessage, ResponseError, web};
 pub use self::docs::RateLimitDocs;
 use self::keys::{Key, client_networks};
 pub use self::keys::{TrustedProxies, client_ip};
-pub use self::login::{Failure, LoginThrottle};
+pub use self::login::{Attempt, Failure, LoginThrottle};
 use self::window::{MAX_KEYS, Quota, Verdict, Windows};
 use crate::config::{RateLimit, RateLimitSettings};
 use crate::http::error::ApiError;

@@ -194,13 +194,25 @@ impl Windows {
     }
 
     /// `Some(seconds to wait)` when `key` has `limit` (not 0) events in its live window.
-    pub fn used_up(&self, key: &Key<'_>, limit: u32, now: Instant) -> Option<u64> {
+    #[cfg(test)]
+    pub(super) fn used_up(&self, key: &Key<'_>, limit: u32, now: Instant) -> Option<u64> {
         if limit == 0 {
             return None;
         }
         let id = self.id(key);
         let (count, left) = self.live(&self.lock(), id, now)?;
         (count >= limit).then_some(left)
+    }
+
+    /// Takes back one event counted for `key` in its live window.
+    pub fn uncount(&self, key: &Key<'_>, now: Instant) {
+        let id = self.id(key);
+        let mut inner = self.lock();
+        if self.live(&inner, id, now).is_some()
+            && let Some(slot) = inner.slots.get_mut(&id)
+        {
+            slot.count = slot.count.saturating_sub(1);
+        }
     }
 
     /// Forgets `key`.
@@ -272,6 +284,23 @@ mod tests {
             windows.try_count(&keys(0, 10), now),
             Verdict::Refused(_)
         ));
+    }
+
+    #[test]
+    fn an_event_taken_back_frees_its_place() {
+        let windows = Windows::new(MINUTE, MAX_KEYS);
+        let now = Instant::now();
+        let key = [(Key::Account("ana@example.org"), 2)];
+        windows.try_count(&key, now);
+        windows.try_count(&key, now);
+        assert!(matches!(windows.try_count(&key, now), Verdict::Refused(_)));
+        windows.uncount(&key[0].0, now);
+        assert!(matches!(windows.try_count(&key, now), Verdict::Allowed(q) if q.remaining == 0));
+        // Nothing to take back from a key never counted, or an expired window.
+        windows.uncount(&Key::Account("ben@example.org"), now);
+        assert_eq!(windows.len(), 1);
+        windows.uncount(&key[0].0, now + MINUTE);
+        assert_eq!(windows.used_up(&key[0].0, 2, now), Some(60));
     }
 
     #[test]
