@@ -288,8 +288,9 @@ pub struct MetricsSettings {
     pub token: Option<Secret>,
 }
 
-/// One limit: at most `per_ip` requests per client IP and `per_account` per account within
-/// `window_secs` (a fixed window starting at the key's first request). 0 turns a side off.
+/// One limit: at most `per_ip` requests per client and `per_account` per account within
+/// `window_secs` (a fixed window starting at the key's first request). 0 turns a side off. A
+/// client is an IPv4 address, or an IPv6 /64 (its /56 and /48 get 4 and 16 times `per_ip`).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct RateLimit {
@@ -316,7 +317,8 @@ impl Default for RateLimit {
 
 /// Request limits by route. The account is the bearer token's user, or, on the routes that
 /// take an email address before anyone is signed in (registration, login, reset, resend),
-/// that address. Counters live in each server process: every instance counts on its own.
+/// that address, trimmed and lower-cased, whoever is signed in. Counters live in each server
+/// process: every instance counts on its own.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RateLimitSettings {

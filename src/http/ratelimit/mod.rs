@@ -6,7 +6,7 @@
 //! - [`enforce`]: one middleware that limits requests by route pattern and method
 //!   (`rate_limits` in the settings): registration, login, password reset, verification
 //!   resend, posting, flagging, trial interest and search. Each request counts against the
-//!   client (an IPv4 address; an IPv6 /64, /56 and /48, see [`keys`]) and against the account:
+//!   client (an IPv4 address; an IPv6 /64, /56 and /48, see `keys`) and against the account:
 //!   the bearer token's user, or, on the routes used before signing in, the email address of
 //!   the body. That address is counted by the JSON extractor where the body is parsed, through
 //!   the [`AccountLimit`] this middleware hands it: one parse, so the limit keys on exactly the
@@ -17,12 +17,13 @@
 //! - [`client_ip`]: the socket's peer, or with `trusted_proxies` configured the right-most
 //!   address of `X-Forwarded-For` that is not a trusted proxy.
 //!
-//! Every set of counters holds at most [`window::MAX_KEYS`] keys (see [`window`]).
+//! Every set of counters holds at most `window::MAX_KEYS` keys, dropping the oldest windows
+//! first, even live ones, when more come (see `window`).
 
 mod docs;
-pub mod keys;
+mod keys;
 mod login;
-pub mod window;
+mod window;
 
 use std::cell::Cell;
 use std::rc::Rc;
