@@ -211,14 +211,22 @@ pub struct OutboxSettings {
     pub send_timeout_secs: u64,
 }
 
-/// Throttling of failed logins.
+/// Throttling of wrong passwords (login, and erasure of one's account). A client is an IPv4
+/// address or an IPv6 /64 (its /56 and /48 get four and sixteen times `per_ip`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ThrottleSettings {
-    /// Failures allowed per account within the window.
+    /// Wrong passwords allowed per account from one client within the window: past it, that
+    /// client waits, while the owner signs in from her own as usual.
+    pub per_account_and_client: u32,
+    /// Wrong passwords allowed per account from all clients together within the window: a
+    /// ceiling, much higher, against attackers with many addresses.
     pub per_account: u32,
-    /// Failures allowed per client IP within the window.
+    /// Wrong passwords allowed per client, whatever the accounts, within the window.
     pub per_ip: u32,
+    /// After this many wrong passwords for one account within the window, its owner gets one
+    /// email saying someone is trying to sign in (0: never).
+    pub alert_after: u32,
     pub window_secs: u64,
 }
 
@@ -288,8 +296,10 @@ impl Default for OutboxSettings {
 impl Default for ThrottleSettings {
     fn default() -> Self {
         Self {
-            per_account: 10,
+            per_account_and_client: 10,
+            per_account: 100,
             per_ip: 50,
+            alert_after: 10,
             window_secs: 15 * 60,
         }
     }
@@ -305,8 +315,9 @@ pub struct MetricsSettings {
     pub token: Option<Secret>,
 }
 
-/// One limit: at most `per_ip` requests per client IP and `per_account` per account within
-/// `window_secs` (a fixed window starting at the key's first request). 0 turns a side off.
+/// One limit: at most `per_ip` requests per client and `per_account` per account within
+/// `window_secs` (a fixed window starting at the key's first request). 0 turns a side off. A
+/// client is an IPv4 address, or an IPv6 /64 (its /56 and /48 get 4 and 16 times `per_ip`).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct RateLimit {
@@ -333,7 +344,8 @@ impl Default for RateLimit {
 
 /// Request limits by route. The account is the bearer token's user, or, on the routes that
 /// take an email address before anyone is signed in (registration, login, reset, resend),
-/// that address. Counters live in each server process: every instance counts on its own.
+/// that address, trimmed and lower-cased, whoever is signed in. Counters live in each server
+/// process: every instance counts on its own.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RateLimitSettings {

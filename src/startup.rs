@@ -17,16 +17,9 @@ use crate::auth::token::TokenKeys;
 use crate::config::{ConfigError, Settings};
 use crate::db::{ConnectOptions, DatabaseUrl, Db, DbError};
 use crate::http::metrics::Metrics;
-use crate::http::ratelimit::{Limiter, RouteLimits, TrustedProxies};
+use crate::http::ratelimit::{LoginThrottle, RouteLimits, TrustedProxies};
 use crate::notify::mailer::Mailer;
 use crate::notify::outbox;
-
-/// Throttles for failed logins.
-#[derive(Clone)]
-pub struct LoginLimits {
-    pub per_account: Limiter,
-    pub per_ip: Limiter,
-}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -35,7 +28,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub hasher: Hasher,
     pub settings: Arc<Settings>,
-    pub login_limits: LoginLimits,
+    /// Wrong passwords, per account and client, per account and per client.
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 /// Why the server could not start; each message is one sentence for the operator.
@@ -106,15 +100,11 @@ impl Application {
             Duration::from_millis(settings.passwords.slot_wait_ms),
         );
         hasher.warm_up();
-        let window = Duration::from_secs(settings.login_throttle.window_secs);
         let state = AppState {
             db,
             keys: Arc::new(keys),
             hasher,
-            login_limits: LoginLimits {
-                per_account: Limiter::new(settings.login_throttle.per_account, window),
-                per_ip: Limiter::new(settings.login_throttle.per_ip, window),
-            },
+            login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
             settings: Arc::new(settings),
         };
 

@@ -15,10 +15,13 @@ pub mod model;
 mod records;
 pub mod routes;
 
+use std::net::IpAddr;
+
 use self::model::{
     AccessKind, AccessLogEntry, AccessLogQuery, ContentChoice, DataExport, EraseRequest,
 };
 use super::model::{AccountState, Me, UserRow, utc};
+use super::service::wrong_password;
 use super::store;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
@@ -56,12 +59,13 @@ pub async fn export_mine(state: &AppState, caller: &Caller) -> Result<DataExport
     export_of(state, caller.user_id).await?.ok_or_else(gone)
 }
 
-/// `DELETE /me`: checks the password (failures count against the account like failed logins,
-/// so this is no way around the login throttle), then erases the account in one transaction.
+/// `DELETE /me`: checks the password (wrong ones count like failed logins from `client`, so
+/// this is no way around the login throttle), then erases the account in one transaction.
 pub async fn erase_me(
     state: &AppState,
     caller: &Caller,
     req: EraseRequest,
+    client: Option<IpAddr>,
 ) -> Result<(), ApiError> {
     authorize(caller, Action::ExerciseOwnPrivacyRights)?;
     let content = ContentChoice::parse(req.content.trim())
@@ -72,20 +76,20 @@ pub async fn erase_me(
         .read(move |conn| Ok::<_, ApiError>(store::user_by_id(conn, user_id)?))
         .await?
         .ok_or_else(gone)?;
-    // The key the login service counts failures under.
-    let key = format!("account:{}", user.email.trim().to_lowercase());
-    let limits = &state.login_limits.per_account;
-    if let Some(retry_after) = limits.blocked(&key) {
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
+    // The account as the login service counts tries at its password.
+    let attempt = state
+        .login_throttle
+        .attempt(&crate::auth::email_key(&user.email), client)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     if !state
         .hasher
         .verify(req.password, Some(user.password_hash.clone()))
         .await?
     {
-        limits.record(&key);
+        wrong_password(state, attempt, Some(&user)).await;
         return Err(ApiError::invalid("password", "is wrong"));
     }
+    attempt.succeeded();
     let app = state.clone();
     state
         .db
@@ -97,7 +101,6 @@ pub async fn erase_me(
             erase::erase(&app, conn, &user, content)
         })
         .await?;
-    limits.reset(&key);
     tracing::info!(
         user_id,
         content = content.as_str(),

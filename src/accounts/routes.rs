@@ -84,17 +84,12 @@ pub async fn resend_verification(
     Ok(accepted("verification_sent"))
 }
 
-/// The client's address (the socket's peer, or behind `trusted_proxies` the forwarded one).
-fn client_ip(req: &HttpRequest) -> String {
-    crate::http::ratelimit::client_ip(req)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default()
-}
-
 /// Log in with email and password.
 ///
-/// A wrong password and an unknown address get the same answer in the same time. Repeated
-/// failures are throttled per account and per client IP (429 with `Retry-After`).
+/// A wrong password and an unknown address get the same answer in the same time. Wrong
+/// passwords are throttled (429 with `Retry-After`) per account from one client, so whoever
+/// guesses waits while the owner still signs in from her own; per account from everywhere,
+/// with a much higher ceiling; and per client. The owner is emailed once when they pile up.
 #[utoipa::path(tag = "sessions", request_body = LoginRequest, responses(
     (status = 200, body = TokenResponse, description = "Signed in"),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Wrong email or password"),
@@ -109,7 +104,8 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let body = body.into_inner();
-    let tokens = service::login(&state, body.email, body.password, client_ip(&req)).await?;
+    let client = crate::http::ratelimit::client_ip(&req);
+    let tokens = service::login(&state, body.email, body.password, client).await?;
     Ok(web::Json(tokens))
 }
 

@@ -2,6 +2,8 @@
 //! verification, login with throttling, refresh-token rotation with reuse detection, password
 //! reset and change, and the profile.
 
+use std::net::IpAddr;
+
 use chrono::Duration;
 
 use super::model::{
@@ -15,6 +17,7 @@ use crate::auth::password;
 use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, Db};
 use crate::http::error::{ApiError, FieldErrors};
+use crate::http::ratelimit::{Attempt, Failure};
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
 use crate::startup::AppState;
@@ -39,7 +42,7 @@ fn parse_email(raw: &str) -> Result<EmailAddress, String> {
         .map_err(|_| "is not a valid email address".to_owned())?;
     Ok(EmailAddress {
         written: written.to_owned(),
-        lower: written.to_lowercase(),
+        lower: crate::auth::email_key(written),
     })
 }
 
@@ -337,25 +340,52 @@ fn refused_state(user: &UserRow) -> ApiError {
     }
 }
 
-/// `POST /sessions`: checks the password (same work and answer for unknown addresses),
-/// throttles repeated failures per account and per client IP.
+/// Settles a try at a password as wrong. When that takes the account to the warning threshold
+/// of its window, its owner (if the address has one) gets one email saying someone is trying
+/// to sign in.
+pub(crate) async fn wrong_password(
+    state: &AppState,
+    attempt: Attempt<'_>,
+    owner: Option<&UserRow>,
+) {
+    let failure = attempt.failed();
+    let Some(owner) = owner.filter(|_| failure == Failure::AlertOwner) else {
+        return;
+    };
+    let email = Email {
+        to: owner.email.clone(),
+        locale: owner.locale(),
+        template: Template::SignInAttempts,
+        vars: MailVars {
+            display_name: owner.display_name.clone(),
+            link: Some(page(state, "reset-password")),
+        },
+    };
+    let queued = state
+        .db
+        .write(move |conn| Ok::<_, ApiError>(outbox::enqueue(conn, &email)?))
+        .await;
+    if let Err(e) = queued {
+        // The answer stays the wrong-password one; only the warning is lost.
+        tracing::error!(error = %e, "the sign-in attempts warning could not be queued");
+    }
+}
+
+/// `POST /sessions`: checks the password (same work and answer for unknown addresses).
+/// Wrong passwords are throttled per account and client, per account and per client (see
+/// [`crate::http::ratelimit::LoginThrottle`]): a guesser is stopped while the owner, from her
+/// own client, still signs in.
 pub async fn login(
     state: &AppState,
     email: String,
     password: String,
-    client_ip: String,
+    client: Option<IpAddr>,
 ) -> Result<TokenResponse, ApiError> {
-    let email_lower = email.trim().to_lowercase();
-    let account_key = format!("account:{email_lower}");
-    let ip_key = format!("ip:{client_ip}");
-    let limits = &state.login_limits;
-    if let Some(retry_after) = limits
-        .per_account
-        .blocked(&account_key)
-        .or_else(|| limits.per_ip.blocked(&ip_key))
-    {
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
+    let email_lower = crate::auth::email_key(&email);
+    let attempt = state
+        .login_throttle
+        .attempt(&email_lower, client)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     let user = {
         let email_lower = email_lower.clone();
         state
@@ -367,16 +397,15 @@ pub async fn login(
     let matches = state.hasher.verify(password, stored).await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => {
-            limits.per_account.record(&account_key);
-            limits.per_ip.record(&ip_key);
+        user => {
+            wrong_password(state, attempt, user.as_ref()).await;
             return Err(wrong_credentials());
         }
     };
+    attempt.succeeded();
     if !user.state().may_sign_in() {
         return Err(refused_state(&user));
     }
-    limits.per_account.reset(&account_key);
     let state = state.clone();
     state
         .db

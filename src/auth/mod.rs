@@ -18,3 +18,9 @@ pub struct Caller {
     pub state: AccountState,
     pub state_until: Option<NaiveDateTime>,
 }
+
+/// An email address as accounts are looked up by it (`users.email_lower`) and counted under by
+/// the rate limits and the wrong-password throttle: trimmed and lower-cased.
+pub fn email_key(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}

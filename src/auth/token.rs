@@ -14,7 +14,9 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, JwtSettings, Secret};
 
-/// Claims of an access token; all are required on decode.
+/// Claims of an access token. All but `nbf` are required on decode, each of its own JSON type
+/// (`exp`, `iat` and `nbf` whole numbers of seconds; an `aud` list is refused, as is anything
+/// else of the wrong type).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     /// The user id, as a string (RFC 7519).
@@ -26,7 +28,13 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not valid before; never written by this server, checked when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
+
+/// The `typ` header of every access token (RFC 7519 §5.1).
+const TYP: &str = "JWT";
 
 /// Signing key and every key that may verify.
 pub struct TokenKeys {
@@ -44,6 +52,8 @@ pub struct TokenKeys {
 pub enum TokenError {
     #[error("token header unreadable or unknown key id")]
     UnknownKey,
+    #[error("token header `typ` is not JWT, or it names critical extensions")]
+    WrongType,
     #[error("token invalid: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
 }
@@ -75,7 +85,9 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[&settings.audience]);
         validation.set_issuer(&[&settings.issuer]);
-        validation.set_required_spec_claims(&["sub", "exp", "iat", "iss", "aud"]);
+        validation.set_required_spec_claims(&["sub", "exp", "iss", "aud"]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
         validation.leeway = 5;
         Ok(Self {
             kid: settings.kid.clone(),
@@ -99,15 +111,28 @@ impl TokenKeys {
             aud: self.audience.clone(),
             iat: now,
             exp: now + self.access_ttl_secs,
+            nbf: None,
         };
         let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(TYP.to_owned());
         header.kid = Some(self.kid.clone());
         Ok(jsonwebtoken::encode(&header, &claims, &self.signing)?)
     }
 
-    /// Verifies signature (with the key named by `kid`), algorithm, issuer, audience and expiry.
+    /// Verifies the `typ` header (and that no `crit` one is there), the signature (with the key named by `kid`), algorithm,
+    /// issuer, audience, expiry and, when present, `nbf`; `iat` and `sid` must be there too.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::UnknownKey)?;
+        // No extension is understood here, so a token that makes one critical is refused
+        // (RFC 7515 §4.1.11).
+        if header.crit.is_some()
+            || !header
+                .typ
+                .as_deref()
+                .is_some_and(|typ| typ.eq_ignore_ascii_case(TYP))
+        {
+            return Err(TokenError::WrongType);
+        }
         let key = header
             .kid
             .as_deref()

@@ -25,7 +25,9 @@ use self::error::ApiError;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// JSON bodies: 64 KiB, `application/json` only, every failure as problem+json.
+/// For a handler that would take actix's own `web::Json`: 64 KiB, every failure as
+/// problem+json. The handlers here take [`json::Json`], which reads bodies itself and accepts
+/// `application/json` alone; this keeps any other one within the same limits.
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(MAX_BODY_BYTES)

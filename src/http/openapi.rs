@@ -12,6 +12,7 @@ use crate::accounts::privacy::routes as privacy;
 use crate::accounts::routes as accounts;
 use crate::forum::routes as forum;
 use crate::http::health;
+use crate::http::json::JsonBodyDocs;
 use crate::http::ratelimit::RateLimitDocs;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
@@ -121,7 +122,7 @@ impl Modify for BearerAuth {
         trials::delete_alert,
     ),
     components(schemas(crate::http::error::Problem)),
-    modifiers(&BearerAuth, &RateLimitDocs),
+    modifiers(&BearerAuth, &JsonBodyDocs, &RateLimitDocs),
     tags(
         (name = "accounts", description = "Registration, email verification, password reset"),
         (name = "sessions", description = "Log in, refresh, log out"),

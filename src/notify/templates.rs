@@ -1,7 +1,7 @@
-//! Email templates: the four account emails (verification, password reset, registration
-//! attempt, password changed), the reply notification and the two trial emails (an answer to
-//! a coordinator's notice, the daily alert digest), in English and Simplified Chinese, each
-//! rendered as a subject, a plain-text part and an HTML part.
+//! Email templates: the five account emails (verification, password reset, registration
+//! attempt, password changed, sign-in attempts), the reply notification and the two trial
+//! emails (an answer to a coordinator's notice, the daily alert digest), in English and
+//! Simplified Chinese, each rendered as a subject, a plain-text part and an HTML part.
 //!
 //! The link is written verbatim on a line of its own in the text part, so a reader (or a test)
 //! can copy it. In the HTML part every value that comes from outside the template is escaped.
@@ -31,10 +31,13 @@ pub enum Template {
     /// day at most, so it is a digest of every match since the last one (never the notices'
     /// titles: an inbox should not reveal a diagnosis).
     TrialAlert,
+    /// "Someone is trying to sign in to your account": wrong passwords keep coming for it;
+    /// with a link to the reset page. One per account per throttling window at most.
+    SignInAttempts,
 }
 
 impl Template {
-    pub const ALL: [Template; 7] = [
+    pub const ALL: [Template; 8] = [
         Self::VerifyEmail,
         Self::ResetPassword,
         Self::RegistrationAttempt,
@@ -42,6 +45,7 @@ impl Template {
         Self::ReplyNotification,
         Self::TrialInterest,
         Self::TrialAlert,
+        Self::SignInAttempts,
     ];
 
     /// The name stored in the `outbox.template` column.
@@ -54,6 +58,7 @@ impl Template {
             Self::ReplyNotification => "reply_notification",
             Self::TrialInterest => "trial_interest",
             Self::TrialAlert => "trial_alert",
+            Self::SignInAttempts => "sign_in_attempts",
         }
     }
 
@@ -219,6 +224,31 @@ fn wording(template: Template, locale: Locale) -> Wording {
             after: &[
                 "临床试验是科学研究，不是已被证实的常规治疗；您能否参加由试验医生判断。做任何决定之前，请先咨询您自己的医生。",
                 "此类邮件每天最多发送一封。您可以随时修改或删除保存的搜索。",
+            ],
+        },
+        (Template::SignInAttempts, Locale::En) => Wording {
+            subject: "Someone is trying to sign in to your Butterfly account",
+            before: &[
+                "Someone has just entered a wrong password for your Butterfly account several \
+                 times. We have paused the attempts from where they came from; you can still \
+                 sign in as usual from your own device.",
+                "If it was you and you have forgotten your password, you can choose a new one \
+                 here:",
+            ],
+            after: &[
+                "If it was not you, your account stays safe as long as your password does: a \
+                 long passphrase that you use nowhere else is best. We will not send this \
+                 warning again for a while.",
+            ],
+        },
+        (Template::SignInAttempts, Locale::ZhCn) => Wording {
+            subject: "有人正在尝试登录您的 Butterfly 账户",
+            before: &[
+                "刚刚有人多次使用错误的密码尝试登录您的 Butterfly 账户。我们已暂停来自该来源的登录尝试，您仍然可以在自己的设备上正常登录。",
+                "如果是您本人且忘记了密码，可以在这里设置新密码：",
+            ],
+            after: &[
+                "如果不是您本人，只要密码足够安全，您的账户就是安全的：最好使用一个较长、且没有在其他地方用过的密码。此类提醒在一段时间内只会发送一次。",
             ],
         },
     }

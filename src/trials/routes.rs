@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::auth::MaybeCaller;
 use crate::http::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::startup::AppState;
 
@@ -57,7 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn apply(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<ApplicationRequest>,
+    body: Json<ApplicationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let application = coordinators::apply(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(application))
@@ -97,7 +98,7 @@ pub async fn decide_application(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<DecisionRequest>,
+    body: Json<DecisionRequest>,
 ) -> Result<web::Json<Application>, ApiError> {
     Ok(web::Json(
         coordinators::decide(&state, &caller, id.into_inner(), body.into_inner()).await?,
@@ -136,7 +137,7 @@ pub async fn search(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NoticeRequest>,
+    body: Json<NoticeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let notice = service::create(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(notice))
@@ -239,7 +240,7 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<NoticePatch>,
+    body: Json<NoticePatch>,
 ) -> Result<web::Json<Notice>, ApiError> {
     Ok(web::Json(
         service::update(&state, &caller, id.into_inner(), body.into_inner()).await?,
@@ -298,7 +299,7 @@ pub async fn close(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<CloseRequest>,
+    body: Json<CloseRequest>,
 ) -> Result<web::Json<Notice>, ApiError> {
     Ok(web::Json(
         service::close(&state, &caller, id.into_inner(), body.into_inner()).await?,
@@ -320,7 +321,7 @@ pub async fn express_interest(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<InterestRequest>,
+    body: Json<InterestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let answer = interest::express(&state, &caller, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(answer))
@@ -378,7 +379,7 @@ pub async fn set_interest_status(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    body: web::Json<InterestStatusRequest>,
+    body: Json<InterestStatusRequest>,
 ) -> Result<web::Json<InterestView>, ApiError> {
     let (id, interest_id) = path.into_inner();
     Ok(web::Json(
@@ -416,7 +417,7 @@ pub async fn list_alerts(
 pub async fn create_alert(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<AlertRequest>,
+    body: Json<AlertRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let alert = alerts::create(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(alert))

@@ -26,8 +26,8 @@ use crate::db::schema::{threads, trials, users};
 use crate::db::{self, Db};
 use crate::forum::model::CreateThreadRequest;
 use crate::http::error::ApiError;
-use crate::http::ratelimit::Limiter;
-use crate::startup::{AppState, LoginLimits};
+use crate::http::ratelimit::LoginThrottle;
+use crate::startup::AppState;
 
 /// What the seed created, for the command's output.
 #[derive(Debug)]
@@ -44,15 +44,11 @@ pub struct SeedReport {
 pub fn cli_state(db: Db, settings: Settings) -> Result<AppState, ApiError> {
     let keys =
         TokenKeys::load(&settings.jwt, &settings.data_dir).map_err(|e| ApiError::Internal(e.0))?;
-    let window = Duration::from_secs(60);
     Ok(AppState {
         db,
         keys: Arc::new(keys),
         hasher: Hasher::new(1, Duration::from_secs(30)),
-        login_limits: LoginLimits {
-            per_account: Limiter::new(10, window),
-            per_ip: Limiter::new(10, window),
-        },
+        login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
         settings: Arc::new(settings),
     })
 }

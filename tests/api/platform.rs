@@ -1,13 +1,13 @@
 //! Operations: an operator reads the server's metrics (from the machine itself, or anywhere
-//! with the metrics token), clients that hammer the abusable routes are told to wait, browsers
-//! from allowed origins may call the API and others may not, every answer carries the security
-//! headers, and a backup taken while the server runs restores with its data.
+//! with the metrics token), browsers from allowed origins may call the API and others may not,
+//! every answer carries the security headers, and a backup taken while the server runs
+//! restores with its data. The rate limits have their own stories in `limits.rs`.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use awc::http::Method;
-use butterfly::config::{RateLimit, Secret, Settings};
+use butterfly::config::Secret;
 use serde_json::json;
 
 use crate::harness::{PASSWORD, Reply, TestApp};
@@ -15,7 +15,7 @@ use crate::harness::{PASSWORD, Reply, TestApp};
 // ----- metrics -----
 
 /// The value of the sample whose line starts with `series` (name and labels).
-fn sample(metrics: &str, series: &str) -> Option<f64> {
+pub fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| {
         let rest = line.strip_prefix(series)?;
         rest.strip_prefix(' ')?.trim().parse().ok()
@@ -124,207 +124,6 @@ async fn with_a_metrics_token_only_its_holder_reads_the_metrics() {
     assert!(reply.body.contains(
         r#"butterfly_http_requests_total{method="GET",route="/metrics",status="404"} 3"#
     ));
-}
-
-// ----- rate limits -----
-
-/// A limit with a ten-minute window.
-fn limit(per_ip: u32, per_account: u32) -> RateLimit {
-    RateLimit::new(per_ip, per_account, 600)
-}
-
-fn header_number(reply: &Reply, name: &str) -> u64 {
-    reply
-        .header(name)
-        .unwrap_or_else(|| panic!("no {name} header (status {}): {}", reply.status, reply.body))
-        .parse()
-        .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
-}
-
-/// A limited answer that went through, with `remaining` requests left of `limit`.
-#[track_caller]
-fn assert_allowed(reply: &Reply, limit: u64, remaining: u64) {
-    assert_ne!(reply.status, 429, "refused too early: {}", reply.body);
-    assert_eq!(header_number(reply, "ratelimit-limit"), limit);
-    assert_eq!(header_number(reply, "ratelimit-remaining"), remaining);
-    let reset = header_number(reply, "ratelimit-reset");
-    assert!((1..=600).contains(&reset), "RateLimit-Reset {reset}");
-}
-
-/// A 429 problem with `Retry-After` and the `RateLimit-*` headers of a used-up `limit`.
-#[track_caller]
-fn assert_refused(reply: &Reply, limit: u64) {
-    let problem = reply.expect_problem(429);
-    assert_eq!(problem["code"], "rate_limited");
-    let retry_after = header_number(reply, "retry-after");
-    assert!(
-        (1..=600).contains(&retry_after),
-        "Retry-After {retry_after}"
-    );
-    assert_eq!(header_number(reply, "ratelimit-limit"), limit);
-    assert_eq!(header_number(reply, "ratelimit-remaining"), 0);
-    assert_eq!(header_number(reply, "ratelimit-reset"), retry_after);
-}
-
-#[actix_web::test]
-async fn visitors_who_register_log_in_or_ask_for_emails_too_often_are_told_to_wait() {
-    let app = TestApp::spawn_with(|s: &mut Settings| {
-        // The harness turns the limits off for the other stories.
-        s.rate_limits.enabled = true;
-        s.rate_limits.registration = limit(2, 0);
-        s.rate_limits.login = limit(50, 2);
-        s.rate_limits.password_reset = limit(50, 1);
-        s.rate_limits.verification_resend = limit(1, 0);
-    })
-    .await;
-    app.member("lea@example.test", "Lea_L").await;
-
-    // Registration: two per client IP, whatever the address.
-    let first = app.register("one@example.test", PASSWORD, "One_O").await;
-    assert_allowed(&first, 2, 1);
-    assert_allowed(
-        &app.register("two@example.test", PASSWORD, "Two_T").await,
-        2,
-        0,
-    );
-    assert_refused(
-        &app.register("three@example.test", PASSWORD, "Three_T")
-            .await,
-        2,
-    );
-
-    // Login: two attempts per account (the address), right password or not.
-    assert_eq!(app.login("lea@example.test", PASSWORD).await.status, 200);
-    assert_eq!(
-        app.login("LEA@example.test", "a wrong guess 42")
-            .await
-            .status,
-        401
-    );
-    assert_refused(&app.login("lea@example.test", PASSWORD).await, 2);
-    // Another account from the same client is not held back.
-    assert_allowed(&app.login("one@example.test", "no such luck 7").await, 2, 1);
-
-    // Password reset: one email per address, so nobody's inbox can be flooded.
-    let reset = "/api/v1/password-resets";
-    let lea = json!({"email": "lea@example.test"});
-    let one = json!({"email": "one@example.test"});
-    assert_allowed(&app.post_json(reset, &lea).await, 1, 0);
-    assert_refused(&app.post_json(reset, &lea).await, 1);
-    assert_allowed(&app.post_json(reset, &one).await, 1, 0);
-
-    // Verification resend: one per client IP.
-    let resend = "/api/v1/accounts/verify/resend";
-    let two = json!({"email": "two@example.test"});
-    assert_allowed(&app.post_json(resend, &one).await, 1, 0);
-    assert_refused(&app.post_json(resend, &two).await, 1);
-
-    // Routes without a limit carry no RateLimit headers.
-    let boards = app.get("/api/v1/boards", None).await;
-    assert_eq!(boards.status, 200);
-    assert!(boards.header("ratelimit-limit").is_none());
-}
-
-#[actix_web::test]
-async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
-    let app = TestApp::spawn_with(|s: &mut Settings| {
-        // The harness turns the limits off for the other stories.
-        s.rate_limits.enabled = true;
-        s.rate_limits.posting = limit(100, 2);
-        s.rate_limits.flagging = limit(100, 1);
-        s.rate_limits.trial_interest = limit(100, 1);
-        s.rate_limits.search = limit(2, 0);
-    })
-    .await;
-    let (_, ana) = app.signed_in_member("ana@example.test", "Ana_A").await;
-    let (_, ben) = app.signed_in_member("ben@example.test", "Ben_B").await;
-
-    // Posting: threads and replies share one allowance per account.
-    let thread = app
-        .post_json_as(
-            "/api/v1/boards/kidneys/threads",
-            &ana.access,
-            &json!({"title": "Biopsy next week", "body": "Any tips for the day itself?"}),
-        )
-        .await;
-    assert_allowed(&thread, 2, 1);
-    let thread_id = thread.expect(201)["id"].as_i64().expect("a thread id");
-    let replies = format!("/api/v1/threads/{thread_id}/posts");
-    let reply = app
-        .post_json_as(
-            &replies,
-            &ana.access,
-            &json!({"body": "Update: it went fine."}),
-        )
-        .await;
-    assert_allowed(&reply, 2, 0);
-    let post_id = reply.expect(201)["id"].as_i64().expect("a post id");
-    assert_refused(
-        &app.post_json_as(&replies, &ana.access, &json!({"body": "One more thing"}))
-            .await,
-        2,
-    );
-    // Ben, on the same network, still may reply.
-    let bens = app
-        .post_json_as(&replies, &ben.access, &json!({"body": "Glad to hear it."}))
-        .await;
-    assert_allowed(&bens, 2, 1);
-    let bens_post = bens.expect(201)["id"].as_i64().expect("a post id");
-
-    // Flagging: one per account here.
-    let spam = json!({"reason": "spam"});
-    let flags_of = |post: i64| format!("/api/v1/posts/{post}/flags");
-    assert_allowed(
-        &app.post_json_as(&flags_of(post_id), &ben.access, &spam)
-            .await,
-        1,
-        0,
-    );
-    assert_refused(
-        &app.post_json_as(&flags_of(post_id), &ben.access, &spam)
-            .await,
-        1,
-    );
-    assert_allowed(
-        &app.post_json_as(&flags_of(bens_post), &ana.access, &spam)
-            .await,
-        1,
-        0,
-    );
-
-    // Trial interest: limited by route pattern, whatever the trial (this one does not exist).
-    let interest = "/api/v1/trials/424242/interest";
-    assert_allowed(
-        &app.post_json_as(interest, &ana.access, &json!({})).await,
-        1,
-        0,
-    );
-    assert_refused(
-        &app.post_json_as(interest, &ana.access, &json!({})).await,
-        1,
-    );
-
-    // Search: two per client IP.
-    assert_allowed(&app.get("/api/v1/search?q=biopsy", None).await, 2, 1);
-    assert_allowed(
-        &app.get("/api/v1/search?q=biopsy", Some(&ben.access)).await,
-        2,
-        0,
-    );
-    assert_refused(&app.get("/api/v1/search?q=tips", None).await, 2);
-
-    // The refusals are counted for the operator.
-    let metrics = app.get("/metrics", None).await.body;
-    for rule in ["posting", "flagging", "trial_interest", "search"] {
-        assert_eq!(
-            sample(
-                &metrics,
-                &format!("butterfly_rate_limited_total{{rule=\"{rule}\"}}")
-            ),
-            Some(1.0),
-            "{rule}: {metrics}"
-        );
-    }
 }
 
 // ----- CORS -----

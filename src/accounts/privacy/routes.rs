@@ -2,7 +2,7 @@
 //! member's private data, and the access log. The services ask `auth::policy`.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 
 use super::model::{AccessLogEntry, AccessLogQuery, DataExport, EraseRequest};
 use crate::accounts::model::Me;
@@ -60,11 +60,13 @@ pub async fn export(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
 ))]
 #[delete("/api/v1/me")]
 pub async fn erase(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     body: Json<EraseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    super::erase_me(&state, &caller, body.into_inner()).await?;
+    let client = crate::http::ratelimit::client_ip(&req);
+    super::erase_me(&state, &caller, body.into_inner(), client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,0 +1,331 @@
+//! Rate limiting, in process: each server instance counts on its own, so behind a load
+//! balancer with N instances a client may get up to N times the configured limit.
+//!
+//! - [`LoginThrottle`]: wrong passwords per account and client, per account, and per client
+//!   (`login_throttle`, used by the login and erasure services).
+//! - [`enforce`]: one middleware that limits requests by route pattern and method
+//!   (`rate_limits` in the settings): registration, login, password reset, verification
+//!   resend, posting, flagging, trial interest and search. Each request counts against the
+//!   client (an IPv4 address; an IPv6 /64, /56 and /48, see `keys`) and against the account:
+//!   the bearer token's user, or, on the routes used before signing in, the email address of
+//!   the body. That address is counted by the JSON extractor where the body is parsed, through
+//!   the [`AccountLimit`] this middleware hands it: one parse, so the limit keys on exactly the
+//!   address the handler acts on. Over a limit the answer is 429 problem+json with
+//!   `Retry-After`; every answer of a limited route carries `RateLimit-Limit`,
+//!   `RateLimit-Remaining` and `RateLimit-Reset` (IETF draft "RateLimit header fields for
+//!   HTTP"), describing the tightest of the limits that apply.
+//! - [`client_ip`]: the socket's peer, or with `trusted_proxies` configured the right-most
+//!   address of `X-Forwarded-For` that is not a trusted proxy.
+//!
+//! Every set of counters holds at most `window::MAX_KEYS` keys, dropping the oldest windows
+//! first, even live ones, when more come (see `window`).
+
+mod docs;
+mod keys;
+mod login;
+mod window;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError, web};
+
+pub use self::docs::RateLimitDocs;
+use self::keys::{Key, client_networks};
+pub use self::keys::{TrustedProxies, client_ip};
+pub use self::login::{Attempt, Failure, LoginThrottle};
+use self::window::{MAX_KEYS, Quota, Verdict, Windows};
+use crate::config::{RateLimit, RateLimitSettings};
+use crate::http::error::ApiError;
+use crate::startup::AppState;
+
+/// The kinds of request that are limited; each has its own `RateLimit` in the settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    Registration,
+    Login,
+    PasswordReset,
+    VerificationResend,
+    Posting,
+    Flagging,
+    TrialInterest,
+    Search,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 8] = [
+        Self::Registration,
+        Self::Login,
+        Self::PasswordReset,
+        Self::VerificationResend,
+        Self::Posting,
+        Self::Flagging,
+        Self::TrialInterest,
+        Self::Search,
+    ];
+
+    /// The settings key, also the `rule` label in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Registration => "registration",
+            Self::Login => "login",
+            Self::PasswordReset => "password_reset",
+            Self::VerificationResend => "verification_resend",
+            Self::Posting => "posting",
+            Self::Flagging => "flagging",
+            Self::TrialInterest => "trial_interest",
+            Self::Search => "search",
+        }
+    }
+
+    /// Its place in [`Rule::ALL`].
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn limit(self, settings: &RateLimitSettings) -> RateLimit {
+        match self {
+            Self::Registration => settings.registration,
+            Self::Login => settings.login,
+            Self::PasswordReset => settings.password_reset,
+            Self::VerificationResend => settings.verification_resend,
+            Self::Posting => settings.posting,
+            Self::Flagging => settings.flagging,
+            Self::TrialInterest => settings.trial_interest,
+            Self::Search => settings.search,
+        }
+    }
+
+    /// Routes used before signing in name their account by the body's `email`, and act on
+    /// that address whoever is signed in.
+    fn account_in_body(self) -> bool {
+        matches!(
+            self,
+            Self::Registration | Self::Login | Self::PasswordReset | Self::VerificationResend
+        )
+    }
+}
+
+/// The limited routes: method, route pattern (as registered with actix) and rule.
+pub const LIMITED_ROUTES: &[(Method, &str, Rule)] = &[
+    (Method::POST, "/api/v1/accounts", Rule::Registration),
+    (Method::POST, "/api/v1/sessions", Rule::Login),
+    (Method::POST, "/api/v1/password-resets", Rule::PasswordReset),
+    (
+        Method::POST,
+        "/api/v1/accounts/verify/resend",
+        Rule::VerificationResend,
+    ),
+    (Method::POST, "/api/v1/boards/{slug}/threads", Rule::Posting),
+    (Method::POST, "/api/v1/threads/{id}/posts", Rule::Posting),
+    (Method::POST, "/api/v1/posts/{id}/flags", Rule::Flagging),
+    (
+        Method::POST,
+        "/api/v1/trials/{id}/interest",
+        Rule::TrialInterest,
+    ),
+    (Method::GET, "/api/v1/search", Rule::Search),
+];
+
+/// The counters of every limited route, shared by the server's workers.
+pub struct RouteLimits {
+    settings: RateLimitSettings,
+    /// One set per rule, in the order of [`Rule::ALL`], each with its rule's window.
+    windows: Vec<Windows>,
+    refused: [AtomicU64; Rule::ALL.len()],
+}
+
+impl RouteLimits {
+    pub fn new(settings: RateLimitSettings) -> Self {
+        let windows = Rule::ALL
+            .iter()
+            .map(|rule| {
+                let window = Duration::from_secs(rule.limit(&settings).window_secs.max(1));
+                Windows::new(window, MAX_KEYS)
+            })
+            .collect();
+        Self {
+            settings,
+            windows,
+            refused: Default::default(),
+        }
+    }
+
+    /// The rule for a request, if its route is limited.
+    fn rule_for(&self, method: &Method, pattern: &str) -> Option<Rule> {
+        if !self.settings.enabled {
+            return None;
+        }
+        LIMITED_ROUTES
+            .iter()
+            .find(|(m, p, _)| m == method && *p == pattern)
+            .map(|(_, _, rule)| *rule)
+    }
+
+    /// Requests refused so far, per rule (for metrics).
+    pub fn refusals(&self) -> Vec<(&'static str, u64)> {
+        Rule::ALL
+            .iter()
+            .zip(&self.refused)
+            .map(|(rule, n)| (rule.name(), n.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    fn count(&self, rule: Rule, keys: &[(Key<'_>, u32)]) -> Verdict {
+        match self.windows.get(rule.index()) {
+            Some(windows) => windows.try_count(keys, Instant::now()),
+            None => Verdict::Unlimited,
+        }
+    }
+
+    fn refusal(&self, rule: Rule) {
+        if let Some(counter) = self.refused.get(rule.index()) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        tracing::info!(rule = rule.name(), "rate limited");
+    }
+}
+
+/// The account limit of a route that names its account by the body's `email`, handed by
+/// [`enforce`] to the JSON extractor (through the request's extensions), which counts the
+/// request once it has parsed the body.
+#[derive(Clone)]
+pub struct AccountLimit {
+    limits: web::Data<RouteLimits>,
+    rule: Rule,
+    limit: u32,
+    outcome: Rc<Cell<Option<Verdict>>>,
+}
+
+impl AccountLimit {
+    /// Counts the request against the account `email` names (trimmed and lower-cased, as the
+    /// accounts look it up); 429 when that account's allowance is used up.
+    pub fn count(&self, email: &str) -> Result<(), ApiError> {
+        let account = crate::auth::email_key(email);
+        let verdict = self
+            .limits
+            .count(self.rule, &[(Key::Account(&account), self.limit)]);
+        self.outcome.set(Some(verdict));
+        match verdict {
+            Verdict::Refused(quota) => {
+                self.limits.refusal(self.rule);
+                Err(ApiError::TooManyRequests {
+                    retry_after: quota.reset_secs,
+                })
+            }
+            Verdict::Allowed(_) | Verdict::Unlimited => Ok(()),
+        }
+    }
+}
+
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+fn set_quota_headers(headers: &mut HeaderMap, quota: Quota) {
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(quota.limit));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(quota.remaining));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(quota.reset_secs));
+}
+
+/// The user id of a valid bearer token, without asking the database (a revoked session's
+/// token still counts against its own account, which is harmless).
+fn bearer_subject(req: &ServiceRequest) -> Option<String> {
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    state
+        .keys
+        .verify(token.trim())
+        .ok()
+        .map(|claims| claims.sub)
+}
+
+/// Middleware: counts requests to the limited routes per client and per account, answers 429
+/// once one is used up, and adds the `RateLimit-*` headers to every answer of a limited route.
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<BoxBody, impl MessageBody>>, actix_web::Error> {
+    let limits = req.app_data::<web::Data<RouteLimits>>().cloned();
+    let rule = limits.as_ref().and_then(|limits| {
+        let pattern = req.match_pattern()?;
+        limits.rule_for(req.method(), &pattern)
+    });
+    let (Some(limits), Some(rule)) = (limits, rule) else {
+        return Ok(next.call(req).await?.map_into_right_body());
+    };
+    let limit = rule.limit(&limits.settings);
+    let user = if rule.account_in_body() {
+        None
+    } else {
+        bearer_subject(&req)
+    };
+    let mut keys: Vec<(Key<'_>, u32)> = client_networks(client_ip(req.request()))
+        .into_iter()
+        .map(|(net, factor)| (Key::Client(net), limit.per_ip.saturating_mul(factor)))
+        .collect();
+    if let Some(user) = user.as_deref() {
+        keys.push((Key::User(user), limit.per_account));
+    }
+    let client_quota = match limits.count(rule, &keys) {
+        Verdict::Unlimited => None,
+        Verdict::Allowed(quota) => Some(quota),
+        Verdict::Refused(quota) => {
+            limits.refusal(rule);
+            let mut response = ApiError::TooManyRequests {
+                retry_after: quota.reset_secs,
+            }
+            .error_response();
+            set_quota_headers(response.headers_mut(), quota);
+            return Ok(req.into_response(response).map_into_left_body());
+        }
+    };
+    let account = (rule.account_in_body() && limit.per_account > 0).then(|| AccountLimit {
+        limits: limits.clone(),
+        rule,
+        limit: limit.per_account,
+        outcome: Rc::default(),
+    });
+    if let Some(account) = &account {
+        req.extensions_mut().insert(account.clone());
+    }
+    let mut res = next.call(req).await?;
+    let quota = match account.and_then(|a| a.outcome.get()) {
+        Some(Verdict::Refused(quota)) => Some(quota),
+        Some(Verdict::Allowed(quota)) => Some(quota.tighter(client_quota)),
+        Some(Verdict::Unlimited) | None => client_quota,
+    };
+    if let Some(mut quota) = quota {
+        // A handler's own 429 (the failed-login throttle, a new member's posting pace).
+        if let Some(wait) = throttled_by_handler(res.status(), res.headers()) {
+            quota.remaining = 0;
+            quota.reset_secs = wait;
+        }
+        set_quota_headers(res.headers_mut(), quota);
+    }
+    Ok(res.map_into_right_body())
+}
+
+/// The wait a 429 answer asks for.
+fn throttled_by_handler(status: StatusCode, headers: &HeaderMap) -> Option<u64> {
+    if status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}

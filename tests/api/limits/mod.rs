@@ -1,0 +1,265 @@
+//! Rate limits: clients that hammer the abusable routes are told to wait (429 with
+//! `Retry-After` and `RateLimit-*` headers), per client and per account, and an IPv6 client
+//! cannot get a fresh allowance by moving around its network. The account a route used before
+//! signing in is about is the address in its body, however that body is written: see
+//! `accounts.rs`.
+
+mod accounts;
+
+use awc::http::Method;
+use butterfly::config::{RateLimit, Settings};
+use serde_json::json;
+
+use crate::harness::{PASSWORD, Reply, TestApp};
+use crate::platform::sample;
+
+pub use self::accounts::queued;
+
+/// A limit with a ten-minute window.
+fn limit(per_ip: u32, per_account: u32) -> RateLimit {
+    RateLimit::new(per_ip, per_account, 600)
+}
+
+fn header_number(reply: &Reply, name: &str) -> u64 {
+    reply
+        .header(name)
+        .unwrap_or_else(|| panic!("no {name} header (status {}): {}", reply.status, reply.body))
+        .parse()
+        .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
+}
+
+/// A limited answer that went through, with `remaining` requests left of `limit`.
+#[track_caller]
+fn assert_allowed(reply: &Reply, limit: u64, remaining: u64) {
+    assert_ne!(reply.status, 429, "refused too early: {}", reply.body);
+    assert_eq!(header_number(reply, "ratelimit-limit"), limit);
+    assert_eq!(header_number(reply, "ratelimit-remaining"), remaining);
+    let reset = header_number(reply, "ratelimit-reset");
+    assert!((1..=600).contains(&reset), "RateLimit-Reset {reset}");
+}
+
+/// A 429 problem with `Retry-After` and the `RateLimit-*` headers of a used-up `limit`.
+#[track_caller]
+fn assert_refused(reply: &Reply, limit: u64) {
+    let problem = reply.expect_problem(429);
+    assert_eq!(problem["code"], "rate_limited");
+    let retry_after = header_number(reply, "retry-after");
+    assert!(
+        (1..=600).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_eq!(header_number(reply, "ratelimit-limit"), limit);
+    assert_eq!(header_number(reply, "ratelimit-remaining"), 0);
+    assert_eq!(header_number(reply, "ratelimit-reset"), retry_after);
+}
+
+#[actix_web::test]
+async fn visitors_who_register_log_in_or_ask_for_emails_too_often_are_told_to_wait() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        // The harness turns the limits off for the other stories.
+        s.rate_limits.enabled = true;
+        s.rate_limits.registration = limit(2, 0);
+        s.rate_limits.login = limit(50, 2);
+        s.rate_limits.password_reset = limit(50, 1);
+        s.rate_limits.verification_resend = limit(1, 0);
+    })
+    .await;
+    app.member("lea@example.test", "Lea_L").await;
+
+    // Registration: two per client IP, whatever the address.
+    let first = app.register("one@example.test", PASSWORD, "One_O").await;
+    assert_allowed(&first, 2, 1);
+    assert_allowed(
+        &app.register("two@example.test", PASSWORD, "Two_T").await,
+        2,
+        0,
+    );
+    assert_refused(
+        &app.register("three@example.test", PASSWORD, "Three_T")
+            .await,
+        2,
+    );
+
+    // Login: two attempts per account (the address), right password or not.
+    assert_eq!(app.login("lea@example.test", PASSWORD).await.status, 200);
+    assert_eq!(
+        app.login("LEA@example.test", "a wrong guess 42")
+            .await
+            .status,
+        401
+    );
+    assert_refused(&app.login("lea@example.test", PASSWORD).await, 2);
+    // Another account from the same client is not held back.
+    assert_allowed(&app.login("one@example.test", "no such luck 7").await, 2, 1);
+
+    // Password reset: one email per address, so nobody's inbox can be flooded.
+    let reset = "/api/v1/password-resets";
+    let lea = json!({"email": "lea@example.test"});
+    let one = json!({"email": "one@example.test"});
+    assert_allowed(&app.post_json(reset, &lea).await, 1, 0);
+    assert_refused(&app.post_json(reset, &lea).await, 1);
+    assert_allowed(&app.post_json(reset, &one).await, 1, 0);
+
+    // Verification resend: one per client IP.
+    let resend = "/api/v1/accounts/verify/resend";
+    let two = json!({"email": "two@example.test"});
+    assert_allowed(&app.post_json(resend, &one).await, 1, 0);
+    assert_refused(&app.post_json(resend, &two).await, 1);
+
+    // Routes without a limit carry no RateLimit headers.
+    let boards = app.get("/api/v1/boards", None).await;
+    assert_eq!(boards.status, 200);
+    assert!(boards.header("ratelimit-limit").is_none());
+}
+
+#[actix_web::test]
+async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        // The harness turns the limits off for the other stories.
+        s.rate_limits.enabled = true;
+        s.rate_limits.posting = limit(100, 2);
+        s.rate_limits.flagging = limit(100, 1);
+        s.rate_limits.trial_interest = limit(100, 1);
+        s.rate_limits.search = limit(2, 0);
+    })
+    .await;
+    let (_, ana) = app.signed_in_member("ana@example.test", "Ana_A").await;
+    let (_, ben) = app.signed_in_member("ben@example.test", "Ben_B").await;
+
+    // Posting: threads and replies share one allowance per account.
+    let thread = app
+        .post_json_as(
+            "/api/v1/boards/kidneys/threads",
+            &ana.access,
+            &json!({"title": "Biopsy next week", "body": "Any tips for the day itself?"}),
+        )
+        .await;
+    assert_allowed(&thread, 2, 1);
+    let thread_id = thread.expect(201)["id"].as_i64().expect("a thread id");
+    let replies = format!("/api/v1/threads/{thread_id}/posts");
+    let reply = app
+        .post_json_as(
+            &replies,
+            &ana.access,
+            &json!({"body": "Update: it went fine."}),
+        )
+        .await;
+    assert_allowed(&reply, 2, 0);
+    let post_id = reply.expect(201)["id"].as_i64().expect("a post id");
+    assert_refused(
+        &app.post_json_as(&replies, &ana.access, &json!({"body": "One more thing"}))
+            .await,
+        2,
+    );
+    // Ben, on the same network, still may reply.
+    let bens = app
+        .post_json_as(&replies, &ben.access, &json!({"body": "Glad to hear it."}))
+        .await;
+    assert_allowed(&bens, 2, 1);
+    let bens_post = bens.expect(201)["id"].as_i64().expect("a post id");
+
+    // Flagging: one per account here.
+    let spam = json!({"reason": "spam"});
+    let flags_of = |post: i64| format!("/api/v1/posts/{post}/flags");
+    assert_allowed(
+        &app.post_json_as(&flags_of(post_id), &ben.access, &spam)
+            .await,
+        1,
+        0,
+    );
+    assert_refused(
+        &app.post_json_as(&flags_of(post_id), &ben.access, &spam)
+            .await,
+        1,
+    );
+    assert_allowed(
+        &app.post_json_as(&flags_of(bens_post), &ana.access, &spam)
+            .await,
+        1,
+        0,
+    );
+
+    // Trial interest: limited by route pattern, whatever the trial (this one does not exist).
+    let interest = "/api/v1/trials/424242/interest";
+    assert_allowed(
+        &app.post_json_as(interest, &ana.access, &json!({})).await,
+        1,
+        0,
+    );
+    assert_refused(
+        &app.post_json_as(interest, &ana.access, &json!({})).await,
+        1,
+    );
+
+    // Search: two per client IP.
+    assert_allowed(&app.get("/api/v1/search?q=biopsy", None).await, 2, 1);
+    assert_allowed(
+        &app.get("/api/v1/search?q=biopsy", Some(&ben.access)).await,
+        2,
+        0,
+    );
+    assert_refused(&app.get("/api/v1/search?q=tips", None).await, 2);
+
+    // The refusals are counted for the operator.
+    let metrics = app.get("/metrics", None).await.body;
+    for rule in ["posting", "flagging", "trial_interest", "search"] {
+        assert_eq!(
+            sample(
+                &metrics,
+                &format!("butterfly_rate_limited_total{{rule=\"{rule}\"}}")
+            ),
+            Some(1.0),
+            "{rule}: {metrics}"
+        );
+    }
+}
+
+// ----- IPv6 networks -----
+
+#[actix_web::test]
+async fn an_ipv6_client_moving_around_its_network_gets_no_fresh_allowance() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        s.rate_limits.enabled = true;
+        // Two searches per /64, so eight per /56 and thirty-two per /48.
+        s.rate_limits.search = limit(2, 0);
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let search = |from: String| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::GET,
+                "/api/v1/search?q=fatigue",
+                None,
+                &[("x-forwarded-for", &from)],
+                None,
+            )
+            .await
+        }
+    };
+
+    // Every address of a /64 is the same client.
+    assert_allowed(&search("2001:db8:1:0::1".into()).await, 2, 1);
+    assert_allowed(
+        &search("2001:db8:1:0:ffff:ffff:ffff:fffe".into()).await,
+        2,
+        0,
+    );
+    assert_refused(&search("2001:db8:1:0:1234::9".into()).await, 2);
+
+    // Three more /64s of the same /56 take it to its eight.
+    for net in 1..4 {
+        for _ in 0..2 {
+            let reply = search(format!("2001:db8:1:{net:x}::1")).await;
+            assert_eq!(reply.status, 200, "{net}: {}", reply.body);
+        }
+    }
+    // A fresh /64 of that /56 is refused: the /56 is used up.
+    assert_refused(&search("2001:db8:1:ff::1".into()).await, 8);
+    // A /64 of another /56 in the same /48 still may search.
+    assert_allowed(&search("2001:db8:1:100::1".into()).await, 2, 1);
+    // IPv4 clients are counted one address each.
+    assert_allowed(&search("203.0.113.9".into()).await, 2, 1);
+    assert_allowed(&search("203.0.113.10".into()).await, 2, 1);
+}
