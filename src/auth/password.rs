@@ -50,6 +50,8 @@ struct SlotCounters {
     waiting: AtomicU64,
     /// Waits that ran out of time (the request got 503).
     timeouts: AtomicU64,
+    /// Hashes computed (new passwords and checks, the dummy check for an unknown address too).
+    computed: AtomicU64,
 }
 
 /// Hashing slots at one moment, for metrics.
@@ -60,6 +62,7 @@ pub struct HasherMetrics {
     pub waiting: u64,
     pub waits: u64,
     pub timeouts: u64,
+    pub computed: u64,
 }
 
 /// Counts a caller as waiting until dropped (also when its request is cancelled).
@@ -103,6 +106,7 @@ impl Hasher {
             waiting: self.counters.waiting.load(Ordering::Relaxed),
             waits: self.counters.waits.load(Ordering::Relaxed),
             timeouts: self.counters.timeouts.load(Ordering::Relaxed),
+            computed: self.counters.computed.load(Ordering::Relaxed),
         }
     }
 
@@ -129,9 +133,11 @@ impl Hasher {
                     .map_err(|_| ApiError::Internal("password hasher closed".into()))?
             }
         };
+        let counters = self.counters.clone();
         let result = actix_web::web::block(move || {
             let value = job();
             drop(permit);
+            counters.computed.fetch_add(1, Ordering::Relaxed);
             value
         })
         .await

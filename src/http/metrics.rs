@@ -373,7 +373,7 @@ fn render_process(out: &mut String, state: &AppState, limits: Option<&RouteLimit
     );
 
     let hashing = state.hasher.metrics();
-    let hasher_values: [(&str, &str, &str, u64); 5] = [
+    let hasher_values: [(&str, &str, &str, u64); 6] = [
         (
             "butterfly_password_hash_slots",
             "gauge",
@@ -403,6 +403,13 @@ fn render_process(out: &mut String, state: &AppState, limits: Option<&RouteLimit
             "counter",
             "Waits for a hashing slot that ran out of time (answered 503).",
             hashing.timeouts,
+        ),
+        (
+            "butterfly_password_hashes_total",
+            "counter",
+            "Password hashes computed: new passwords and checks, including the check against a \
+             dummy hash that an unknown address gets.",
+            hashing.computed,
         ),
     ];
     for (name, kind, help, value) in hasher_values {
