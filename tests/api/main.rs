@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod anonymity;
 mod cli;
 mod concurrency;
 mod crash;
