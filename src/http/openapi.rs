@@ -120,7 +120,8 @@ impl Modify for BearerAuth {
         trials::create_alert,
         trials::delete_alert,
     ),
-    components(schemas(crate::http::error::Problem)),
+    // Schemas that only parameters refer to, which utoipa does not collect by itself.
+    components(schemas(crate::http::error::Problem, crate::forum::model::ThreadSort)),
     modifiers(&BearerAuth, &RateLimitDocs),
     tags(
         (name = "accounts", description = "Registration, email verification, password reset"),

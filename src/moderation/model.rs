@@ -230,7 +230,7 @@ pub struct QueueItem {
     /// The post's author's (or applicant's, or appellant's) history.
     pub author_history: Option<AuthorHistory>,
     /// A description of the subject, for trial notices, applications and appeals.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub subject: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
 }

@@ -178,22 +178,24 @@ fn date(raw: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// The answer to a body that is not JSON at all: where it breaks.
+pub fn malformed(e: &serde_json::Error) -> ApiError {
+    ApiError::invalid(
+        "body",
+        format!(
+            "is not valid JSON: {} (line {}, column {})",
+            e.to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or("syntax error"),
+            e.line(),
+            e.column()
+        ),
+    )
+}
+
 /// Turns a v2 study record into the request for a draft notice.
-pub fn parse_record(body: &[u8]) -> Result<NoticeRequest, ApiError> {
-    let root: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::invalid(
-            "body",
-            format!(
-                "is not valid JSON: {} (line {}, column {})",
-                e.to_string()
-                    .split(" at line")
-                    .next()
-                    .unwrap_or("syntax error"),
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+pub fn read_record(root: &Value) -> Result<NoticeRequest, ApiError> {
     if !root.is_object() {
         return Err(ApiError::invalid(
             "body",
@@ -207,7 +209,7 @@ pub fn parse_record(body: &[u8]) -> Result<NoticeRequest, ApiError> {
         ));
     }
     let mut r = Reader {
-        root: &root,
+        root,
         errors: FieldErrors::new(),
     };
     let nct = r.string(&format!("{ID}.nctId"));
@@ -414,6 +416,10 @@ mod tests {
         assert_eq!(parse_age("N/A"), Ok(None));
         assert!(parse_age("eighteen").is_err());
         assert!(parse_age("18 Decades").is_err());
+    }
+
+    fn parse_record(body: &[u8]) -> Result<NoticeRequest, ApiError> {
+        read_record(&serde_json::from_slice(body).map_err(|e| malformed(&e))?)
     }
 
     #[test]

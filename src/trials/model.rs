@@ -12,9 +12,12 @@ use super::registry::Registry;
 use crate::accounts::model::Locale;
 use crate::db::schema::trials;
 
-/// Declares a Rust enum stored as text, with its wire and column names.
+/// Declares a Rust enum stored as text: one name per variant serves as its wire name (serde), its
+/// name in the OpenAPI schema (utoipa reads the same `#[serde(rename)]`) and its column value.
+/// The name is taken as a `tt`, not a `literal` fragment: a `literal` reaches the derive macros
+/// wrapped in an invisible group, which utoipa does not read as a rename.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt,)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
         pub enum $name {
@@ -599,6 +602,38 @@ mod tests {
             effective_state("draft", Some("2020-01-01"), today),
             NoticeState::Draft
         );
+    }
+
+    #[test]
+    fn every_stored_enum_is_named_alike_on_the_wire_in_the_schema_and_in_the_column() {
+        fn check<T: Serialize + utoipa::PartialSchema + Copy>(
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+        ) {
+            let schema = serde_json::to_value(T::schema()).unwrap();
+            let documented: Vec<String> = serde_json::from_value(schema["enum"].clone())
+                .unwrap_or_else(|_| panic!("not an enum schema: {schema}"));
+            let wire: Vec<String> = all
+                .iter()
+                .map(|v| {
+                    serde_json::to_value(v)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            let column: Vec<String> = all.iter().map(|v| as_str(*v).to_owned()).collect();
+            assert_eq!(documented, wire);
+            assert_eq!(column, wire);
+        }
+        check(Phase::ALL, Phase::as_str);
+        check(RecruitmentStatus::ALL, RecruitmentStatus::as_str);
+        check(NoticeState::ALL, NoticeState::as_str);
+        check(Sex::ALL, Sex::as_str);
+        check(InterventionType::ALL, InterventionType::as_str);
+        check(InterestStatus::ALL, InterestStatus::as_str);
+        check(ApplicationStatus::ALL, ApplicationStatus::as_str);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! HTTP handlers of clinical trials: coordinator applications, notices, search, import,
 //! interest and saved searches. Extract, authorise, call the service, respond.
 
+use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use futures_util::StreamExt;
+use actix_web::{HttpRequest, HttpResponse, delete, get, guard, patch, post, web};
 
 use super::alerts::{self, Alert, AlertPageQuery, AlertRequest};
 use super::coordinators::{
@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::auth::MaybeCaller;
 use crate::http::error::{ApiError, Problem};
+use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::startup::AppState;
 
@@ -29,7 +30,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(decide_application)
         .service(search)
         .service(create)
-        .service(import_record)
+        .service(
+            // Guarded as a whole, like the attribute routes: other methods go on to the
+            // routes after it.
+            web::resource("/api/v1/trials/import")
+                .guard(guard::Post())
+                .app_data(record_config())
+                .to(import_record),
+        )
         .service(mine)
         .service(get_notice)
         .service(update)
@@ -57,7 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn apply(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<ApplicationRequest>,
+    body: Json<ApplicationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let application = coordinators::apply(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(application))
@@ -97,7 +105,7 @@ pub async fn decide_application(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<DecisionRequest>,
+    body: Json<DecisionRequest>,
 ) -> Result<web::Json<Application>, ApiError> {
     Ok(web::Json(
         coordinators::decide(&state, &caller, id.into_inner(), body.into_inner()).await?,
@@ -136,15 +144,35 @@ pub async fn search(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NoticeRequest>,
+    body: Json<NoticeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let notice = service::create(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(notice))
 }
 
+/// How study records are read: through the one JSON extractor (so a NUL character is refused
+/// as everywhere), but up to 2 MiB, with or without a JSON content type, and a record that is
+/// not JSON is answered with the line and column where it breaks.
+fn record_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_RECORD_BYTES)
+        .content_type_required(false)
+        .error_handler(|err, _req| {
+            match err {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::PayloadTooLarge(format!(
+                    "a study record may be at most {MAX_RECORD_BYTES} bytes"
+                )),
+                JsonPayloadError::Deserialize(e) => import::malformed(&e),
+                other => ApiError::BadRequest(format!("the request body cannot be read: {other}")),
+            }
+            .into()
+        })
+}
+
 /// Import a ClinicalTrials.gov API v2 study record (as served by `/api/v2/studies/{nctId}`,
 /// up to 2 MiB) into a new draft notice (coordinators).
-#[utoipa::path(tag = "trials", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/trials/import", tag = "trials", security(("bearer" = [])),
     request_body(content = serde_json::Value, content_type = "application/json", description = "A ClinicalTrials.gov API v2 study record"),
     responses(
         (status = 201, body = Notice),
@@ -152,27 +180,15 @@ pub async fn create(
         (status = 403, body = Problem, content_type = "application/problem+json", description = "Not a coordinator, or cannot write"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The coordinator has an open notice for this trial"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "Record larger than 2 MiB"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Malformed JSON (with line and column), no NCT id, or a part of the wrong shape (named by its JSON path)"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Malformed JSON (with line and column), no NCT id, a NUL character, or a part of the wrong shape (named by its JSON path)"),
 ))]
-#[post("/api/v1/trials/import")]
 pub async fn import_record(
     state: web::Data<AppState>,
     caller: Caller,
-    mut payload: web::Payload,
+    body: Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::PublishTrials)?;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::BadRequest(format!("the request body cannot be read: {e}")))?;
-        if body.len() + chunk.len() > MAX_RECORD_BYTES {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "a study record may be at most {MAX_RECORD_BYTES} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let request = import::parse_record(&body)?;
+    let request = import::read_record(&body.into_inner())?;
     let notice = service::create(&state, &caller, request).await?;
     Ok(HttpResponse::Created().json(notice))
 }
@@ -239,7 +255,7 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<NoticePatch>,
+    body: Json<NoticePatch>,
 ) -> Result<web::Json<Notice>, ApiError> {
     Ok(web::Json(
         service::update(&state, &caller, id.into_inner(), body.into_inner()).await?,
@@ -298,7 +314,7 @@ pub async fn close(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<CloseRequest>,
+    body: Json<CloseRequest>,
 ) -> Result<web::Json<Notice>, ApiError> {
     Ok(web::Json(
         service::close(&state, &caller, id.into_inner(), body.into_inner()).await?,
@@ -320,7 +336,7 @@ pub async fn express_interest(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<i64>,
-    body: web::Json<InterestRequest>,
+    body: Json<InterestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let answer = interest::express(&state, &caller, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(answer))
@@ -378,7 +394,7 @@ pub async fn set_interest_status(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
-    body: web::Json<InterestStatusRequest>,
+    body: Json<InterestStatusRequest>,
 ) -> Result<web::Json<InterestView>, ApiError> {
     let (id, interest_id) = path.into_inner();
     Ok(web::Json(
@@ -416,7 +432,7 @@ pub async fn list_alerts(
 pub async fn create_alert(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<AlertRequest>,
+    body: Json<AlertRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let alert = alerts::create(&state, &caller, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(alert))

@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod cli;
+mod contract;
 mod email;
 mod errors;
 mod forum;
