@@ -199,10 +199,13 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 pub struct RegisterRequest {
     pub email: String,
     /// 10–128 characters, not a common password.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// 3–32 letters (CJK included), digits, `_` or `-`; unique ignoring case.
+    #[schema(min_length = 3, max_length = 32)]
     pub display_name: String,
     /// `en` (default) or `zh-CN`.
+    #[schema(value_type = Option<Locale>)]
     pub locale: Option<String>,
 }
 
@@ -239,12 +242,14 @@ pub struct RefreshRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirmRequest {
     pub token: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
@@ -309,10 +314,13 @@ impl From<UserRow> for Me {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMeRequest {
+    #[schema(min_length = 3, max_length = 32)]
     pub display_name: Option<String>,
     /// `en` or `zh-CN`.
+    #[schema(value_type = Option<Locale>)]
     pub locale: Option<String>,
     /// At most 500 characters.
+    #[schema(max_length = 500)]
     pub bio: Option<String>,
     /// Email me about replies (opt-in).
     pub notify_email_replies: Option<bool>,

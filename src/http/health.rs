@@ -2,21 +2,35 @@
 
 use actix_web::{HttpResponse, get, web};
 use diesel::connection::SimpleConnection;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
 use crate::startup::AppState;
 
+/// A probe's answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    /// `ok`: the database answered (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<&'static str>,
+}
+
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up")))]
+#[utoipa::path(tag = "health", responses((status = 200, body = Health, description = "The process is up")))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: None,
+    })
 }
 
 /// The database answers.
 #[utoipa::path(tag = "health", responses(
-    (status = 200, description = "The database answers"),
+    (status = 200, body = Health, description = "The database answers"),
     (status = 503, description = "The database does not answer", body = crate::http::error::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/health/ready")]
@@ -32,5 +46,8 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
                 retry_after: 5,
             }
         })?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})))
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: Some("ok"),
+    }))
 }

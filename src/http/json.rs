@@ -53,6 +53,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {
             let value = body.await?.into_inner();
+            // Every body is an object: without this, serde would read a struct from an array
+            // of its fields' values (`[null, null]`), which no client means to send.
+            if !value.is_object() {
+                return Err(ApiError::invalid("body", "must be a JSON object").into());
+            }
             if let Some(path) = nul_path(&value, "") {
                 let field = if path.is_empty() {
                     "body".to_owned()
@@ -69,6 +74,35 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 .into()
             })
         })
+    }
+}
+
+/// `#[serde(deserialize_with = "object")]` for a nested struct: only a JSON object, never the
+/// array of its fields' values that serde would otherwise read into a struct.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::{Deserialize, Error};
+    let value = Value::deserialize(deserializer)?;
+    if !value.is_object() {
+        return Err(D::Error::custom("expected a JSON object"));
+    }
+    T::deserialize(value).map_err(D::Error::custom)
+}
+
+/// [`object`] for an optional nested struct (`null` and absent read as `None`; pair it with
+/// `#[serde(default)]`).
+pub fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Deserialize;
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => object(value).map(Some).map_err(serde::de::Error::custom),
     }
 }
 

@@ -189,9 +189,11 @@ pub struct Intervention {
 pub struct Eligibility {
     /// Youngest age admitted, in years (fractions allowed: 0.5 is six months); none = no bound.
     #[serde(default, serialize_with = "whole_years")]
+    #[schema(minimum = 0, maximum = 120)]
     pub min_age_years: Option<f64>,
     /// Oldest age admitted, in years; none = no bound.
     #[serde(default, serialize_with = "whole_years")]
+    #[schema(minimum = 0, maximum = 120)]
     pub max_age_years: Option<f64>,
     #[serde(default)]
     pub sex: Sex,
@@ -200,6 +202,7 @@ pub struct Eligibility {
     pub healthy_volunteers: bool,
     /// Inclusion and exclusion criteria as the registry words them (up to 20,000 characters).
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub criteria: String,
 }
 
@@ -212,7 +215,9 @@ pub struct Site {
     pub country: String,
     /// WGS 84 degrees; give both coordinates or neither. Sites without them are not found by
     /// distance.
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
     /// The site's own recruitment status, when the registry gives one.
     pub status: Option<RecruitmentStatus>,
@@ -247,15 +252,19 @@ pub struct NoticeRequest {
     /// NCT, ChiCTR (new or old form), EU CT or EudraCT number.
     pub registry_id: String,
     /// 5–300 characters.
+    #[schema(min_length = 5, max_length = 300)]
     pub title: String,
     /// Markdown, up to 20,000 characters; rendered and sanitised like posts.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub summary: String,
     /// Up to 20, each 2–200 characters.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub conditions: Vec<String>,
     /// Up to 30.
     #[serde(default)]
+    #[schema(max_items = 30)]
     pub interventions: Vec<Intervention>,
     /// Default `not_applicable`.
     #[serde(default)]
@@ -263,20 +272,23 @@ pub struct NoticeRequest {
     /// Default `not_yet_recruiting`.
     #[serde(default)]
     pub recruitment_status: RecruitmentStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object")]
     pub eligibility: Eligibility,
     /// Up to 500.
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub sites: Vec<Site>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object")]
     pub contact: Contact,
     /// Up to 300 characters.
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub sponsor: String,
     pub start_date: Option<NaiveDate>,
     /// The notice closes by itself once this day has passed.
     pub recruitment_ends: Option<NaiveDate>,
     /// An `http(s)` page about the trial (defaults to the registry record when known).
+    #[schema(max_length = 500)]
     pub source_url: Option<String>,
 }
 
@@ -285,18 +297,26 @@ pub struct NoticeRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NoticePatch {
     pub registry_id: Option<String>,
+    #[schema(min_length = 5, max_length = 300)]
     pub title: Option<String>,
+    #[schema(max_length = 20000)]
     pub summary: Option<String>,
+    #[schema(max_items = 20)]
     pub conditions: Option<Vec<String>>,
+    #[schema(max_items = 30)]
     pub interventions: Option<Vec<Intervention>>,
     pub phase: Option<Phase>,
     /// `completed`, `terminated` or `withdrawn` close a published notice.
     pub recruitment_status: Option<RecruitmentStatus>,
     /// Replaces the whole eligibility.
+    #[serde(default, deserialize_with = "crate::http::json::optional_object")]
     pub eligibility: Option<Eligibility>,
     /// Replaces the whole list.
+    #[schema(max_items = 500)]
     pub sites: Option<Vec<Site>>,
+    #[serde(default, deserialize_with = "crate::http::json::optional_object")]
     pub contact: Option<Contact>,
+    #[schema(max_length = 300)]
     pub sponsor: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
@@ -316,6 +336,7 @@ pub struct NoticePatch {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CloseRequest {
     /// Shown on the notice; up to 500 characters.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -425,22 +446,28 @@ pub struct NoticeSummary {
 pub struct TrialSearchQuery {
     /// Words to find in English or Chinese (title, summary, conditions, interventions,
     /// sponsor); every word must match.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Part of a condition's name, e.g. `lupus` or `狼疮`.
+    #[param(max_length = 200)]
     pub condition: Option<String>,
     /// One phase or several, comma-separated (`phase1_2,phase2`).
     pub phase: Option<String>,
     /// One recruitment status or several, comma-separated.
     pub status: Option<String>,
     /// Country of a site, e.g. `China` (case-insensitive).
+    #[param(max_length = 100)]
     pub country: Option<String>,
     /// `LAT,LON` in degrees: only notices with a site within `radius_km`, nearest first.
     pub near: Option<String>,
     /// With `near`: 1–1000, default 50.
+    #[param(exclusive_minimum = 0, maximum = 1000)]
     pub radius_km: Option<f64>,
     /// Age in years the trial must admit.
+    #[param(minimum = 0, maximum = 120)]
     pub age: Option<i32>,
     /// `female` or `male`: trials open to that sex (`all` means no filter).
+    #[param(value_type = Option<Sex>)]
     pub sex: Option<String>,
     pub cursor: Option<String>,
     /// 1–100, default 20.

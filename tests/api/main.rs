@@ -13,6 +13,7 @@ mod forum;
 mod moderation;
 mod notifications;
 mod openapi;
+mod permissions;
 mod platform;
 mod privacy;
 mod search;

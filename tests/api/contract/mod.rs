@@ -58,6 +58,11 @@ impl Contract {
         }
     }
 
+    /// Every `(method, template)` of the document.
+    pub fn operations(&self) -> &[(String, String)] {
+        &self.operations
+    }
+
     /// The template of the operation that `method` on `path` (query string allowed) reaches.
     pub fn template(&self, method: &str, path: &str) -> Option<&str> {
         let path = path.split('?').next().unwrap_or(path);
@@ -104,7 +109,12 @@ impl Contract {
             .unwrap_or_default()
             .trim()
             .to_owned();
-        let Some(media) = content.get(&media_type) else {
+        let base = |m: &str| m.split(';').next().unwrap_or_default().trim().to_owned();
+        let Some(media) = content
+            .iter()
+            .find(|(documented, _)| base(documented) == media_type)
+            .map(|(_, media)| media)
+        else {
             return Err(format!(
                 "{method} {template} {status}: sent `{media_type}`, the document says {:?}",
                 content.keys().collect::<Vec<_>>()
