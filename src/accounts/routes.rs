@@ -116,6 +116,7 @@ pub async fn login(
 #[utoipa::path(tag = "sessions", request_body = RefreshRequest, responses(
     (status = 200, body = TokenResponse, description = "New tokens"),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Refresh token invalid, expired or reused"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "Another request is rotating this refresh token at the same moment"),
 ))]
 #[post("/api/v1/sessions/refresh")]
 pub async fn refresh(

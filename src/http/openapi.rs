@@ -180,8 +180,10 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
     info(
         title = "Butterfly API",
         description = "REST API of Butterfly, a moderated community for people living with lupus. \
-            Errors are `application/problem+json` (RFC 9457). Content about treatments is health \
-            education only, never medical advice."
+            Errors are `application/problem+json` (RFC 9457). No text may hold a NUL character: one \
+            in the address is refused with 400, one anywhere in a body (keys included) with 422. \
+            Bodies are JSON objects of at most 64 KiB (study records for import: 2 MiB). \
+            Content about treatments is health education only, never medical advice."
     ),
     paths(
         health::live,

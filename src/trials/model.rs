@@ -181,6 +181,7 @@ pub struct Intervention {
     #[serde(rename = "type")]
     pub kind: InterventionType,
     /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -209,9 +210,13 @@ pub struct Eligibility {
 /// A place where the trial recruits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Site {
+    #[schema(min_length = 1, max_length = 300)]
     pub facility: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub city: String,
+    #[schema(max_length = 100)]
     pub region: Option<String>,
+    #[schema(min_length = 2, max_length = 100)]
     pub country: String,
     /// WGS 84 degrees; give both coordinates or neither. Sites without them are not found by
     /// distance.
@@ -226,7 +231,9 @@ pub struct Site {
 /// Whom patients' questions go to (the study team, never a member's data).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     pub phone: Option<String>,
 }
