@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{Reply, TestApp, Tokens};
 
+mod framework;
 mod trials;
 
 /// The served document, and checks of answers against it.
@@ -338,26 +339,4 @@ async fn every_enum_of_the_document_is_spelled_as_the_server_spells_it() {
     );
     // The check is real: a PascalCase phase is refused.
     assert!(spelled_as_serde::<Phase>(&[json!("Phase1")]).is_err());
-}
-
-#[actix_web::test]
-async fn a_method_a_route_does_not_take_is_405_even_where_a_parameter_route_matches() {
-    let app = TestApp::spawn().await;
-    let (_, member) = app.signed_in_member("m@example.org", "Member_Mo").await;
-    // `PATCH /api/v1/trials/{id}` would take `import` as an id, and fail to read it.
-    let reply = app
-        .request(
-            awc::http::Method::PATCH,
-            "/api/v1/trials/import",
-            Some(&member.access),
-            &[],
-            None,
-        )
-        .await;
-    reply.expect_problem(405);
-    assert_eq!(reply.header("allow").as_deref(), Some("POST"), "{reply:?}");
-    // An id that is not a number still names nothing.
-    app.get("/api/v1/trials/not-a-number", None)
-        .await
-        .expect_problem(404);
 }
