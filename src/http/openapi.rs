@@ -264,7 +264,8 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
     ),
     // Schemas that only parameters refer to, which utoipa does not collect by itself.
     components(schemas(crate::http::error::Problem, crate::forum::model::ThreadSort)),
-    modifiers(&BearerAuth, &RateLimitDocs, &ProblemResponses),
+    // The shared answers first, so that the rate-limit headers are documented on them too.
+    modifiers(&BearerAuth, &ProblemResponses, &RateLimitDocs),
     tags(
         (name = "accounts", description = "Registration, email verification, password reset"),
         (name = "sessions", description = "Log in, refresh, log out"),

@@ -53,7 +53,8 @@ pub struct TrialFilters {
     pub age: Option<i32>,
     /// `all`, `female` or `male`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Sex>)]
+    /// Blank means no filter, as `all` does.
+    #[schema(pattern = r"^\s*(all|female|male)?\s*$")]
     pub sex: Option<String>,
 }
 

@@ -474,7 +474,7 @@ pub struct TrialSearchQuery {
     #[param(minimum = 0, maximum = 120)]
     pub age: Option<i32>,
     /// `female` or `male`: trials open to that sex (`all` means no filter).
-    #[param(value_type = Option<Sex>)]
+    #[param(pattern = r"^\s*(all|female|male)?\s*$")]
     pub sex: Option<String>,
     pub cursor: Option<String>,
     /// 1–100, default 20.
