@@ -257,11 +257,14 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 pub struct RegisterRequest {
     pub email: String,
     /// 10–128 characters, not a common password.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// 2–32 letters of one script (CJK included), digits, `_` or `-`; unique ignoring case and
     /// look-alike characters (Unicode confusables).
+    #[schema(min_length = 2, max_length = 32)]
     pub display_name: String,
     /// `en` (default) or `zh-CN`.
+    #[schema(value_type = Option<Locale>)]
     pub locale: Option<String>,
 }
 
@@ -298,12 +301,14 @@ pub struct RefreshRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirmRequest {
     pub token: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
@@ -368,10 +373,13 @@ impl From<UserRow> for Me {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMeRequest {
+    #[schema(min_length = 3, max_length = 32)]
     pub display_name: Option<String>,
     /// `en` or `zh-CN`.
+    #[schema(value_type = Option<Locale>)]
     pub locale: Option<String>,
     /// At most 500 characters.
+    #[schema(max_length = 500)]
     pub bio: Option<String>,
     /// Email me about replies (opt-in).
     pub notify_email_replies: Option<bool>,

@@ -93,20 +93,27 @@ impl From<BoardRow> for Board {
 #[schema(example = json!({"slug": "fatigue", "name": "Fatigue", "description": "Living with lupus fatigue", "position": 8}))]
 pub struct CreateBoardRequest {
     /// 2–40 characters: lowercase letters, digits and `-`.
+    #[schema(min_length = 2, max_length = 40)]
     pub slug: String,
     /// 2–80 characters.
+    #[schema(min_length = 2, max_length = 80)]
     pub name: String,
     /// Up to 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
     /// Place in the list (ascending); defaults to the end.
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateBoardRequest {
+    #[schema(min_length = 2, max_length = 80)]
     pub name: Option<String>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
     pub archived: Option<bool>,
 }
@@ -405,22 +412,27 @@ pub struct ThreadRef {
 }))]
 pub struct CreateThreadRequest {
     /// 5–150 characters.
+    #[schema(min_length = 5, max_length = 150)]
     pub title: String,
     /// Markdown, 1–20,000 characters.
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: String,
     /// At most 5; each 2–30 characters, stored lowercase.
     #[serde(default)]
+    #[schema(max_items = 5)]
     pub tags: Vec<String>,
     /// Show the author as "Anonymous member" to everyone but moderators.
     #[serde(default)]
     pub anonymous: bool,
     /// Up to 100 characters; clients hide the body behind it.
+    #[schema(max_length = 100)]
     pub content_warning: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePostRequest {
     /// Markdown, 1–20,000 characters.
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: String,
     #[serde(default)]
     pub anonymous: bool,
@@ -440,13 +452,15 @@ pub struct ModerateThreadRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditPostRequest {
     /// New markdown body.
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: Option<String>,
     /// New thread title; only for the first post of a thread.
+    #[schema(min_length = 5, max_length = 150)]
     pub title: Option<String>,
 }
 
 /// Who replaced a version of a post.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Editor {
     Author,
@@ -490,6 +504,7 @@ pub struct PageQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchQuery {
     /// Words to find, in English or Chinese; every word must match.
+    #[param(min_length = 1, max_length = 200)]
     pub q: String,
     /// Board slug.
     pub board: Option<String>,

@@ -1,22 +1,36 @@
 //! Liveness and readiness probes.
 
 use actix_web::{HttpResponse, get, web};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::{DbError, Outage};
 use crate::http::error::ApiError;
 use crate::startup::AppState;
 
+/// A probe's answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    /// `ok`: the database answered (readiness only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database: Option<&'static str>,
+}
+
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up")))]
+#[utoipa::path(tag = "health", responses((status = 200, body = Health, description = "The process is up")))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: None,
+    })
 }
 
 /// The database answers and, on SQLite, its disk has room for a write.
 #[utoipa::path(tag = "health", responses(
-    (status = 200, description = "The database answers and can be written to"),
+    (status = 200, body = Health, description = "The database answers and can be written to"),
     (status = 503, description = "The database does not answer, or its disk is full; `detail` says which", body = crate::http::error::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/health/ready")]
@@ -36,5 +50,8 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
             retry_after: 5,
         });
     }
-    Ok(HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})))
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: Some("ok"),
+    }))
 }

@@ -182,6 +182,17 @@ fn nul_path(value: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// Refuses a document holding a NUL character in any string or key, naming where (422).
+pub fn refuse_nul(value: &Value) -> Result<(), ApiError> {
+    match nul_path(value, "") {
+        None => Ok(()),
+        Some(path) if path.is_empty() => {
+            Err(ApiError::invalid("body", "must not contain NUL characters"))
+        }
+        Some(path) => Err(ApiError::invalid(&path, "must not contain NUL characters")),
+    }
+}
+
 /// Reads, checks and converts the body (see the module documentation).
 async fn extract<T: DeserializeOwned>(
     req: HttpRequest,
@@ -193,14 +204,12 @@ async fn extract<T: DeserializeOwned>(
     }
     let body = read_body(&req, payload).await?;
     let value = parse(&body)?;
-    if let Some(path) = nul_path(&value, "") {
-        let field = if path.is_empty() {
-            "body".to_owned()
-        } else {
-            path
-        };
-        return Err(ApiError::invalid(&field, "must not contain NUL characters"));
+    // Every body is an object: without this, serde would read a struct from an array of its
+    // fields' values (`[null, null]`), which no client means to send.
+    if !value.is_object() {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
     }
+    refuse_nul(&value)?;
     // The very string `T` gets as its `email`.
     let email = account.as_ref().and_then(|_| {
         value
@@ -229,68 +238,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Operations that read their request body themselves rather than through [`Json`].
-const OWN_BODY_READERS: &[&str] = &["/api/v1/trials/import"];
+/// `#[serde(deserialize_with = "object")]` for a nested struct: only a JSON object, never the
+/// array of its fields' values that serde would otherwise read into a struct.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::{Deserialize, Error};
+    let value = Value::deserialize(deserializer)?;
+    if !value.is_object() {
+        return Err(D::Error::custom("expected a JSON object"));
+    }
+    T::deserialize(value).map_err(D::Error::custom)
+}
 
-/// Documents, on every operation whose body [`Json`] reads, the answers it gives about the body
-/// itself: 400 (malformed, or a key twice), 413 (too large) and 415 (not `application/json`),
-/// unless the operation describes them already.
-pub struct JsonBodyDocs;
-
-impl utoipa::Modify for JsonBodyDocs {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-
-        let problem = |description: String| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/problem+json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
-        let answers = [
-            (
-                "400",
-                "Malformed JSON, or a key twice in one object".to_owned(),
-            ),
-            (
-                "413",
-                format!("Request body larger than {MAX_BODY_BYTES} bytes"),
-            ),
-            (
-                "415",
-                "The body is not sent as `Content-Type: application/json` (the only JSON type accepted; a `charset` must be UTF-8)".to_owned(),
-            ),
-        ];
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            if OWN_BODY_READERS.contains(&path.as_str()) {
-                continue;
-            }
-            let operations = [
-                item.post.as_mut(),
-                item.put.as_mut(),
-                item.patch.as_mut(),
-                item.delete.as_mut(),
-            ];
-            for operation in operations.into_iter().flatten() {
-                if operation.request_body.is_none() {
-                    continue;
-                }
-                for (status, description) in &answers {
-                    operation
-                        .responses
-                        .responses
-                        .entry((*status).to_owned())
-                        .or_insert_with(|| problem(description.clone()));
-                }
-            }
-        }
+/// [`object`] for an optional nested struct (`null` and absent read as `None`; pair it with
+/// `#[serde(default)]`).
+pub fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::Deserialize;
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => object(value).map(Some).map_err(serde::de::Error::custom),
     }
 }
 
@@ -298,32 +271,6 @@ impl utoipa::Modify for JsonBodyDocs {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn every_operation_reading_json_documents_its_415() {
-        use utoipa::OpenApi;
-        let doc = crate::http::openapi::ApiDoc::openapi();
-        let mut checked = 0;
-        for (path, item) in &doc.paths.paths {
-            let operations = [&item.post, &item.put, &item.patch, &item.delete];
-            for operation in operations.into_iter().flatten() {
-                if operation.request_body.is_none() || OWN_BODY_READERS.contains(&path.as_str()) {
-                    continue;
-                }
-                for status in ["400", "413", "415"] {
-                    assert!(
-                        operation.responses.responses.contains_key(status),
-                        "{path} does not document its {status}"
-                    );
-                }
-                checked += 1;
-            }
-        }
-        assert!(checked > 10, "only {checked} operations take a body");
-        for path in OWN_BODY_READERS {
-            assert!(doc.paths.paths.contains_key(*path), "{path} is not a route");
-        }
-    }
 
     #[test]
     fn nul_characters_are_found_with_their_path() {

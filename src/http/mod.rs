@@ -67,10 +67,18 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// Path parameters: a malformed id names nothing that exists.
+/// Path parameters: a malformed id names nothing that exists; but where the address is a route
+/// of its own that does not take this method (`PATCH /api/v1/trials/import`, which only the
+/// `{id}` route took), the answer is 405, as for any other method a route does not take.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_err: PathError, _req: &HttpRequest| {
-        ApiError::NotFound("nothing exists at this address".into()).into()
+    web::PathConfig::default().error_handler(|_err: PathError, req: &HttpRequest| {
+        match openapi::methods_for(req.path()) {
+            Some(allowed) if !allowed.split(", ").any(|m| m == req.method().as_str()) => {
+                ApiError::MethodNotAllowed { allowed }
+            }
+            _ => ApiError::NotFound("nothing exists at this address".into()),
+        }
+        .into()
     })
 }
 

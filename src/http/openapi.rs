@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use actix_web::dev::ResourceDef;
 use actix_web::{HttpResponse, get};
+use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -12,7 +13,7 @@ use crate::accounts::privacy::routes as privacy;
 use crate::accounts::routes as accounts;
 use crate::forum::routes as forum;
 use crate::http::health;
-use crate::http::json::JsonBodyDocs;
+use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
@@ -36,13 +37,163 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Operations whose body is read whatever its content type (so never answer 415).
+const ANY_CONTENT_TYPE: &[(&str, &str)] = &[("post", "/api/v1/trials/import")];
+
+/// Documents the answers that come from the shared HTTP layer rather than from a handler, on
+/// every operation they can reach, so that no handler can forget them:
+/// - 400 everywhere: a NUL character in the address (`reject_nul`), and for operations with a
+///   query string a query that cannot be read or a cursor that is not one of ours;
+/// - 404 for path parameters that do not parse (`path_config`);
+/// - 400, 413, 415 and 422 for JSON bodies (`json_config` and the one extractor);
+/// - 422 for `limit` outside 1–100 (`pagination::limit`);
+/// - 401 where an access token is read (a bad token is refused even where one is optional);
+/// - 503 for every API operation: the database is busy or unreachable (`Retry-After`), and 507
+///   for every write: the disk under the database is full.
+///
+/// A handler's own description of the same status is kept.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", item.get.as_mut()),
+                ("put", item.put.as_mut()),
+                ("post", item.post.as_mut()),
+                ("delete", item.delete.as_mut()),
+                ("patch", item.patch.as_mut()),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.parameter_in == ParameterIn::Query {
+                        query_schema(parameter);
+                    }
+                }
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let has = |place: ParameterIn| parameters.iter().any(|p| p.parameter_in == place);
+                let in_query = has(ParameterIn::Query);
+                let in_path = has(ParameterIn::Path);
+                let limit = parameters
+                    .iter()
+                    .any(|p| p.parameter_in == ParameterIn::Query && p.name == "limit");
+                let body = operation.request_body.is_some();
+                let token = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let api = path.starts_with("/api/");
+
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                add(
+                    "400",
+                    match (body, in_query) {
+                        (true, _) => {
+                            "Malformed request: the body is not JSON or has a key twice in one object, or the address holds a NUL character"
+                        }
+                        (false, true) => {
+                            "Malformed request: a query string that cannot be read, a cursor that is not one of ours, or a NUL character in the address"
+                        }
+                        (false, false) => "Malformed request: a NUL character in the address",
+                    },
+                );
+                if in_path {
+                    add("404", "Nothing exists at this address");
+                }
+                if token {
+                    add("401", "No valid access token");
+                }
+                if body {
+                    add("413", "The body is larger than 64 KiB");
+                    if !ANY_CONTENT_TYPE.contains(&(method, path.as_str())) {
+                        add(
+                            "415",
+                            "The body is not sent as `Content-Type: application/json` (the only JSON type accepted; a `charset` must be UTF-8)",
+                        );
+                    }
+                    add("422", "Invalid fields: `errors` names each one");
+                }
+                if limit {
+                    add(
+                        "422",
+                        "Invalid parameters, such as `limit` outside 1–100: `errors` names each one",
+                    );
+                }
+                if api {
+                    add(
+                        "503",
+                        "The database is busy or unreachable: try again after `Retry-After` seconds",
+                    );
+                    if method != "get" {
+                        add(
+                            "507",
+                            "The disk under the database is full: try again after `Retry-After` seconds",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A query string has no `null`: an optional parameter is absent, never null (utoipa writes
+/// `Option<T>` as nullable). `limit` is 1 to [`MAX_LIMIT`], as `pagination::limit` enforces.
+fn query_schema(parameter: &mut utoipa::openapi::path::Parameter) {
+    let Some(schema) = parameter.schema.take() else {
+        return;
+    };
+    let mut value = serde_json::to_value(&schema).unwrap_or_default();
+    if let Some(Value::Array(types)) = value.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            value["type"] = types[0].clone();
+        }
+    }
+    if let Some(Value::Array(choices)) = value.get("oneOf") {
+        let rest: Vec<&Value> = choices.iter().filter(|c| c["type"] != "null").collect();
+        if let [only] = rest.as_slice() {
+            value = (*only).clone();
+        }
+    }
+    if parameter.name == "limit" {
+        value["minimum"] = Value::from(1);
+        value["maximum"] = Value::from(MAX_LIMIT);
+    }
+    parameter.schema = Some(serde_json::from_value(value).unwrap_or(schema));
+}
+
+/// A problem+json answer.
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Butterfly API",
         description = "REST API of Butterfly, a moderated community for people living with lupus. \
-            Errors are `application/problem+json` (RFC 9457). Content about treatments is health \
-            education only, never medical advice."
+            Errors are `application/problem+json` (RFC 9457). No text may hold a NUL character: one \
+            in the address is refused with 400, one anywhere in a body (keys included) with 422. \
+            Bodies are JSON objects of at most 64 KiB (study records for import: 2 MiB). \
+            Content about treatments is health education only, never medical advice."
     ),
     paths(
         health::live,
@@ -121,8 +272,10 @@ impl Modify for BearerAuth {
         trials::create_alert,
         trials::delete_alert,
     ),
-    components(schemas(crate::http::error::Problem)),
-    modifiers(&BearerAuth, &JsonBodyDocs, &RateLimitDocs),
+    // Schemas that only parameters refer to, which utoipa does not collect by itself.
+    components(schemas(crate::http::error::Problem, crate::forum::model::ThreadSort)),
+    // The shared answers first, so that the rate-limit headers are documented on them too.
+    modifiers(&BearerAuth, &ProblemResponses, &RateLimitDocs),
     tags(
         (name = "accounts", description = "Registration, email verification, password reset"),
         (name = "sessions", description = "Log in, refresh, log out"),

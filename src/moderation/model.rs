@@ -41,6 +41,7 @@ impl FlagReason {
 pub struct FlagRequest {
     pub reason: FlagReason,
     /// Required for `other`; at most 1,000 characters.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -109,12 +110,16 @@ pub fn allowed_actions(kind: ItemKind) -> &'static [DecisionAction] {
 pub struct DecisionRequest {
     pub action: DecisionAction,
     /// Why; shown to the author and kept in the log.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
     /// The item's `version` as last read; a stale one gives 409.
+    #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub version: i32,
     /// Private note for the other moderators.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
     /// The new body, for `edit`.
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: Option<String>,
 }
 
@@ -230,7 +235,7 @@ pub struct QueueItem {
     /// The post's author's (or applicant's, or appellant's) history.
     pub author_history: Option<AuthorHistory>,
     /// A description of the subject, for trial notices, applications and appeals.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub subject: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
 }
@@ -270,6 +275,7 @@ impl SanctionKind {
 #[schema(example = json!({"kind": "silence", "reason": "repeated harassment", "until": "2026-12-01T00:00:00Z"}))]
 pub struct SanctionRequest {
     pub kind: SanctionKind,
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
     /// End of a silence or suspension; absent means until lifted. Ignored for warn and ban.
     pub until: Option<DateTime<Utc>>,
@@ -281,6 +287,7 @@ pub struct SanctionRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NoteRequest {
     /// 1–2,000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     pub body: String,
 }
 
@@ -298,6 +305,7 @@ pub struct WatchedWordView {
 pub struct WatchedWordRequest {
     /// A word or phrase; `*` matches any run of characters. Case-insensitive; no word
     /// boundaries are assumed, so it works for Chinese.
+    #[schema(min_length = 2, max_length = 100)]
     pub pattern: String,
     pub action: WordAction,
 }
@@ -358,8 +366,10 @@ pub struct AppealSubject {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"subject": {"kind": "decision", "id": 12}, "text": "My post shared my own experience, not advice."}))]
 pub struct AppealRequest {
+    #[serde(deserialize_with = "crate::http::json::object")]
     pub subject: AppealSubject,
     /// 10–2,000 characters.
+    #[schema(min_length = 10, max_length = 2000)]
     pub text: String,
 }
 

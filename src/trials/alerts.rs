@@ -32,9 +32,10 @@ const NAME_MAX: usize = 80;
 #[schema(example = json!({"name": "CAR-T near Beijing", "filters": {"q": "CAR-T", "condition": "lupus", "near": "39.90,116.40", "radius_km": 50, "age": 34}}))]
 pub struct AlertRequest {
     /// 1–80 characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     /// The same filters as `GET /api/v1/trials`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object")]
     pub filters: TrialFilters,
 }
 

@@ -32,14 +32,18 @@ const REASON_MAX: usize = 1_000;
 }))]
 pub struct ApplicationRequest {
     /// 2–200 characters.
+    #[schema(min_length = 2, max_length = 200)]
     pub organization: String,
     /// 2–100 characters.
+    #[schema(min_length = 2, max_length = 100)]
     pub job_title: String,
     /// How an administrator can check who you are (staff page, institutional address,
     /// ethics approval…): 10–2,000 characters.
+    #[schema(min_length = 10, max_length = 2000)]
     pub evidence: String,
     /// Registry ids of trials you coordinate (up to 20).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub registry_ids: Vec<String>,
 }
 
@@ -73,6 +77,7 @@ pub struct Application {
 pub struct DecisionRequest {
     pub approve: bool,
     /// Why; shown to the applicant. 1–1,000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 

@@ -28,8 +28,10 @@ pub const MAX_AGE_YEARS: i32 = 120;
 #[schema(example = json!({"q": "CAR-T", "condition": "lupus", "near": "39.90,116.40", "radius_km": 50, "age": 34}))]
 pub struct TrialFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub q: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub condition: Option<String>,
     /// Comma-separated phases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,16 +40,21 @@ pub struct TrialFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 100)]
     pub country: Option<String>,
     /// `LAT,LON`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub near: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(exclusive_minimum = 0, maximum = 1000)]
     pub radius_km: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 120)]
     pub age: Option<i32>,
     /// `all`, `female` or `male`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Blank means no filter, as `all` does.
+    #[schema(pattern = r"^\s*(all|female|male)?\s*$")]
     pub sex: Option<String>,
 }
 

@@ -178,22 +178,32 @@ fn date(raw: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-/// Turns a v2 study record into the request for a draft notice.
+/// The answer to a body that is not JSON at all: where it breaks.
+pub fn malformed(e: &serde_json::Error) -> ApiError {
+    ApiError::invalid(
+        "body",
+        format!(
+            "is not valid JSON: {} (line {}, column {})",
+            e.to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or("syntax error"),
+            e.line(),
+            e.column()
+        ),
+    )
+}
+
+/// Reads the body of an import: one JSON document (malformed: 422 with line and column), no
+/// NUL character, then [`read_record`].
 pub fn parse_record(body: &[u8]) -> Result<NoticeRequest, ApiError> {
-    let root: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::invalid(
-            "body",
-            format!(
-                "is not valid JSON: {} (line {}, column {})",
-                e.to_string()
-                    .split(" at line")
-                    .next()
-                    .unwrap_or("syntax error"),
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+    let root: Value = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
+    crate::http::json::refuse_nul(&root)?;
+    read_record(&root)
+}
+
+/// Turns a v2 study record into the request for a draft notice.
+pub fn read_record(root: &Value) -> Result<NoticeRequest, ApiError> {
     if !root.is_object() {
         return Err(ApiError::invalid(
             "body",
@@ -207,7 +217,7 @@ pub fn parse_record(body: &[u8]) -> Result<NoticeRequest, ApiError> {
         ));
     }
     let mut r = Reader {
-        root: &root,
+        root,
         errors: FieldErrors::new(),
     };
     let nct = r.string(&format!("{ID}.nctId"));

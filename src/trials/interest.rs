@@ -57,8 +57,9 @@ pub struct InterestRequest {
     #[serde(default)]
     pub consent: bool,
     /// A note for the coordinator, up to 1,000 characters.
+    #[schema(max_length = 1000)]
     pub message: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object")]
     pub share: ShareChoice,
 }
 

@@ -12,9 +12,12 @@ use super::registry::Registry;
 use crate::accounts::model::Locale;
 use crate::db::schema::trials;
 
-/// Declares a Rust enum stored as text, with its wire and column names.
+/// Declares a Rust enum stored as text: one name per variant serves as its wire name (serde), its
+/// name in the OpenAPI schema (utoipa reads the same `#[serde(rename)]`) and its column value.
+/// The name is taken as a `tt`, not a `literal` fragment: a `literal` reaches the derive macros
+/// wrapped in an invisible group, which utoipa does not read as a rename.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt,)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
         pub enum $name {
@@ -178,6 +181,7 @@ pub struct Intervention {
     #[serde(rename = "type")]
     pub kind: InterventionType,
     /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -186,9 +190,11 @@ pub struct Intervention {
 pub struct Eligibility {
     /// Youngest age admitted, in years (fractions allowed: 0.5 is six months); none = no bound.
     #[serde(default, serialize_with = "whole_years")]
+    #[schema(minimum = 0, maximum = 120)]
     pub min_age_years: Option<f64>,
     /// Oldest age admitted, in years; none = no bound.
     #[serde(default, serialize_with = "whole_years")]
+    #[schema(minimum = 0, maximum = 120)]
     pub max_age_years: Option<f64>,
     #[serde(default)]
     pub sex: Sex,
@@ -197,19 +203,26 @@ pub struct Eligibility {
     pub healthy_volunteers: bool,
     /// Inclusion and exclusion criteria as the registry words them (up to 20,000 characters).
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub criteria: String,
 }
 
 /// A place where the trial recruits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Site {
+    #[schema(min_length = 1, max_length = 300)]
     pub facility: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub city: String,
+    #[schema(max_length = 100)]
     pub region: Option<String>,
+    #[schema(min_length = 2, max_length = 100)]
     pub country: String,
     /// WGS 84 degrees; give both coordinates or neither. Sites without them are not found by
     /// distance.
+    #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub longitude: Option<f64>,
     /// The site's own recruitment status, when the registry gives one.
     pub status: Option<RecruitmentStatus>,
@@ -218,7 +231,9 @@ pub struct Site {
 /// Whom patients' questions go to (the study team, never a member's data).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Contact {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     pub phone: Option<String>,
 }
@@ -244,15 +259,19 @@ pub struct NoticeRequest {
     /// NCT, ChiCTR (new or old form), EU CT or EudraCT number.
     pub registry_id: String,
     /// 5–300 characters.
+    #[schema(min_length = 5, max_length = 300)]
     pub title: String,
     /// Markdown, up to 20,000 characters; rendered and sanitised like posts.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub summary: String,
     /// Up to 20, each 2–200 characters.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub conditions: Vec<String>,
     /// Up to 30.
     #[serde(default)]
+    #[schema(max_items = 30)]
     pub interventions: Vec<Intervention>,
     /// Default `not_applicable`.
     #[serde(default)]
@@ -260,20 +279,23 @@ pub struct NoticeRequest {
     /// Default `not_yet_recruiting`.
     #[serde(default)]
     pub recruitment_status: RecruitmentStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object")]
     pub eligibility: Eligibility,
     /// Up to 500.
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub sites: Vec<Site>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::json::object")]
     pub contact: Contact,
     /// Up to 300 characters.
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub sponsor: String,
     pub start_date: Option<NaiveDate>,
     /// The notice closes by itself once this day has passed.
     pub recruitment_ends: Option<NaiveDate>,
     /// An `http(s)` page about the trial (defaults to the registry record when known).
+    #[schema(max_length = 500)]
     pub source_url: Option<String>,
 }
 
@@ -282,18 +304,26 @@ pub struct NoticeRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NoticePatch {
     pub registry_id: Option<String>,
+    #[schema(min_length = 5, max_length = 300)]
     pub title: Option<String>,
+    #[schema(max_length = 20000)]
     pub summary: Option<String>,
+    #[schema(max_items = 20)]
     pub conditions: Option<Vec<String>>,
+    #[schema(max_items = 30)]
     pub interventions: Option<Vec<Intervention>>,
     pub phase: Option<Phase>,
     /// `completed`, `terminated` or `withdrawn` close a published notice.
     pub recruitment_status: Option<RecruitmentStatus>,
     /// Replaces the whole eligibility.
+    #[serde(default, deserialize_with = "crate::http::json::optional_object")]
     pub eligibility: Option<Eligibility>,
     /// Replaces the whole list.
+    #[schema(max_items = 500)]
     pub sites: Option<Vec<Site>>,
+    #[serde(default, deserialize_with = "crate::http::json::optional_object")]
     pub contact: Option<Contact>,
+    #[schema(max_length = 300)]
     pub sponsor: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
@@ -313,6 +343,7 @@ pub struct NoticePatch {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CloseRequest {
     /// Shown on the notice; up to 500 characters.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -422,22 +453,28 @@ pub struct NoticeSummary {
 pub struct TrialSearchQuery {
     /// Words to find in English or Chinese (title, summary, conditions, interventions,
     /// sponsor); every word must match.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Part of a condition's name, e.g. `lupus` or `狼疮`.
+    #[param(max_length = 200)]
     pub condition: Option<String>,
     /// One phase or several, comma-separated (`phase1_2,phase2`).
     pub phase: Option<String>,
     /// One recruitment status or several, comma-separated.
     pub status: Option<String>,
     /// Country of a site, e.g. `China` (case-insensitive).
+    #[param(max_length = 100)]
     pub country: Option<String>,
     /// `LAT,LON` in degrees: only notices with a site within `radius_km`, nearest first.
     pub near: Option<String>,
     /// With `near`: 1–1000, default 50.
+    #[param(exclusive_minimum = 0, maximum = 1000)]
     pub radius_km: Option<f64>,
     /// Age in years the trial must admit.
+    #[param(minimum = 0, maximum = 120)]
     pub age: Option<i32>,
     /// `female` or `male`: trials open to that sex (`all` means no filter).
+    #[param(pattern = r"^\s*(all|female|male)?\s*$")]
     pub sex: Option<String>,
     pub cursor: Option<String>,
     /// 1–100, default 20.
@@ -599,6 +636,38 @@ mod tests {
             effective_state("draft", Some("2020-01-01"), today),
             NoticeState::Draft
         );
+    }
+
+    #[test]
+    fn every_stored_enum_is_named_alike_on_the_wire_in_the_schema_and_in_the_column() {
+        fn check<T: Serialize + utoipa::PartialSchema + Copy>(
+            all: &[T],
+            as_str: fn(T) -> &'static str,
+        ) {
+            let schema = serde_json::to_value(T::schema()).unwrap();
+            let documented: Vec<String> = serde_json::from_value(schema["enum"].clone())
+                .unwrap_or_else(|_| panic!("not an enum schema: {schema}"));
+            let wire: Vec<String> = all
+                .iter()
+                .map(|v| {
+                    serde_json::to_value(v)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            let column: Vec<String> = all.iter().map(|v| as_str(*v).to_owned()).collect();
+            assert_eq!(documented, wire);
+            assert_eq!(column, wire);
+        }
+        check(Phase::ALL, Phase::as_str);
+        check(RecruitmentStatus::ALL, RecruitmentStatus::as_str);
+        check(NoticeState::ALL, NoticeState::as_str);
+        check(Sex::ALL, Sex::as_str);
+        check(InterventionType::ALL, InterventionType::as_str);
+        check(InterestStatus::ALL, InterestStatus::as_str);
+        check(ApplicationStatus::ALL, ApplicationStatus::as_str);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! interest and saved searches. Extract, authorise, call the service, respond.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, guard, patch, post, web};
 use futures_util::StreamExt;
 
 use super::alerts::{self, Alert, AlertPageQuery, AlertRequest};
@@ -30,7 +30,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(decide_application)
         .service(search)
         .service(create)
-        .service(import_record)
+        .service(
+            // Guarded as a whole, like the attribute routes: other methods go on to the
+            // routes after it.
+            web::resource("/api/v1/trials/import")
+                .guard(guard::Post())
+                .to(import_record),
+        )
         .service(mine)
         .service(get_notice)
         .service(update)
@@ -143,9 +149,12 @@ pub async fn create(
     Ok(HttpResponse::Created().json(notice))
 }
 
+/// How study records are read: through the one JSON extractor (so a NUL character is refused
+/// as everywhere), but up to 2 MiB, with or without a JSON content type, and a record that is
+/// not JSON is answered with the line and column where it breaks.
 /// Import a ClinicalTrials.gov API v2 study record (as served by `/api/v2/studies/{nctId}`,
 /// up to 2 MiB) into a new draft notice (coordinators).
-#[utoipa::path(tag = "trials", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/trials/import", tag = "trials", security(("bearer" = [])),
     request_body(content = serde_json::Value, content_type = "application/json", description = "A ClinicalTrials.gov API v2 study record"),
     responses(
         (status = 201, body = Notice),
@@ -153,15 +162,16 @@ pub async fn create(
         (status = 403, body = Problem, content_type = "application/problem+json", description = "Not a coordinator, or cannot write"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The coordinator has an open notice for this trial"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "Record larger than 2 MiB"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "Malformed JSON (with line and column), no NCT id, or a part of the wrong shape (named by its JSON path)"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Malformed JSON (with line and column), no NCT id, a NUL character, or a part of the wrong shape (named by its JSON path)"),
 ))]
-#[post("/api/v1/trials/import")]
 pub async fn import_record(
     state: web::Data<AppState>,
     caller: Caller,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::PublishTrials)?;
+    // A record is read as it is served, whatever content type the client gives it, up to its
+    // own limit (records are larger than other bodies).
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk
