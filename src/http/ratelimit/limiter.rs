@@ -34,6 +34,10 @@ use super::store::BoundedStore;
 /// How often keys whose allowance is whole again are dropped.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
+/// The longest window counted: governor keeps time in nanoseconds of a `u64` (584 years), and
+/// a longer window would overflow it; a year is as good as forever for these limits.
+const LONGEST_WINDOW: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
 /// Where a client stands, as the `RateLimit-*` headers tell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quota {
@@ -132,7 +136,7 @@ impl<C: Clock + Clone> Counters<C> {
         capacity: usize,
         clock: C,
     ) -> Self {
-        let window = window.max(Duration::from_secs(1));
+        let window = window.clamp(Duration::from_secs(1), LONGEST_WINDOW);
         let mut limiters: Vec<Limiter<C>> = Vec::new();
         for limit in limits {
             let Some(burst) = NonZeroU32::new(limit) else {
@@ -350,6 +354,21 @@ mod tests {
         // After the first minute the pace is three a minute.
         let later = allowed_at.iter().filter(|s| **s >= 60).count();
         assert_eq!(later, 27);
+    }
+
+    #[test]
+    fn a_window_past_a_year_counts_as_a_year() {
+        let counters = Counters::new(Duration::from_secs(u64::MAX), [1, u32::MAX]);
+        let key = [(Key::Account("ana@example.org"), 1)];
+        assert_eq!(
+            allowed(counters.try_count(&key)).reset_secs,
+            366 * 24 * 60 * 60
+        );
+        assert!(matches!(
+            counters.try_count(&key),
+            Verdict::Refused { retry_after, .. } if retry_after > 365 * 24 * 60 * 60
+        ));
+        allowed(counters.try_count(&[(Key::Client(None), u32::MAX)]));
     }
 
     #[test]
