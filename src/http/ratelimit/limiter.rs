@@ -14,7 +14,7 @@
 //! - governor's keyed state grows with every new key until `retain_recent` is called: the
 //!   state lives in a [`BoundedStore`] (a hard cap), and every minute the keys whose
 //!   allowance is whole again are dropped (governor's `retain_recent`);
-//! - the `RateLimit-*` numbers ([`Quota`]) from governor's state snapshots: the remaining
+//! - the `RateLimit-*` numbers (`Quota`) from governor's state snapshots: the remaining
 //!   burst, and the seconds until the allowance is whole again.
 
 use std::hash::{BuildHasher, RandomState};
@@ -29,6 +29,7 @@ use governor::{NotUntil, RateLimiter};
 
 use super::MAX_KEYS;
 use super::keys::Key;
+use super::quota::{Quota, Verdict};
 use super::store::BoundedStore;
 
 /// How often keys whose allowance is whole again are dropped.
@@ -37,46 +38,6 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// The longest window counted: governor keeps time in nanoseconds of a `u64` (584 years), and
 /// a longer window would overflow it; a year is as good as forever for these limits.
 const LONGEST_WINDOW: Duration = Duration::from_secs(366 * 24 * 60 * 60);
-
-/// Where a client stands, as the `RateLimit-*` headers tell it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Quota {
-    /// Requests per window, and the largest burst.
-    pub limit: u32,
-    /// Requests that may be sent at once now.
-    pub remaining: u32,
-    /// Seconds until the whole allowance is back (rounded up).
-    pub reset_secs: u64,
-}
-
-impl Quota {
-    /// The quota a client should be told about: fewer requests left first, then the later
-    /// reset.
-    pub fn tighter(self, other: Option<Quota>) -> Quota {
-        match other {
-            Some(other)
-                if (other.remaining, std::cmp::Reverse(other.reset_secs))
-                    < (self.remaining, std::cmp::Reverse(self.reset_secs)) =>
-            {
-                other
-            }
-            _ => self,
-        }
-    }
-}
-
-/// The outcome of counting one request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// No limit applies (all set to 0).
-    Unlimited,
-    Allowed(Quota),
-    /// Over a limit: nothing was counted; the next request fits in `retry_after` seconds.
-    Refused {
-        quota: Quota,
-        retry_after: u64,
-    },
-}
 
 type Governor<C> = RateLimiter<u64, BoundedStore, C, StateInformationMiddleware>;
 
@@ -424,18 +385,5 @@ mod tests {
             counters.try_count(&victim),
             Verdict::Refused { .. }
         ));
-    }
-
-    #[test]
-    fn quota_tighter_prefers_fewer_remaining_then_the_later_reset() {
-        let q = |remaining, reset_secs| Quota {
-            limit: 10,
-            remaining,
-            reset_secs,
-        };
-        assert_eq!(q(3, 10).tighter(Some(q(2, 5))), q(2, 5));
-        assert_eq!(q(2, 5).tighter(Some(q(3, 10))), q(2, 5));
-        assert_eq!(q(2, 5).tighter(Some(q(2, 9))), q(2, 9));
-        assert_eq!(q(2, 5).tighter(None), q(2, 5));
     }
 }

@@ -26,6 +26,7 @@ mod docs;
 mod keys;
 mod limiter;
 mod login;
+mod quota;
 mod store;
 mod window;
 
@@ -44,8 +45,9 @@ use actix_web::{HttpMessage, ResponseError, web};
 pub use self::docs::RateLimitDocs;
 use self::keys::{IPV6_GROUPS, Key, client_networks};
 pub use self::keys::{TrustedProxies, client_ip};
-use self::limiter::{Counters, Quota, Verdict};
+use self::limiter::Counters;
 pub use self::login::{Attempt, Failure, LoginThrottle};
+use self::quota::{Quota, Verdict};
 use crate::config::{RateLimit, RateLimitSettings};
 use crate::http::error::ApiError;
 use crate::startup::AppState;

@@ -283,3 +283,30 @@ async fn an_ipv6_client_moving_around_its_network_gets_no_fresh_allowance() {
     assert_allowed(&search("203.0.113.9".into()).await, 2, 1);
     assert_allowed(&search("203.0.113.10".into()).await, 2, 1);
 }
+
+#[actix_web::test]
+async fn a_wait_asked_by_the_password_throttle_shows_in_the_ratelimit_headers() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        s.rate_limits.enabled = true;
+        s.rate_limits.login = limit(50, 20);
+        s.login_throttle.per_account_and_client = 1;
+        s.login_throttle.window_secs = 900;
+    })
+    .await;
+    app.member("lea@example.test", "Lea_L").await;
+    let wrong = app.login("lea@example.test", "not it at all 9").await;
+    wrong.expect_problem(401);
+    assert_allowed(&wrong, 20, 19);
+    // The route's own limit still has room; the throttle makes the client wait, and the
+    // headers say no request is left until then.
+    let held = app.login("lea@example.test", PASSWORD).await;
+    held.expect_problem(429);
+    let retry_after = header_number(&held, "retry-after");
+    assert!(
+        (890..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_eq!(header_number(&held, "ratelimit-limit"), 20);
+    assert_eq!(header_number(&held, "ratelimit-remaining"), 0);
+    assert_eq!(header_number(&held, "ratelimit-reset"), retry_after);
+}
