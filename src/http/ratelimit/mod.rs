@@ -19,8 +19,9 @@
 //! - [`client_ip`]: the socket's peer, or with `trusted_proxies` configured the right-most
 //!   address of `X-Forwarded-For` that is not a trusted proxy.
 //!
-//! Every set of counters holds at most [`MAX_KEYS`] keys, dropping first those that have
-//! counted least, even live ones, when more come (see `store` and `window`).
+//! Every set of counters holds at most `MAX_KEYS` keys; when more come, some are dropped even
+//! while still counting: for the request limits those whose allowance is closest to whole
+//! again (see `store`), for wrong passwords the windows that started longest ago (`window`).
 
 mod docs;
 mod keys;
