@@ -315,9 +315,10 @@ pub struct MetricsSettings {
     pub token: Option<Secret>,
 }
 
-/// One limit: at most `per_ip` requests per client and `per_account` per account within
-/// `window_secs` (a fixed window starting at the key's first request). 0 turns a side off. A
-/// client is an IPv4 address, or an IPv6 /64 (its /56 and /48 get 4 and 16 times `per_ip`).
+/// One limit: at most `per_ip` requests per client and `per_account` per account per
+/// `window_secs` (a burst of that many, refilled evenly: one every window ÷ limit). 0 turns a
+/// side off. A client is an IPv4 address, or an IPv6 /64 (its /56 and /48 get 4 and 16 times
+/// `per_ip`).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct RateLimit {

@@ -23,15 +23,19 @@ impl utoipa::Modify for RateLimitDocs {
         let quota_headers = [
             (
                 "RateLimit-Limit",
-                integer("Requests allowed in the current window (the tightest limit that applies)"),
+                integer(
+                    "Requests allowed per window, and the largest burst (the tightest limit that applies)",
+                ),
             ),
             (
                 "RateLimit-Remaining",
-                integer("Requests left in the current window"),
+                integer(
+                    "Requests that may be sent at once now; one more comes back every window ÷ limit",
+                ),
             ),
             (
                 "RateLimit-Reset",
-                integer("Seconds until the current window ends"),
+                integer("Seconds until the whole allowance is back"),
             ),
         ];
         for (method, pattern, rule) in LIMITED_ROUTES {
@@ -52,7 +56,10 @@ impl utoipa::Modify for RateLimitDocs {
                     "Too many requests from this client or account (`rate_limits.{}`); wait `Retry-After` seconds",
                     rule.name()
                 ))
-                .header("Retry-After", integer("Seconds to wait before trying again"))
+                .header(
+                    "Retry-After",
+                    integer("Seconds until one more request is allowed"),
+                )
                 .content(
                     "application/problem+json",
                     ContentBuilder::new()

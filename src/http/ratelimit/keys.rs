@@ -28,7 +28,7 @@ pub enum Key<'a> {
 }
 
 /// The networks an IPv6 client is counted in, with the multiple of the limit each gets.
-const IPV6_GROUPS: [(u8, u32); 3] = [(64, 1), (56, 4), (48, 16)];
+pub const IPV6_GROUPS: [(u8, u32); 3] = [(64, 1), (56, 4), (48, 16)];
 
 /// The networks a client is counted in, each with the multiple of the configured limit it is
 /// allowed: an IPv4 address alone; an IPv6 address by /64, /56 and /48.

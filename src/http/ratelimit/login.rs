@@ -1,5 +1,8 @@
 //! The wrong-password throttle (`login_throttle`), used by login and by the erasure of one's
-//! account.
+//! account. It counts in fixed windows of its own (`window`), not with governor: a try is
+//! given back once its password turns out right, and the owner's alert fires when a count
+//! within a window reaches a threshold, neither of which a GCRA state can do exactly (see
+//! `window` for the details).
 //!
 //! Tries at a password are counted three ways within one window: per account *and* client,
 //! with a low limit, so whoever guesses is stopped while the owner, from her own client, still
@@ -18,8 +21,9 @@ use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
 
+use super::MAX_KEYS;
 use super::keys::{Key, client_network, client_networks};
-use super::window::{MAX_KEYS, Verdict, Windows};
+use super::window::Windows;
 use crate::config::ThrottleSettings;
 
 /// Counters of tries and wrong passwords (see the module documentation).
@@ -101,11 +105,11 @@ impl LoginThrottle {
             (&self.client, &clients),
         ];
         for (done, (windows, keys)) in steps.iter().enumerate() {
-            if let Verdict::Refused(quota) = windows.try_count(keys, now) {
+            if let Err(wait) = windows.try_count(keys, now) {
                 for (windows, keys) in &steps[..done] {
                     take_back(windows, keys, now);
                 }
-                return Err(quota.reset_secs);
+                return Err(wait);
             }
         }
         Ok(Attempt {

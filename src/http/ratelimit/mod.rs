@@ -5,30 +5,36 @@
 //!   (`login_throttle`, used by the login and erasure services).
 //! - [`enforce`]: one middleware that limits requests by route pattern and method
 //!   (`rate_limits` in the settings): registration, login, password reset, verification
-//!   resend, posting, flagging, trial interest and search. Each request counts against the
+//!   resend, posting, flagging, trial interest and search, counted with governor (GCRA: a
+//!   burst of N, refilled at N per window, see `limiter`). Each request counts against the
 //!   client (an IPv4 address; an IPv6 /64, /56 and /48, see `keys`) and against the account:
 //!   the bearer token's user, or, on the routes used before signing in, the email address of
 //!   the body. That address is counted by the JSON extractor where the body is parsed, through
 //!   the [`AccountLimit`] this middleware hands it: one parse, so the limit keys on exactly the
 //!   address the handler acts on. Over a limit the answer is 429 problem+json with
-//!   `Retry-After`; every answer of a limited route carries `RateLimit-Limit`,
-//!   `RateLimit-Remaining` and `RateLimit-Reset` (IETF draft "RateLimit header fields for
-//!   HTTP"), describing the tightest of the limits that apply.
+//!   `Retry-After` (when the next request fits); every answer of a limited route carries
+//!   `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (IETF draft "RateLimit
+//!   header fields for HTTP": the limit per window, the burst left now, the seconds until
+//!   the whole allowance is back), describing the tightest of the limits that apply.
 //! - [`client_ip`]: the socket's peer, or with `trusted_proxies` configured the right-most
 //!   address of `X-Forwarded-For` that is not a trusted proxy.
 //!
-//! Every set of counters holds at most `window::MAX_KEYS` keys, dropping the oldest windows
-//! first, even live ones, when more come (see `window`).
+//! Every set of counters holds at most `MAX_KEYS` keys; when more come, some are dropped even
+//! while still counting: for the request limits those whose allowance is closest to whole
+//! again (see `store`), for wrong passwords the windows that started longest ago (`window`).
 
 mod docs;
 mod keys;
+mod limiter;
 mod login;
+mod quota;
+mod store;
 mod window;
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -38,13 +44,17 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 
 pub use self::docs::RateLimitDocs;
-use self::keys::{Key, client_networks};
+use self::keys::{IPV6_GROUPS, Key, client_networks};
 pub use self::keys::{TrustedProxies, client_ip};
+use self::limiter::Counters;
 pub use self::login::{Attempt, Failure, LoginThrottle};
-use self::window::{MAX_KEYS, Quota, Verdict, Windows};
+use self::quota::{Quota, Verdict};
 use crate::config::{RateLimit, RateLimitSettings};
 use crate::http::error::ApiError;
 use crate::startup::AppState;
+
+/// Keys each set of counters holds at most.
+const MAX_KEYS: usize = 50_000;
 
 /// The kinds of request that are limited; each has its own `RateLimit` in the settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,23 +147,27 @@ pub const LIMITED_ROUTES: &[(Method, &str, Rule)] = &[
 /// The counters of every limited route, shared by the server's workers.
 pub struct RouteLimits {
     settings: RateLimitSettings,
-    /// One set per rule, in the order of [`Rule::ALL`], each with its rule's window.
-    windows: Vec<Windows>,
+    /// One set per rule, in the order of [`Rule::ALL`], each with its rule's limits.
+    counters: Vec<Counters>,
     refused: [AtomicU64; Rule::ALL.len()],
 }
 
 impl RouteLimits {
     pub fn new(settings: RateLimitSettings) -> Self {
-        let windows = Rule::ALL
+        let counters = Rule::ALL
             .iter()
             .map(|rule| {
-                let window = Duration::from_secs(rule.limit(&settings).window_secs.max(1));
-                Windows::new(window, MAX_KEYS)
+                let limit = rule.limit(&settings);
+                let window = Duration::from_secs(limit.window_secs.max(1));
+                let per_client = IPV6_GROUPS
+                    .iter()
+                    .map(|&(_, factor)| limit.per_ip.saturating_mul(factor));
+                Counters::new(window, per_client.chain([limit.per_account]))
             })
             .collect();
         Self {
             settings,
-            windows,
+            counters,
             refused: Default::default(),
         }
     }
@@ -179,8 +193,8 @@ impl RouteLimits {
     }
 
     fn count(&self, rule: Rule, keys: &[(Key<'_>, u32)]) -> Verdict {
-        match self.windows.get(rule.index()) {
-            Some(windows) => windows.try_count(keys, Instant::now()),
+        match self.counters.get(rule.index()) {
+            Some(counters) => counters.try_count(keys),
             None => Verdict::Unlimited,
         }
     }
@@ -214,11 +228,9 @@ impl AccountLimit {
             .count(self.rule, &[(Key::Account(&account), self.limit)]);
         self.outcome.set(Some(verdict));
         match verdict {
-            Verdict::Refused(quota) => {
+            Verdict::Refused { retry_after, .. } => {
                 self.limits.refusal(self.rule);
-                Err(ApiError::TooManyRequests {
-                    retry_after: quota.reset_secs,
-                })
+                Err(ApiError::TooManyRequests { retry_after })
             }
             Verdict::Allowed(_) | Verdict::Unlimited => Ok(()),
         }
@@ -281,12 +293,9 @@ pub async fn enforce(
     let client_quota = match limits.count(rule, &keys) {
         Verdict::Unlimited => None,
         Verdict::Allowed(quota) => Some(quota),
-        Verdict::Refused(quota) => {
+        Verdict::Refused { quota, retry_after } => {
             limits.refusal(rule);
-            let mut response = ApiError::TooManyRequests {
-                retry_after: quota.reset_secs,
-            }
-            .error_response();
+            let mut response = ApiError::TooManyRequests { retry_after }.error_response();
             set_quota_headers(response.headers_mut(), quota);
             return Ok(req.into_response(response).map_into_left_body());
         }
@@ -302,7 +311,7 @@ pub async fn enforce(
     }
     let mut res = next.call(req).await?;
     let quota = match account.and_then(|a| a.outcome.get()) {
-        Some(Verdict::Refused(quota)) => Some(quota),
+        Some(Verdict::Refused { quota, .. }) => Some(quota),
         Some(Verdict::Allowed(quota)) => Some(quota.tighter(client_quota)),
         Some(Verdict::Unlimited) | None => client_quota,
     };
@@ -310,7 +319,7 @@ pub async fn enforce(
         // A handler's own 429 (the failed-login throttle, a new member's posting pace).
         if let Some(wait) = throttled_by_handler(res.status(), res.headers()) {
             quota.remaining = 0;
-            quota.reset_secs = wait;
+            quota.reset_secs = quota.reset_secs.max(wait);
         }
         set_quota_headers(res.headers_mut(), quota);
     }

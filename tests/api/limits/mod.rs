@@ -1,6 +1,7 @@
 //! Rate limits: clients that hammer the abusable routes are told to wait (429 with
 //! `Retry-After` and `RateLimit-*` headers), per client and per account, and an IPv6 client
-//! cannot get a fresh allowance by moving around its network. The account a route used before
+//! cannot get a fresh allowance by moving around its network. A limit of N per window is a
+//! burst of N that refills one request every window ÷ N. The account a route used before
 //! signing in is about is the address in its body, however that body is written: see
 //! `accounts.rs`.
 
@@ -15,9 +16,12 @@ use crate::platform::sample;
 
 pub use self::accounts::queued;
 
+/// The window of every limit in these stories: ten minutes.
+const WINDOW: u64 = 600;
+
 /// A limit with a ten-minute window.
 fn limit(per_ip: u32, per_account: u32) -> RateLimit {
-    RateLimit::new(per_ip, per_account, 600)
+    RateLimit::new(per_ip, per_account, WINDOW)
 }
 
 fn header_number(reply: &Reply, name: &str) -> u64 {
@@ -28,29 +32,45 @@ fn header_number(reply: &Reply, name: &str) -> u64 {
         .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
 }
 
-/// A limited answer that went through, with `remaining` requests left of `limit`.
+/// Seconds for `requests` requests' worth of a limit to refill: a limit of N per window
+/// gives back one request every window ÷ N.
+fn refill_secs(limit: u64, requests: u64) -> u64 {
+    (requests * WINDOW).div_ceil(limit)
+}
+
+/// A limited answer that went through, with `remaining` requests left of `limit`, and the
+/// whole allowance back once the used requests have refilled.
 #[track_caller]
 fn assert_allowed(reply: &Reply, limit: u64, remaining: u64) {
     assert_ne!(reply.status, 429, "refused too early: {}", reply.body);
     assert_eq!(header_number(reply, "ratelimit-limit"), limit);
     assert_eq!(header_number(reply, "ratelimit-remaining"), remaining);
-    let reset = header_number(reply, "ratelimit-reset");
-    assert!((1..=600).contains(&reset), "RateLimit-Reset {reset}");
+    assert_eq!(
+        header_number(reply, "ratelimit-reset"),
+        refill_secs(limit, limit - remaining)
+    );
 }
 
-/// A 429 problem with `Retry-After` and the `RateLimit-*` headers of a used-up `limit`.
+/// A 429 problem with `Retry-After` (when one more request fits: at most one request's
+/// refill) and the `RateLimit-*` headers of a used-up `limit` (the whole allowance is back
+/// once the other requests have refilled too).
 #[track_caller]
 fn assert_refused(reply: &Reply, limit: u64) {
     let problem = reply.expect_problem(429);
     assert_eq!(problem["code"], "rate_limited");
     let retry_after = header_number(reply, "retry-after");
     assert!(
-        (1..=600).contains(&retry_after),
+        (1..=refill_secs(limit, 1)).contains(&retry_after),
         "Retry-After {retry_after}"
     );
     assert_eq!(header_number(reply, "ratelimit-limit"), limit);
     assert_eq!(header_number(reply, "ratelimit-remaining"), 0);
-    assert_eq!(header_number(reply, "ratelimit-reset"), retry_after);
+    let reset = header_number(reply, "ratelimit-reset");
+    let expected = retry_after + refill_secs(limit, limit - 1);
+    assert!(
+        reset.abs_diff(expected) <= 1,
+        "RateLimit-Reset {reset}, Retry-After {retry_after}: whole again in {expected}"
+    );
 }
 
 #[actix_web::test]
@@ -262,4 +282,31 @@ async fn an_ipv6_client_moving_around_its_network_gets_no_fresh_allowance() {
     // IPv4 clients are counted one address each.
     assert_allowed(&search("203.0.113.9".into()).await, 2, 1);
     assert_allowed(&search("203.0.113.10".into()).await, 2, 1);
+}
+
+#[actix_web::test]
+async fn a_wait_asked_by_the_password_throttle_shows_in_the_ratelimit_headers() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        s.rate_limits.enabled = true;
+        s.rate_limits.login = limit(50, 20);
+        s.login_throttle.per_account_and_client = 1;
+        s.login_throttle.window_secs = 900;
+    })
+    .await;
+    app.member("lea@example.test", "Lea_L").await;
+    let wrong = app.login("lea@example.test", "not it at all 9").await;
+    wrong.expect_problem(401);
+    assert_allowed(&wrong, 20, 19);
+    // The route's own limit still has room; the throttle makes the client wait, and the
+    // headers say no request is left until then.
+    let held = app.login("lea@example.test", PASSWORD).await;
+    held.expect_problem(429);
+    let retry_after = header_number(&held, "retry-after");
+    assert!(
+        (890..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_eq!(header_number(&held, "ratelimit-limit"), 20);
+    assert_eq!(header_number(&held, "ratelimit-remaining"), 0);
+    assert_eq!(header_number(&held, "ratelimit-reset"), retry_after);
 }
