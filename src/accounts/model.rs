@@ -373,7 +373,7 @@ impl From<UserRow> for Me {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMeRequest {
-    #[schema(min_length = 3, max_length = 32)]
+    #[schema(min_length = 2, max_length = 32)]
     pub display_name: Option<String>,
     /// `en` or `zh-CN`.
     #[schema(value_type = Option<Locale>)]
