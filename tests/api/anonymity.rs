@@ -13,11 +13,10 @@ use awc::http::Method;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::forum::support::{
-    Person, encode, established, id_of, post_reply, post_thread, reply, send, start_thread,
-    with_role,
-};
+use crate::forum::support::{post_reply, post_thread, reply, start_thread};
 use crate::harness::TestApp;
+use crate::harness::json::{encode, id_of};
+use crate::harness::people::{Person, member, with_role};
 
 const BOARD: &str = "my-story";
 
@@ -60,7 +59,7 @@ fn traces(value: &Value, name: &str, id: i64, path: &str, found: &mut Vec<String
 
 /// Reads `path` as `who` (a visitor when `None`) and returns where it names `author`.
 async fn read(app: &TestApp, path: &str, who: Option<&Person>, author: &Person) -> Vec<String> {
-    let answer = app.get(path, who.map(|p| p.token.as_str())).await;
+    let answer = app.get(path, who.map(|p| p.access.as_str())).await;
     assert!(
         matches!(answer.status, 200 | 401 | 403),
         "GET {path}: {} {}",
@@ -84,9 +83,9 @@ async fn read(app: &TestApp, path: &str, who: Option<&Person>, author: &Person) 
 #[actix_web::test]
 async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_Secret").await;
-    let bo = established(&app, "Bo_K").await;
-    let cara = established(&app, "Cara_M").await;
+    let ana = member(&app, "Ana_Secret").await;
+    let bo = member(&app, "Bo_K").await;
+    let cara = member(&app, "Cara_M").await;
     let mo = with_role(&app, "Mod_Juniper", Role::Moderator).await;
 
     // Her anonymous story, in English, with an edit.
@@ -101,8 +100,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     .expect(201);
     let story_id = id_of(&story);
     let story_post = story["first_post_id"].as_i64().expect("first post id");
-    send(
-        &app,
+    app.send(
         Method::PATCH,
         &format!("/api/v1/posts/{story_post}"),
         ana.token(),
@@ -122,8 +120,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     .await
     .expect(201);
     let chinese_id = id_of(&chinese);
-    send(
-        &app,
+    app.send(
         Method::PUT,
         &format!("/api/v1/posts/{chinese_id}/reactions/hug"),
         cara.token(),
@@ -142,8 +139,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     )
     .await
     .expect(201);
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/posts/{}/flags", id_of(&rude)),
         bo.token(),
@@ -160,8 +156,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
         .and_then(|items| items.iter().find(|i| i["subject_id"] == id_of(&rude)))
         .cloned()
         .unwrap_or_else(|| panic!("no queue item in {queue}"));
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/moderation/queue/{}/decision", id_of(&item)),
         mo.token(),
@@ -169,8 +164,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     )
     .await
     .expect(200);
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/moderation/users/{}/sanctions", ana.id),
         mo.token(),
@@ -203,7 +197,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
             // Her profile names her, of course; it must not name her anonymous posts.
             if path.starts_with("/api/v1/users/") {
                 let profile = app
-                    .get(path, who.map(|p| p.token.as_str()))
+                    .get(path, who.map(|p| p.access.as_str()))
                     .await
                     .expect(200);
                 for text in ["Hiding my diagnosis", "狼疮", "nephritis"] {
@@ -232,15 +226,15 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
         "Bo is told of the anonymous answer: {told}"
     );
     // The reaction's answer gives counts, not people.
-    let reacted = send(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/posts/{chinese_id}/reactions/support"),
-        bo.token(),
-        None,
-    )
-    .await
-    .expect(200);
+    let reacted = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/posts/{chinese_id}/reactions/support"),
+            bo.token(),
+            None,
+        )
+        .await
+        .expect(200);
     let mut found = Vec::new();
     traces(&reacted, &ana.name, ana.id, "", &mut found);
     leaks.extend(found);

@@ -11,11 +11,8 @@ use diesel::RunQueryDsl;
 use diesel::sql_types::BigInt;
 
 use crate::harness::database::required_postgres;
+use crate::harness::json::has_cjk;
 use crate::harness::{MailServer, PASSWORD, PUBLIC_URL, TestApp, TestDatabase};
-
-fn is_cjk(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
-}
 
 #[derive(QueryableByName)]
 struct Count {
@@ -85,10 +82,7 @@ async fn a_verification_email_is_a_readable_message_with_a_link_to_the_client() 
         "the email should link to the web client:\n{}",
         email.text()
     );
-    assert!(
-        !email.text().chars().any(is_cjk),
-        "an English member gets English"
-    );
+    assert!(!has_cjk(&email.text()), "an English member gets English");
     assert!(
         !email.raw.contains(PASSWORD),
         "the email must never contain the password"
@@ -107,12 +101,12 @@ async fn a_member_who_registers_in_chinese_gets_the_email_in_chinese() {
     .expect(202);
     let email = app.wait_for_email("mei@example.test").await;
     assert!(
-        email.subject().chars().any(is_cjk),
+        has_cjk(&email.subject()),
         "the subject should be Chinese: {:?}",
         email.subject()
     );
     assert!(
-        email.text().chars().any(is_cjk),
+        has_cjk(&email.text()),
         "the body should be Chinese:\n{}",
         email.text()
     );

@@ -17,142 +17,23 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use awc::http::Method;
-use butterfly::accounts::model::Role;
 use butterfly::config::SupportResource;
 use butterfly::db::DbError;
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
+use crate::harness::json::{has_cjk, id_of, items, list, strings};
+use crate::harness::people::{Person, admin, coordinator, member, moderator, newcomer};
 use crate::harness::{PASSWORD, Reply, TestApp};
 
 /// The board the stories are told on.
 const BOARD: &str = "my-story";
 
-// ---- people ---------------------------------------------------------------------------------
-
-/// A signed-in account.
-#[derive(Clone, Debug)]
-struct Person {
-    id: i64,
-    name: String,
-    email: String,
-    token: String,
-    refresh: String,
-}
-
-impl Person {
-    fn token(&self) -> Option<&str> {
-        Some(&self.token)
-    }
-}
-
-fn email_of(name: &str) -> String {
-    format!("{}@example.test", name.to_lowercase())
-}
-
-/// An active account with this role (trust level 2), signed in.
-async fn person(app: &TestApp, name: &str, role: Role) -> Person {
-    let email = email_of(name);
-    let account = app.member_with_role(&email, name, role).await;
-    let tokens = app.sign_in(&email, &account.password).await;
-    Person {
-        id: account.id,
-        name: name.to_owned(),
-        email,
-        token: tokens.access,
-        refresh: tokens.refresh,
-    }
-}
-
-/// An established member: no new-member limits or holds.
-async fn member(app: &TestApp, name: &str) -> Person {
-    person(app, name, Role::Member).await
-}
-
-async fn moderator(app: &TestApp, name: &str) -> Person {
-    person(app, name, Role::Moderator).await
-}
-
-async fn admin(app: &TestApp, name: &str) -> Person {
-    person(app, name, Role::Admin).await
-}
-
-/// A member who just signed up (registration and email verification): trust level 0.
-async fn newcomer(app: &TestApp, name: &str) -> Person {
-    let email = email_of(name);
-    let (account, tokens) = app.verified_member(&email, name).await;
-    Person {
-        id: account.id,
-        name: name.to_owned(),
-        email,
-        token: tokens.access,
-        refresh: tokens.refresh,
-    }
-}
-
-// ---- requests -------------------------------------------------------------------------------
-
-/// One request with an optional bearer token and JSON body.
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Reply {
-    match body {
-        Some(body) => {
-            let bytes = serde_json::to_vec(body).expect("JSON serialises");
-            let headers = [("content-type", "application/json")];
-            app.request(method, path, token, &headers, Some(bytes))
-                .await
-        }
-        None => app.request(method, path, token, &[], None).await,
-    }
-}
-
-#[track_caller]
-fn id_of(value: &Value) -> i64 {
-    value["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {value}"))
-}
-
-#[track_caller]
-fn list(value: &Value) -> Vec<Value> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("expected a list, got {value}"))
-        .clone()
-}
-
-/// The `items` of a page.
-#[track_caller]
-fn items(page: &Value) -> Vec<Value> {
-    list(&page["items"])
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn has_cjk(text: &str) -> bool {
-    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-}
-
 // ---- the forum ------------------------------------------------------------------------------
 
 async fn post_thread(app: &TestApp, who: &Person, title: &str, body: &str) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/boards/{BOARD}/threads"),
         who.token(),
@@ -172,8 +53,7 @@ fn first_post_id(thread: &Value) -> i64 {
 }
 
 async fn post_reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/threads/{thread_id}/posts"),
         who.token(),
@@ -189,8 +69,7 @@ async fn reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> Value
 
 /// `PATCH /api/v1/posts/{id}` by its author.
 async fn edit_post(app: &TestApp, who: &Person, post_id: i64, body: &str) -> Reply {
-    send(
-        app,
+    app.send(
         Method::PATCH,
         &format!("/api/v1/posts/{post_id}"),
         who.token(),
@@ -253,8 +132,7 @@ async fn board_thread_count(app: &TestApp) -> i64 {
 
 /// `PUT /api/v1/posts/{id}/reactions/support`.
 async fn react(app: &TestApp, who: &Person, post_id: i64) -> Reply {
-    send(
-        app,
+    app.send(
         Method::PUT,
         &format!("/api/v1/posts/{post_id}/reactions/support"),
         who.token(),
@@ -280,8 +158,7 @@ async fn let_time_pass_for(app: &TestApp, author_id: i64, seconds: i64) {
 // ---- moderation -----------------------------------------------------------------------------
 
 async fn flag_with(app: &TestApp, token: Option<&str>, post_id: i64, body: &Value) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/posts/{post_id}/flags"),
         token,
@@ -326,8 +203,7 @@ async fn item_for(app: &TestApp, who: &Person, kind: &str, subject_id: i64) -> V
 }
 
 async fn decide_with(app: &TestApp, who: &Person, item_id: i64, body: &Value) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/moderation/queue/{item_id}/decision"),
         who.token(),
@@ -348,8 +224,7 @@ async fn decide(app: &TestApp, who: &Person, item: &Value, action: &str, reason:
 }
 
 async fn claim(app: &TestApp, who: &Person, item_id: i64, how: &str) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/moderation/queue/{item_id}/{how}"),
         who.token(),
@@ -371,8 +246,7 @@ async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
 }
 
 async fn sanction(app: &TestApp, who: &Person, target: i64, body: &Value) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         &format!("/api/v1/moderation/users/{target}/sanctions"),
         who.token(),
@@ -390,8 +264,7 @@ async fn lift(app: &TestApp, who: &Person, target: i64, sanction_id: i64) -> Rep
 }
 
 async fn add_word(app: &TestApp, who: &Person, pattern: &str, action: &str) -> Reply {
-    send(
-        app,
+    app.send(
         Method::POST,
         "/api/v1/moderation/watched-words",
         who.token(),
@@ -736,15 +609,15 @@ async fn the_queue_shows_the_worst_first_with_the_authors_history() {
 
     // What moderators already know about Bo.
     let note = "Second time this month he has argued about treatment.";
-    let notes = send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/moderation/users/{}/notes", bo.id),
-        mo.token(),
-        Some(&json!({"body": note})),
-    )
-    .await
-    .expect(201);
+    let notes = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/moderation/users/{}/notes", bo.id),
+            mo.token(),
+            Some(&json!({"body": note})),
+        )
+        .await
+        .expect(201);
     assert!(list(&notes).iter().any(|n| n["body"] == note), "{notes}");
     let warning = sanction(
         &app,
@@ -1309,8 +1182,7 @@ async fn a_crisis_post_in_chinese_goes_to_the_top_of_the_queue_and_its_author_ge
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let lin = member(&app, "Lin_Xiao").await;
-    send(
-        &app,
+    app.send(
         Method::PATCH,
         "/api/v1/me",
         lin.token(),
@@ -1783,7 +1655,7 @@ async fn a_moderator_cannot_sanction_a_moderator_or_an_admin_but_an_admin_can() 
     let juniper = moderator(&app, "Mod_Juniper").await;
     let rowan = moderator(&app, "Mod_Rowan").await;
     let chief = admin(&app, "Chief_Admin").await;
-    let kai = person(&app, "Coordinator_Kai", Role::Coordinator).await;
+    let kai = coordinator(&app, "Coordinator_Kai").await;
     let suspend = json!({"kind": "suspend", "reason": "Testing the limits."});
 
     for target in [&chief, &rowan] {
@@ -1844,7 +1716,7 @@ async fn a_suspended_members_tokens_stop_working_at_once_and_she_cannot_sign_in(
     let bo = member(&app, "Bo_K").await;
     // A second session, on another device.
     let laptop = app.sign_in(&bo.email, PASSWORD).await;
-    app.me(&bo.token).await.expect(200);
+    app.me(&bo.access).await.expect(200);
     app.me(&laptop.access).await.expect(200);
 
     sanction(
@@ -1871,7 +1743,7 @@ async fn a_suspended_members_tokens_stop_working_at_once_and_she_cannot_sign_in(
     let sanction_id = id_of(&placed);
 
     // Every token stops working at once.
-    for access in [&bo.token, &laptop.access] {
+    for access in [&bo.access, &laptop.access] {
         app.me(access).await.expect_problem(401);
     }
     for refresh in [&bo.refresh, &laptop.refresh] {
@@ -1887,7 +1759,7 @@ async fn a_suspended_members_tokens_stop_working_at_once_and_she_cannot_sign_in(
         .expect_problem(409);
     let back = app.sign_in(&bo.email, PASSWORD).await;
     app.me(&back.access).await.expect(200);
-    app.me(&bo.token).await.expect_problem(401);
+    app.me(&bo.access).await.expect_problem(401);
     app.refresh(&laptop.refresh).await.expect_problem(401);
     let told = items(
         &app.get("/api/v1/notifications?limit=100", Some(&back.access))
@@ -1935,7 +1807,7 @@ async fn a_ban_is_permanent_and_can_take_the_members_posts_with_it() {
     .await
     .expect(201);
     assert!(ban["until"].is_null(), "a ban does not end: {ban}");
-    app.me(&bo.token).await.expect_problem(401);
+    app.me(&bo.access).await.expect_problem(401);
     app.login(&bo.email, PASSWORD)
         .await
         .expect_problem_in(&[401, 403]);
@@ -2127,8 +1999,7 @@ async fn the_moderation_log_records_every_action_and_cannot_be_changed_through_t
     )
     .await
     .expect(204);
-    send(
-        &app,
+    app.send(
         Method::PATCH,
         &format!("/api/v1/threads/{thread_id}"),
         mo.token(),
@@ -2188,7 +2059,9 @@ async fn the_moderation_log_records_every_action_and_cannot_be_changed_through_t
     ] {
         for method in [Method::PUT, Method::PATCH, Method::DELETE, Method::POST] {
             for who in [&mo, &chief] {
-                let answer = send(&app, method.clone(), &path, who.token(), Some(&tamper)).await;
+                let answer = app
+                    .send(method.clone(), &path, who.token(), Some(&tamper))
+                    .await;
                 assert!(
                     [404, 405].contains(&answer.status),
                     "{method} {path} as {}: expected 404 or 405, got {} {}",
@@ -2312,8 +2185,7 @@ async fn nothing_in_the_public_modlog_ties_an_anonymous_post_to_its_author() {
     // sanctions him.
     let named = id_of(&reply(&app, &bo, thread_id, "A walk in the park.").await);
     let anonymous = id_of(
-        &send(
-            &app,
+        &app.send(
             Method::POST,
             &format!("/api/v1/threads/{thread_id}/posts"),
             bo.token(),
@@ -2395,8 +2267,7 @@ async fn an_appeal_cannot_be_decided_by_the_moderator_who_acted_and_another_over
     // Only the member the decision is about may appeal it, once.
     let text = "I shared my own experience and said to ask a doctor; that is not advice.";
     let appeal_body = json!({"subject": {"kind": "decision", "id": decision_id}, "text": text});
-    send(
-        &app,
+    app.send(
         Method::POST,
         "/api/v1/appeals",
         eli.token(),
@@ -2404,8 +2275,7 @@ async fn an_appeal_cannot_be_decided_by_the_moderator_who_acted_and_another_over
     )
     .await
     .expect_problem(404);
-    send(
-        &app,
+    app.send(
         Method::POST,
         "/api/v1/appeals",
         bo.token(),
@@ -2413,20 +2283,19 @@ async fn an_appeal_cannot_be_decided_by_the_moderator_who_acted_and_another_over
     )
     .await
     .expect_invalid_field("text");
-    let appeal = send(
-        &app,
-        Method::POST,
-        "/api/v1/appeals",
-        bo.token(),
-        Some(&appeal_body),
-    )
-    .await
-    .expect(201);
+    let appeal = app
+        .send(
+            Method::POST,
+            "/api/v1/appeals",
+            bo.token(),
+            Some(&appeal_body),
+        )
+        .await
+        .expect(201);
     assert_eq!(appeal["status"], "open", "{appeal}");
     assert_eq!(appeal["subject_id"], decision_id, "{appeal}");
     let appeal_id = id_of(&appeal);
-    send(
-        &app,
+    app.send(
         Method::POST,
         "/api/v1/appeals",
         bo.token(),
@@ -2480,8 +2349,7 @@ async fn an_appeal_cannot_be_decided_by_the_moderator_who_acted_and_another_over
     );
 
     // Decided, it still cannot be appealed again.
-    send(
-        &app,
+    app.send(
         Method::POST,
         "/api/v1/appeals",
         bo.token(),
@@ -2511,24 +2379,13 @@ async fn a_silenced_member_appeals_her_silence_and_another_moderator_lifts_it() 
     );
     let body = json!({"subject": {"kind": "sanction", "id": silence},
                       "text": "I was having a terrible flare and apologise; please let me back."});
-    let appeal = send(
-        &app,
-        Method::POST,
-        "/api/v1/appeals",
-        bo.token(),
-        Some(&body),
-    )
-    .await
-    .expect(201);
-    send(
-        &app,
-        Method::POST,
-        "/api/v1/appeals",
-        bo.token(),
-        Some(&body),
-    )
-    .await
-    .expect_problem(409);
+    let appeal = app
+        .send(Method::POST, "/api/v1/appeals", bo.token(), Some(&body))
+        .await
+        .expect(201);
+    app.send(Method::POST, "/api/v1/appeals", bo.token(), Some(&body))
+        .await
+        .expect_problem(409);
     let item = item_for(&app, &rowan, "appeal", id_of(&appeal)).await;
     decide(&app, &juniper, &item, "approve", "Fine.")
         .await
@@ -2549,7 +2406,7 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
     let chief = admin(&app, "Chief_Admin").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let kai = person(&app, "Coordinator_Kai", Role::Coordinator).await;
+    let kai = coordinator(&app, "Coordinator_Kai").await;
 
     // Real things to aim at: an item, a sanction, a note and a rule.
     let thread_id = id_of(&start_thread(&app, &ana, "Hello", "Hi all.").await);
@@ -2567,8 +2424,7 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
         .await
         .expect(201),
     );
-    send(
-        &app,
+    app.send(
         Method::POST,
         &format!("/api/v1/moderation/users/{}/notes", bo.id),
         mo.token(),
@@ -2651,7 +2507,9 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
     ];
     for (method, path, body) in &endpoints {
         for who in [&ana, &bo, &kai] {
-            let answer = send(&app, method.clone(), path, who.token(), body.as_ref()).await;
+            let answer = app
+                .send(method.clone(), path, who.token(), body.as_ref())
+                .await;
             assert_eq!(
                 answer.status, 403,
                 "{method} {path} as {}: expected 403, got {} {}",
@@ -2659,7 +2517,7 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
             );
             answer.expect_problem(403);
         }
-        send(&app, method.clone(), path, None, body.as_ref())
+        app.send(method.clone(), path, None, body.as_ref())
             .await
             .expect_problem(401);
     }
@@ -2727,15 +2585,15 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
             app.get(&path, who.token()).await.expect(200);
         }
     }
-    let locked = send(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/threads/{thread_id}"),
-        mo.token(),
-        Some(&json!({"locked": true})),
-    )
-    .await
-    .expect(200);
+    let locked = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/threads/{thread_id}"),
+            mo.token(),
+            Some(&json!({"locked": true})),
+        )
+        .await
+        .expect(200);
     assert_eq!(locked["locked"], true, "{locked}");
     post_reply(&app, &ana, thread_id, "Can I still reply?")
         .await
@@ -2748,8 +2606,7 @@ async fn acknowledging_a_new_members_crisis_post_does_not_publish_it_before_its_
     let mo = moderator(&app, "Mod_Juniper").await;
     let eli = member(&app, "Eli_R").await;
     let mei = newcomer(&app, "Mei_New").await;
-    send(
-        &app,
+    app.send(
         Method::PATCH,
         "/api/v1/me",
         mei.token(),
@@ -2831,7 +2688,7 @@ async fn a_members_state_is_what_her_sanctions_in_force_make_it_whatever_came_la
         .await
         .expect(201),
     );
-    app.me(&bo.token).await.expect_problem(401);
+    app.me(&bo.access).await.expect_problem(401);
     app.login(&bo.email, PASSWORD).await.expect_problem(403);
 
     // A password reset in the meantime changes nothing about the sanctions.
@@ -2858,7 +2715,7 @@ async fn a_members_state_is_what_her_sanctions_in_force_make_it_whatever_came_la
     let back = app.sign_in(&bo.email, crate::harness::NEW_PASSWORD).await;
     assert_eq!(back.body["user"]["state"], "silenced", "{}", back.body);
     let silenced = Person {
-        token: back.access.clone(),
+        access: back.access.clone(),
         ..bo.clone()
     };
     post_reply(&app, &silenced, thread_id, "Still angry.")
@@ -2885,7 +2742,7 @@ async fn a_ban_and_a_silence_placed_at_the_same_moment_leave_the_member_banned()
         .await;
         banned.expect(201);
         silenced.expect(201);
-        app.me(&target.token).await.expect_problem(401);
+        app.me(&target.access).await.expect_problem(401);
         let refused = app.login(&target.email, PASSWORD).await;
         let problem = refused.expect_problem(403);
         assert!(

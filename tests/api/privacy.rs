@@ -11,7 +11,9 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, QueryableByName, SqliteConnection, sql_query};
 use serde_json::{Value, json};
 
-use crate::harness::{Member, PASSWORD, TestApp, Tokens};
+use crate::harness::json::id_of;
+use crate::harness::people::{Person, signed_in, signed_up};
+use crate::harness::{PASSWORD, TestApp};
 
 const BOARD: &str = "my-story";
 const EMAIL: &str = "Marisol.Vega@example.org";
@@ -23,13 +25,12 @@ const EDITED: &str = "The rash came back in March; hydroxychloroquine helps agai
 // ---- the cast and the story -----------------------------------------------------------------
 
 struct Cast {
-    admin: Tokens,
-    moderator: Tokens,
+    admin: Person,
+    moderator: Person,
     /// Ana, a member Marisol talks with.
-    friend: Tokens,
-    coordinator: Tokens,
-    marisol: Member,
-    tokens: Tokens,
+    friend: Person,
+    coordinator: Person,
+    marisol: Person,
 }
 
 /// What Marisol did, by id.
@@ -44,11 +45,6 @@ struct Story {
     sanction: i64,
 }
 
-async fn signed_in(app: &TestApp, email: &str, name: &str, role: Role) -> Tokens {
-    let member = app.member_with_role(email, name, role).await;
-    app.sign_in(&member.email, &member.password).await
-}
-
 async fn cast(app: &TestApp) -> Cast {
     let admin = signed_in(app, "chief@example.org", "Chief_Admin", Role::Admin).await;
     let moderator = signed_in(app, "juniper@example.org", "Mod_Juniper", Role::Moderator).await;
@@ -61,7 +57,7 @@ async fn cast(app: &TestApp) -> Cast {
     )
     .await;
     // Marisol signs up herself: registration, the verification email, verification.
-    let (marisol, tokens) = app.verified_member(EMAIL, NAME).await;
+    let marisol = signed_up(app, EMAIL, NAME).await;
     // An established member (a newcomer's first posts wait for review, one a minute).
     app.execute_sql(
         "UPDATE users SET trust_level = 2 WHERE email_lower = 'marisol.vega@example.org'",
@@ -73,17 +69,10 @@ async fn cast(app: &TestApp) -> Cast {
         friend,
         coordinator,
         marisol,
-        tokens,
     }
 }
 
-fn id_of(value: &Value) -> i64 {
-    value["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {value}"))
-}
-
-async fn start_thread(app: &TestApp, who: &Tokens, title: &str, body: &str) -> Value {
+async fn start_thread(app: &TestApp, who: &Person, title: &str, body: &str) -> Value {
     app.post_json_as(
         &format!("/api/v1/boards/{BOARD}/threads"),
         &who.access,
@@ -93,7 +82,7 @@ async fn start_thread(app: &TestApp, who: &Tokens, title: &str, body: &str) -> V
     .expect(201)
 }
 
-async fn reply(app: &TestApp, who: &Tokens, thread_id: i64, body: &str) -> i64 {
+async fn reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> i64 {
     id_of(
         &app.post_json_as(
             &format!("/api/v1/threads/{thread_id}/posts"),
@@ -105,13 +94,8 @@ async fn reply(app: &TestApp, who: &Tokens, thread_id: i64, body: &str) -> i64 {
     )
 }
 
-async fn put(app: &TestApp, who: &Tokens, path: &str) -> crate::harness::Reply {
-    app.request(awc::http::Method::PUT, path, Some(&who.access), &[], None)
-        .await
-}
-
 /// A moderator decides the open queue item of `kind` about `subject_id`.
-async fn approve(app: &TestApp, moderator: &Tokens, kind: &str, subject_id: i64) {
+async fn approve(app: &TestApp, moderator: &Person, kind: &str, subject_id: i64) {
     let page = app
         .get(
             &format!("/api/v1/moderation/queue?kind={kind}&limit=100"),
@@ -153,7 +137,7 @@ fn notice() -> Value {
 
 /// Marisol touches every feature.
 async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
-    let me = &c.tokens;
+    let me = &c.marisol;
     let friend_thread = start_thread(app, &c.friend, "Fatigue", "How do you cope with it?").await;
     let friend_first_post = id_of(&friend_thread["first_post"]);
     let friend_thread = id_of(&friend_thread);
@@ -177,10 +161,9 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     .expect(204);
     // Ana answers in Marisol's thread: Marisol is notified.
     reply(app, &c.friend, her_thread, "Welcome, you are not alone.").await;
-    put(
-        app,
-        me,
+    app.put(
         &format!("/api/v1/posts/{friend_first_post}/reactions/hug"),
+        me.token(),
     )
     .await
     .expect(200);
@@ -358,7 +341,7 @@ fn columns_holding(app: &TestApp, needle: &str) -> Vec<String> {
 }
 
 /// Her thread page as `who` sees it: her reply and its author.
-async fn post_in(app: &TestApp, who: &Tokens, thread_id: i64, post_id: i64) -> Option<Value> {
+async fn post_in(app: &TestApp, who: &Person, thread_id: i64, post_id: i64) -> Option<Value> {
     let page = app
         .get(
             &format!("/api/v1/threads/{thread_id}/posts?limit=100"),
@@ -382,7 +365,7 @@ fn assert_former_member(author: &Value) {
     );
 }
 
-async fn erase(app: &TestApp, who: &Tokens, body: &Value) -> crate::harness::Reply {
+async fn erase(app: &TestApp, who: &Person, body: &Value) -> crate::harness::Reply {
     app.request(
         awc::http::Method::DELETE,
         "/api/v1/me",
@@ -395,11 +378,11 @@ async fn erase(app: &TestApp, who: &Tokens, body: &Value) -> crate::harness::Rep
 
 /// Her old tokens, her old password and her profile lead nowhere.
 async fn assert_gone(app: &TestApp, c: &Cast) {
-    app.me(&c.tokens.access).await.expect_problem(401);
-    app.get("/api/v1/me/export", Some(&c.tokens.access))
+    app.me(&c.marisol.access).await.expect_problem(401);
+    app.get("/api/v1/me/export", Some(&c.marisol.access))
         .await
         .expect_problem(401);
-    app.refresh(&c.tokens.refresh).await.expect_problem(401);
+    app.refresh(&c.marisol.refresh).await.expect_problem(401);
     app.login(EMAIL, PASSWORD).await.expect_problem(401);
     app.get(&format!("/api/v1/users/{}", c.marisol.id), None)
         .await
@@ -422,7 +405,7 @@ async fn a_member_who_touched_every_feature_finds_all_of_it_in_her_export() {
     let c = cast(&app).await;
     let s = live_a_little(&app, &c).await;
 
-    let reply = app.get("/api/v1/me/export", Some(&c.tokens.access)).await;
+    let reply = app.get("/api/v1/me/export", Some(&c.marisol.access)).await;
     let export = reply.expect(200);
     assert!(
         reply
@@ -553,24 +536,24 @@ async fn she_leaves_keeping_her_posts_as_a_former_member_and_no_table_keeps_her_
 
     // Her password is asked for again, and her choice must be one of the two.
     let choice = json!({"password": "not my password at all", "content": "keep_anonymous"});
-    erase(&app, &c.tokens, &choice)
+    erase(&app, &c.marisol, &choice)
         .await
         .expect_invalid_field("password");
     erase(
         &app,
-        &c.tokens,
+        &c.marisol,
         &json!({"password": PASSWORD, "content": "vanish"}),
     )
     .await
     .expect_invalid_field("content");
-    erase(&app, &c.tokens, &json!({"password": PASSWORD}))
+    erase(&app, &c.marisol, &json!({"password": PASSWORD}))
         .await
         .expect_invalid_field("content");
-    app.me(&c.tokens.access).await.expect(200);
+    app.me(&c.marisol.access).await.expect(200);
 
     erase(
         &app,
-        &c.tokens,
+        &c.marisol,
         &json!({"password": PASSWORD, "content": "keep_anonymous"}),
     )
     .await
@@ -675,7 +658,7 @@ async fn she_leaves_removing_her_posts_and_no_table_keeps_her_words_address_or_n
 
     erase(
         &app,
-        &c.tokens,
+        &c.marisol,
         &json!({"password": PASSWORD, "content": "remove"}),
     )
     .await
@@ -759,11 +742,11 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
     let app = TestApp::spawn().await;
     let admin = signed_in(&app, "chief@example.org", "Chief_Admin", Role::Admin).await;
     let moderator = signed_in(&app, "juniper@example.org", "Mod_Juniper", Role::Moderator).await;
-    let (marisol, tokens) = app.verified_member(EMAIL, NAME).await;
-    let admin_id = admin.user_id();
+    let marisol = signed_up(&app, EMAIL, NAME).await;
+    let admin_id = admin.id;
 
     // Members and moderators may not read private data, nor the log.
-    for who in [&tokens, &moderator] {
+    for who in [&marisol, &moderator] {
         for path in [
             format!("/api/v1/admin/users/{}", marisol.id),
             format!("/api/v1/admin/users/{}/export", marisol.id),
@@ -837,7 +820,7 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
 
     // Marisol sees that her data was read, not by whom.
     let mine = app
-        .get("/api/v1/me/export", Some(&tokens.access))
+        .get("/api/v1/me/export", Some(&marisol.access))
         .await
         .expect(200);
     let accesses = mine["admin_accesses"].as_array().expect("a list");
@@ -863,7 +846,7 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
     // Her erasure leaves the log as it was.
     erase(
         &app,
-        &tokens,
+        &marisol,
         &json!({"password": PASSWORD, "content": "remove"}),
     )
     .await
@@ -881,16 +864,16 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
 #[actix_web::test]
 async fn wrong_passwords_count_like_failed_logins_and_erase_nothing() {
     let app = TestApp::spawn_with(|s| s.login_throttle.per_account = 2).await;
-    let (marisol, tokens) = app.signed_in_member(EMAIL, NAME).await;
+    let marisol = signed_in(&app, EMAIL, NAME, Role::Member).await;
     let wrong = json!({"password": "not my password at all", "content": "remove"});
     for _ in 0..2 {
-        erase(&app, &tokens, &wrong)
+        erase(&app, &marisol, &wrong)
             .await
             .expect_invalid_field("password");
     }
     // The account is throttled, for erasure and for signing in alike, right password or not.
     let right = json!({"password": PASSWORD, "content": "remove"});
-    let refused = erase(&app, &tokens, &right).await;
+    let refused = erase(&app, &marisol, &right).await;
     refused.expect_problem(429);
     assert!(
         refused.header("retry-after").is_some(),
@@ -899,6 +882,6 @@ async fn wrong_passwords_count_like_failed_logins_and_erase_nothing() {
     app.login(&marisol.email, PASSWORD)
         .await
         .expect_problem(429);
-    let me = app.me(&tokens.access).await.expect(200);
+    let me = app.me(&marisol.access).await.expect(200);
     assert_eq!(me["email"], EMAIL, "nothing was erased");
 }

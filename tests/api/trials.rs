@@ -11,17 +11,13 @@ use std::time::Duration;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, TestDatabase, Tokens};
+use crate::harness::json::page_ids;
+use crate::harness::people::{Person, signed_in, signed_up};
+use crate::harness::{TestApp, TestDatabase};
 
 const BEIJING: &str = "39.9042,116.4074";
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// An account with a role, signed in.
-async fn person(app: &TestApp, email: &str, name: &str, role: Role) -> Tokens {
-    let member = app.member_with_role(email, name, role).await;
-    app.sign_in(&member.email, &member.password).await
-}
 
 /// A complete notice: a recruiting CD19 CAR-T trial in lupus at a Beijing hospital, for
 /// adults 18 to 65. Tests change what their story needs.
@@ -51,7 +47,7 @@ fn with(mut base: Value, changes: Value) -> Value {
 }
 
 /// Creates a draft and returns its id.
-async fn draft(app: &TestApp, coordinator: &Tokens, body: &Value) -> i64 {
+async fn draft(app: &TestApp, coordinator: &Person, body: &Value) -> i64 {
     let notice = app
         .post_json_as("/api/v1/trials", &coordinator.access, body)
         .await
@@ -61,7 +57,7 @@ async fn draft(app: &TestApp, coordinator: &Tokens, body: &Value) -> i64 {
 }
 
 /// The open queue item for a notice under review: (id, version).
-async fn queue_item(app: &TestApp, moderator: &Tokens, kind: &str, subject_id: i64) -> (i64, i64) {
+async fn queue_item(app: &TestApp, moderator: &Person, kind: &str, subject_id: i64) -> (i64, i64) {
     let page = app
         .get(
             &format!("/api/v1/moderation/queue?kind={kind}&limit=100"),
@@ -83,7 +79,7 @@ async fn queue_item(app: &TestApp, moderator: &Tokens, kind: &str, subject_id: i
 }
 
 /// A moderator decides on the notice's queue item (`approve` or `dismiss`).
-async fn review(app: &TestApp, moderator: &Tokens, trial_id: i64, action: &str, reason: &str) {
+async fn review(app: &TestApp, moderator: &Person, trial_id: i64, action: &str, reason: &str) {
     let (item, version) = queue_item(app, moderator, "trial_notice", trial_id).await;
     app.post_json_as(
         &format!("/api/v1/moderation/queue/{item}/decision"),
@@ -95,7 +91,7 @@ async fn review(app: &TestApp, moderator: &Tokens, trial_id: i64, action: &str, 
 }
 
 /// Draft → review → published; returns the id.
-async fn publish(app: &TestApp, coordinator: &Tokens, moderator: &Tokens, body: &Value) -> i64 {
+async fn publish(app: &TestApp, coordinator: &Person, moderator: &Person, body: &Value) -> i64 {
     let id = draft(app, coordinator, body).await;
     let submitted = app
         .post_json_as(
@@ -115,16 +111,7 @@ async fn publish(app: &TestApp, coordinator: &Tokens, moderator: &Tokens, body: 
     id
 }
 
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|i| i["id"].as_i64().expect("an id"))
-        .collect()
-}
-
-async fn notifications(app: &TestApp, who: &Tokens, kind: &str) -> Vec<Value> {
+async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
     let page = app
         .get("/api/v1/notifications?limit=100", Some(&who.access))
         .await
@@ -152,7 +139,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
-async fn import(app: &TestApp, who: &Tokens, body: Vec<u8>) -> crate::harness::Reply {
+async fn import(app: &TestApp, who: &Person, body: Vec<u8>) -> crate::harness::Reply {
     app.request(
         awc::http::Method::POST,
         "/api/v1/trials/import",
@@ -168,10 +155,8 @@ async fn import(app: &TestApp, who: &Tokens, body: Vec<u8>) -> crate::harness::R
 #[actix_web::test]
 async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
     let app = TestApp::spawn().await;
-    let admin = person(&app, "admin@example.org", "Admin_Ada", Role::Admin).await;
-    let (_, wei) = app
-        .verified_member("li.wei@hospital.example.org", "Li_Wei")
-        .await;
+    let admin = signed_in(&app, "admin@example.org", "Admin_Ada", Role::Admin).await;
+    let wei = signed_up(&app, "li.wei@hospital.example.org", "Li_Wei").await;
 
     // A member cannot publish yet.
     app.post_json_as("/api/v1/trials", &wei.access, &notice("NCT06121297"))
@@ -229,7 +214,7 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(&pending), vec![id]);
+    assert_eq!(page_ids(&pending), vec![id]);
     assert_eq!(pending["items"][0]["applicant"]["display_name"], "Li_Wei");
     assert!(!pending.to_string().contains("li.wei@hospital.example.org"));
     // The application waits in the moderation queue as well.
@@ -276,10 +261,13 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         )
         .await
         .expect(200);
-    assert!(ids(&open).is_empty(), "the queue item is resolved: {open}");
+    assert!(
+        page_ids(&open).is_empty(),
+        "the queue item is resolved: {open}"
+    );
 
     // Another applicant is refused, with the reason.
-    let (_, bo) = app.verified_member("bo@example.org", "Bo_Chen").await;
+    let bo = signed_up(&app, "bo@example.org", "Bo_Chen").await;
     let other = app
         .post_json_as("/api/v1/coordinator-applications", &bo.access, &application)
         .await
@@ -310,14 +298,14 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(&rejected), vec![other]);
+    assert_eq!(page_ids(&rejected), vec![other]);
 }
 
 #[actix_web::test]
 async fn members_cannot_create_notices() {
     let app = TestApp::spawn().await;
-    let (_, member) = app.signed_in_member("ana@example.org", "Ana_L").await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let member = signed_in(&app, "ana@example.org", "Ana_L", Role::Member).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
 
     app.post_json("/api/v1/trials", &notice("NCT06121297"))
         .await
@@ -353,7 +341,7 @@ async fn members_cannot_create_notices() {
         .get("/api/v1/me/trials", Some(&coordinator.access))
         .await
         .expect(200);
-    assert_eq!(ids(&mine), vec![id]);
+    assert_eq!(page_ids(&mine), vec![id]);
 
     // Every trials endpoint is documented.
     let doc = app.get("/api/openapi.json", None).await.expect(200);
@@ -380,7 +368,7 @@ async fn members_cannot_create_notices() {
 #[actix_web::test]
 async fn invalid_registry_ids_are_refused_with_a_clear_message() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
     for (id, hint) in [
         ("NCT123", "exactly 8 digits"),
         ("NCT061212970", "exactly 8 digits"),
@@ -428,7 +416,7 @@ async fn invalid_registry_ids_are_refused_with_a_clear_message() {
 #[actix_web::test]
 async fn the_coordinator_imports_each_fixture_record_into_a_draft() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
 
     let tb = import(&app, &coordinator, fixture("NCT03722472.json"))
         .await
@@ -572,10 +560,10 @@ async fn the_coordinator_imports_each_fixture_record_into_a_draft() {
 #[actix_web::test]
 async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_its_date_passes() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
-    let rival = person(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
-    let (_, member) = app.signed_in_member("ana@example.org", "Ana_L").await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let rival = signed_in(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let member = signed_in(&app, "ana@example.org", "Ana_L", Role::Member).await;
 
     // An incomplete draft is not reviewed.
     let id = draft(
@@ -619,7 +607,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     app.get(&path, Some(&member.access))
         .await
         .expect_problem(404);
-    assert!(ids(&search(&app, "").await).is_empty());
+    assert!(page_ids(&search(&app, "").await).is_empty());
 
     // Sent back with a reason, fixed, resubmitted and approved.
     review(
@@ -655,7 +643,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     assert_eq!(published["state"], "published");
     assert_eq!(published["review_note"], Value::Null);
     assert!(published["published_at"].is_string());
-    assert_eq!(ids(&search(&app, "").await), vec![id]);
+    assert_eq!(page_ids(&search(&app, "").await), vec![id]);
     assert_eq!(
         notifications(&app, &coordinator, "trial_review")
             .await
@@ -692,7 +680,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
         .await
         .expect(200);
     assert_eq!(changed["state"], "pending_review");
-    assert!(ids(&search(&app, "").await).is_empty());
+    assert!(page_ids(&search(&app, "").await).is_empty());
     review(&app, &moderator, id, "approve", "fine").await;
     // So does a new registry id.
     let changed = app
@@ -705,7 +693,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
         .expect(200);
     assert_eq!(changed["state"], "pending_review");
     review(&app, &moderator, id, "approve", "fine").await;
-    assert_eq!(ids(&search(&app, "").await), vec![id]);
+    assert_eq!(page_ids(&search(&app, "").await), vec![id]);
 
     // Recruitment ends: the notice closes, leaves the search, takes no answers or edits.
     app.execute_sql("UPDATE trials SET recruitment_ends = '2020-01-31'")
@@ -713,7 +701,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     let closed = app.get(&path, None).await.expect(200);
     assert_eq!(closed["state"], "closed");
     assert_eq!(closed["recruitment_ends"], "2020-01-31");
-    assert!(ids(&search(&app, "").await).is_empty());
+    assert!(page_ids(&search(&app, "").await).is_empty());
     app.post_json_as(
         &format!("{path}/interest"),
         &member.access,
@@ -774,8 +762,8 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
 #[actix_web::test]
 async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_in_chinese() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
 
     // The right trial: recruiting, 18–65, a site in central Beijing, Chinese summary.
     let right = publish(&app, &coordinator, &moderator, &notice("NCT06121297")).await;
@@ -839,7 +827,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &format!("q=%E7%8B%BC%E7%96%AE%20CAR-T&{near}&age=34&status=recruiting"),
     )
     .await;
-    assert_eq!(ids(&found), vec![right], "{found}");
+    assert_eq!(page_ids(&found), vec![right], "{found}");
     let nearest = &found["items"][0]["nearest_site"];
     assert_eq!(nearest["city"], "Beijing");
     assert!(nearest["distance_km"].as_f64().unwrap() < 5.0, "{nearest}");
@@ -852,46 +840,46 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &format!("q=%E7%8B%BC%E7%96%AE&{near}&status=recruiting"),
     )
     .await;
-    assert_eq!(ids(&found), vec![right, young]);
+    assert_eq!(page_ids(&found), vec![right, young]);
     // One at a time, with the cursor.
     let first = search(
         &app,
         &format!("q=%E7%8B%BC%E7%96%AE&{near}&status=recruiting&limit=1"),
     )
     .await;
-    assert_eq!(ids(&first), vec![right]);
+    assert_eq!(page_ids(&first), vec![right]);
     let cursor = first["next_cursor"].as_str().expect("a next page");
     let second = search(
         &app,
         &format!("q=%E7%8B%BC%E7%96%AE&{near}&status=recruiting&limit=1&cursor={cursor}"),
     )
     .await;
-    assert_eq!(ids(&second), vec![young]);
+    assert_eq!(page_ids(&second), vec![young]);
     assert!(second["next_cursor"].is_null());
 
     // Other filters.
     assert_eq!(
-        ids(&search(&app, "condition=lupus&age=34&country=China&sex=female").await).len(),
+        page_ids(&search(&app, "condition=lupus&age=34&country=China&sex=female").await).len(),
         3
     );
     assert_eq!(
-        ids(&search(&app, "condition=arthritis").await),
+        page_ids(&search(&app, "condition=arthritis").await),
         vec![arthritis]
     );
     assert_eq!(
-        ids(&search(&app, &format!("{near}&age=40&condition=lupus")).await),
+        page_ids(&search(&app, &format!("{near}&age=40&condition=lupus")).await),
         vec![right, full]
     );
     assert_eq!(
-        ids(&search(&app, "q=%E7%B1%BB%E9%A3%8E%E6%B9%BF").await),
+        page_ids(&search(&app, "q=%E7%B1%BB%E9%A3%8E%E6%B9%BF").await),
         vec![arthritis]
     );
-    assert!(ids(&search(&app, "q=lupus&phase=phase3").await).is_empty());
+    assert!(page_ids(&search(&app, "q=lupus&phase=phase3").await).is_empty());
     let pudong = search(&app, "q=lupus&near=31.2200,121.5400&radius_km=20").await;
-    assert_eq!(ids(&pudong), vec![shanghai]);
+    assert_eq!(page_ids(&pudong), vec![shanghai]);
 
     // By default recruiting notices come first.
-    let all = ids(&search(&app, "").await);
+    let all = page_ids(&search(&app, "").await);
     assert_eq!(all.len(), 5);
     assert_eq!(*all.last().unwrap(), full, "{all:?}");
 
@@ -926,7 +914,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
     assert_eq!(zh["disclaimer_locale"], "zh-CN");
     assert!(zh["disclaimer"].as_str().unwrap().contains("临床试验"));
     // A member's own language setting comes first.
-    let (_, reader) = app.signed_in_member("mei@example.org", "Mei_34").await;
+    let reader = signed_in(&app, "mei@example.org", "Mei_34", Role::Member).await;
     app.patch_json(
         "/api/v1/me",
         Some(&reader.access),
@@ -952,17 +940,17 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
 #[actix_web::test]
 async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
     let app = TestApp::spawn().await;
-    let coordinator = person(
+    let coordinator = signed_in(
         &app,
         "coord@hospital.example.org",
         "Coord_Xu",
         Role::Coordinator,
     )
     .await;
-    let rival = person(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
-    let (_, mei) = app.verified_member("mei@example.org", "Mei_34").await;
-    let (_, jun) = app.verified_member("jun@example.org", "Jun_Z").await;
+    let rival = signed_in(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let mei = signed_up(&app, "mei@example.org", "Mei_34").await;
+    let jun = signed_up(&app, "jun@example.org", "Jun_Z").await;
     let id = publish(&app, &coordinator, &moderator, &notice("NCT06121297")).await;
     let answer = format!("/api/v1/trials/{id}/interest");
     let inbox = format!("/api/v1/trials/{id}/interests");
@@ -1073,7 +1061,7 @@ async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(&contacted), vec![first]);
+    assert_eq!(page_ids(&contacted), vec![first]);
 
     // Mei withdraws: her details disappear from the coordinator's view.
     app.delete(&answer, Some(&mei.access)).await.expect(204);
@@ -1118,9 +1106,9 @@ async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
 #[actix_web::test]
 async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
-    let (_, mei) = app.verified_member("mei@example.org", "Mei_34").await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let mei = signed_up(&app, "mei@example.org", "Mei_34").await;
 
     app.post_json_as(
         "/api/v1/me/trial-alerts",
@@ -1141,7 +1129,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
         .get("/api/v1/me/trial-alerts", Some(&mei.access))
         .await
         .expect(200);
-    assert_eq!(ids(&listed), vec![alert["id"].as_i64().unwrap()]);
+    assert_eq!(page_ids(&listed), vec![alert["id"].as_i64().unwrap()]);
     assert_eq!(listed["items"][0]["filters"]["near"], BEIJING);
 
     // A notice that does not match (Shanghai) alerts nobody.
@@ -1206,10 +1194,11 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     .await
     .expect(204);
     assert!(
-        ids(&app
-            .get("/api/v1/me/trial-alerts", Some(&mei.access))
-            .await
-            .expect(200))
+        page_ids(
+            &app.get("/api/v1/me/trial-alerts", Some(&mei.access))
+                .await
+                .expect(200)
+        )
         .is_empty()
     );
 }

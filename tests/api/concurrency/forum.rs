@@ -3,10 +3,9 @@
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use super::{
-    Person, ROUNDS, all_answered, emails_once_sent, id_of, items, person, post_as, statuses,
-    together,
-};
+use super::{ROUNDS, all_answered, emails_once_sent, post_as, statuses, together};
+use crate::harness::json::{id_of, items};
+use crate::harness::people::{Person, with_role};
 use crate::harness::{Reply, TestApp};
 
 async fn start_thread(app: &TestApp, author: &Person, title: &str) -> Value {
@@ -52,10 +51,10 @@ async fn counts(app: &TestApp, thread_id: i64) -> (i64, i64, i64) {
 #[actix_web::test]
 async fn double_clicks_on_reactions_count_each_member_once() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Oli_Author", Role::Member).await;
+    let author = with_role(&app, "Oli_Author", Role::Member).await;
     let mut readers = Vec::new();
     for i in 0..4 {
-        readers.push(person(&app, &format!("Reader_{i}"), Role::Member).await);
+        readers.push(with_role(&app, &format!("Reader_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
         let thread = start_thread(&app, &author, &format!("Round {round}")).await;
@@ -99,7 +98,7 @@ async fn double_clicks_on_reactions_count_each_member_once() {
 #[actix_web::test]
 async fn replies_arriving_together_send_the_thread_author_one_email() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Pia_Author", Role::Member).await;
+    let author = with_role(&app, "Pia_Author", Role::Member).await;
     app.patch_json(
         "/api/v1/me",
         author.token(),
@@ -109,7 +108,7 @@ async fn replies_arriving_together_send_the_thread_author_one_email() {
     .expect(200);
     let mut repliers = Vec::new();
     for i in 0..3 {
-        repliers.push(person(&app, &format!("Replier_{i}"), Role::Member).await);
+        repliers.push(with_role(&app, &format!("Replier_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
         let thread_id = id_of(&start_thread(&app, &author, &format!("Day {round}")).await);
@@ -133,8 +132,8 @@ async fn replies_arriving_together_send_the_thread_author_one_email() {
 #[actix_web::test]
 async fn two_admins_creating_the_same_board_at_once_make_one() {
     let app = TestApp::spawn().await;
-    let first = person(&app, "Admin_Ada", Role::Admin).await;
-    let second = person(&app, "Admin_Ben", Role::Admin).await;
+    let first = with_role(&app, "Admin_Ada", Role::Admin).await;
+    let second = with_role(&app, "Admin_Ben", Role::Admin).await;
     for round in 0..ROUNDS {
         let body = json!({"slug": format!("fatigue-{round}"), "name": "Fatigue", "description": "Tired days."});
         let answers = together(vec![
@@ -149,7 +148,7 @@ async fn two_admins_creating_the_same_board_at_once_make_one() {
 #[actix_web::test]
 async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Uma_Author", Role::Member).await;
+    let author = with_role(&app, "Uma_Author", Role::Member).await;
     for round in 0..ROUNDS {
         let thread = start_thread(&app, &author, &format!("Draft {round}")).await;
         let post = id_of(&thread["first_post"]);
@@ -199,9 +198,9 @@ async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
 #[actix_web::test]
 async fn one_moderator_locking_a_thread_as_another_pins_it_keeps_both() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Val_Author", Role::Member).await;
-    let first = person(&app, "Mod_Wen", Role::Moderator).await;
-    let second = person(&app, "Mod_Xu", Role::Moderator).await;
+    let author = with_role(&app, "Val_Author", Role::Member).await;
+    let first = with_role(&app, "Mod_Wen", Role::Moderator).await;
+    let second = with_role(&app, "Mod_Xu", Role::Moderator).await;
     for round in 0..ROUNDS {
         let thread_id = id_of(&start_thread(&app, &author, &format!("Heated {round}")).await);
         let path = format!("/api/v1/threads/{thread_id}");

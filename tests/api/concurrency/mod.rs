@@ -16,44 +16,17 @@ mod trials;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use butterfly::accounts::model::Role;
 use butterfly::db::DbError;
 use butterfly::db::schema::outbox;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
+use crate::harness::json::{id_of, items};
+use crate::harness::people::Person;
 use crate::harness::{Reply, TestApp};
 
 /// How many times each race is run.
 const ROUNDS: usize = 8;
-
-/// A signed-in account.
-#[derive(Clone, Debug)]
-struct Person {
-    id: i64,
-    email: String,
-    access: String,
-    refresh: String,
-}
-
-impl Person {
-    fn token(&self) -> Option<&str> {
-        Some(&self.access)
-    }
-}
-
-/// An active account with this role (as `butterfly admin create-user` makes it), signed in.
-async fn person(app: &TestApp, name: &str, role: Role) -> Person {
-    let email = format!("{}@example.test", name.to_lowercase());
-    let account = app.member_with_role(&email, name, role).await;
-    let tokens = app.sign_in(&email, &account.password).await;
-    Person {
-        id: account.id,
-        email,
-        access: tokens.access,
-        refresh: tokens.refresh,
-    }
-}
 
 /// Sends every request at once and waits for all the answers, in order.
 async fn together<F: Future<Output = Reply>>(requests: Vec<F>) -> Vec<Reply> {
@@ -79,22 +52,6 @@ fn all_answered(replies: &[Reply], status: u16, what: &str) {
         wrong.is_empty(),
         "{what}: every answer should be {status}; got {wrong:?}"
     );
-}
-
-#[track_caller]
-fn id_of(value: &Value) -> i64 {
-    value["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {value}"))
-}
-
-/// The `items` of a page.
-#[track_caller]
-fn items(page: &Value) -> Vec<Value> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .clone()
 }
 
 async fn post_as(app: &TestApp, who: &Person, path: &str, body: Value) -> Reply {

@@ -5,11 +5,10 @@ use std::collections::BTreeSet;
 use butterfly::accounts::model::Role;
 use serde_json::Value;
 
-use super::{
-    ROUNDS, all_answered, decide, flag, id_of, items, notifications, open_items, person,
-    replies_by, together,
-};
+use super::{ROUNDS, all_answered, decide, flag, notifications, open_items, replies_by, together};
 use crate::harness::TestApp;
+use crate::harness::json::{id_of, items};
+use crate::harness::people::with_role;
 
 /// Whether a visitor sees the post on its thread's page.
 async fn visible_to_visitors(app: &TestApp, thread_id: i64, post_id: i64) -> bool {
@@ -41,13 +40,13 @@ fn flags_of(item: &Value) -> Vec<(i64, String)> {
 #[actix_web::test]
 async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide_it() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Kim_Author", Role::Member).await;
+    let author = with_role(&app, "Kim_Author", Role::Member).await;
     let reporters = [
-        person(&app, "Ana_Reporter", Role::Member).await,
-        person(&app, "Bo_Reporter", Role::Member).await,
-        person(&app, "Cy_Reporter", Role::Member).await,
+        with_role(&app, "Ana_Reporter", Role::Member).await,
+        with_role(&app, "Bo_Reporter", Role::Member).await,
+        with_role(&app, "Cy_Reporter", Role::Member).await,
     ];
-    let moderator = person(&app, "Mod_Lin", Role::Moderator).await;
+    let moderator = with_role(&app, "Mod_Lin", Role::Moderator).await;
     let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
 
     for &post in &posts {
@@ -113,13 +112,13 @@ async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide
 #[actix_web::test]
 async fn members_worried_about_a_post_at_the_same_moment_open_one_crisis_item() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Lea_Author", Role::Member).await;
+    let author = with_role(&app, "Lea_Author", Role::Member).await;
     let reporters = [
-        person(&app, "Dee_Reporter", Role::Member).await,
-        person(&app, "Eli_Reporter", Role::Member).await,
-        person(&app, "Fay_Reporter", Role::Member).await,
+        with_role(&app, "Dee_Reporter", Role::Member).await,
+        with_role(&app, "Eli_Reporter", Role::Member).await,
+        with_role(&app, "Fay_Reporter", Role::Member).await,
     ];
-    let moderator = person(&app, "Mod_Quinn", Role::Moderator).await;
+    let moderator = with_role(&app, "Mod_Quinn", Role::Moderator).await;
     let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
 
     for &post in &posts {
@@ -146,10 +145,10 @@ async fn members_worried_about_a_post_at_the_same_moment_open_one_crisis_item() 
 #[actix_web::test]
 async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Mia_Author", Role::Member).await;
-    let first = person(&app, "Gil_Reporter", Role::Member).await;
-    let second = person(&app, "Hal_Reporter", Role::Member).await;
-    let moderator = person(&app, "Mod_Rae", Role::Moderator).await;
+    let author = with_role(&app, "Mia_Author", Role::Member).await;
+    let first = with_role(&app, "Gil_Reporter", Role::Member).await;
+    let second = with_role(&app, "Hal_Reporter", Role::Member).await;
+    let moderator = with_role(&app, "Mod_Rae", Role::Moderator).await;
     let (_, posts) = replies_by(&app, &author, ROUNDS).await;
 
     for &post in &posts {
@@ -198,11 +197,11 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
 #[actix_web::test]
 async fn an_author_deleting_her_reply_as_the_third_report_hides_it_keeps_the_counts_true() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Ola_Author", Role::Member).await;
+    let author = with_role(&app, "Ola_Author", Role::Member).await;
     let reporters = [
-        person(&app, "Ivy_Reporter", Role::Member).await,
-        person(&app, "Jon_Reporter", Role::Member).await,
-        person(&app, "Kai_Reporter", Role::Member).await,
+        with_role(&app, "Ivy_Reporter", Role::Member).await,
+        with_role(&app, "Jon_Reporter", Role::Member).await,
+        with_role(&app, "Kai_Reporter", Role::Member).await,
     ];
     let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
     for &post in &posts {

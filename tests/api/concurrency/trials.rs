@@ -4,10 +4,12 @@ use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
 use super::{
-    Person, ROUNDS, all_answered, decide, emails_once_sent, id_of, items, notifications,
-    open_items, person, post_as, statuses, together,
+    ROUNDS, all_answered, decide, emails_once_sent, notifications, open_items, post_as, statuses,
+    together,
 };
 use crate::harness::TestApp;
+use crate::harness::json::{id_of, items};
+use crate::harness::people::{Person, with_role};
 
 /// A complete recruiting notice in Beijing for adults.
 fn notice(registry_id: &str) -> Value {
@@ -64,9 +66,9 @@ async fn published(app: &TestApp, coordinator: &Person, moderator: &Person, n: u
 #[actix_web::test]
 async fn notices_published_together_send_a_saved_search_one_email_and_every_notification() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "Coord_Wu", Role::Coordinator).await;
-    let moderator = person(&app, "Mod_Xia", Role::Moderator).await;
-    let patient = person(&app, "Yan_Patient", Role::Member).await;
+    let coordinator = with_role(&app, "Coord_Wu", Role::Coordinator).await;
+    let moderator = with_role(&app, "Mod_Xia", Role::Moderator).await;
+    let patient = with_role(&app, "Yan_Patient", Role::Member).await;
     post_as(
         &app,
         &patient,
@@ -107,7 +109,7 @@ async fn notices_published_together_send_a_saved_search_one_email_and_every_noti
 #[actix_web::test]
 async fn saved_searches_created_at_once_stop_at_the_limit() {
     let app = TestApp::spawn().await;
-    let patient = person(&app, "Zoe_Patient", Role::Member).await;
+    let patient = with_role(&app, "Zoe_Patient", Role::Member).await;
     let alert = |name: String| {
         post_as(
             &app,
@@ -131,11 +133,11 @@ async fn saved_searches_created_at_once_stop_at_the_limit() {
 #[actix_web::test]
 async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "Coord_Ah", Role::Coordinator).await;
-    let moderator = person(&app, "Mod_Bei", Role::Moderator).await;
+    let coordinator = with_role(&app, "Coord_Ah", Role::Coordinator).await;
+    let moderator = with_role(&app, "Mod_Bei", Role::Moderator).await;
     let mut patients = Vec::new();
     for i in 0..3 {
-        patients.push(person(&app, &format!("Patient_{i}"), Role::Member).await);
+        patients.push(with_role(&app, &format!("Patient_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
         let id = published(&app, &coordinator, &moderator, round).await;
@@ -182,8 +184,8 @@ async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email
 #[actix_web::test]
 async fn a_coordinator_double_clicking_create_submit_and_save_loses_nothing() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "Coord_Cai", Role::Coordinator).await;
-    let moderator = person(&app, "Mod_Dai", Role::Moderator).await;
+    let coordinator = with_role(&app, "Coord_Cai", Role::Coordinator).await;
+    let moderator = with_role(&app, "Mod_Dai", Role::Moderator).await;
     for round in 0..ROUNDS {
         // Create twice at once: one notice per registry id.
         let body = notice(&registry_id(round));
@@ -242,9 +244,9 @@ async fn a_coordinator_double_clicking_create_submit_and_save_loses_nothing() {
 #[actix_web::test]
 async fn applying_to_be_a_coordinator_three_times_at_once_makes_one_application() {
     let app = TestApp::spawn().await;
-    let admin = person(&app, "Admin_Eun", Role::Admin).await;
+    let admin = with_role(&app, "Admin_Eun", Role::Admin).await;
     for round in 0..ROUNDS {
-        let applicant = person(&app, &format!("Applicant_{round}"), Role::Member).await;
+        let applicant = with_role(&app, &format!("Applicant_{round}"), Role::Member).await;
         let body = json!({
             "organization": "Peking Union Medical College Hospital",
             "job_title": "Research nurse",

@@ -5,7 +5,9 @@
 pub mod database;
 pub mod faults;
 pub mod http;
+pub mod json;
 pub mod mail;
+pub mod people;
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
@@ -249,34 +251,45 @@ impl TestApp {
         }
     }
 
-    async fn send_json(
+    /// One request with an optional bearer token and, when given, a JSON body.
+    pub async fn send(
         &self,
         method: Method,
         path: &str,
         token: Option<&str>,
-        body: &Value,
+        body: Option<&Value>,
     ) -> Reply {
-        let bytes = serde_json::to_vec(body).expect("JSON serialises");
-        let headers = [("content-type", "application/json")];
-        self.request(method, path, token, &headers, Some(bytes))
-            .await
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(body).expect("JSON serialises");
+                let headers = [("content-type", "application/json")];
+                self.request(method, path, token, &headers, Some(bytes))
+                    .await
+            }
+            None => self.request(method, path, token, &[], None).await,
+        }
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
-        self.send_json(Method::POST, path, None, body).await
+        self.send(Method::POST, path, None, Some(body)).await
     }
 
     /// POST with a bearer token.
     pub async fn post_json_as(&self, path: &str, token: &str, body: &Value) -> Reply {
-        self.send_json(Method::POST, path, Some(token), body).await
+        self.send(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.send_json(Method::PATCH, path, token, body).await
+        self.send(Method::PATCH, path, token, Some(body)).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.request(Method::GET, path, token, &[], None).await
+    }
+
+    /// `PUT` without a body.
+    pub async fn put(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::PUT, path, token, &[], None).await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
@@ -413,12 +426,15 @@ impl TestApp {
         &self.db
     }
 
-    /// Runs SQL that both backends accept (for example to make a token expire).
-    pub async fn execute_sql(&self, sql: &'static str) {
+    /// Runs SQL that both backends accept, as set-up for what HTTP cannot arrange (for example
+    /// to make a token expire, or time pass).
+    pub async fn execute_sql(&self, sql: impl Into<String>) {
+        let sql = sql.into();
+        let shown = sql.clone();
         self.db
-            .write(move |conn| conn.batch_execute(sql).map_err(DbError::Query))
+            .write(move |conn| conn.batch_execute(&sql).map_err(DbError::Query))
             .await
-            .unwrap_or_else(|e| panic!("`{sql}` failed: {e}"));
+            .unwrap_or_else(|e| panic!("`{shown}` failed: {e}"));
     }
 }
 

@@ -1,0 +1,87 @@
+//! The people stories are told about: a signed-in account ([`Person`]) made with a role, or
+//! through the sign-up a newcomer goes through.
+//!
+//! Staff and established members are created directly (as `butterfly admin create-user` does),
+//! at trust level 2, so that no new-member limit gets in the way of a story about something
+//! else; a [`newcomer`] registers and confirms her address, and starts at trust level 0.
+
+use butterfly::accounts::model::Role;
+
+use super::{Member, TestApp, Tokens};
+
+/// A signed-in account.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: i64,
+    /// The display name.
+    pub name: String,
+    pub email: String,
+    /// The access token of the session.
+    pub access: String,
+    /// The refresh token of the session.
+    pub refresh: String,
+}
+
+impl Person {
+    fn signed_in(member: Member, tokens: Tokens) -> Self {
+        Self {
+            id: member.id,
+            name: member.display_name,
+            email: member.email,
+            access: tokens.access,
+            refresh: tokens.refresh,
+        }
+    }
+
+    /// The access token, as the request helpers take it.
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.access)
+    }
+}
+
+/// The address a test gives someone called `name`.
+pub fn email_of(name: &str) -> String {
+    format!("{}@example.test", name.to_lowercase())
+}
+
+/// An active account with this address, name and role (trust level 2), signed in.
+pub async fn signed_in(app: &TestApp, email: &str, name: &str, role: Role) -> Person {
+    let member = app.member_with_role(email, name, role).await;
+    let tokens = app.sign_in(&member.email, &member.password).await;
+    Person::signed_in(member, tokens)
+}
+
+/// An active account with this role (trust level 2), signed in.
+pub async fn with_role(app: &TestApp, name: &str, role: Role) -> Person {
+    signed_in(app, &email_of(name), name, role).await
+}
+
+/// An established member: no new-member limits or holds.
+pub async fn member(app: &TestApp, name: &str) -> Person {
+    with_role(app, name, Role::Member).await
+}
+
+pub async fn moderator(app: &TestApp, name: &str) -> Person {
+    with_role(app, name, Role::Moderator).await
+}
+
+pub async fn admin(app: &TestApp, name: &str) -> Person {
+    with_role(app, name, Role::Admin).await
+}
+
+/// A verified trial coordinator.
+pub async fn coordinator(app: &TestApp, name: &str) -> Person {
+    with_role(app, name, Role::Coordinator).await
+}
+
+/// A member who just signed up at this address (registration and the link in the
+/// verification email): trust level 0.
+pub async fn signed_up(app: &TestApp, email: &str, name: &str) -> Person {
+    let (member, tokens) = app.verified_member(email, name).await;
+    Person::signed_in(member, tokens)
+}
+
+/// A member who just signed up (see [`signed_up`]).
+pub async fn newcomer(app: &TestApp, name: &str) -> Person {
+    signed_up(app, &email_of(name), name).await
+}
