@@ -13,12 +13,12 @@ use awc::http::Method;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::forum::support::{post_reply, post_thread, reply, start_thread};
 use crate::harness::TestApp;
+use crate::harness::forum::{
+    BOARD, edit_post, post_reply, post_thread, react, reply, start_thread,
+};
 use crate::harness::json::{encode, id_of};
 use crate::harness::people::{Person, member, with_role};
-
-const BOARD: &str = "my-story";
 
 /// Keys whose value names a person (an object with an `id`, or an id itself).
 fn names_a_person(key: &str) -> bool {
@@ -100,11 +100,11 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     .expect(201);
     let story_id = id_of(&story);
     let story_post = story["first_post_id"].as_i64().expect("first post id");
-    app.send(
-        Method::PATCH,
-        &format!("/api/v1/posts/{story_post}"),
-        ana.token(),
-        Some(&json!({"body": "Nobody at work knows about my nephritis flares yet."})),
+    edit_post(
+        &app,
+        &ana,
+        story_post,
+        "Nobody at work knows about my nephritis flares yet.",
     )
     .await
     .expect(200);
@@ -120,14 +120,9 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     .await
     .expect(201);
     let chinese_id = id_of(&chinese);
-    app.send(
-        Method::PUT,
-        &format!("/api/v1/posts/{chinese_id}/reactions/hug"),
-        cara.token(),
-        None,
-    )
-    .await
-    .expect(200);
+    react(&app, cara.token(), chinese_id, "hug", true)
+        .await
+        .expect(200);
     reply(&app, &bo, story_id, "You are not alone in this.").await;
 
     // A third anonymous post is hidden by a moderator, who then warns her.
@@ -226,13 +221,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
         "Bo is told of the anonymous answer: {told}"
     );
     // The reaction's answer gives counts, not people.
-    let reacted = app
-        .send(
-            Method::PUT,
-            &format!("/api/v1/posts/{chinese_id}/reactions/support"),
-            bo.token(),
-            None,
-        )
+    let reacted = react(&app, bo.token(), chinese_id, "support", true)
         .await
         .expect(200);
     let mut found = Vec::new();

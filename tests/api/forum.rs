@@ -2,8 +2,7 @@
 //! the XSS corpus, reactions, the limits on new members, who may write, locked threads and
 //! archived boards, pagination, and the number of SQL statements a page costs.
 //!
-//! Search lives in `search.rs`, notifications and reply emails in `notifications.rs`; the helpers
-//! all three share are in [`support`].
+//! Search lives in `search.rs`, notifications and reply emails in `notifications.rs`.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -11,166 +10,12 @@ use std::time::Duration;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use self::support::{
-    board_threads, post_reply, post_thread, react, reply, start_thread, thread_posts,
+use crate::harness::forum::{
+    age_posts, board_threads, post_reply, post_thread, react, reply, start_thread, thread_posts,
 };
 use crate::harness::json::{encode, id_of, ids};
 use crate::harness::people::{member, newcomer, with_role};
 use crate::harness::{PASSWORD, TestApp};
-
-/// Helpers for the forum, search and notification stories: people, threads, replies, pages.
-pub(crate) mod support {
-    use awc::http::Method;
-    use serde_json::{Value, json};
-
-    use crate::harness::json::encode;
-    use crate::harness::people::Person;
-    use crate::harness::{Reply, TestApp};
-
-    /// `POST /api/v1/boards/{board}/threads`.
-    pub(crate) async fn post_thread(
-        app: &TestApp,
-        token: Option<&str>,
-        board: &str,
-        body: &Value,
-    ) -> Reply {
-        let path = format!("/api/v1/boards/{board}/threads");
-        app.send(Method::POST, &path, token, Some(body)).await
-    }
-
-    /// Starts a thread and returns it (fails the test unless it is created).
-    pub(crate) async fn start_thread(
-        app: &TestApp,
-        who: &Person,
-        board: &str,
-        title: &str,
-        body: &str,
-    ) -> Value {
-        post_thread(
-            app,
-            who.token(),
-            board,
-            &json!({"title": title, "body": body}),
-        )
-        .await
-        .expect(201)
-    }
-
-    /// `POST /api/v1/threads/{id}/posts`.
-    pub(crate) async fn post_reply(
-        app: &TestApp,
-        token: Option<&str>,
-        thread_id: i64,
-        body: &Value,
-    ) -> Reply {
-        let path = format!("/api/v1/threads/{thread_id}/posts");
-        app.send(Method::POST, &path, token, Some(body)).await
-    }
-
-    /// Replies in a thread and returns the post (fails the test unless it is created).
-    pub(crate) async fn reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> Value {
-        post_reply(app, who.token(), thread_id, &json!({"body": body}))
-            .await
-            .expect(201)
-    }
-
-    /// `PUT` (`on`) or `DELETE` `/api/v1/posts/{id}/reactions/{kind}`.
-    pub(crate) async fn react(
-        app: &TestApp,
-        token: Option<&str>,
-        post_id: i64,
-        kind: &str,
-        on: bool,
-    ) -> Reply {
-        let method = if on { Method::PUT } else { Method::DELETE };
-        let path = format!("/api/v1/posts/{post_id}/reactions/{kind}");
-        app.send(method, &path, token, None).await
-    }
-
-    /// Every item of a list, following `next_cursor` (`path` may already have a query).
-    pub(crate) async fn all_pages(
-        app: &TestApp,
-        path: &str,
-        token: Option<&str>,
-        limit: u32,
-    ) -> Vec<Value> {
-        let separator = if path.contains('?') { '&' } else { '?' };
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..1_000 {
-            let mut page_path = format!("{path}{separator}limit={limit}");
-            if let Some(cursor) = &cursor {
-                page_path.push_str(&format!("&cursor={}", encode(cursor)));
-            }
-            let page = app.get(&page_path, token).await.expect(200);
-            items.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("no items in {page}"))
-                    .iter()
-                    .cloned(),
-            );
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return items,
-            }
-        }
-        panic!("{path} never reached its last page");
-    }
-
-    /// Every post of a thread, oldest first, as `token` sees them.
-    pub(crate) async fn thread_posts(
-        app: &TestApp,
-        thread_id: i64,
-        token: Option<&str>,
-    ) -> Vec<Value> {
-        all_pages(
-            app,
-            &format!("/api/v1/threads/{thread_id}/posts"),
-            token,
-            100,
-        )
-        .await
-    }
-
-    /// The first page of a board's threads (up to 100) as `token` sees them.
-    pub(crate) async fn board_threads(
-        app: &TestApp,
-        board: &str,
-        query: &str,
-        token: Option<&str>,
-    ) -> Vec<Value> {
-        let page = app
-            .get(
-                &format!("/api/v1/boards/{board}/threads?limit=100{query}"),
-                token,
-            )
-            .await
-            .expect(200);
-        page["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no items in {page}"))
-            .clone()
-    }
-
-    /// Moves every post of `author_id` back to `seconds` ago, as if that time had passed.
-    pub(crate) async fn age_posts(app: &TestApp, author_id: i64, seconds: i64) {
-        let then = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(seconds);
-        let then = then.format("%Y-%m-%d %H:%M:%S");
-        app.execute_sql(format!(
-            "UPDATE posts SET created_at = '{then}' WHERE author_id = {author_id}"
-        ))
-        .await;
-    }
-
-    /// Gives a post the status a moderation decision would (`held`, `hidden`, `removed`).
-    pub(crate) async fn set_post_status(app: &TestApp, post_id: i64, status: &str) {
-        app.execute_sql(format!(
-            "UPDATE posts SET status = '{status}' WHERE id = {post_id}"
-        ))
-        .await;
-    }
-}
 
 #[track_caller]
 fn assert_rfc3339(value: &Value) {
@@ -1297,7 +1142,7 @@ async fn a_new_member_waits_thirty_seconds_between_posts() {
     .expect_problem(429);
 
     // Thirty seconds later she may post again.
-    support::age_posts(&app, nia.id, 31).await;
+    age_posts(&app, nia.id, 31).await;
     reply(&app, &nia, thread_id, "Forgot to say: I am 24.").await;
 
     // Established members have no such limit.
@@ -1329,7 +1174,7 @@ async fn a_new_member_may_include_at_most_two_links() {
     .await
     .expect(201);
 
-    support::age_posts(&app, nia.id, 31).await;
+    age_posts(&app, nia.id, 31).await;
     post_reply(&app, nia.token(), id_of(&story), &json!({"body": three}))
         .await
         .expect_invalid_field("body");
@@ -1353,7 +1198,7 @@ async fn a_new_member_starts_at_most_three_threads_on_her_first_day() {
             "About my new diagnosis.",
         )
         .await;
-        support::age_posts(&app, nia.id, 31 * (4 - i)).await;
+        age_posts(&app, nia.id, 31 * (4 - i)).await;
     }
     let fourth = post_thread(
         &app,

@@ -11,149 +11,23 @@
 //! Everything goes through HTTP as a client would, with two exceptions for what HTTP cannot
 //! arrange: staff accounts are created directly (as `butterfly admin create-user` does), and
 //! the thirty seconds a new member waits between posts are made to pass by moving her posts'
-//! times back ([`let_time_pass_for`]).
+//! times back ([`age_posts`]).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use awc::http::Method;
 use butterfly::config::SupportResource;
-use butterfly::db::DbError;
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
-use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
-use crate::harness::json::{has_cjk, id_of, items, list, strings};
+use crate::harness::forum::{
+    BOARD, age_posts, board_thread_count, board_threads, edit_post, first_post_id, get_thread,
+    post_as_seen, post_reply, post_thread, react, reply, start_thread, visible_post_ids,
+};
+use crate::harness::json::{has_cjk, id_of, ids, items, list, strings};
 use crate::harness::people::{Person, admin, coordinator, member, moderator, newcomer};
 use crate::harness::{PASSWORD, Reply, TestApp};
-
-/// The board the stories are told on.
-const BOARD: &str = "my-story";
-
-// ---- the forum ------------------------------------------------------------------------------
-
-async fn post_thread(app: &TestApp, who: &Person, title: &str, body: &str) -> Reply {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/boards/{BOARD}/threads"),
-        who.token(),
-        Some(&json!({"title": title, "body": body})),
-    )
-    .await
-}
-
-/// Starts a thread and returns it with its first post (fails unless it is created).
-async fn start_thread(app: &TestApp, who: &Person, title: &str, body: &str) -> Value {
-    post_thread(app, who, title, body).await.expect(201)
-}
-
-#[track_caller]
-fn first_post_id(thread: &Value) -> i64 {
-    id_of(&thread["first_post"])
-}
-
-async fn post_reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> Reply {
-    app.send(
-        Method::POST,
-        &format!("/api/v1/threads/{thread_id}/posts"),
-        who.token(),
-        Some(&json!({"body": body})),
-    )
-    .await
-}
-
-/// Replies and returns the post (fails unless it is created).
-async fn reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> Value {
-    post_reply(app, who, thread_id, body).await.expect(201)
-}
-
-/// `PATCH /api/v1/posts/{id}` by its author.
-async fn edit_post(app: &TestApp, who: &Person, post_id: i64, body: &str) -> Reply {
-    app.send(
-        Method::PATCH,
-        &format!("/api/v1/posts/{post_id}"),
-        who.token(),
-        Some(&json!({"body": body})),
-    )
-    .await
-}
-
-async fn get_thread(app: &TestApp, thread_id: i64, token: Option<&str>) -> Reply {
-    app.get(&format!("/api/v1/threads/{thread_id}"), token)
-        .await
-}
-
-/// The thread page (up to 100 posts) as `token` sees it.
-async fn thread_posts(app: &TestApp, thread_id: i64, token: Option<&str>) -> Vec<Value> {
-    items(
-        &app.get(
-            &format!("/api/v1/threads/{thread_id}/posts?limit=100"),
-            token,
-        )
-        .await
-        .expect(200),
-    )
-}
-
-async fn visible_post_ids(app: &TestApp, thread_id: i64, token: Option<&str>) -> Vec<i64> {
-    thread_posts(app, thread_id, token)
-        .await
-        .iter()
-        .map(id_of)
-        .collect()
-}
-
-/// One post of the thread page as `token` sees it.
-async fn post_as_seen(app: &TestApp, thread_id: i64, post_id: i64, token: Option<&str>) -> Value {
-    thread_posts(app, thread_id, token)
-        .await
-        .into_iter()
-        .find(|p| id_of(p) == post_id)
-        .unwrap_or_else(|| panic!("post {post_id} is not on the page of thread {thread_id}"))
-}
-
-async fn board_thread_ids(app: &TestApp, token: Option<&str>) -> Vec<i64> {
-    let page = app
-        .get(&format!("/api/v1/boards/{BOARD}/threads?limit=100"), token)
-        .await
-        .expect(200);
-    items(&page).iter().map(id_of).collect()
-}
-
-async fn board_thread_count(app: &TestApp) -> i64 {
-    let board = app
-        .get(&format!("/api/v1/boards/{BOARD}"), None)
-        .await
-        .expect(200);
-    board["thread_count"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no thread_count in {board}"))
-}
-
-/// `PUT /api/v1/posts/{id}/reactions/support`.
-async fn react(app: &TestApp, who: &Person, post_id: i64) -> Reply {
-    app.send(
-        Method::PUT,
-        &format!("/api/v1/posts/{post_id}/reactions/support"),
-        who.token(),
-        None,
-    )
-    .await
-}
-
-/// Makes the new-member interval between posts pass: moves every post of `author_id` back by
-/// `seconds`. HTTP cannot make time pass, and the wait is not what these stories are about.
-async fn let_time_pass_for(app: &TestApp, author_id: i64, seconds: i64) {
-    let then = (Utc::now() - chrono::Duration::seconds(seconds))
-        .naive_utc()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    let sql = format!("UPDATE posts SET created_at = '{then}' WHERE author_id = {author_id}");
-    app.db()
-        .write(move |conn| conn.batch_execute(&sql).map_err(DbError::Query))
-        .await
-        .unwrap_or_else(|e| panic!("cannot move posts back in time: {e}"));
-}
 
 // ---- moderation -----------------------------------------------------------------------------
 
@@ -304,6 +178,7 @@ async fn three_members_flag_a_post_it_is_hidden_and_a_moderator_removes_it_telli
     let story = start_thread(
         &app,
         &ana,
+        BOARD,
         "Tired of hydroxychloroquine",
         "Three years on it. Does anyone else feel like a walking pill box?",
     )
@@ -358,7 +233,9 @@ async fn three_members_flag_a_post_it_is_hidden_and_a_moderator_removes_it_telli
             "a hidden post is not on the thread page of {viewer:?}"
         );
     }
-    react(&app, &eli, post_id).await.expect_problem(404);
+    react(&app, eli.token(), post_id, "support", true)
+        .await
+        .expect_problem(404);
     flag(&app, &eli, post_id, "spam").await.expect_problem(404);
 
     // The moderator finds one item with everything needed to decide.
@@ -484,6 +361,7 @@ async fn a_member_flags_a_post_once_never_her_own_and_explains_other() {
     let story = start_thread(
         &app,
         &ana,
+        BOARD,
         "My butterfly rash",
         "It comes back every summer.",
     )
@@ -551,6 +429,7 @@ async fn a_single_flag_from_a_moderator_hides_a_post_until_the_flags_are_dismiss
     let story = start_thread(
         &app,
         &bo,
+        BOARD,
         "Everyone here is clueless",
         "You are all too sick to think straight.",
     )
@@ -566,11 +445,7 @@ async fn a_single_flag_from_a_moderator_hides_a_post_until_the_flags_are_dismiss
         .await
         .expect_problem(404);
     get_thread(&app, thread_id, None).await.expect_problem(404);
-    assert!(
-        !board_thread_ids(&app, eli.token())
-            .await
-            .contains(&thread_id)
-    );
+    assert!(!ids(&board_threads(&app, BOARD, "", eli.token()).await).contains(&thread_id));
     let own = get_thread(&app, thread_id, bo.token()).await.expect(200);
     assert_eq!(own["first_post"]["status"], "hidden", "{own}");
     assert_eq!(notifications(&app, &bo, "post_hidden").await.len(), 1);
@@ -587,7 +462,7 @@ async fn a_single_flag_from_a_moderator_hides_a_post_until_the_flags_are_dismiss
     .await
     .expect(200);
     get_thread(&app, thread_id, eli.token()).await.expect(200);
-    assert!(board_thread_ids(&app, None).await.contains(&thread_id));
+    assert!(ids(&board_threads(&app, BOARD, "", None).await).contains(&thread_id));
     let told = notifications(&app, &mo, "flag_outcome").await;
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0]["detail"], "no action", "{told:?}");
@@ -629,7 +504,8 @@ async fn the_queue_shows_the_worst_first_with_the_authors_history() {
     .expect(201);
     assert_eq!(warning["kind"], "warn", "{warning}");
 
-    let thread_id = id_of(&start_thread(&app, &ana, "Open chat", "Talk about anything.").await);
+    let thread_id =
+        id_of(&start_thread(&app, &ana, BOARD, "Open chat", "Talk about anything.").await);
     // Oldest first, so that age alone would give the opposite order.
     let mut by_reason = Vec::new();
     for (reporter, reason) in reporters.iter().zip([
@@ -789,7 +665,7 @@ async fn a_reporter_whose_flags_led_to_action_counts_for_more() {
     let ana = member(&app, "Ana_Accurate").await;
     let cara = member(&app, "Cara_Careless").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &bo, "Odds and ends", "Anything goes.").await);
+    let thread_id = id_of(&start_thread(&app, &bo, BOARD, "Odds and ends", "Anything goes.").await);
 
     let first = id_of(&reply(&app, &bo, thread_id, "Cheap supplements, link in bio").await);
     let second = id_of(&reply(&app, &bo, thread_id, "My rheumatologist is great").await);
@@ -844,7 +720,8 @@ async fn moderators_edit_hide_lock_and_dismiss_with_a_reason() {
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let eli = member(&app, "Eli_R").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Fatigue tips", "What helps you?").await);
+    let thread_id =
+        id_of(&start_thread(&app, &ana, BOARD, "Fatigue tips", "What helps you?").await);
 
     // Edit: the new body replaces the old one, which is kept as a revision.
     let rude = "Naps help. Also Ana is an idiot.";
@@ -959,9 +836,14 @@ async fn moderators_edit_hide_lock_and_dismiss_with_a_reason() {
     .expect(200);
     let thread = get_thread(&app, thread_id, None).await.expect(200);
     assert_eq!(thread["locked"], true, "{thread}");
-    post_reply(&app, &eli, thread_id, "One more tip")
-        .await
-        .expect_problem(409);
+    post_reply(
+        &app,
+        eli.token(),
+        thread_id,
+        &json!({"body": "One more tip"}),
+    )
+    .await
+    .expect_problem(409);
 
     // A decided item cannot be decided again; unknown items are 404.
     let decided = app
@@ -995,7 +877,7 @@ async fn two_moderators_decide_the_same_item_and_the_second_gets_409() {
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let thread_id =
-        id_of(&start_thread(&app, &ana, "Sun protection", "Which SPF do you use?").await);
+        id_of(&start_thread(&app, &ana, BOARD, "Sun protection", "Which SPF do you use?").await);
     let post_id = id_of(&reply(&app, &bo, thread_id, "Buy my SPF 100 at a discount!").await);
     flag(&app, &ana, post_id, "spam").await.expect(201);
 
@@ -1044,7 +926,7 @@ async fn two_moderators_deciding_at_the_same_moment_cannot_both_win() {
     let second = moderator(&app, "Mod_Rowan").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Flare diary", "Week one.").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Flare diary", "Week one.").await);
     // Several rounds, to give a race every chance to show.
     for round in 0..5 {
         let post_id = id_of(&reply(&app, &bo, thread_id, &format!("Spam number {round}")).await);
@@ -1083,7 +965,7 @@ async fn a_claimed_item_is_left_to_the_moderator_who_claimed_it() {
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let thread_id =
-        id_of(&start_thread(&app, &ana, "Kidney results", "My creatinine is up.").await);
+        id_of(&start_thread(&app, &ana, BOARD, "Kidney results", "My creatinine is up.").await);
     let post_id = id_of(&reply(&app, &bo, thread_id, "Doctors know nothing, trust me").await);
     flag(&app, &ana, post_id, "misinformation")
         .await
@@ -1149,7 +1031,7 @@ async fn two_moderators_claiming_at_the_same_moment_cannot_both_hold_the_item() 
     let rowan = moderator(&app, "Mod_Rowan").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Flare diary", "Week two.").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Flare diary", "Week two.").await);
     for round in 0..5 {
         let post_id = id_of(&reply(&app, &bo, thread_id, &format!("Spam again {round}")).await);
         flag(&app, &ana, post_id, "spam").await.expect(201);
@@ -1192,14 +1074,21 @@ async fn a_crisis_post_in_chinese_goes_to_the_top_of_the_queue_and_its_author_ge
     .expect(200);
 
     // A spam report is waiting.
-    let spam = start_thread(&app, &bo, "Great offer", "Cheap vitamins, message me.").await;
+    let spam = start_thread(
+        &app,
+        &bo,
+        BOARD,
+        "Great offer",
+        "Cheap vitamins, message me.",
+    )
+    .await;
     flag(&app, &ana, first_post_id(&spam), "spam")
         .await
         .expect(201);
 
     // At 3 a.m., Lin writes that she no longer wants to live.
     let words = "我真的不想活了，每天都很痛，没有人理解我。";
-    let thread = start_thread(&app, &lin, "深夜里的一些话", words).await;
+    let thread = start_thread(&app, &lin, BOARD, "深夜里的一些话", words).await;
     let thread_id = id_of(&thread);
     let post_id = first_post_id(&thread);
     let post = &thread["first_post"];
@@ -1252,6 +1141,7 @@ async fn a_crisis_post_in_english_gets_english_support_resources() {
     let thread = start_thread(
         &app,
         &ana,
+        BOARD,
         "Can't do this",
         "I don't want to live anymore. Everything hurts and nobody gets it.",
     )
@@ -1284,6 +1174,7 @@ async fn a_community_chooses_the_support_resources_its_members_are_shown() {
     let thread = start_thread(
         &app,
         &ana,
+        BOARD,
         "Tonight is bad",
         "I want to kill myself, I can't take the pain any more.",
     )
@@ -1309,6 +1200,7 @@ async fn a_phone_number_holds_a_post_until_its_author_edits_it_out() {
     let thread = start_thread(
         &app,
         &wen,
+        BOARD,
         "Meet-up in Shanghai",
         "Anyone want to meet for tea? Call me on 13812345678.",
     )
@@ -1342,11 +1234,7 @@ async fn a_phone_number_holds_a_post_until_its_author_edits_it_out() {
         .await
         .expect_problem(404);
     get_thread(&app, thread_id, None).await.expect_problem(404);
-    assert!(
-        !board_thread_ids(&app, eli.token())
-            .await
-            .contains(&thread_id)
-    );
+    assert!(!ids(&board_threads(&app, BOARD, "", eli.token()).await).contains(&thread_id));
     let item = item_for(&app, &mo, "held_post", post_id).await;
     assert_eq!(item["reason"], "personal_info", "{item}");
 
@@ -1374,7 +1262,8 @@ async fn email_addresses_international_numbers_and_identity_numbers_hold_a_post_
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let eli = member(&app, "Eli_R").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Pen pals", "Who wants to write?").await);
+    let thread_id =
+        id_of(&start_thread(&app, &ana, BOARD, "Pen pals", "Who wants to write?").await);
     for (body, kind) in [
         ("Write to me at bo.k.lupus@example.org any time.", "email"),
         (
@@ -1438,13 +1327,13 @@ async fn watched_words_block_hold_or_flag_what_members_write() {
     }
 
     // Block: 422 naming the rule, nothing stored, whatever the case.
-    let count = board_thread_count(&app).await;
-    let threads = board_thread_ids(&app, None).await;
+    let count = board_thread_count(&app, BOARD).await;
+    let threads = ids(&board_threads(&app, BOARD, "", None).await);
     let refused = post_thread(
         &app,
-        &ana,
-        "A discovery",
-        "Try MIRACLE TEA from my cousin's shop.",
+        ana.token(),
+        BOARD,
+        &json!({"title": "A discovery", "body": "Try MIRACLE TEA from my cousin's shop."}),
     )
     .await;
     let problem = refused.expect_invalid_field("body");
@@ -1452,20 +1341,35 @@ async fn watched_words_block_hold_or_flag_what_members_write() {
         problem.to_string().to_lowercase().contains("miracle tea"),
         "the refusal names the rule: {problem}"
     );
-    post_thread(&app, &ana, "我的一个新发现", "这个神药很好，我吃了一个月。")
-        .await
-        .expect_invalid_field("body");
-    assert_eq!(board_thread_count(&app).await, count, "nothing stored");
+    post_thread(
+        &app,
+        ana.token(),
+        BOARD,
+        &json!({"title": "我的一个新发现", "body": "这个神药很好，我吃了一个月。"}),
+    )
+    .await
+    .expect_invalid_field("body");
     assert_eq!(
-        board_thread_ids(&app, None).await,
+        board_thread_count(&app, BOARD).await,
+        count,
+        "nothing stored"
+    );
+    assert_eq!(
+        ids(&board_threads(&app, BOARD, "", None).await),
         threads,
         "nothing stored"
     );
-    let thread_id = id_of(&start_thread(&app, &ana, "Things that help", "Share yours.").await);
+    let thread_id =
+        id_of(&start_thread(&app, &ana, BOARD, "Things that help", "Share yours.").await);
     let before = visible_post_ids(&app, thread_id, ana.token()).await;
-    post_reply(&app, &ana, thread_id, "miracle tea!")
-        .await
-        .expect_invalid_field("body");
+    post_reply(
+        &app,
+        ana.token(),
+        thread_id,
+        &json!({"body": "miracle tea!"}),
+    )
+    .await
+    .expect_invalid_field("body");
     assert_eq!(visible_post_ids(&app, thread_id, ana.token()).await, before);
 
     // Hold: stored, waiting for a moderator.
@@ -1565,6 +1469,7 @@ async fn a_fresh_server_watches_for_common_spam_and_health_misinformation() {
     let thread = start_thread(
         &app,
         &ana,
+        BOARD,
         "Good news",
         "You can cure lupus naturally, just stop taking your medication.",
     )
@@ -1578,10 +1483,10 @@ async fn a_new_members_first_two_posts_wait_for_a_moderator_and_the_third_does_n
     let mo = moderator(&app, "Mod_Juniper").await;
     let ana = member(&app, "Ana_L").await;
     let eli = member(&app, "Eli_R").await;
-    let welcome = id_of(&start_thread(&app, &ana, "Welcome thread", "Say hello!").await);
+    let welcome = id_of(&start_thread(&app, &ana, BOARD, "Welcome thread", "Say hello!").await);
     let nia = newcomer(&app, "Nia_New").await;
 
-    let first = start_thread(&app, &nia, "Hello from Nia", "Diagnosed last month.").await;
+    let first = start_thread(&app, &nia, BOARD, "Hello from Nia", "Diagnosed last month.").await;
     assert_eq!(first["first_post"]["status"], "held", "{first}");
     assert_eq!(first["first_post"]["notice"]["held"], true, "{first}");
     assert_eq!(
@@ -1592,7 +1497,7 @@ async fn a_new_members_first_two_posts_wait_for_a_moderator_and_the_third_does_n
         .await
         .expect_problem(404);
 
-    let_time_pass_for(&app, nia.id, 31).await;
+    age_posts(&app, nia.id, 31).await;
     let second = reply(&app, &nia, welcome, "Hi everyone, I am Nia.").await;
     assert_eq!(second["status"], "held", "{second}");
     assert_eq!(second["notice"]["reason"], "new_member", "{second}");
@@ -1602,7 +1507,7 @@ async fn a_new_members_first_two_posts_wait_for_a_moderator_and_the_third_does_n
             .contains(&id_of(&second))
     );
 
-    let_time_pass_for(&app, nia.id, 62).await;
+    age_posts(&app, nia.id, 62).await;
     let third = reply(&app, &nia, welcome, "Thanks for the warm welcome.").await;
     assert_eq!(
         third["status"], "published",
@@ -1793,8 +1698,8 @@ async fn a_ban_is_permanent_and_can_take_the_members_posts_with_it() {
     let mo = moderator(&app, "Mod_Juniper").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_Spammer").await;
-    let own = start_thread(&app, &bo, "Cheap pills", "Message me for prices.").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Flare tips", "What helps?").await);
+    let own = start_thread(&app, &bo, BOARD, "Cheap pills", "Message me for prices.").await;
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Flare tips", "What helps?").await);
     let spam = id_of(&reply(&app, &bo, thread_id, "Cheap pills here.").await);
 
     let ban = sanction(
@@ -1830,6 +1735,7 @@ async fn a_silenced_member_reads_but_cannot_write_until_her_silence_ends_by_itse
     let story = start_thread(
         &app,
         &ana,
+        BOARD,
         "Winter flares",
         "Anyone else worse in the cold?",
     )
@@ -1852,7 +1758,13 @@ async fn a_silenced_member_reads_but_cannot_write_until_her_silence_ends_by_itse
     assert_eq!(shown, Some(until), "{placed}");
 
     // Read-only: reading and signing in work; posting, reacting and flagging do not.
-    let refused = post_reply(&app, &bo, thread_id, "You are all wrong.").await;
+    let refused = post_reply(
+        &app,
+        bo.token(),
+        thread_id,
+        &json!({"body": "You are all wrong."}),
+    )
+    .await;
     let problem = refused.expect_problem(403);
     let detail = problem["detail"].as_str().unwrap_or_default();
     let end = until.format("%Y-%m-%dT%H:%M:%S").to_string();
@@ -1860,10 +1772,15 @@ async fn a_silenced_member_reads_but_cannot_write_until_her_silence_ends_by_itse
         detail.contains(&end),
         "the refusal names the end time {end}: {detail:?}"
     );
-    post_thread(&app, &bo, "My side", "Let me explain.")
-        .await
-        .expect_problem(403);
-    react(&app, &bo, first_post_id(&story))
+    post_thread(
+        &app,
+        bo.token(),
+        BOARD,
+        &json!({"title": "My side", "body": "Let me explain."}),
+    )
+    .await
+    .expect_problem(403);
+    react(&app, bo.token(), first_post_id(&story), "support", true)
         .await
         .expect_problem(403);
     flag(&app, &bo, first_post_id(&story), "spam")
@@ -1875,7 +1792,13 @@ async fn a_silenced_member_reads_but_cannot_write_until_her_silence_ends_by_itse
     // The silence ends by itself.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let attempt = post_reply(&app, &bo, thread_id, "Sorry for earlier, all.").await;
+        let attempt = post_reply(
+            &app,
+            bo.token(),
+            thread_id,
+            &json!({"body": "Sorry for earlier, all."}),
+        )
+        .await;
         if attempt.status == 201 {
             break;
         }
@@ -1890,7 +1813,9 @@ async fn a_silenced_member_reads_but_cannot_write_until_her_silence_ends_by_itse
         Utc::now() >= until - chrono::Duration::milliseconds(500),
         "the silence did not end before {until}"
     );
-    react(&app, &bo, first_post_id(&story)).await.expect(200);
+    react(&app, bo.token(), first_post_id(&story), "support", true)
+        .await
+        .expect(200);
 }
 
 #[actix_web::test]
@@ -1901,12 +1826,12 @@ async fn lifting_a_sanction_restores_the_member_and_nobody_lifts_their_own() {
     let chief = admin(&app, "Chief_Admin").await;
     let deputy = admin(&app, "Deputy_Admin").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &chief, "House rules", "Be kind.").await);
+    let thread_id = id_of(&start_thread(&app, &chief, BOARD, "House rules", "Be kind.").await);
     let silence = json!({"kind": "silence", "reason": "Heated week."});
 
     // A member's silence, lifted by another moderator.
     let on_bo = id_of(&sanction(&app, &juniper, bo.id, &silence).await.expect(201));
-    post_reply(&app, &bo, thread_id, "Understood.")
+    post_reply(&app, bo.token(), thread_id, &json!({"body": "Understood."}))
         .await
         .expect_problem(403);
     lift(&app, &bo, bo.id, on_bo).await.expect_problem(403);
@@ -1919,7 +1844,7 @@ async fn lifting_a_sanction_restores_the_member_and_nobody_lifts_their_own() {
             .await
             .expect(201),
     );
-    post_reply(&app, &juniper, thread_id, "Hmm.")
+    post_reply(&app, juniper.token(), thread_id, &json!({"body": "Hmm."}))
         .await
         .expect_problem(403);
     lift(&app, &juniper, juniper.id, on_juniper)
@@ -1956,7 +1881,8 @@ async fn the_moderation_log_records_every_action_and_cannot_be_changed_through_t
     let chief = admin(&app, "Chief_Admin").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Joint pain", "Mornings are worst.").await);
+    let thread_id =
+        id_of(&start_thread(&app, &ana, BOARD, "Joint pain", "Mornings are worst.").await);
 
     let original = "Stretching helps. Also you are whining.";
     let post_id = id_of(&reply(&app, &bo, thread_id, original).await);
@@ -2088,7 +2014,7 @@ async fn the_public_modlog_shows_what_moderators_did_without_their_names_or_remo
     let bo = member(&app, "Bo_K").await;
     let cara = member(&app, "Cara_M").await;
     let dee = member(&app, "Dee_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Good days", "Share a good day.").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Good days", "Share a good day.").await);
 
     // A removal, after three flags hid the post automatically.
     let removed = "Order SECRET-TINCTURE-77 today, cures everything.";
@@ -2179,7 +2105,7 @@ async fn nothing_in_the_public_modlog_ties_an_anonymous_post_to_its_author() {
     let mo = moderator(&app, "Mod_Juniper").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Good days", "Share a good day.").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Good days", "Share a good day.").await);
 
     // Bo writes under his name, then anonymously; a moderator hides the anonymous reply and
     // sanctions him.
@@ -2252,7 +2178,8 @@ async fn an_appeal_cannot_be_decided_by_the_moderator_who_acted_and_another_over
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let eli = member(&app, "Eli_R").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Diet and lupus", "What do you eat?").await);
+    let thread_id =
+        id_of(&start_thread(&app, &ana, BOARD, "Diet and lupus", "What do you eat?").await);
     let story = "Cutting gluten helped my joints. Ask your doctor first, of course.";
     let post_id = id_of(&reply(&app, &bo, thread_id, story).await);
     flag(&app, &ana, post_id, "misinformation")
@@ -2366,7 +2293,7 @@ async fn a_silenced_member_appeals_her_silence_and_another_moderator_lifts_it() 
     let rowan = moderator(&app, "Mod_Rowan").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Fatigue", "How do you cope?").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Fatigue", "How do you cope?").await);
     let silence = id_of(
         &sanction(
             &app,
@@ -2409,7 +2336,7 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
     let kai = coordinator(&app, "Coordinator_Kai").await;
 
     // Real things to aim at: an item, a sanction, a note and a rule.
-    let thread_id = id_of(&start_thread(&app, &ana, "Hello", "Hi all.").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Hello", "Hi all.").await);
     let post_id = id_of(&reply(&app, &bo, thread_id, "Buy now!").await);
     flag(&app, &ana, post_id, "spam").await.expect(201);
     let item = item_for(&app, &mo, "flagged_post", post_id).await;
@@ -2595,9 +2522,14 @@ async fn members_and_coordinators_get_403_on_every_moderation_endpoint_and_visit
         .await
         .expect(200);
     assert_eq!(locked["locked"], true, "{locked}");
-    post_reply(&app, &ana, thread_id, "Can I still reply?")
-        .await
-        .expect_problem(409);
+    post_reply(
+        &app,
+        ana.token(),
+        thread_id,
+        &json!({"body": "Can I still reply?"}),
+    )
+    .await
+    .expect_problem(409);
 }
 
 #[actix_web::test]
@@ -2619,6 +2551,7 @@ async fn acknowledging_a_new_members_crisis_post_does_not_publish_it_before_its_
     let thread = start_thread(
         &app,
         &mei,
+        BOARD,
         "确诊狼疮三年了",
         "最近肾炎复发，有时候真的不想活了。",
     )
@@ -2665,7 +2598,7 @@ async fn a_members_state_is_what_her_sanctions_in_force_make_it_whatever_came_la
     let mo = moderator(&app, "Mod_Juniper").await;
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
-    let thread_id = id_of(&start_thread(&app, &ana, "Flare tips", "What helps?").await);
+    let thread_id = id_of(&start_thread(&app, &ana, BOARD, "Flare tips", "What helps?").await);
     let state_of = |body: &Value| body["state"].as_str().unwrap_or_default().to_owned();
 
     let silence = id_of(
@@ -2718,9 +2651,14 @@ async fn a_members_state_is_what_her_sanctions_in_force_make_it_whatever_came_la
         access: back.access.clone(),
         ..bo.clone()
     };
-    post_reply(&app, &silenced, thread_id, "Still angry.")
-        .await
-        .expect_problem(403);
+    post_reply(
+        &app,
+        silenced.token(),
+        thread_id,
+        &json!({"body": "Still angry."}),
+    )
+    .await
+    .expect_problem(403);
     lift(&app, &mo, bo.id, silence).await.expect(204);
     assert_eq!(state_of(&app.me(&back.access).await.expect(200)), "active");
     reply(&app, &silenced, thread_id, "Sorry, all.").await;

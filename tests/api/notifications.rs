@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::forum::support::{all_pages, post_reply, reply, set_post_status, start_thread};
+use crate::harness::forum::{post_reply, reply, set_post_status, start_thread};
 use crate::harness::json::{has_cjk, id_of};
 use crate::harness::people::{Person, member};
 use crate::harness::{PUBLIC_URL, TestApp};
@@ -19,7 +19,7 @@ async fn notifications(app: &TestApp, who: &Person, unread: bool) -> Vec<Value> 
     } else {
         "/api/v1/notifications"
     };
-    all_pages(app, path, who.token(), 100).await
+    app.all_pages(path, who.token(), 100).await
 }
 
 /// The notifications of `who` about one post.

@@ -11,11 +11,11 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, QueryableByName, SqliteConnection, sql_query};
 use serde_json::{Value, json};
 
+use crate::harness::forum::{BOARD, reply, start_thread};
 use crate::harness::json::id_of;
 use crate::harness::people::{Person, signed_in, signed_up};
 use crate::harness::{PASSWORD, TestApp};
 
-const BOARD: &str = "my-story";
 const EMAIL: &str = "Marisol.Vega@example.org";
 const NAME: &str = "MarisolVega42";
 /// Words only her story contains.
@@ -72,28 +72,6 @@ async fn cast(app: &TestApp) -> Cast {
     }
 }
 
-async fn start_thread(app: &TestApp, who: &Person, title: &str, body: &str) -> Value {
-    app.post_json_as(
-        &format!("/api/v1/boards/{BOARD}/threads"),
-        &who.access,
-        &json!({"title": title, "body": body}),
-    )
-    .await
-    .expect(201)
-}
-
-async fn reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> i64 {
-    id_of(
-        &app.post_json_as(
-            &format!("/api/v1/threads/{thread_id}/posts"),
-            &who.access,
-            &json!({"body": body}),
-        )
-        .await
-        .expect(201),
-    )
-}
-
 /// A moderator decides the open queue item of `kind` about `subject_id`.
 async fn approve(app: &TestApp, moderator: &Person, kind: &str, subject_id: i64) {
     let page = app
@@ -138,13 +116,14 @@ fn notice() -> Value {
 /// Marisol touches every feature.
 async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     let me = &c.marisol;
-    let friend_thread = start_thread(app, &c.friend, "Fatigue", "How do you cope with it?").await;
+    let friend_thread =
+        start_thread(app, &c.friend, BOARD, "Fatigue", "How do you cope with it?").await;
     let friend_first_post = id_of(&friend_thread["first_post"]);
     let friend_thread = id_of(&friend_thread);
-    let mine = start_thread(app, me, "Diagnosed last spring", STORY).await;
+    let mine = start_thread(app, me, BOARD, "Diagnosed last spring", STORY).await;
     let her_first_post = id_of(&mine["first_post"]);
     let her_thread = id_of(&mine);
-    let her_reply = reply(app, me, friend_thread, "Short naps, and saying no.").await;
+    let her_reply = id_of(&reply(app, me, friend_thread, "Short naps, and saying no.").await);
     app.patch_json(
         &format!("/api/v1/posts/{her_reply}"),
         Some(&me.access),
@@ -152,7 +131,7 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     )
     .await
     .expect(200);
-    let her_deleted_post = reply(app, me, friend_thread, "Sorry, wrong thread.").await;
+    let her_deleted_post = id_of(&reply(app, me, friend_thread, "Sorry, wrong thread.").await);
     app.delete(
         &format!("/api/v1/posts/{her_deleted_post}"),
         Some(&me.access),
@@ -167,13 +146,15 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     )
     .await
     .expect(200);
-    let advert = reply(
-        app,
-        &c.friend,
-        friend_thread,
-        "My cousin sells supplements, ask me.",
-    )
-    .await;
+    let advert = id_of(
+        &reply(
+            app,
+            &c.friend,
+            friend_thread,
+            "My cousin sells supplements, ask me.",
+        )
+        .await,
+    );
     app.post_json_as(
         &format!("/api/v1/posts/{advert}/flags"),
         &me.access,

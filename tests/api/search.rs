@@ -5,8 +5,8 @@
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::forum::support::{post_reply, post_thread, reply, set_post_status, start_thread};
 use crate::harness::TestApp;
+use crate::harness::forum::{post_reply, post_thread, reply, set_post_status, start_thread};
 use crate::harness::json::{encode, id_of};
 use crate::harness::people::{Person, member, with_role};
 

@@ -4,30 +4,10 @@ use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
 use super::{ROUNDS, all_answered, emails_once_sent, post_as, statuses, together};
+use crate::harness::TestApp;
+use crate::harness::forum::{BOARD, react, start_thread};
 use crate::harness::json::{id_of, items};
-use crate::harness::people::{Person, with_role};
-use crate::harness::{Reply, TestApp};
-
-async fn start_thread(app: &TestApp, author: &Person, title: &str) -> Value {
-    post_as(
-        app,
-        author,
-        "/api/v1/boards/my-story/threads",
-        json!({"title": title, "body": "Diagnosed last spring; still learning."}),
-    )
-    .await
-    .expect(201)
-}
-
-async fn react(app: &TestApp, who: &Person, post_id: i64, kind: &str, on: bool) -> Reply {
-    let path = format!("/api/v1/posts/{post_id}/reactions/{kind}");
-    if on {
-        app.request(awc::http::Method::PUT, &path, who.token(), &[], None)
-            .await
-    } else {
-        app.delete(&path, who.token()).await
-    }
-}
+use crate::harness::people::with_role;
 
 /// The reaction counts of a thread's first post and the thread's own count, as visitors see
 /// them.
@@ -57,7 +37,14 @@ async fn double_clicks_on_reactions_count_each_member_once() {
         readers.push(with_role(&app, &format!("Reader_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
-        let thread = start_thread(&app, &author, &format!("Round {round}")).await;
+        let thread = start_thread(
+            &app,
+            &author,
+            BOARD,
+            &format!("Round {round}"),
+            "Diagnosed last spring; still learning.",
+        )
+        .await;
         let thread_id = id_of(&thread);
         let post = id_of(&thread["first_post"]);
         // Every reader clicks "support" and "hug" twice, all at the same moment.
@@ -66,10 +53,10 @@ async fn double_clicks_on_reactions_count_each_member_once() {
                 .iter()
                 .flat_map(|r| {
                     [
-                        react(&app, r, post, "support", true),
-                        react(&app, r, post, "support", true),
-                        react(&app, r, post, "hug", true),
-                        react(&app, r, post, "hug", true),
+                        react(&app, r.token(), post, "support", true),
+                        react(&app, r.token(), post, "support", true),
+                        react(&app, r.token(), post, "hug", true),
+                        react(&app, r.token(), post, "hug", true),
                     ]
                 })
                 .collect(),
@@ -83,8 +70,8 @@ async fn double_clicks_on_reactions_count_each_member_once() {
                 .iter()
                 .flat_map(|r| {
                     [
-                        react(&app, r, post, "support", false),
-                        react(&app, r, post, "support", false),
+                        react(&app, r.token(), post, "support", false),
+                        react(&app, r.token(), post, "support", false),
                     ]
                 })
                 .collect(),
@@ -111,7 +98,16 @@ async fn replies_arriving_together_send_the_thread_author_one_email() {
         repliers.push(with_role(&app, &format!("Replier_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
-        let thread_id = id_of(&start_thread(&app, &author, &format!("Day {round}")).await);
+        let thread_id = id_of(
+            &start_thread(
+                &app,
+                &author,
+                BOARD,
+                &format!("Day {round}"),
+                "Diagnosed last spring; still learning.",
+            )
+            .await,
+        );
         let path = format!("/api/v1/threads/{thread_id}/posts");
         let answers = together(
             repliers
@@ -150,7 +146,14 @@ async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
     let app = TestApp::spawn().await;
     let author = with_role(&app, "Uma_Author", Role::Member).await;
     for round in 0..ROUNDS {
-        let thread = start_thread(&app, &author, &format!("Draft {round}")).await;
+        let thread = start_thread(
+            &app,
+            &author,
+            BOARD,
+            &format!("Draft {round}"),
+            "Diagnosed last spring; still learning.",
+        )
+        .await;
         let post = id_of(&thread["first_post"]);
         let path = format!("/api/v1/posts/{post}");
         let texts = [
@@ -202,7 +205,16 @@ async fn one_moderator_locking_a_thread_as_another_pins_it_keeps_both() {
     let first = with_role(&app, "Mod_Wen", Role::Moderator).await;
     let second = with_role(&app, "Mod_Xu", Role::Moderator).await;
     for round in 0..ROUNDS {
-        let thread_id = id_of(&start_thread(&app, &author, &format!("Heated {round}")).await);
+        let thread_id = id_of(
+            &start_thread(
+                &app,
+                &author,
+                BOARD,
+                &format!("Heated {round}"),
+                "Diagnosed last spring; still learning.",
+            )
+            .await,
+        );
         let path = format!("/api/v1/threads/{thread_id}");
         let lock = json!({"locked": true});
         let pin = json!({"pinned": true});

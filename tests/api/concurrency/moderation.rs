@@ -7,20 +7,9 @@ use serde_json::Value;
 
 use super::{ROUNDS, all_answered, decide, flag, notifications, open_items, replies_by, together};
 use crate::harness::TestApp;
-use crate::harness::json::{id_of, items};
+use crate::harness::forum::visible_post_ids;
+use crate::harness::json::items;
 use crate::harness::people::with_role;
-
-/// Whether a visitor sees the post on its thread's page.
-async fn visible_to_visitors(app: &TestApp, thread_id: i64, post_id: i64) -> bool {
-    let page = app
-        .get(
-            &format!("/api/v1/threads/{thread_id}/posts?limit=100"),
-            None,
-        )
-        .await
-        .expect(200);
-    items(&page).iter().any(|p| id_of(p) == post_id)
-}
 
 /// (reporter id, status) of the flags an item shows.
 fn flags_of(item: &Value) -> Vec<(i64, String)> {
@@ -69,7 +58,7 @@ async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide
     let reporter_ids: BTreeSet<i64> = reporters.iter().map(|r| r.id).collect();
     for &post in &posts {
         assert!(
-            !visible_to_visitors(&app, thread, post).await,
+            !visible_post_ids(&app, thread, None).await.contains(&post),
             "post {post} had three reporters and must be hidden"
         );
         let open = open_items(&app, &moderator, "flagged_post", post).await;
@@ -136,7 +125,7 @@ async fn members_worried_about_a_post_at_the_same_moment_open_one_crisis_item() 
         assert_eq!(open.len(), 1, "one crisis item for post {post}: {open:?}");
         assert_eq!(flags_of(&open[0]).len(), 3, "{}", open[0]);
         assert!(
-            visible_to_visitors(&app, thread, post).await,
+            visible_post_ids(&app, thread, None).await.contains(&post),
             "a crisis report does not hide the post"
         );
     }

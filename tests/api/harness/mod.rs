@@ -4,9 +4,11 @@
 
 pub mod database;
 pub mod faults;
+pub mod forum;
 pub mod http;
 pub mod json;
 pub mod mail;
+pub mod pages;
 pub mod people;
 
 use std::path::Path;
