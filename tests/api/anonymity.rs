@@ -9,7 +9,6 @@
 //! target). The same scan finds
 //! her in answers about her named posts, which proves it would find a leak.
 
-use awc::http::Method;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
@@ -18,6 +17,7 @@ use crate::harness::forum::{
     BOARD, edit_post, post_reply, post_thread, react, reply, start_thread,
 };
 use crate::harness::json::{encode, id_of};
+use crate::harness::moderation::{flag, review, sanction};
 use crate::harness::people::{Person, member, with_role};
 
 /// Keys whose value names a person (an object with an `id`, or an id itself).
@@ -134,36 +134,15 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     )
     .await
     .expect(201);
-    app.send(
-        Method::POST,
-        &format!("/api/v1/posts/{}/flags", id_of(&rude)),
-        bo.token(),
-        Some(&json!({"reason": "harassment"})),
-    )
-    .await
-    .expect(201);
-    let queue = app
-        .get("/api/v1/moderation/queue?limit=100", mo.token())
+    flag(&app, &bo, id_of(&rude), "harassment")
         .await
-        .expect(200);
-    let item = queue["items"]
-        .as_array()
-        .and_then(|items| items.iter().find(|i| i["subject_id"] == id_of(&rude)))
-        .cloned()
-        .unwrap_or_else(|| panic!("no queue item in {queue}"));
-    app.send(
-        Method::POST,
-        &format!("/api/v1/moderation/queue/{}/decision", id_of(&item)),
-        mo.token(),
-        Some(&json!({"action": "hide", "reason": "Unkind.", "version": item["version"]})),
-    )
-    .await
-    .expect(200);
-    app.send(
-        Method::POST,
-        &format!("/api/v1/moderation/users/{}/sanctions", ana.id),
-        mo.token(),
-        Some(&json!({"kind": "warn", "reason": "Be kind."})),
+        .expect(201);
+    review(&app, &mo, "flagged_post", id_of(&rude), "hide", "Unkind.").await;
+    sanction(
+        &app,
+        &mo,
+        ana.id,
+        &json!({"kind": "warn", "reason": "Be kind."}),
     )
     .await
     .expect(201);

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::harness::forum::{BOARD, reply, start_thread};
 use crate::harness::json::id_of;
+use crate::harness::moderation::review;
 use crate::harness::people::{Person, signed_in, signed_up};
 use crate::harness::{PASSWORD, TestApp};
 
@@ -70,29 +71,6 @@ async fn cast(app: &TestApp) -> Cast {
         coordinator,
         marisol,
     }
-}
-
-/// A moderator decides the open queue item of `kind` about `subject_id`.
-async fn approve(app: &TestApp, moderator: &Person, kind: &str, subject_id: i64) {
-    let page = app
-        .get(
-            &format!("/api/v1/moderation/queue?kind={kind}&limit=100"),
-            Some(&moderator.access),
-        )
-        .await
-        .expect(200);
-    let item = page["items"]
-        .as_array()
-        .and_then(|items| items.iter().find(|i| i["subject_id"] == subject_id))
-        .unwrap_or_else(|| panic!("no open {kind} item about {subject_id} in {page}"))
-        .clone();
-    app.post_json_as(
-        &format!("/api/v1/moderation/queue/{}/decision", id_of(&item)),
-        &moderator.access,
-        &json!({"action": "approve", "reason": "accurate and complete", "version": item["version"]}),
-    )
-    .await
-    .expect(200);
 }
 
 fn notice() -> Value {
@@ -194,7 +172,15 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     )
     .await
     .expect(200);
-    approve(app, &c.moderator, "trial_notice", trial).await;
+    review(
+        app,
+        &c.moderator,
+        "trial_notice",
+        trial,
+        "approve",
+        "accurate and complete",
+    )
+    .await;
     app.post_json_as(
         &format!("/api/v1/trials/{trial}/interest"),
         &me.access,

@@ -13,7 +13,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Sha256, Sha384, Sha512};
 
-use crate::harness::{JWT_SECRET, PASSWORD, TestApp, Tokens};
+use crate::harness::moderation::sanction;
+use crate::harness::people::signed_in;
+use crate::harness::{JWT_SECRET, PASSWORD, TestApp};
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -93,17 +95,6 @@ async fn erase(app: &TestApp, token: &str) {
     )
     .await
     .expect(204);
-}
-
-async fn sanction(app: &TestApp, moderator: &Tokens, target: i64, kind: &str) {
-    let until = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
-    app.post_json_as(
-        &format!("/api/v1/moderation/users/{target}/sanctions"),
-        &moderator.access,
-        &json!({"kind": kind, "reason": "repeated harassment of other members", "until": until}),
-    )
-    .await
-    .expect(201);
 }
 
 #[actix_web::test]
@@ -372,17 +363,19 @@ async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
         .expect(204);
     cases.push(("a logged-out session", logged_out.access));
 
-    let moderator = app
-        .member_with_role("mod@example.test", "Mod_M", Role::Moderator)
-        .await;
-    let moderator = app.sign_in(&moderator.email, PASSWORD).await;
+    let moderator = signed_in(&app, "mod@example.test", "Mod_M", Role::Moderator).await;
+    let until = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
     for (email, name, kind, label) in [
         ("sue@example.test", "Sue_S", "suspend", "a suspended member"),
         ("ban@example.test", "Ban_B", "ban", "a banned member"),
     ] {
         let (member, tokens) = app.signed_in_member(email, name).await;
         app.me(&tokens.access).await.expect(200);
-        sanction(&app, &moderator, member.id, kind).await;
+        let body =
+            json!({"kind": kind, "reason": "repeated harassment of other members", "until": until});
+        sanction(&app, &moderator, member.id, &body)
+            .await
+            .expect(201);
         cases.push((label, tokens.access));
     }
     let (_, erased) = app.signed_in_member("eve@example.test", "Eve_E").await;

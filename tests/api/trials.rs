@@ -12,7 +12,8 @@ use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
 use crate::harness::json::page_ids;
-use crate::harness::people::{Person, signed_in, signed_up};
+use crate::harness::moderation::{item_for, review};
+use crate::harness::people::{Person, notifications, signed_in, signed_up};
 use crate::harness::{TestApp, TestDatabase};
 
 const BEIJING: &str = "39.9042,116.4074";
@@ -56,40 +57,6 @@ async fn draft(app: &TestApp, coordinator: &Person, body: &Value) -> i64 {
     notice["id"].as_i64().expect("an id")
 }
 
-/// The open queue item for a notice under review: (id, version).
-async fn queue_item(app: &TestApp, moderator: &Person, kind: &str, subject_id: i64) -> (i64, i64) {
-    let page = app
-        .get(
-            &format!("/api/v1/moderation/queue?kind={kind}&limit=100"),
-            Some(&moderator.access),
-        )
-        .await
-        .expect(200);
-    let item = page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["subject_id"].as_i64() == Some(subject_id))
-        .unwrap_or_else(|| panic!("no open {kind} item for {subject_id} in {page}"))
-        .clone();
-    (
-        item["id"].as_i64().expect("an item id"),
-        item["version"].as_i64().expect("a version"),
-    )
-}
-
-/// A moderator decides on the notice's queue item (`approve` or `dismiss`).
-async fn review(app: &TestApp, moderator: &Person, trial_id: i64, action: &str, reason: &str) {
-    let (item, version) = queue_item(app, moderator, "trial_notice", trial_id).await;
-    app.post_json_as(
-        &format!("/api/v1/moderation/queue/{item}/decision"),
-        &moderator.access,
-        &json!({"action": action, "reason": reason, "version": version}),
-    )
-    .await
-    .expect(200);
-}
-
 /// Draft → review → published; returns the id.
 async fn publish(app: &TestApp, coordinator: &Person, moderator: &Person, body: &Value) -> i64 {
     let id = draft(app, coordinator, body).await;
@@ -102,27 +69,21 @@ async fn publish(app: &TestApp, coordinator: &Person, moderator: &Person, body: 
         .await
         .expect(200);
     assert_eq!(submitted["state"], "pending_review");
-    review(app, moderator, id, "approve", "accurate and complete").await;
+    review(
+        app,
+        moderator,
+        "trial_notice",
+        id,
+        "approve",
+        "accurate and complete",
+    )
+    .await;
     let published = app
         .get(&format!("/api/v1/trials/{id}"), None)
         .await
         .expect(200);
     assert_eq!(published["state"], "published", "{published}");
     id
-}
-
-async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
-    let page = app
-        .get("/api/v1/notifications?limit=100", Some(&who.access))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|n| n["kind"] == kind)
-        .cloned()
-        .collect()
 }
 
 async fn search(app: &TestApp, query: &str) -> Value {
@@ -218,7 +179,7 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
     assert_eq!(pending["items"][0]["applicant"]["display_name"], "Li_Wei");
     assert!(!pending.to_string().contains("li.wei@hospital.example.org"));
     // The application waits in the moderation queue as well.
-    queue_item(&app, &admin, "coordinator_application", id).await;
+    item_for(&app, &admin, "coordinator_application", id).await;
 
     let decision = format!("/api/v1/admin/coordinator-applications/{id}/decision");
     app.post_json_as(
@@ -613,6 +574,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     review(
         &app,
         &moderator,
+        "trial_notice",
         id,
         "dismiss",
         "the contact phone is missing a digit",
@@ -634,6 +596,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     review(
         &app,
         &moderator,
+        "trial_notice",
         id,
         "approve",
         "checked against the registry",
@@ -681,7 +644,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
         .expect(200);
     assert_eq!(changed["state"], "pending_review");
     assert!(page_ids(&search(&app, "").await).is_empty());
-    review(&app, &moderator, id, "approve", "fine").await;
+    review(&app, &moderator, "trial_notice", id, "approve", "fine").await;
     // So does a new registry id.
     let changed = app
         .patch_json(
@@ -692,7 +655,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
         .await
         .expect(200);
     assert_eq!(changed["state"], "pending_review");
-    review(&app, &moderator, id, "approve", "fine").await;
+    review(&app, &moderator, "trial_notice", id, "approve", "fine").await;
     assert_eq!(page_ids(&search(&app, "").await), vec![id]);
 
     // Recruitment ends: the notice closes, leaves the search, takes no answers or edits.
@@ -1164,7 +1127,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     )
     .await
     .expect(200);
-    review(&app, &moderator, id, "approve", "fine").await;
+    review(&app, &moderator, "trial_notice", id, "approve", "fine").await;
     assert_eq!(notifications(&app, &mei, "trial_alert").await.len(), 1);
 
     // Another match the same day: in-app at once, but no second email that day.

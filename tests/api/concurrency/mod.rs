@@ -21,7 +21,7 @@ use butterfly::db::schema::outbox;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::harness::json::{id_of, items};
+use crate::harness::json::id_of;
 use crate::harness::people::Person;
 use crate::harness::{Reply, TestApp};
 
@@ -56,50 +56,6 @@ fn all_answered(replies: &[Reply], status: u16, what: &str) {
 
 async fn post_as(app: &TestApp, who: &Person, path: &str, body: Value) -> Reply {
     app.post_json_as(path, &who.access, &body).await
-}
-
-/// `who`'s notifications of this kind, newest first.
-async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
-    let page = app
-        .get("/api/v1/notifications?limit=100", who.token())
-        .await
-        .expect(200);
-    items(&page)
-        .into_iter()
-        .filter(|n| n["kind"] == kind)
-        .collect()
-}
-
-/// The queue (first 100 items) with extra query parameters (`&kind=…`).
-async fn queue(app: &TestApp, moderator: &Person, query: &str) -> Vec<Value> {
-    items(
-        &app.get(
-            &format!("/api/v1/moderation/queue?limit=100{query}"),
-            moderator.token(),
-        )
-        .await
-        .expect(200),
-    )
-}
-
-/// The open items of this kind about this subject.
-async fn open_items(app: &TestApp, moderator: &Person, kind: &str, subject: i64) -> Vec<Value> {
-    queue(app, moderator, &format!("&kind={kind}"))
-        .await
-        .into_iter()
-        .filter(|i| i["subject_id"] == subject)
-        .collect()
-}
-
-/// Decides a queue item at the version it was read at.
-async fn decide(app: &TestApp, moderator: &Person, item: &Value, action: &str) -> Reply {
-    post_as(
-        app,
-        moderator,
-        &format!("/api/v1/moderation/queue/{}/decision", id_of(item)),
-        json!({"action": action, "reason": "Reviewed.", "version": item["version"]}),
-    )
-    .await
 }
 
 /// Waits until the outbox has nothing left to send, then returns the emails `address` got.
@@ -172,14 +128,4 @@ async fn replies_by(app: &TestApp, author: &Person, n: usize) -> (i64, Vec<i64>)
         ids.push(id_of(&post));
     }
     (thread_id, ids)
-}
-
-async fn flag(app: &TestApp, who: &Person, post_id: i64, reason: &str) -> Reply {
-    post_as(
-        app,
-        who,
-        &format!("/api/v1/posts/{post_id}/flags"),
-        json!({"reason": reason}),
-    )
-    .await
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 use butterfly::accounts::model::Role;
 use serde_json::Value;
 
-use super::{ROUNDS, all_answered, decide, flag, notifications, open_items, replies_by, together};
+use super::{ROUNDS, all_answered, replies_by, together};
 use crate::harness::TestApp;
 use crate::harness::forum::visible_post_ids;
 use crate::harness::json::items;
-use crate::harness::people::with_role;
+use crate::harness::moderation::{decide, flag, open_items, queue};
+use crate::harness::people::{notifications, with_role};
 
 /// (reporter id, status) of the flags an item shows.
 fn flags_of(item: &Value) -> Vec<(i64, String)> {
@@ -148,7 +149,7 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
             .unwrap_or_else(|| panic!("no item for post {post}"));
         let (report, decision) = futures_util::future::join(
             flag(&app, &second, post, "harassment"),
-            decide(&app, &moderator, &item, "dismiss"),
+            decide(&app, &moderator, &item, "dismiss", "Reviewed."),
         )
         .await;
         report.expect(201);
@@ -167,7 +168,7 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
                 "the open item shows the second report: {item}"
             ),
             [] => {
-                let resolved = super::queue(&app, &moderator, "&status=resolved").await;
+                let resolved = queue(&app, &moderator, "&status=resolved").await;
                 let flags: Vec<(i64, String)> = resolved
                     .iter()
                     .filter(|i| i["subject_id"] == post)

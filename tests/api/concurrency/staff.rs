@@ -3,11 +3,10 @@
 use butterfly::accounts::model::Role;
 use serde_json::json;
 
-use super::{
-    ROUNDS, all_answered, decide, flag, open_items, post_as, replies_by, statuses, together,
-};
+use super::{ROUNDS, all_answered, post_as, replies_by, statuses, together};
 use crate::harness::TestApp;
 use crate::harness::json::{id_of, items};
+use crate::harness::moderation::{decide, flag, open_items, queue};
 use crate::harness::people::with_role;
 
 #[actix_web::test]
@@ -23,7 +22,9 @@ async fn appealing_one_decision_three_times_at_once_opens_one_appeal() {
             .await
             .pop()
             .unwrap_or_else(|| panic!("no item for post {post}"));
-        decide(&app, &moderator, &item, "remove").await.expect(200);
+        decide(&app, &moderator, &item, "remove", "Reviewed.")
+            .await
+            .expect(200);
         let body = json!({
             "subject": {"kind": "decision", "id": id_of(&item)},
             "text": "This was my own experience, not advice."
@@ -36,7 +37,7 @@ async fn appealing_one_decision_three_times_at_once_opens_one_appeal() {
         .await;
         assert_eq!(statuses(&answers), [201, 409, 409], "{answers:?}");
     }
-    let appeals = super::queue(&app, &moderator, "&kind=appeal").await;
+    let appeals = queue(&app, &moderator, "&kind=appeal").await;
     assert_eq!(appeals.len(), posts.len(), "one appeal item per decision");
 }
 

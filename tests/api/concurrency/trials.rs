@@ -3,13 +3,11 @@
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use super::{
-    ROUNDS, all_answered, decide, emails_once_sent, notifications, open_items, post_as, statuses,
-    together,
-};
+use super::{ROUNDS, all_answered, emails_once_sent, post_as, statuses, together};
 use crate::harness::TestApp;
 use crate::harness::json::{id_of, items};
-use crate::harness::people::{Person, with_role};
+use crate::harness::moderation::{decide, open_items, queue};
+use crate::harness::people::{Person, notifications, with_role};
 
 /// A complete recruiting notice in Beijing for adults.
 fn notice(registry_id: &str) -> Value {
@@ -59,7 +57,9 @@ async fn published(app: &TestApp, coordinator: &Person, moderator: &Person, n: u
         .await
         .pop()
         .unwrap_or_else(|| panic!("no review item for notice {id}"));
-    decide(app, moderator, &item, "approve").await.expect(200);
+    decide(app, moderator, &item, "approve", "Reviewed.")
+        .await
+        .expect(200);
     id
 }
 
@@ -89,7 +89,7 @@ async fn notices_published_together_send_a_saved_search_one_email_and_every_noti
     let answers = together(
         items_to_approve
             .iter()
-            .map(|item| decide(&app, &moderator, item, "approve"))
+            .map(|item| decide(&app, &moderator, item, "approve", "Reviewed."))
             .collect(),
     )
     .await;
@@ -271,6 +271,6 @@ async fn applying_to_be_a_coordinator_three_times_at_once_makes_one_application(
             "round {round}: {answers:?}"
         );
     }
-    let applications = super::queue(&app, &admin, "&kind=coordinator_application").await;
+    let applications = queue(&app, &admin, "&kind=coordinator_application").await;
     assert_eq!(applications.len(), ROUNDS);
 }

@@ -8,6 +8,7 @@ pub mod forum;
 pub mod http;
 pub mod json;
 pub mod mail;
+pub mod moderation;
 pub mod pages;
 pub mod people;
 

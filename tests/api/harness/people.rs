@@ -1,12 +1,14 @@
 //! The people stories are told about: a signed-in account ([`Person`]) made with a role, or
-//! through the sign-up a newcomer goes through.
+//! through the sign-up a newcomer goes through; and what they are told in-app.
 //!
 //! Staff and established members are created directly (as `butterfly admin create-user` does),
 //! at trust level 2, so that no new-member limit gets in the way of a story about something
 //! else; a [`newcomer`] registers and confirms her address, and starts at trust level 0.
 
 use butterfly::accounts::model::Role;
+use serde_json::Value;
 
+use super::json::items;
 use super::{Member, TestApp, Tokens};
 
 /// A signed-in account.
@@ -84,4 +86,16 @@ pub async fn signed_up(app: &TestApp, email: &str, name: &str) -> Person {
 /// A member who just signed up (see [`signed_up`]).
 pub async fn newcomer(app: &TestApp, name: &str) -> Person {
     signed_up(app, &email_of(name), name).await
+}
+
+/// `who`'s notifications of this kind (from the first 100), newest first.
+pub async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
+    let page = app
+        .get("/api/v1/notifications?limit=100", who.token())
+        .await
+        .expect(200);
+    items(&page)
+        .into_iter()
+        .filter(|n| n["kind"] == kind)
+        .collect()
 }
