@@ -12,10 +12,10 @@ use std::time::Duration;
 use awc::http::Method;
 use butterfly::accounts::model::Role;
 use butterfly::db::{DatabaseUrl, Db, DbError};
-use diesel::sql_types::BigInt;
-use diesel::{QueryableByName, RunQueryDsl};
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
+use crate::harness::database::Count;
 use crate::harness::faults::ServerProcess;
 use crate::harness::{PASSWORD, TestDatabase};
 
@@ -146,12 +146,6 @@ async fn writer(
             return;
         }
     }
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 fn count(db: &Db, sql: String) -> i64 {

@@ -5,7 +5,6 @@
 //! Search lives in `search.rs`, notifications and reply emails in `notifications.rs`.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
@@ -14,7 +13,7 @@ use crate::harness::forum::{
     age_posts, board_threads, post_reply, post_thread, react, reply, start_thread, thread_posts,
 };
 use crate::harness::json::{encode, id_of, ids};
-use crate::harness::people::{member, newcomer, with_role};
+use crate::harness::people::{Person, member, newcomer, with_role};
 use crate::harness::{PASSWORD, TestApp};
 
 #[track_caller]
@@ -1496,15 +1495,7 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
             .await
             .expect(200);
     }
-    // The outbox worker polled once at start; let everything settle.
-    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-
-    let before = app.db().statements_executed();
-    let page = app
-        .get("/api/v1/boards/kidneys/threads", ben.token())
-        .await
-        .expect(200);
-    let statements = app.db().statements_executed() - before;
+    let (page, statements) = statements_for(&app, "/api/v1/boards/kidneys/threads", &ben).await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
     assert_eq!(page["items"][0]["my_reactions"], json!(["support", "hug"]));
     assert!(
@@ -1512,18 +1503,29 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
         "a board page took {statements} SQL statements"
     );
 
-    let before = app.db().statements_executed();
-    let page = app
-        .get(&format!("/api/v1/threads/{thread_id}/posts"), ben.token())
-        .await
-        .expect(200);
-    let statements = app.db().statements_executed() - before;
+    let path = format!("/api/v1/threads/{thread_id}/posts");
+    let (page, statements) = statements_for(&app, &path, &ben).await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(6));
     assert_eq!(page["items"][5]["my_reactions"], json!(["hug"]));
     assert!(
         statements <= 3,
         "a thread page took {statements} SQL statements"
     );
+}
+
+/// A page as `who` reads it, and the SQL statements it cost. The counter is the server's, so
+/// a background worker's statement can add to it while the page is read: the page is read a
+/// few times and the fewest statements count (a page costs the same each time, and a worker
+/// only ever adds).
+async fn statements_for(app: &TestApp, path: &str, who: &Person) -> (Value, u64) {
+    let mut fewest = u64::MAX;
+    let mut page = Value::Null;
+    for _ in 0..3 {
+        let before = app.db().statements_executed();
+        page = app.get(path, who.token()).await.expect(200);
+        fewest = fewest.min(app.db().statements_executed() - before);
+    }
+    (page, fewest)
 }
 
 #[actix_web::test]

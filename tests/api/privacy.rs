@@ -7,10 +7,11 @@
 
 use butterfly::accounts::model::Role;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use diesel::{PgConnection, QueryableByName, SqliteConnection, sql_query};
 use serde_json::{Value, json};
 
+use crate::harness::database::Count;
 use crate::harness::forum::{BOARD, reply, start_thread};
 use crate::harness::json::id_of;
 use crate::harness::moderation::review;
@@ -235,12 +236,6 @@ struct Column {
     column_name: String,
     #[diesel(sql_type = Text)]
     column_type: String,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 /// Every `table.column` of every table, text columns only, holding `needle` (ignoring case).
@@ -599,7 +594,7 @@ async fn she_leaves_keeping_her_posts_as_a_former_member_and_no_table_keeps_her_
     assert_no_trace(&app);
 
     // Her address and her name are free again.
-    let earlier = app.emails_to(EMAIL).len();
+    let earlier = app.emails_once_sent(EMAIL).await.len();
     app.register(EMAIL, PASSWORD, NAME).await.expect(202);
     let token = app
         .wait_for_emails(EMAIL, earlier + 1)

@@ -975,8 +975,12 @@ async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
     assert!(email.subject().contains("answered"), "{}", email.subject());
     assert!(email.text().contains(&format!("/trials/{id}/interests")));
     assert!(!email.text().contains("Mei_34") && !email.text().contains("Beijing"));
-    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.emails_to("coord@hospital.example.org").len(), 1);
+    assert_eq!(
+        app.emails_once_sent("coord@hospital.example.org")
+            .await
+            .len(),
+        1
+    );
 
     // The owning coordinator sees what each member chose to share, and nothing more.
     let seen = app.get(&inbox, Some(&coordinator.access)).await.expect(200);
@@ -1135,8 +1139,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     let told = notifications(&app, &mei, "trial_alert").await;
     assert_eq!(told.len(), 2);
     assert_eq!(told[0]["subject_id"], json!(second));
-    actix_web::rt::time::sleep(Duration::from_millis(800)).await;
-    let emails = app.emails_to("mei@example.org");
+    let emails = app.emails_once_sent("mei@example.org").await;
     assert_eq!(emails.len(), 2, "the verification email and one alert");
 
     // A day later, the match that waited goes out as a digest (swept by a starting server).

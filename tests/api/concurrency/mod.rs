@@ -14,11 +14,7 @@ mod staff;
 mod trials;
 
 use std::future::Future;
-use std::time::{Duration, Instant};
 
-use butterfly::db::DbError;
-use butterfly::db::schema::outbox;
-use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::harness::json::id_of;
@@ -56,52 +52,6 @@ fn all_answered(replies: &[Reply], status: u16, what: &str) {
 
 async fn post_as(app: &TestApp, who: &Person, path: &str, body: Value) -> Reply {
     app.post_json_as(path, &who.access, &body).await
-}
-
-/// Waits until the outbox has nothing left to send, then returns the emails `address` got.
-async fn emails_once_sent(app: &TestApp, address: &str) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let pending: i64 = app
-            .db()
-            .read(|conn| {
-                outbox::table
-                    .filter(outbox::status.eq("pending"))
-                    .count()
-                    .get_result(conn)
-                    .map_err(DbError::Query)
-            })
-            .await
-            .unwrap_or_else(|e| panic!("cannot read the outbox: {e}"));
-        if pending == 0 {
-            // Sent means handed to the SMTP receiver; give its thread the message.
-            let sent: i64 = app
-                .db()
-                .read({
-                    let address = address.to_owned();
-                    move |conn| {
-                        outbox::table
-                            .filter(outbox::status.eq("sent"))
-                            .filter(outbox::to_addr.eq(address))
-                            .count()
-                            .get_result(conn)
-                            .map_err(DbError::Query)
-                    }
-                })
-                .await
-                .unwrap_or_else(|e| panic!("cannot read the outbox: {e}"));
-            let sent = usize::try_from(sent).unwrap_or(usize::MAX);
-            if sent > 0 {
-                app.wait_for_emails(address, sent).await;
-            }
-            return app.emails_to(address).len();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the outbox still has {pending} messages to send"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// A thread by `author` with `n` replies of hers; returns the thread and the reply ids.

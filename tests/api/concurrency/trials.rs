@@ -3,7 +3,7 @@
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use super::{ROUNDS, all_answered, emails_once_sent, post_as, statuses, together};
+use super::{ROUNDS, all_answered, post_as, statuses, together};
 use crate::harness::TestApp;
 use crate::harness::json::{id_of, items};
 use crate::harness::moderation::{decide, open_items, queue};
@@ -100,7 +100,7 @@ async fn notices_published_together_send_a_saved_search_one_email_and_every_noti
         "one in-app alert per notice"
     );
     assert_eq!(
-        emails_once_sent(&app, &patient.email).await,
+        app.emails_once_sent(&patient.email).await.len(),
         1,
         "at most one alert email a day; the other matches wait for the digest"
     );
@@ -175,7 +175,7 @@ async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email
         ROUNDS * patients.len()
     );
     assert_eq!(
-        emails_once_sent(&app, &coordinator.email).await,
+        app.emails_once_sent(&coordinator.email).await.len(),
         ROUNDS,
         "one answer email per notice within the hour"
     );

@@ -9,6 +9,7 @@ pub mod http;
 pub mod json;
 pub mod mail;
 pub mod moderation;
+pub mod outbox;
 pub mod pages;
 pub mod people;
 
@@ -215,6 +216,23 @@ impl TestApp {
     /// when the requests in flight are answered and the workers have stopped.
     pub fn stop(&self) -> impl std::future::Future<Output = ()> + use<> {
         self.handle.stop(true)
+    }
+
+    /// Stops the server gracefully and waits until it and its background workers have
+    /// finished: whatever they were doing (an email being sent) is done when this returns.
+    pub async fn shut_down(mut self) {
+        self.handle.stop(true).await;
+        if let Some(thread) = self.thread.take() {
+            let start = Instant::now();
+            while !thread.is_finished() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "the server's workers did not stop within 30 s"
+                );
+                actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+            }
+            thread.join().expect("the server thread did not panic");
+        }
     }
 
     // ----- HTTP -----

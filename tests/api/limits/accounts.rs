@@ -4,37 +4,10 @@
 
 use awc::http::Method;
 use butterfly::config::Settings;
-use butterfly::db::DbError;
-use diesel::sql_types::BigInt;
-use diesel::{QueryableByName, RunQueryDsl};
 use serde_json::{Value, json};
 
 use super::{assert_allowed, assert_refused, limit};
 use crate::harness::{PASSWORD, Reply, TestApp};
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// Emails of `template` queued for `to` (the outbox row is written with the request, so the
-/// count is final once the answer is in).
-pub async fn queued(app: &TestApp, to: &str, template: &str) -> i64 {
-    let sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox \
-         WHERE to_addr = '{to}' AND template = '{template}'"
-    );
-    app.db()
-        .read(move |conn| {
-            diesel::sql_query(sql)
-                .get_result::<Count>(conn)
-                .map(|count| count.n)
-                .map_err(DbError::Query)
-        })
-        .await
-        .expect("the outbox can be read")
-}
 
 /// Extra request headers, name and value.
 type Headers<'a> = Vec<(&'a str, &'a str)>;
@@ -87,7 +60,7 @@ async fn one_inbox_cannot_be_flooded_with_reset_emails_however_the_body_is_writt
         assert_eq!(reply.status, 202, "{body}: {}", reply.body);
         assert_allowed(&reply, 3, 2 - i as u64);
     }
-    assert_eq!(queued(&app, lea, "reset_password").await, 3);
+    assert_eq!(app.queued(lea, "reset_password").await, 3);
 
     // The fourth is refused, whichever way the request is written.
     let bearer = format!("Bearer {}", ben.access);
@@ -167,7 +140,7 @@ async fn one_inbox_cannot_be_flooded_with_reset_emails_however_the_body_is_writt
         }
     }
     assert_eq!(
-        queued(&app, lea, "reset_password").await,
+        app.queued(lea, "reset_password").await,
         3,
         "no way of writing the request sent Lea a fourth link"
     );
@@ -177,7 +150,7 @@ async fn one_inbox_cannot_be_flooded_with_reset_emails_however_the_body_is_writt
         .post_json(reset, &json!({"email": "ben@example.test"}))
         .await;
     assert_allowed(&ben_reset, 3, 2);
-    assert_eq!(queued(&app, "ben@example.test", "reset_password").await, 1);
+    assert_eq!(app.queued("ben@example.test", "reset_password").await, 1);
 }
 
 #[actix_web::test]
@@ -208,7 +181,7 @@ async fn reset_requests_fired_together_send_no_more_links_than_the_limit() {
     for reply in replies.iter().filter(|r| r.status != 202) {
         assert_refused(reply, 3);
     }
-    assert_eq!(queued(&app, dee, "reset_password").await, 3);
+    assert_eq!(app.queued(dee, "reset_password").await, 3);
 }
 
 #[actix_web::test]

@@ -13,8 +13,6 @@ use serde_json::json;
 use crate::harness::{PASSWORD, Reply, TestApp};
 use crate::platform::sample;
 
-pub use self::accounts::queued;
-
 /// A limit with a ten-minute window.
 fn limit(per_ip: u32, per_account: u32) -> RateLimit {
     RateLimit::new(per_ip, per_account, 600)
