@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use crate::harness::database::Count;
 use crate::harness::forum::{BOARD, reply, start_thread};
 use crate::harness::json::id_of;
-use crate::harness::moderation::review;
 use crate::harness::people::{Person, signed_in, signed_up};
+use crate::harness::trials::{notice, publish};
 use crate::harness::{PASSWORD, TestApp};
 
 const EMAIL: &str = "Marisol.Vega@example.org";
@@ -72,24 +72,6 @@ async fn cast(app: &TestApp) -> Cast {
         coordinator,
         marisol,
     }
-}
-
-fn notice() -> Value {
-    json!({
-        "registry_id": "NCT06121297",
-        "title": "CD19 CAR-T cell therapy for refractory systemic lupus erythematosus",
-        "summary": "An open-label study of CD19 CAR-T cells in refractory SLE.",
-        "conditions": ["Systemic Lupus Erythematosus"],
-        "interventions": [{"type": "biological", "name": "CD19 CAR-T cells"}],
-        "phase": "phase1_2",
-        "recruitment_status": "recruiting",
-        "eligibility": {"min_age_years": 18, "max_age_years": 65, "sex": "all", "healthy_volunteers": false, "criteria": "Active SLE despite standard treatment."},
-        "sites": [{"facility": "Peking Union Medical College Hospital", "city": "Beijing", "country": "China", "latitude": 39.9127, "longitude": 116.4168, "status": "recruiting"}],
-        "contact": {"name": "Study team", "email": "cart-study@hospital.example.org", "phone": "+86 10 6915 6114"},
-        "sponsor": "Peking Union Medical College Hospital",
-        "start_date": "2025-01-15",
-        "recruitment_ends": "2099-12-31"
-    })
 }
 
 /// Marisol touches every feature.
@@ -161,27 +143,7 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     .await
     .expect(201);
     // A coordinator's notice goes through review; its publication fires Marisol's alert.
-    let trial = id_of(
-        &app.post_json_as("/api/v1/trials", &c.coordinator.access, &notice())
-            .await
-            .expect(201),
-    );
-    app.post_json_as(
-        &format!("/api/v1/trials/{trial}/submit"),
-        &c.coordinator.access,
-        &json!({}),
-    )
-    .await
-    .expect(200);
-    review(
-        app,
-        &c.moderator,
-        "trial_notice",
-        trial,
-        "approve",
-        "accurate and complete",
-    )
-    .await;
+    let trial = publish(app, &c.coordinator, &c.moderator, &notice("NCT06121297")).await;
     app.post_json_as(
         &format!("/api/v1/trials/{trial}/interest"),
         &me.access,

@@ -1,32 +1,14 @@
 //! Trial notices, answers, saved searches and applications fired together.
 
 use butterfly::accounts::model::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ROUNDS, all_answered, post_as, statuses, together};
 use crate::harness::TestApp;
 use crate::harness::json::{id_of, items};
 use crate::harness::moderation::{decide, open_items, queue};
 use crate::harness::people::{Person, notifications, with_role};
-
-/// A complete recruiting notice in Beijing for adults.
-fn notice(registry_id: &str) -> Value {
-    json!({
-        "registry_id": registry_id,
-        "title": "Low-dose IL-2 for active systemic lupus erythematosus",
-        "summary": "A randomised study of low-dose interleukin-2 in active SLE.",
-        "conditions": ["Systemic Lupus Erythematosus"],
-        "interventions": [{"type": "drug", "name": "Interleukin-2"}],
-        "phase": "phase2",
-        "recruitment_status": "recruiting",
-        "eligibility": {"min_age_years": 18, "max_age_years": 65, "sex": "all", "healthy_volunteers": false, "criteria": "Active SLE."},
-        "sites": [{"facility": "Peking University People's Hospital", "city": "Beijing", "country": "China", "latitude": 39.93, "longitude": 116.35, "status": "recruiting"}],
-        "contact": {"name": "Study team", "email": "il2-study@hospital.example.org"},
-        "sponsor": "Peking University People's Hospital",
-        "start_date": "2025-03-01",
-        "recruitment_ends": "2099-12-31"
-    })
-}
+use crate::harness::trials::{draft, notice, publish, submit};
 
 fn registry_id(n: usize) -> String {
     format!("NCT0{}", 6_100_000 + n)
@@ -34,33 +16,14 @@ fn registry_id(n: usize) -> String {
 
 /// A draft of `coordinator`'s, submitted for review; returns its id.
 async fn submitted(app: &TestApp, coordinator: &Person, n: usize) -> i64 {
-    let id = id_of(
-        &post_as(app, coordinator, "/api/v1/trials", notice(&registry_id(n)))
-            .await
-            .expect(201),
-    );
-    post_as(
-        app,
-        coordinator,
-        &format!("/api/v1/trials/{id}/submit"),
-        json!({}),
-    )
-    .await
-    .expect(200);
+    let id = draft(app, coordinator, &notice(&registry_id(n))).await;
+    submit(app, coordinator, id).await;
     id
 }
 
 /// A published notice; returns its id.
 async fn published(app: &TestApp, coordinator: &Person, moderator: &Person, n: usize) -> i64 {
-    let id = submitted(app, coordinator, n).await;
-    let item = open_items(app, moderator, "trial_notice", id)
-        .await
-        .pop()
-        .unwrap_or_else(|| panic!("no review item for notice {id}"));
-    decide(app, moderator, &item, "approve", "Reviewed.")
-        .await
-        .expect(200);
-    id
+    publish(app, coordinator, moderator, &notice(&registry_id(n))).await
 }
 
 #[actix_web::test]

@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 pub mod people;
+pub mod trials;
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
