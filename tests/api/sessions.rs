@@ -204,7 +204,7 @@ async fn unknown_refresh_tokens_are_refused() {
     app.refresh("made-up-refresh-token")
         .await
         .expect_problem(401);
-    app.refresh("").await.expect_client_problem();
+    app.refresh("").await.expect_problem(401);
 }
 
 // ----- logging out -----
@@ -265,10 +265,10 @@ async fn a_banned_member_is_signed_out_at_once() {
     app.execute_sql("UPDATE users SET sanction = 'banned'")
         .await;
     app.me(&tokens.access).await.expect_problem(401);
-    app.refresh(&tokens.refresh).await.expect_client_problem();
-    app.login(&member.email, PASSWORD)
-        .await
-        .expect_client_problem();
+    app.refresh(&tokens.refresh).await.expect_problem(401);
+    // The right password: she is told why she may not come in.
+    let refused = app.login(&member.email, PASSWORD).await.expect_problem(403);
+    assert_eq!(refused["detail"], "this account is banned", "{refused}");
 }
 
 // ----- throttling -----

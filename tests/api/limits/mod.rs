@@ -26,10 +26,11 @@ fn header_number(reply: &Reply, name: &str) -> u64 {
         .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
 }
 
-/// A limited answer that went through, with `remaining` requests left of `limit`.
+/// A limited answer that went through to the route, which answered `status`, with `remaining`
+/// requests left of `limit`.
 #[track_caller]
-fn assert_allowed(reply: &Reply, limit: u64, remaining: u64) {
-    assert_ne!(reply.status, 429, "refused too early: {}", reply.body);
+fn assert_allowed(reply: &Reply, status: u16, limit: u64, remaining: u64) {
+    assert_eq!(reply.status, status, "{}", reply.body);
     assert_eq!(header_number(reply, "ratelimit-limit"), limit);
     assert_eq!(header_number(reply, "ratelimit-remaining"), remaining);
     let reset = header_number(reply, "ratelimit-reset");
@@ -66,9 +67,10 @@ async fn visitors_who_register_log_in_or_ask_for_emails_too_often_are_told_to_wa
 
     // Registration: two per client IP, whatever the address.
     let first = app.register("one@example.test", PASSWORD, "One_O").await;
-    assert_allowed(&first, 2, 1);
+    assert_allowed(&first, 202, 2, 1);
     assert_allowed(
         &app.register("two@example.test", PASSWORD, "Two_T").await,
+        202,
         2,
         0,
     );
@@ -88,20 +90,25 @@ async fn visitors_who_register_log_in_or_ask_for_emails_too_often_are_told_to_wa
     );
     assert_refused(&app.login("lea@example.test", PASSWORD).await, 2);
     // Another account from the same client is not held back.
-    assert_allowed(&app.login("one@example.test", "no such luck 7").await, 2, 1);
+    assert_allowed(
+        &app.login("one@example.test", "no such luck 7").await,
+        401,
+        2,
+        1,
+    );
 
     // Password reset: one email per address, so nobody's inbox can be flooded.
     let reset = "/api/v1/password-resets";
     let lea = json!({"email": "lea@example.test"});
     let one = json!({"email": "one@example.test"});
-    assert_allowed(&app.post_json(reset, &lea).await, 1, 0);
+    assert_allowed(&app.post_json(reset, &lea).await, 202, 1, 0);
     assert_refused(&app.post_json(reset, &lea).await, 1);
-    assert_allowed(&app.post_json(reset, &one).await, 1, 0);
+    assert_allowed(&app.post_json(reset, &one).await, 202, 1, 0);
 
     // Verification resend: one per client IP.
     let resend = "/api/v1/accounts/verify/resend";
     let two = json!({"email": "two@example.test"});
-    assert_allowed(&app.post_json(resend, &one).await, 1, 0);
+    assert_allowed(&app.post_json(resend, &one).await, 202, 1, 0);
     assert_refused(&app.post_json(resend, &two).await, 1);
 
     // Routes without a limit carry no RateLimit headers.
@@ -132,7 +139,7 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
             &json!({"title": "Biopsy next week", "body": "Any tips for the day itself?"}),
         )
         .await;
-    assert_allowed(&thread, 2, 1);
+    assert_allowed(&thread, 201, 2, 1);
     let thread_id = thread.expect(201)["id"].as_i64().expect("a thread id");
     let replies = format!("/api/v1/threads/{thread_id}/posts");
     let reply = app
@@ -142,7 +149,7 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
             &json!({"body": "Update: it went fine."}),
         )
         .await;
-    assert_allowed(&reply, 2, 0);
+    assert_allowed(&reply, 201, 2, 0);
     let post_id = reply.expect(201)["id"].as_i64().expect("a post id");
     assert_refused(
         &app.post_json_as(&replies, &ana.access, &json!({"body": "One more thing"}))
@@ -153,7 +160,7 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
     let bens = app
         .post_json_as(&replies, &ben.access, &json!({"body": "Glad to hear it."}))
         .await;
-    assert_allowed(&bens, 2, 1);
+    assert_allowed(&bens, 201, 2, 1);
     let bens_post = bens.expect(201)["id"].as_i64().expect("a post id");
 
     // Flagging: one per account here.
@@ -162,6 +169,7 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
     assert_allowed(
         &app.post_json_as(&flags_of(post_id), &ben.access, &spam)
             .await,
+        201,
         1,
         0,
     );
@@ -173,6 +181,7 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
     assert_allowed(
         &app.post_json_as(&flags_of(bens_post), &ana.access, &spam)
             .await,
+        201,
         1,
         0,
     );
@@ -181,6 +190,7 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
     let interest = "/api/v1/trials/424242/interest";
     assert_allowed(
         &app.post_json_as(interest, &ana.access, &json!({})).await,
+        422,
         1,
         0,
     );
@@ -190,9 +200,10 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
     );
 
     // Search: two per client IP.
-    assert_allowed(&app.get("/api/v1/search?q=biopsy", None).await, 2, 1);
+    assert_allowed(&app.get("/api/v1/search?q=biopsy", None).await, 200, 2, 1);
     assert_allowed(
         &app.get("/api/v1/search?q=biopsy", Some(&ben.access)).await,
+        200,
         2,
         0,
     );
@@ -238,9 +249,10 @@ async fn an_ipv6_client_moving_around_its_network_gets_no_fresh_allowance() {
     };
 
     // Every address of a /64 is the same client.
-    assert_allowed(&search("2001:db8:1:0::1".into()).await, 2, 1);
+    assert_allowed(&search("2001:db8:1:0::1".into()).await, 200, 2, 1);
     assert_allowed(
         &search("2001:db8:1:0:ffff:ffff:ffff:fffe".into()).await,
+        200,
         2,
         0,
     );
@@ -256,8 +268,8 @@ async fn an_ipv6_client_moving_around_its_network_gets_no_fresh_allowance() {
     // A fresh /64 of that /56 is refused: the /56 is used up.
     assert_refused(&search("2001:db8:1:ff::1".into()).await, 8);
     // A /64 of another /56 in the same /48 still may search.
-    assert_allowed(&search("2001:db8:1:100::1".into()).await, 2, 1);
+    assert_allowed(&search("2001:db8:1:100::1".into()).await, 200, 2, 1);
     // IPv4 clients are counted one address each.
-    assert_allowed(&search("203.0.113.9".into()).await, 2, 1);
-    assert_allowed(&search("203.0.113.10".into()).await, 2, 1);
+    assert_allowed(&search("203.0.113.9".into()).await, 200, 2, 1);
+    assert_allowed(&search("203.0.113.10".into()).await, 200, 2, 1);
 }
