@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::harness::json::assert_rfc3339;
 use crate::harness::{NEW_PASSWORD, PASSWORD, PUBLIC_URL, TestApp};
 
 const VERIFY_LINK: &str = "/verify-email?token=";
@@ -14,15 +15,6 @@ fn verify_prefix() -> String {
 
 fn reset_prefix() -> String {
     format!("{PUBLIC_URL}{RESET_LINK}")
-}
-
-#[track_caller]
-fn assert_rfc3339(value: &Value) {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an RFC 3339 time, got {value}"));
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("{text} is not RFC 3339: {e}"));
 }
 
 // ----- signing up -----

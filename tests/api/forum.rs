@@ -12,18 +12,9 @@ use serde_json::{Value, json};
 use crate::harness::forum::{
     age_posts, board_threads, post_reply, post_thread, react, reply, start_thread, thread_posts,
 };
-use crate::harness::json::{encode, id_of, ids};
+use crate::harness::json::{assert_rfc3339, encode, id_of, ids};
 use crate::harness::people::{Person, member, newcomer, with_role};
 use crate::harness::{PASSWORD, TestApp};
-
-#[track_caller]
-fn assert_rfc3339(value: &Value) {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an RFC 3339 time, got {value}"));
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("{text} is not RFC 3339: {e}"));
-}
 
 #[track_caller]
 fn find_board<'a>(boards: &'a Value, slug: &str) -> &'a Value {

@@ -9,6 +9,7 @@ use butterfly::config::{Secret, VerificationKey};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
+use crate::harness::json::{token_parts, with};
 use crate::harness::{JWT_SECRET, PASSWORD, Reply, TestApp};
 
 // ----- logging in -----
@@ -323,23 +324,6 @@ async fn repeated_failures_from_one_address_are_throttled() {
 
 // ----- access tokens -----
 
-/// Header and claims of a token the server issued, decoded without checking anything.
-fn parts(token: &str) -> (Value, Value) {
-    let mut pieces = token.split('.');
-    let mut decode = |what: &str| -> Value {
-        let piece = pieces
-            .next()
-            .unwrap_or_else(|| panic!("the token has no {what}"));
-        let bytes = URL_SAFE_NO_PAD
-            .decode(piece)
-            .unwrap_or_else(|e| panic!("the token's {what} is not base64url: {e}"));
-        serde_json::from_slice(&bytes).expect("the token's parts are JSON")
-    };
-    let header = decode("header");
-    let claims = decode("claims");
-    (header, claims)
-}
-
 fn sign(algorithm: Algorithm, kid: Option<&str>, claims: &Value, secret: &str) -> String {
     let mut header = Header::new(algorithm);
     header.kid = kid.map(str::to_owned);
@@ -356,26 +340,11 @@ fn unsigned(header: &Value, claims: &Value) -> String {
     format!("{}.{}.", encode(header), encode(claims))
 }
 
-fn with(claims: &Value, changes: Value) -> Value {
-    let mut claims = claims.clone();
-    for (key, value) in changes.as_object().expect("an object") {
-        if value.is_null() {
-            claims
-                .as_object_mut()
-                .expect("claims are an object")
-                .remove(key);
-        } else {
-            claims[key] = value.clone();
-        }
-    }
-    claims
-}
-
 #[actix_web::test]
 async fn forged_stale_and_foreign_access_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let (_, tokens) = app.signed_in_member("jon@example.test", "Jon_J").await;
-    let (header, claims) = parts(&tokens.access);
+    let (header, claims) = token_parts(&tokens.access);
     assert_eq!(header["alg"], "HS256");
     let kid = header["kid"]
         .as_str()
@@ -520,7 +489,7 @@ async fn tokens_signed_with_a_previous_key_are_still_accepted() {
     })
     .await;
     let (member, tokens) = app.signed_in_member("kim@example.test", "Kim_K").await;
-    let (header, claims) = parts(&tokens.access);
+    let (header, claims) = token_parts(&tokens.access);
     assert_eq!(
         header["kid"], "k2",
         "new tokens are signed with the current key"

@@ -13,6 +13,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Sha256, Sha384, Sha512};
 
+use crate::harness::json::{token_parts, with};
 use crate::harness::moderation::sanction;
 use crate::harness::people::signed_in;
 use crate::harness::{JWT_SECRET, PASSWORD, TestApp};
@@ -58,31 +59,6 @@ fn signed(header: &Value, claims: &Value) -> String {
     signed_with(Mac256::Sha256, JWT_SECRET.as_bytes(), header, claims)
 }
 
-/// `value` with `changes` applied: a `null` removes the key.
-fn with(value: &Value, changes: Value) -> Value {
-    let mut value = value.clone();
-    for (key, change) in changes.as_object().expect("an object") {
-        let object = value.as_object_mut().expect("an object");
-        if change.is_null() {
-            object.remove(key);
-        } else {
-            object.insert(key.clone(), change.clone());
-        }
-    }
-    value
-}
-
-/// The decoded header and claims of a token the server issued.
-fn decoded(token: &str) -> (Value, Value) {
-    let mut parts = token.split('.').map(|part| {
-        let bytes = URL_SAFE_NO_PAD.decode(part).expect("base64url");
-        serde_json::from_slice::<Value>(&bytes).expect("JSON")
-    });
-    let header = parts.next().expect("a header");
-    let claims = parts.next().expect("claims");
-    (header, claims)
-}
-
 async fn erase(app: &TestApp, token: &str) {
     let body =
         serde_json::to_vec(&json!({"password": PASSWORD, "content": "remove"})).expect("JSON");
@@ -102,7 +78,7 @@ async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
     let app = TestApp::spawn().await;
     let (_, tokens) = app.signed_in_member("jon@example.test", "Jon_J").await;
     let (_, other) = app.signed_in_member("kim@example.test", "Kim_K").await;
-    let (header, claims) = decoded(&tokens.access);
+    let (header, claims) = token_parts(&tokens.access);
     assert_eq!(header["typ"], "JWT", "tokens say what they are: {header}");
     let now = chrono::Utc::now().timestamp();
     let key = JWT_SECRET.as_bytes();
@@ -119,7 +95,7 @@ async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
     let (input, signature) = original.rsplit_once('.').expect("a JWT");
     let header_with = |changes: Value| with(h, changes);
     let claims_with = |changes: Value| with(c, changes);
-    let other_sid = decoded(&other.access).1["sid"].clone();
+    let other_sid = token_parts(&other.access).1["sid"].clone();
 
     let mut cases: Vec<(&str, String)> = vec![
         // No signature, or not the one the server makes.

@@ -11,10 +11,10 @@ use std::time::Duration;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::harness::json::page_ids;
+use crate::harness::json::{page_ids, with};
 use crate::harness::moderation::{item_for, review};
 use crate::harness::people::{Person, notifications, signed_in, signed_up};
-use crate::harness::trials::{draft, notice, publish, with};
+use crate::harness::trials::{draft, notice, publish};
 use crate::harness::{TestApp, TestDatabase};
 
 const BEIJING: &str = "39.9042,116.4074";
@@ -65,7 +65,7 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         "evidence": "Staff page https://hospital.example.org/staff/li-wei and my institutional address.",
         "registry_ids": ["NCT06121297", "ChiCTR-TRC-12002345"]
     });
-    let bad = with(application.clone(), json!({"registry_ids": ["NCT123"]}));
+    let bad = with(&application, json!({"registry_ids": ["NCT123"]}));
     let problem = app
         .post_json_as("/api/v1/coordinator-applications", &wei.access, &bad)
         .await
@@ -465,7 +465,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     let id = draft(
         &app,
         &coordinator,
-        &with(notice("NCT06121297"), json!({"sites": [], "summary": ""})),
+        &with(&notice("NCT06121297"), json!({"sites": [], "summary": ""})),
     )
     .await;
     let submit = format!("/api/v1/trials/{id}/submit");
@@ -670,14 +670,11 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &app,
         &coordinator,
         &moderator,
-        &with(
-            notice("NCT05869955"),
-            json!({
+        &with(&notice("NCT05869955"), json!({
                 "summary": "CD19 CAR-T cells for young adults with lupus.",
                 "eligibility": {"min_age_years": 18, "max_age_years": 30, "sex": "all", "criteria": "Ages 18 to 30."},
                 "sites": [{"facility": "Peking University People's Hospital", "city": "Beijing", "country": "China", "latitude": 39.9365, "longitude": 116.3541}]
-            }),
-        ),
+            })),
     )
     .await;
     // Lupus and CAR-T, but in Shanghai.
@@ -685,10 +682,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &app,
         &coordinator,
         &moderator,
-        &with(
-            notice("NCT05938725"),
-            json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]}),
-        ),
+        &with(&notice("NCT05938725"), json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]})),
     )
     .await;
     // In Beijing, CAR-T, but rheumatoid arthritis.
@@ -697,7 +691,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &coordinator,
         &moderator,
         &with(
-            notice("ChiCTR2300071234"),
+            &notice("ChiCTR2300071234"),
             json!({
                 "title": "CD19 CAR-T cell therapy for refractory rheumatoid arthritis",
                 "summary": "评估 CD19 CAR-T 细胞治疗难治性类风湿关节炎。",
@@ -712,7 +706,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &coordinator,
         &moderator,
         &with(
-            notice("ChiCTR-TRC-12002345"),
+            &notice("ChiCTR-TRC-12002345"),
             json!({"recruitment_status": "active_not_recruiting"}),
         ),
     )
@@ -1039,10 +1033,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
         &app,
         &coordinator,
         &moderator,
-        &with(
-            notice("NCT05938725"),
-            json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]}),
-        ),
+        &with(&notice("NCT05938725"), json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]})),
     )
     .await;
     assert!(notifications(&app, &mei, "trial_alert").await.is_empty());

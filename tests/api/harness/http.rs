@@ -1,8 +1,33 @@
 //! The answer to one HTTP request, with the assertions the tests make about answers: a status
-//! with a JSON body, or a problem document (RFC 9457) with the right status.
+//! with a JSON body, or a problem document (RFC 9457) with the right status; and [`call`], one
+//! request to a server running as its own process.
 
+use awc::http::Method;
 use awc::http::header::HeaderMap;
 use serde_json::Value;
+
+/// One request to a server running as its own process (not a [`super::TestApp`]): its status
+/// and JSON body (`Null` when the body is not JSON), or why no answer came.
+pub async fn call(
+    client: &awc::Client,
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<(u16, Value), String> {
+    let mut request = client.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let sent = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    };
+    let mut response = sent.map_err(|e| format!("{url}: {e}"))?;
+    let bytes = response.body().await.map_err(|e| format!("{url}: {e}"))?;
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Ok((response.status().as_u16(), json))
+}
 
 /// Status, headers and body of one response.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use super::moderation::review;
 use super::people::Person;
 
 /// A complete notice: a recruiting CD19 CAR-T trial in lupus at a Beijing hospital, for
-/// adults 18 to 65. Stories change what they need with [`with`].
+/// adults 18 to 65. Stories change what they need with [`super::json::with`].
 pub fn notice(registry_id: &str) -> Value {
     json!({
         "registry_id": registry_id,
@@ -26,14 +26,6 @@ pub fn notice(registry_id: &str) -> Value {
         "start_date": "2025-01-15",
         "recruitment_ends": "2099-12-31"
     })
-}
-
-/// `base` with the top-level fields of `changes` replaced.
-pub fn with(mut base: Value, changes: Value) -> Value {
-    for (key, value) in changes.as_object().expect("changes are an object") {
-        base[key] = value.clone();
-    }
-    base
 }
 
 /// Creates a draft and returns its id.
