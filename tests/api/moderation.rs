@@ -31,7 +31,7 @@ use crate::harness::moderation::{
     log_entries, queue, sanction,
 };
 use crate::harness::people::{
-    Person, admin, coordinator, member, moderator, newcomer, notifications,
+    Person, admin, coordinator, member, moderator, newcomer, notifications, set_locale,
 };
 use crate::harness::{PASSWORD, TestApp};
 
@@ -936,14 +936,7 @@ async fn a_crisis_post_in_chinese_goes_to_the_top_of_the_queue_and_its_author_ge
     let ana = member(&app, "Ana_L").await;
     let bo = member(&app, "Bo_K").await;
     let lin = member(&app, "Lin_Xiao").await;
-    app.send(
-        Method::PATCH,
-        "/api/v1/me",
-        lin.token(),
-        Some(&json!({"locale": "zh-CN"})),
-    )
-    .await
-    .expect(200);
+    set_locale(&app, &lin, "zh-CN").await;
 
     // A spam report is waiting.
     let spam = start_thread(
@@ -2401,14 +2394,7 @@ async fn acknowledging_a_new_members_crisis_post_does_not_publish_it_before_its_
     let mo = moderator(&app, "Mod_Juniper").await;
     let eli = member(&app, "Eli_R").await;
     let mei = newcomer(&app, "Mei_New").await;
-    app.send(
-        Method::PATCH,
-        "/api/v1/me",
-        mei.token(),
-        Some(&json!({"locale": "zh-CN"})),
-    )
-    .await
-    .expect(200);
+    set_locale(&app, &mei, "zh-CN").await;
 
     // A new member's first post is held, and it also reads as a crisis.
     let thread = start_thread(

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::harness::database::Count;
 use crate::harness::forum::{BOARD, reply, start_thread};
 use crate::harness::json::id_of;
-use crate::harness::people::{Person, signed_in, signed_up};
+use crate::harness::people::{Person, erase_account, signed_in, signed_up};
 use crate::harness::trials::{notice, publish};
 use crate::harness::{PASSWORD, TestApp};
 
@@ -289,17 +289,6 @@ fn assert_former_member(author: &Value) {
     );
 }
 
-async fn erase(app: &TestApp, who: &Person, body: &Value) -> crate::harness::Reply {
-    app.request(
-        awc::http::Method::DELETE,
-        "/api/v1/me",
-        Some(&who.access),
-        &[("content-type", "application/json")],
-        Some(serde_json::to_vec(body).expect("JSON")),
-    )
-    .await
-}
-
 /// Her old tokens, her old password and her profile lead nowhere.
 async fn assert_gone(app: &TestApp, c: &Cast) {
     app.me(&c.marisol.access).await.expect_problem(401);
@@ -460,24 +449,24 @@ async fn she_leaves_keeping_her_posts_as_a_former_member_and_no_table_keeps_her_
 
     // Her password is asked for again, and her choice must be one of the two.
     let choice = json!({"password": "not my password at all", "content": "keep_anonymous"});
-    erase(&app, &c.marisol, &choice)
+    erase_account(&app, c.marisol.token(), &choice)
         .await
         .expect_invalid_field("password");
-    erase(
+    erase_account(
         &app,
-        &c.marisol,
+        c.marisol.token(),
         &json!({"password": PASSWORD, "content": "vanish"}),
     )
     .await
     .expect_invalid_field("content");
-    erase(&app, &c.marisol, &json!({"password": PASSWORD}))
+    erase_account(&app, c.marisol.token(), &json!({"password": PASSWORD}))
         .await
         .expect_invalid_field("content");
     app.me(&c.marisol.access).await.expect(200);
 
-    erase(
+    erase_account(
         &app,
-        &c.marisol,
+        c.marisol.token(),
         &json!({"password": PASSWORD, "content": "keep_anonymous"}),
     )
     .await
@@ -580,9 +569,9 @@ async fn she_leaves_removing_her_posts_and_no_table_keeps_her_words_address_or_n
     let c = cast(&app).await;
     let s = live_a_little(&app, &c).await;
 
-    erase(
+    erase_account(
         &app,
-        &c.marisol,
+        c.marisol.token(),
         &json!({"password": PASSWORD, "content": "remove"}),
     )
     .await
@@ -768,9 +757,9 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
         .expect_problem(405);
     }
     // Her erasure leaves the log as it was.
-    erase(
+    erase_account(
         &app,
-        &marisol,
+        marisol.token(),
         &json!({"password": PASSWORD, "content": "remove"}),
     )
     .await
@@ -791,13 +780,13 @@ async fn wrong_passwords_count_like_failed_logins_and_erase_nothing() {
     let marisol = signed_in(&app, EMAIL, NAME, Role::Member).await;
     let wrong = json!({"password": "not my password at all", "content": "remove"});
     for _ in 0..2 {
-        erase(&app, &marisol, &wrong)
+        erase_account(&app, marisol.token(), &wrong)
             .await
             .expect_invalid_field("password");
     }
     // The account is throttled, for erasure and for signing in alike, right password or not.
     let right = json!({"password": PASSWORD, "content": "remove"});
-    let refused = erase(&app, &marisol, &right).await;
+    let refused = erase_account(&app, marisol.token(), &right).await;
     refused.expect_problem(429);
     assert!(
         refused.header("retry-after").is_some(),

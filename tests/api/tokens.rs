@@ -15,7 +15,7 @@ use sha2::{Sha256, Sha384, Sha512};
 
 use crate::harness::json::{token_parts, with};
 use crate::harness::moderation::sanction;
-use crate::harness::people::signed_in;
+use crate::harness::people::{erase_account, signed_in};
 use crate::harness::{JWT_SECRET, PASSWORD, TestApp};
 
 fn b64(bytes: &[u8]) -> String {
@@ -57,20 +57,6 @@ fn signed_with(hash: Mac256, secret: &[u8], header: &Value, claims: &Value) -> S
 /// Signed as the server signs: HMAC-SHA256 with the test secret.
 fn signed(header: &Value, claims: &Value) -> String {
     signed_with(Mac256::Sha256, JWT_SECRET.as_bytes(), header, claims)
-}
-
-async fn erase(app: &TestApp, token: &str) {
-    let body =
-        serde_json::to_vec(&json!({"password": PASSWORD, "content": "remove"})).expect("JSON");
-    app.request(
-        Method::DELETE,
-        "/api/v1/me",
-        Some(token),
-        &[("content-type", "application/json")],
-        Some(body),
-    )
-    .await
-    .expect(204);
 }
 
 #[actix_web::test]
@@ -356,7 +342,13 @@ async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
     }
     let (_, erased) = app.signed_in_member("eve@example.test", "Eve_E").await;
     app.me(&erased.access).await.expect(200);
-    erase(&app, &erased.access).await;
+    erase_account(
+        &app,
+        Some(&erased.access),
+        &json!({"password": PASSWORD, "content": "remove"}),
+    )
+    .await
+    .expect(204);
     cases.push(("an erased member", erased.access));
 
     assert!(cases.len() >= 40, "the corpus has {} tokens", cases.len());

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::harness::json::{page_ids, with};
 use crate::harness::moderation::{item_for, review};
-use crate::harness::people::{Person, notifications, signed_in, signed_up};
+use crate::harness::people::{Person, notifications, set_locale, signed_in, signed_up};
 use crate::harness::trials::{draft, notice, publish};
 use crate::harness::{TestApp, TestDatabase};
 
@@ -807,13 +807,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
     assert!(zh["disclaimer"].as_str().unwrap().contains("临床试验"));
     // A member's own language setting comes first.
     let reader = signed_in(&app, "mei@example.org", "Mei_34", Role::Member).await;
-    app.patch_json(
-        "/api/v1/me",
-        Some(&reader.access),
-        &json!({"locale": "zh-CN"}),
-    )
-    .await
-    .expect(200);
+    set_locale(&app, &reader, "zh-CN").await;
     let theirs = app
         .request(
             awc::http::Method::GET,

@@ -5,11 +5,12 @@
 //! at trust level 2, so that no new-member limit gets in the way of a story about something
 //! else; a [`newcomer`] registers and confirms her address, and starts at trust level 0.
 
+use awc::http::Method;
 use butterfly::accounts::model::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::json::items;
-use super::{Member, TestApp, Tokens};
+use super::{Member, Reply, TestApp, Tokens};
 
 /// A signed-in account.
 #[derive(Clone, Debug)]
@@ -86,6 +87,22 @@ pub async fn signed_up(app: &TestApp, email: &str, name: &str) -> Person {
 /// A member who just signed up (see [`signed_up`]).
 pub async fn newcomer(app: &TestApp, name: &str) -> Person {
     signed_up(app, &email_of(name), name).await
+}
+
+/// `who` chooses the language the service speaks to her in (`en`, `zh-CN`).
+pub async fn set_locale(app: &TestApp, who: &Person, locale: &str) {
+    let me = app
+        .patch_json("/api/v1/me", who.token(), &json!({"locale": locale}))
+        .await
+        .expect(200);
+    assert_eq!(me["locale"], locale, "{me}");
+}
+
+/// `DELETE /api/v1/me`: the member leaves (the body carries her password and what becomes of
+/// her posts).
+pub async fn erase_account(app: &TestApp, token: Option<&str>, body: &Value) -> Reply {
+    app.send(Method::DELETE, "/api/v1/me", token, Some(body))
+        .await
 }
 
 /// `who`'s notifications of this kind (from the first 100), newest first.
