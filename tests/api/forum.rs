@@ -1086,15 +1086,6 @@ async fn a_double_click_counts_one_reaction() {
 
 // ----- who may write -----
 
-#[track_caller]
-fn retry_after(reply: &crate::harness::Reply) -> u64 {
-    reply
-        .header("retry-after")
-        .unwrap_or_else(|| panic!("a 429 needs Retry-After: {:?}", reply.headers))
-        .parse()
-        .unwrap_or_else(|e| panic!("Retry-After is not a number of seconds: {e}"))
-}
-
 #[actix_web::test]
 async fn a_new_member_waits_thirty_seconds_between_posts() {
     let app = TestApp::spawn().await;
@@ -1120,7 +1111,7 @@ async fn a_new_member_waits_thirty_seconds_between_posts() {
     )
     .await;
     too_soon.expect_problem(429);
-    let wait = retry_after(&too_soon);
+    let wait = too_soon.header_number("retry-after");
     assert!((1..=30).contains(&wait), "wait {wait} s");
     post_thread(
         &app,
@@ -1198,7 +1189,7 @@ async fn a_new_member_starts_at_most_three_threads_on_her_first_day() {
     )
     .await;
     fourth.expect_problem(429);
-    let wait = retry_after(&fourth);
+    let wait = fourth.header_number("retry-after");
     assert!(
         wait > 30,
         "the fourth thread waits for the end of the first day, not {wait} s"

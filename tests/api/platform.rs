@@ -10,17 +10,10 @@ use awc::http::Method;
 use butterfly::config::Secret;
 use serde_json::json;
 
+use crate::harness::metrics::sample;
 use crate::harness::{PASSWORD, Reply, TestApp};
 
 // ----- metrics -----
-
-/// The value of the sample whose line starts with `series` (name and labels).
-pub fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics.lines().find_map(|line| {
-        let rest = line.strip_prefix(series)?;
-        rest.strip_prefix(' ')?.trim().parse().ok()
-    })
-}
 
 #[track_caller]
 fn assert_not_found(reply: &Reply) {

@@ -56,6 +56,16 @@ impl Reply {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     }
 
+    /// A header that holds a whole number (`Retry-After`, `RateLimit-Remaining`); fails the
+    /// test when it is missing or is not one.
+    #[track_caller]
+    pub fn header_number(&self, name: &str) -> u64 {
+        self.header(name)
+            .unwrap_or_else(|| panic!("no {name} header (status {}): {}", self.status, self.body))
+            .parse()
+            .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
+    }
+
     /// Asserts the status and returns the JSON body (`Null` when the body is empty).
     #[track_caller]
     pub fn expect(&self, status: u16) -> Value {

@@ -8,6 +8,7 @@ pub mod forum;
 pub mod http;
 pub mod json;
 pub mod mail;
+pub mod metrics;
 pub mod moderation;
 pub mod outbox;
 pub mod pages;

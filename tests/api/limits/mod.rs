@@ -10,20 +10,12 @@ use awc::http::Method;
 use butterfly::config::{RateLimit, Settings};
 use serde_json::json;
 
+use crate::harness::metrics::sample;
 use crate::harness::{PASSWORD, Reply, TestApp};
-use crate::platform::sample;
 
 /// A limit with a ten-minute window.
 fn limit(per_ip: u32, per_account: u32) -> RateLimit {
     RateLimit::new(per_ip, per_account, 600)
-}
-
-fn header_number(reply: &Reply, name: &str) -> u64 {
-    reply
-        .header(name)
-        .unwrap_or_else(|| panic!("no {name} header (status {}): {}", reply.status, reply.body))
-        .parse()
-        .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
 }
 
 /// A limited answer that went through to the route, which answered `status`, with `remaining`
@@ -31,9 +23,9 @@ fn header_number(reply: &Reply, name: &str) -> u64 {
 #[track_caller]
 fn assert_allowed(reply: &Reply, status: u16, limit: u64, remaining: u64) {
     assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(header_number(reply, "ratelimit-limit"), limit);
-    assert_eq!(header_number(reply, "ratelimit-remaining"), remaining);
-    let reset = header_number(reply, "ratelimit-reset");
+    assert_eq!(reply.header_number("ratelimit-limit"), limit);
+    assert_eq!(reply.header_number("ratelimit-remaining"), remaining);
+    let reset = reply.header_number("ratelimit-reset");
     assert!((1..=600).contains(&reset), "RateLimit-Reset {reset}");
 }
 
@@ -42,14 +34,14 @@ fn assert_allowed(reply: &Reply, status: u16, limit: u64, remaining: u64) {
 fn assert_refused(reply: &Reply, limit: u64) {
     let problem = reply.expect_problem(429);
     assert_eq!(problem["code"], "rate_limited");
-    let retry_after = header_number(reply, "retry-after");
+    let retry_after = reply.header_number("retry-after");
     assert!(
         (1..=600).contains(&retry_after),
         "Retry-After {retry_after}"
     );
-    assert_eq!(header_number(reply, "ratelimit-limit"), limit);
-    assert_eq!(header_number(reply, "ratelimit-remaining"), 0);
-    assert_eq!(header_number(reply, "ratelimit-reset"), retry_after);
+    assert_eq!(reply.header_number("ratelimit-limit"), limit);
+    assert_eq!(reply.header_number("ratelimit-remaining"), 0);
+    assert_eq!(reply.header_number("ratelimit-reset"), retry_after);
 }
 
 #[actix_web::test]
