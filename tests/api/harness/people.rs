@@ -1,5 +1,6 @@
-//! The people stories are told about: a signed-in account ([`Person`]) made with a role, or
-//! through the sign-up a newcomer goes through; and what they are told in-app.
+//! The people stories are told about: accounts ([`Member`]) and their sessions ([`Tokens`]),
+//! the requests that make and use them, a signed-in account ([`Person`]) made with a role or
+//! through the sign-up a newcomer goes through, and what they are told in-app.
 //!
 //! Staff and established members are created directly (as `butterfly admin create-user` does),
 //! at trust level 2, so that no new-member limit gets in the way of a story about something
@@ -10,7 +11,154 @@ use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
 use super::json::items;
-use super::{Member, Reply, TestApp, Tokens};
+use super::{PASSWORD, Reply, TestApp};
+
+impl TestApp {
+    /// `POST /api/v1/accounts` in English.
+    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Reply {
+        self.post_json(
+            "/api/v1/accounts",
+            &json!({"email": email, "password": password, "display_name": display_name}),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/accounts/verify`.
+    pub async fn verify_email(&self, token: &str) -> Reply {
+        self.post_json("/api/v1/accounts/verify", &json!({"token": token}))
+            .await
+    }
+
+    /// `POST /api/v1/sessions`.
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post_json(
+            "/api/v1/sessions",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in and returns the session's tokens; fails the test unless the login succeeds.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Tokens {
+        Tokens::from_body(self.login(email, password).await.expect(200))
+    }
+
+    /// `POST /api/v1/sessions/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post_json(
+            "/api/v1/sessions/refresh",
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/me`.
+    pub async fn me(&self, access_token: &str) -> Reply {
+        self.get("/api/v1/me", Some(access_token)).await
+    }
+
+    /// The whole sign-up story: register, read the verification email, verify, log in.
+    pub async fn verified_member(&self, email: &str, display_name: &str) -> (Member, Tokens) {
+        self.register(email, PASSWORD, display_name)
+            .await
+            .expect(202);
+        let token = self.wait_for_email(email).await.token();
+        self.verify_email(&token).await.expect(200);
+        let tokens = self.sign_in(email, PASSWORD).await;
+        let member = Member {
+            id: tokens.user_id(),
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            display_name: display_name.to_owned(),
+        };
+        (member, tokens)
+    }
+
+    /// An active, verified account made directly (as `butterfly admin create-user` does),
+    /// without the email round trip, for stories that are not about signing up.
+    pub async fn member_with_role(&self, email: &str, display_name: &str, role: Role) -> Member {
+        let id = butterfly::accounts::service::create_user(
+            &self.db,
+            email,
+            display_name,
+            PASSWORD,
+            role,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot create the account {email}: {e:?}"));
+        Member {
+            id,
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+            display_name: display_name.to_owned(),
+        }
+    }
+
+    /// An active member (see [`TestApp::member_with_role`]).
+    pub async fn member(&self, email: &str, display_name: &str) -> Member {
+        self.member_with_role(email, display_name, Role::Member)
+            .await
+    }
+
+    /// An active member, logged in.
+    pub async fn signed_in_member(&self, email: &str, display_name: &str) -> (Member, Tokens) {
+        let member = self.member(email, display_name).await;
+        let tokens = self.sign_in(email, PASSWORD).await;
+        (member, tokens)
+    }
+}
+
+/// An account a test created, with the password it was created with.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// The tokens of one session, and the whole answer that carried them.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    pub body: Value,
+}
+
+impl Tokens {
+    /// Reads a login or refresh answer, checking its shape.
+    #[track_caller]
+    pub fn from_body(body: Value) -> Self {
+        let access = body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {body}"))
+            .to_owned();
+        let refresh = body["refresh_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no refresh_token in {body}"))
+            .to_owned();
+        assert_eq!(body["token_type"], "Bearer", "token_type in {body}");
+        assert!(
+            body["expires_in"].as_i64().is_some_and(|s| s > 0),
+            "expires_in must be a positive number of seconds: {body}"
+        );
+        for field in ["id", "display_name", "role", "state"] {
+            assert!(!body["user"][field].is_null(), "no user.{field} in {body}");
+        }
+        Self {
+            access,
+            refresh,
+            body,
+        }
+    }
+
+    #[track_caller]
+    pub fn user_id(&self) -> i64 {
+        self.body["user"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("user.id is not an integer in {}", self.body))
+    }
+}
 
 /// A signed-in account.
 #[derive(Clone, Debug)]
