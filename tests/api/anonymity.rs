@@ -9,17 +9,16 @@
 //! target). The same scan finds
 //! her in answers about her named posts, which proves it would find a leak.
 
-use awc::http::Method;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::forum::support::{
-    Person, encode, established, id_of, post_reply, post_thread, reply, send, start_thread,
-    with_role,
-};
 use crate::harness::TestApp;
-
-const BOARD: &str = "my-story";
+use crate::harness::forum::{
+    BOARD, edit_post, post_reply, post_thread, react, reply, start_thread,
+};
+use crate::harness::json::{encode, id_of};
+use crate::harness::moderation::{flag, review, sanction};
+use crate::harness::people::{Person, member, with_role};
 
 /// Keys whose value names a person (an object with an `id`, or an id itself).
 fn names_a_person(key: &str) -> bool {
@@ -58,16 +57,19 @@ fn traces(value: &Value, name: &str, id: i64, path: &str, found: &mut Vec<String
     }
 }
 
-/// Reads `path` as `who` (a visitor when `None`) and returns where it names `author`.
-async fn read(app: &TestApp, path: &str, who: Option<&Person>, author: &Person) -> Vec<String> {
-    let answer = app.get(path, who.map(|p| p.token.as_str())).await;
-    assert!(
-        matches!(answer.status, 200 | 401 | 403),
-        "GET {path}: {} {}",
-        answer.status,
-        answer.body
-    );
-    let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+/// Reads `path` as `who` (a visitor when `None`), expecting `status`, and returns where the
+/// answer names `author`.
+async fn read(
+    app: &TestApp,
+    path: &str,
+    who: Option<&Person>,
+    status: u16,
+    author: &Person,
+) -> Vec<String> {
+    let body = app
+        .get(path, who.map(|p| p.access.as_str()))
+        .await
+        .expect(status);
     let mut found = Vec::new();
     traces(&body, &author.name, author.id, "", &mut found);
     found
@@ -84,9 +86,9 @@ async fn read(app: &TestApp, path: &str, who: Option<&Person>, author: &Person) 
 #[actix_web::test]
 async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_Secret").await;
-    let bo = established(&app, "Bo_K").await;
-    let cara = established(&app, "Cara_M").await;
+    let ana = member(&app, "Ana_Secret").await;
+    let bo = member(&app, "Bo_K").await;
+    let cara = member(&app, "Cara_M").await;
     let mo = with_role(&app, "Mod_Juniper", Role::Moderator).await;
 
     // Her anonymous story, in English, with an edit.
@@ -101,12 +103,11 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     .expect(201);
     let story_id = id_of(&story);
     let story_post = story["first_post_id"].as_i64().expect("first post id");
-    send(
+    edit_post(
         &app,
-        Method::PATCH,
-        &format!("/api/v1/posts/{story_post}"),
-        ana.token(),
-        Some(&json!({"body": "Nobody at work knows about my nephritis flares yet."})),
+        &ana,
+        story_post,
+        "Nobody at work knows about my nephritis flares yet.",
     )
     .await
     .expect(200);
@@ -122,15 +123,9 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     .await
     .expect(201);
     let chinese_id = id_of(&chinese);
-    send(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/posts/{chinese_id}/reactions/hug"),
-        cara.token(),
-        None,
-    )
-    .await
-    .expect(200);
+    react(&app, cara.token(), chinese_id, "hug", true)
+        .await
+        .expect(200);
     reply(&app, &bo, story_id, "You are not alone in this.").await;
 
     // A third anonymous post is hidden by a moderator, who then warns her.
@@ -142,39 +137,15 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     )
     .await
     .expect(201);
-    send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/posts/{}/flags", id_of(&rude)),
-        bo.token(),
-        Some(&json!({"reason": "harassment"})),
-    )
-    .await
-    .expect(201);
-    let queue = app
-        .get("/api/v1/moderation/queue?limit=100", mo.token())
+    flag(&app, &bo, id_of(&rude), "harassment")
         .await
-        .expect(200);
-    let item = queue["items"]
-        .as_array()
-        .and_then(|items| items.iter().find(|i| i["subject_id"] == id_of(&rude)))
-        .cloned()
-        .unwrap_or_else(|| panic!("no queue item in {queue}"));
-    send(
+        .expect(201);
+    review(&app, &mo, "flagged_post", id_of(&rude), "hide", "Unkind.").await;
+    sanction(
         &app,
-        Method::POST,
-        &format!("/api/v1/moderation/queue/{}/decision", id_of(&item)),
-        mo.token(),
-        Some(&json!({"action": "hide", "reason": "Unkind.", "version": item["version"]})),
-    )
-    .await
-    .expect(200);
-    send(
-        &app,
-        Method::POST,
-        &format!("/api/v1/moderation/users/{}/sanctions", ana.id),
-        mo.token(),
-        Some(&json!({"kind": "warn", "reason": "Be kind."})),
+        &mo,
+        ana.id,
+        &json!({"kind": "warn", "reason": "Be kind."}),
     )
     .await
     .expect(201);
@@ -199,11 +170,17 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     let mut leaks = Vec::new();
     for who in [None, Some(&bo), Some(&cara)] {
         for path in &paths {
-            let found = read(&app, path, who, &ana).await;
+            // Revisions are for the author and the moderators: others are refused.
+            let status = match (path.ends_with("/revisions"), who) {
+                (false, _) => 200,
+                (true, None) => 401,
+                (true, Some(_)) => 403,
+            };
+            let found = read(&app, path, who, status, &ana).await;
             // Her profile names her, of course; it must not name her anonymous posts.
             if path.starts_with("/api/v1/users/") {
                 let profile = app
-                    .get(path, who.map(|p| p.token.as_str()))
+                    .get(path, who.map(|p| p.access.as_str()))
                     .await
                     .expect(200);
                 for text in ["Hiding my diagnosis", "狼疮", "nephritis"] {
@@ -218,7 +195,7 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     // reacted) and their own exports.
     for who in [&bo, &cara] {
         for path in ["/api/v1/notifications?limit=100", "/api/v1/me/export"] {
-            leaks.extend(read(&app, path, Some(who), &ana).await);
+            leaks.extend(read(&app, path, Some(who), 200, &ana).await);
         }
     }
     let told = app
@@ -232,15 +209,9 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
         "Bo is told of the anonymous answer: {told}"
     );
     // The reaction's answer gives counts, not people.
-    let reacted = send(
-        &app,
-        Method::PUT,
-        &format!("/api/v1/posts/{chinese_id}/reactions/support"),
-        bo.token(),
-        None,
-    )
-    .await
-    .expect(200);
+    let reacted = react(&app, bo.token(), chinese_id, "support", true)
+        .await
+        .expect(200);
     let mut found = Vec::new();
     traces(&reacted, &ana.name, ana.id, "", &mut found);
     leaks.extend(found);
@@ -253,13 +224,21 @@ async fn an_anonymous_member_is_never_named_nor_given_away_anywhere() {
     // The scan does find her where she writes under her name, and she and the moderators do
     // see who wrote her anonymous posts.
     let named = id_of(&start_thread(&app, &ana, BOARD, "A good week", "Energy is back.").await);
-    let control = read(&app, &format!("/api/v1/threads/{named}"), Some(&bo), &ana).await;
+    let control = read(
+        &app,
+        &format!("/api/v1/threads/{named}"),
+        Some(&bo),
+        200,
+        &ana,
+    )
+    .await;
     assert!(!control.is_empty(), "the scan must see a named author");
     for who in [&ana, &mo] {
         let seen = read(
             &app,
             &format!("/api/v1/threads/{story_id}"),
             Some(who),
+            200,
             &ana,
         )
         .await;

@@ -8,6 +8,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::harness::http::call;
 use crate::harness::{
     EMAIL_WAIT, MailServer, NEW_PASSWORD, PASSWORD, PUBLIC_URL, TestApp, TestDatabase,
 };
@@ -278,28 +279,6 @@ fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// `POST` or `GET` against a server process, answering status and JSON body (`Null` if empty).
-async fn call(
-    client: &awc::Client,
-    method: awc::http::Method,
-    url: &str,
-    token: Option<&str>,
-    body: Option<serde_json::Value>,
-) -> (u16, serde_json::Value) {
-    let mut request = client.request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let sent = match body {
-        Some(body) => request.send_json(&body).await,
-        None => request.send().await,
-    };
-    let mut response = sent.unwrap_or_else(|e| panic!("{url}: {e}"));
-    let bytes = response.body().await.expect("a readable answer");
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    (response.status().as_u16(), json)
-}
-
 #[actix_web::test]
 async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
     use awc::http::Method;
@@ -376,7 +355,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         None,
         Some(json!({"email": email, "password": PASSWORD, "display_name": "Ana_L"})),
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 202);
     let verify_token = mail.wait_for(email, 1, EMAIL_WAIT).await[0].token();
     let (status, _) = call(
@@ -386,7 +366,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         None,
         Some(json!({"token": verify_token})),
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 200);
     let (status, session) = call(
         &client,
@@ -395,7 +376,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         None,
         Some(json!({"email": email, "password": PASSWORD})),
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 200, "{session}");
     let (status, refreshed) = call(
         &client,
@@ -404,7 +386,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         None,
         Some(json!({"refresh_token": session["refresh_token"]})),
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 200, "{refreshed}");
     let access = refreshed["access_token"].as_str().unwrap_or_default();
     let (status, _) = call(
@@ -414,7 +397,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         Some(access),
         None,
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 200);
     let (status, _) = call(
         &client,
@@ -423,7 +407,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         None,
         Some(json!({"email": email})),
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 202);
     let reset_token = mail.wait_for(email, 2, EMAIL_WAIT).await[1].token();
     let (status, _) = call(
@@ -433,7 +418,8 @@ async fn the_server_process_logs_no_secrets_and_stops_cleanly_on_sigterm() {
         None,
         Some(json!({"token": reset_token, "new_password": NEW_PASSWORD})),
     )
-    .await;
+    .await
+    .expect("the server answers");
     assert_eq!(status, 200);
 
     // SIGTERM: a graceful stop, exit status 0.

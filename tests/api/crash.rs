@@ -12,11 +12,12 @@ use std::time::Duration;
 use awc::http::Method;
 use butterfly::accounts::model::Role;
 use butterfly::db::{DatabaseUrl, Db, DbError};
-use diesel::sql_types::BigInt;
-use diesel::{QueryableByName, RunQueryDsl};
-use serde_json::{Value, json};
+use diesel::RunQueryDsl;
+use serde_json::json;
 
+use crate::harness::database::Count;
 use crate::harness::faults::ServerProcess;
+use crate::harness::http::call;
 use crate::harness::{PASSWORD, TestDatabase};
 
 /// Writes acknowledged before the kill.
@@ -34,27 +35,6 @@ struct Acknowledged {
     /// (post, reporter).
     flags: BTreeSet<(i64, i64)>,
     count: usize,
-}
-
-async fn call(
-    client: &awc::Client,
-    method: Method,
-    url: String,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Result<(u16, Value), String> {
-    let mut request = client.request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let sent = match body {
-        Some(body) => request.send_json(&body).await,
-        None => request.send().await,
-    };
-    let mut response = sent.map_err(|e| e.to_string())?;
-    let bytes = response.body().await.map_err(|e| e.to_string())?;
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Ok((response.status().as_u16(), json))
 }
 
 /// One member writing as fast as the server answers, until it stops answering.
@@ -88,7 +68,7 @@ async fn writer(
                 let thread = threads[rand::random_range(0..threads.len())];
                 let url = format!("{base}/api/v1/threads/{thread}/posts");
                 let body = json!({"body": format!("Reply {i} from writer {me}")});
-                call(&client, Method::POST, url, Some(&token), Some(body))
+                call(&client, Method::POST, &url, Some(&token), Some(body))
                     .await
                     .map(|(status, reply)| {
                         if status == 201 {
@@ -101,7 +81,7 @@ async fn writer(
             (2, Some(post)) => {
                 let kind = ["support", "helpful", "hug"][rand::random_range(0..3)];
                 let url = format!("{base}/api/v1/posts/{post}/reactions/{kind}");
-                call(&client, Method::PUT, url, Some(&token), None)
+                call(&client, Method::PUT, &url, Some(&token), None)
                     .await
                     .map(|(status, _)| {
                         if status == 200 {
@@ -114,7 +94,7 @@ async fn writer(
             (3, Some(post)) if !acked.borrow().flags.contains(&(post, user_id)) => {
                 let url = format!("{base}/api/v1/posts/{post}/flags");
                 let body = json!({"reason": "spam"});
-                call(&client, Method::POST, url, Some(&token), Some(body))
+                call(&client, Method::POST, &url, Some(&token), Some(body))
                     .await
                     .map(|(status, _)| {
                         if status == 201 {
@@ -128,7 +108,7 @@ async fn writer(
                 let url = format!("{base}/api/v1/boards/my-story/threads");
                 let body = json!({"title": format!("Thread {i} of writer {me}"),
                                   "body": "Fatigue again today."});
-                call(&client, Method::POST, url, Some(&token), Some(body))
+                call(&client, Method::POST, &url, Some(&token), Some(body))
                     .await
                     .map(|(status, thread)| {
                         if status == 201 {
@@ -146,12 +126,6 @@ async fn writer(
             return;
         }
     }
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 fn count(db: &Db, sql: String) -> i64 {
@@ -234,7 +208,7 @@ async fn a_server_killed_in_a_burst_of_writes_keeps_every_write_it_acknowledged(
         let (status, session) = call(
             &client,
             Method::POST,
-            format!("{}/api/v1/sessions", server.base),
+            &format!("{}/api/v1/sessions", server.base),
             None,
             Some(json!({"email": email, "password": PASSWORD})),
         )
@@ -344,7 +318,7 @@ async fn a_server_killed_in_a_burst_of_writes_keeps_every_write_it_acknowledged(
     let (status, thread) = call(
         &client,
         Method::POST,
-        format!("{}/api/v1/boards/my-story/threads", server.base),
+        &format!("{}/api/v1/boards/my-story/threads", server.base),
         Some(&tokens[0]),
         Some(json!({"title": "Back again", "body": "The server restarted."})),
     )

@@ -5,50 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use butterfly::db::DbError;
-use diesel::QueryableByName;
-use diesel::RunQueryDsl;
-use diesel::sql_types::BigInt;
-
 use crate::harness::database::required_postgres;
+use crate::harness::json::has_cjk;
 use crate::harness::{MailServer, PASSWORD, PUBLIC_URL, TestApp, TestDatabase};
-
-fn is_cjk(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-/// Counts outbox rows matching a condition both backends understand.
-async fn outbox_count(app: &TestApp, condition: &'static str) -> i64 {
-    app.db()
-        .read(move |conn| {
-            diesel::sql_query(format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox WHERE {condition}"
-            ))
-            .get_result::<Count>(conn)
-            .map(|count| count.n)
-            .map_err(DbError::Query)
-        })
-        .await
-        .expect("the outbox can be read")
-}
-
-/// Waits until the outbox matches `condition` on at least `count` rows.
-async fn wait_for_outbox(app: &TestApp, condition: &'static str, count: i64) {
-    let start = Instant::now();
-    while outbox_count(app, condition).await < count {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the outbox never had {count} row(s) with {condition}"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[actix_web::test]
 async fn a_verification_email_is_a_readable_message_with_a_link_to_the_client() {
@@ -85,10 +44,7 @@ async fn a_verification_email_is_a_readable_message_with_a_link_to_the_client() 
         "the email should link to the web client:\n{}",
         email.text()
     );
-    assert!(
-        !email.text().chars().any(is_cjk),
-        "an English member gets English"
-    );
+    assert!(!has_cjk(&email.text()), "an English member gets English");
     assert!(
         !email.raw.contains(PASSWORD),
         "the email must never contain the password"
@@ -107,12 +63,12 @@ async fn a_member_who_registers_in_chinese_gets_the_email_in_chinese() {
     .expect(202);
     let email = app.wait_for_email("mei@example.test").await;
     assert!(
-        email.subject().chars().any(is_cjk),
+        has_cjk(&email.subject()),
         "the subject should be Chinese: {:?}",
         email.subject()
     );
     assert!(
-        email.text().chars().any(is_cjk),
+        has_cjk(&email.text()),
         "the body should be Chinese:\n{}",
         email.text()
     );
@@ -135,7 +91,7 @@ async fn an_email_sent_while_the_mail_server_is_down_arrives_when_it_comes_back(
         .await
         .expect(202);
     // The outbox has tried and failed (at least twice: it retries).
-    wait_for_outbox(&app, "attempts >= 2", 1).await;
+    app.wait_for_outbox("attempts >= 2", 1).await;
     assert!(app.emails_to("ben@example.test").is_empty());
 
     mail.come_up();
@@ -144,7 +100,7 @@ async fn an_email_sent_while_the_mail_server_is_down_arrives_when_it_comes_back(
         .await
         .remove(0);
     app.verify_email(&email.token()).await.expect(200);
-    wait_for_outbox(&app, "status = 'sent'", 1).await;
+    app.wait_for_outbox("status = 'sent'", 1).await;
     assert_eq!(app.emails_to("ben@example.test").len(), 1);
 }
 
@@ -176,18 +132,21 @@ async fn two_servers_on_one_postgresql_database_send_each_message_once() {
     for address in &addresses {
         first.wait_for_email(address).await;
     }
-    wait_for_outbox(&first, "status = 'sent'", USERS as i64).await;
-    // Give a duplicate send that is still in flight the time to arrive.
-    actix_web::rt::time::sleep(Duration::from_millis(1_000)).await;
+    first.wait_for_outbox("status = 'sent'", USERS as i64).await;
+    // A duplicate would be a send still in flight on the other server: stop both and wait for
+    // their workers, which finish the message in hand before they stop.
+    let mail = first.mail.clone();
+    second.shut_down().await;
+    first.shut_down().await;
 
     for address in &addresses {
         assert_eq!(
-            first.emails_to(address).len(),
+            mail.received_by(address).len(),
             1,
             "{address} got more than one verification email"
         );
     }
-    assert_eq!(first.mail.received().len(), USERS);
+    assert_eq!(mail.received().len(), USERS);
 }
 
 /// A mail server that accepts connections and then never says a word, as a frozen process
@@ -262,7 +221,7 @@ async fn mail_queued_while_the_mail_server_is_down_then_frozen_all_arrives_once_
             .expect(202);
     }
     // Refused: every message has been tried.
-    wait_for_outbox(&app, "attempts >= 1", MEMBERS as i64).await;
+    app.wait_for_outbox("attempts >= 1", MEMBERS as i64).await;
 
     // Frozen: the worker's attempts time out instead of hanging it.
     let frozen = FrozenMailServer::on(mail.port());
@@ -288,8 +247,8 @@ async fn mail_queued_while_the_mail_server_is_down_then_frozen_all_arrives_once_
         assert!(id.starts_with('<') && id.ends_with('>'), "{id}");
         message_ids.insert(id);
     }
-    wait_for_outbox(&app, "status = 'sent'", MEMBERS as i64).await;
-    assert_eq!(outbox_count(&app, "status = 'dead'").await, 0);
+    app.wait_for_outbox("status = 'sent'", MEMBERS as i64).await;
+    assert_eq!(app.outbox_count("status = 'dead'").await, 0);
     assert_eq!(message_ids.len(), MEMBERS, "one Message-ID per message");
     for address in &addresses {
         assert_eq!(app.emails_to(address).len(), 1, "{address} got a duplicate");
@@ -307,7 +266,7 @@ async fn an_operator_requeues_dead_mail_once_the_mail_server_is_back() {
     app.register("ben@example.test", PASSWORD, "Ben_B")
         .await
         .expect(202);
-    wait_for_outbox(&app, "status = 'dead'", 1).await;
+    app.wait_for_outbox("status = 'dead'", 1).await;
 
     mail.come_up();
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -336,6 +295,6 @@ async fn an_operator_requeues_dead_mail_once_the_mail_server_is_back() {
 
     let email = app.wait_for_email("ben@example.test").await;
     app.verify_email(&email.token()).await.expect(200);
-    wait_for_outbox(&app, "status = 'sent'", 1).await;
-    assert_eq!(outbox_count(&app, "status = 'dead'").await, 0);
+    app.wait_for_outbox("status = 'sent'", 1).await;
+    assert_eq!(app.outbox_count("status = 'dead'").await, 0);
 }

@@ -10,6 +10,7 @@ use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::harness::faults::{PgCluster, ServerProcess, SmallDisk, require};
+use crate::harness::metrics::sample;
 use crate::harness::{PASSWORD, Reply, TestApp, TestDatabase, Tokens};
 
 /// How long the server may take to serve again once its database is back.
@@ -242,14 +243,6 @@ async fn get(client: &awc::Client, url: &str) -> (u16, String) {
     )
 }
 
-fn dropped_log_lines(metrics: &str) -> f64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("butterfly_log_lines_dropped_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no butterfly_log_lines_dropped_total in the metrics"))
-}
-
 #[actix_web::test]
 async fn a_full_or_stuck_log_never_stops_the_server() {
     let database = TestDatabase::create();
@@ -280,7 +273,10 @@ async fn a_full_or_stuck_log_never_stops_the_server() {
         assert_eq!(status, 200, "{body}");
     }
     let (_, metrics) = get(&client, &format!("{}/metrics", server.base)).await;
-    assert!(dropped_log_lines(&metrics) > 0.0, "{metrics}");
+    assert!(
+        sample(&metrics, "butterfly_log_lines_dropped_total").is_some_and(|n| n > 0.0),
+        "{metrics}"
+    );
     server.signal(libc::SIGTERM);
     let status = server.wait(Duration::from_secs(30)).await;
     assert!(
@@ -303,5 +299,8 @@ async fn a_full_or_stuck_log_never_stops_the_server() {
     let (status, body) = get(&client, &format!("{}/api/v1/boards", server.base)).await;
     assert_eq!(status, 200, "{body}");
     let (_, metrics) = get(&client, &format!("{}/metrics", server.base)).await;
-    assert!(dropped_log_lines(&metrics) > 0.0, "{metrics}");
+    assert!(
+        sample(&metrics, "butterfly_log_lines_dropped_total").is_some_and(|n| n > 0.0),
+        "{metrics}"
+    );
 }

@@ -2,280 +2,19 @@
 //! the XSS corpus, reactions, the limits on new members, who may write, locked threads and
 //! archived boards, pagination, and the number of SQL statements a page costs.
 //!
-//! Search lives in `search.rs`, notifications and reply emails in `notifications.rs`; the helpers
-//! all three share are in [`support`].
+//! Search lives in `search.rs`, notifications and reply emails in `notifications.rs`.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use self::support::{
-    board_threads, established, id_of, newcomer, post_reply, post_thread, react, reply, send,
-    start_thread, thread_posts, with_role,
+use crate::harness::forum::{
+    age_posts, board_threads, post_reply, post_thread, react, reply, start_thread, thread_posts,
 };
+use crate::harness::json::{assert_rfc3339, encode, id_of, ids};
+use crate::harness::people::{Person, member, newcomer, with_role};
 use crate::harness::{PASSWORD, TestApp};
-
-/// Helpers for the forum, search and notification stories: people, threads, replies, pages.
-pub(crate) mod support {
-    use awc::http::Method;
-    use butterfly::accounts::model::Role;
-    use butterfly::db::DbError;
-    use diesel::connection::SimpleConnection;
-    use serde_json::{Value, json};
-
-    use crate::harness::{Reply, TestApp};
-
-    /// A signed-in account.
-    #[derive(Clone, Debug)]
-    pub(crate) struct Person {
-        pub(crate) id: i64,
-        pub(crate) name: String,
-        pub(crate) email: String,
-        pub(crate) token: String,
-    }
-
-    impl Person {
-        pub(crate) fn token(&self) -> Option<&str> {
-            Some(&self.token)
-        }
-    }
-
-    pub(crate) fn email_of(name: &str) -> String {
-        format!("{}@example.test", name.to_lowercase())
-    }
-
-    /// An established member (trust level 2, no new-member limits), signed in.
-    pub(crate) async fn established(app: &TestApp, name: &str) -> Person {
-        with_role(app, name, Role::Member).await
-    }
-
-    /// An active account with this role (trust level 2), signed in.
-    pub(crate) async fn with_role(app: &TestApp, name: &str, role: Role) -> Person {
-        let email = email_of(name);
-        let member = app.member_with_role(&email, name, role).await;
-        let tokens = app.sign_in(&email, &member.password).await;
-        Person {
-            id: member.id,
-            name: name.to_owned(),
-            email,
-            token: tokens.access,
-        }
-    }
-
-    /// A member who just signed up through registration and email verification (trust level 0).
-    pub(crate) async fn newcomer(app: &TestApp, name: &str) -> Person {
-        let email = email_of(name);
-        let (member, tokens) = app.verified_member(&email, name).await;
-        Person {
-            id: member.id,
-            name: name.to_owned(),
-            email,
-            token: tokens.access,
-        }
-    }
-
-    /// One request with an optional bearer token and JSON body.
-    pub(crate) async fn send(
-        app: &TestApp,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> Reply {
-        match body {
-            Some(body) => {
-                let bytes = serde_json::to_vec(body).expect("JSON serialises");
-                let headers = [("content-type", "application/json")];
-                app.request(method, path, token, &headers, Some(bytes))
-                    .await
-            }
-            None => app.request(method, path, token, &[], None).await,
-        }
-    }
-
-    /// `POST /api/v1/boards/{board}/threads`.
-    pub(crate) async fn post_thread(
-        app: &TestApp,
-        token: Option<&str>,
-        board: &str,
-        body: &Value,
-    ) -> Reply {
-        let path = format!("/api/v1/boards/{board}/threads");
-        send(app, Method::POST, &path, token, Some(body)).await
-    }
-
-    /// Starts a thread and returns it (fails the test unless it is created).
-    pub(crate) async fn start_thread(
-        app: &TestApp,
-        who: &Person,
-        board: &str,
-        title: &str,
-        body: &str,
-    ) -> Value {
-        post_thread(
-            app,
-            who.token(),
-            board,
-            &json!({"title": title, "body": body}),
-        )
-        .await
-        .expect(201)
-    }
-
-    /// `POST /api/v1/threads/{id}/posts`.
-    pub(crate) async fn post_reply(
-        app: &TestApp,
-        token: Option<&str>,
-        thread_id: i64,
-        body: &Value,
-    ) -> Reply {
-        let path = format!("/api/v1/threads/{thread_id}/posts");
-        send(app, Method::POST, &path, token, Some(body)).await
-    }
-
-    /// Replies in a thread and returns the post (fails the test unless it is created).
-    pub(crate) async fn reply(app: &TestApp, who: &Person, thread_id: i64, body: &str) -> Value {
-        post_reply(app, who.token(), thread_id, &json!({"body": body}))
-            .await
-            .expect(201)
-    }
-
-    /// `PUT` (`on`) or `DELETE` `/api/v1/posts/{id}/reactions/{kind}`.
-    pub(crate) async fn react(
-        app: &TestApp,
-        token: Option<&str>,
-        post_id: i64,
-        kind: &str,
-        on: bool,
-    ) -> Reply {
-        let method = if on { Method::PUT } else { Method::DELETE };
-        let path = format!("/api/v1/posts/{post_id}/reactions/{kind}");
-        send(app, method, &path, token, None).await
-    }
-
-    /// Every item of a list, following `next_cursor` (`path` may already have a query).
-    pub(crate) async fn all_pages(
-        app: &TestApp,
-        path: &str,
-        token: Option<&str>,
-        limit: u32,
-    ) -> Vec<Value> {
-        let separator = if path.contains('?') { '&' } else { '?' };
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..1_000 {
-            let mut page_path = format!("{path}{separator}limit={limit}");
-            if let Some(cursor) = &cursor {
-                page_path.push_str(&format!("&cursor={}", encode(cursor)));
-            }
-            let page = app.get(&page_path, token).await.expect(200);
-            items.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("no items in {page}"))
-                    .iter()
-                    .cloned(),
-            );
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return items,
-            }
-        }
-        panic!("{path} never reached its last page");
-    }
-
-    /// Every post of a thread, oldest first, as `token` sees them.
-    pub(crate) async fn thread_posts(
-        app: &TestApp,
-        thread_id: i64,
-        token: Option<&str>,
-    ) -> Vec<Value> {
-        all_pages(
-            app,
-            &format!("/api/v1/threads/{thread_id}/posts"),
-            token,
-            100,
-        )
-        .await
-    }
-
-    /// The first page of a board's threads (up to 100) as `token` sees them.
-    pub(crate) async fn board_threads(
-        app: &TestApp,
-        board: &str,
-        query: &str,
-        token: Option<&str>,
-    ) -> Vec<Value> {
-        let page = app
-            .get(
-                &format!("/api/v1/boards/{board}/threads?limit=100{query}"),
-                token,
-            )
-            .await
-            .expect(200);
-        page["items"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no items in {page}"))
-            .clone()
-    }
-
-    #[track_caller]
-    pub(crate) fn id_of(value: &Value) -> i64 {
-        value["id"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("no integer id in {value}"))
-    }
-
-    pub(crate) fn ids(items: &[Value]) -> Vec<i64> {
-        items.iter().map(id_of).collect()
-    }
-
-    /// Percent-encodes a query parameter value.
-    pub(crate) fn encode(value: &str) -> String {
-        url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-    }
-
-    /// Runs SQL both backends accept, as set-up for what HTTP cannot arrange (the passing of
-    /// time, or the decisions of the moderation feature that does not exist yet).
-    pub(crate) async fn run_sql(app: &TestApp, sql: String) {
-        let shown = sql.clone();
-        app.db()
-            .write(move |conn| conn.batch_execute(&sql).map_err(DbError::Query))
-            .await
-            .unwrap_or_else(|e| panic!("`{shown}` failed: {e}"));
-    }
-
-    /// Moves every post of `author_id` back to `seconds` ago, as if that time had passed.
-    pub(crate) async fn age_posts(app: &TestApp, author_id: i64, seconds: i64) {
-        let then = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(seconds);
-        let then = then.format("%Y-%m-%d %H:%M:%S");
-        run_sql(
-            app,
-            format!("UPDATE posts SET created_at = '{then}' WHERE author_id = {author_id}"),
-        )
-        .await;
-    }
-
-    /// Gives a post the status a moderation decision would (`held`, `hidden`, `removed`).
-    pub(crate) async fn set_post_status(app: &TestApp, post_id: i64, status: &str) {
-        run_sql(
-            app,
-            format!("UPDATE posts SET status = '{status}' WHERE id = {post_id}"),
-        )
-        .await;
-    }
-}
-
-#[track_caller]
-fn assert_rfc3339(value: &Value) {
-    let text = value
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an RFC 3339 time, got {value}"));
-    chrono::DateTime::parse_from_rfc3339(text)
-        .unwrap_or_else(|e| panic!("{text} is not RFC 3339: {e}"));
-}
 
 #[track_caller]
 fn find_board<'a>(boards: &'a Value, slug: &str) -> &'a Value {
@@ -344,7 +83,7 @@ async fn a_fresh_server_lists_the_default_boards_with_their_activity() {
     }
 
     // A story makes the board active.
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     start_thread(
         &app,
         &ana,
@@ -368,7 +107,7 @@ async fn a_fresh_server_lists_the_default_boards_with_their_activity() {
 async fn administrators_create_rename_reorder_and_archive_boards_and_nobody_else_may() {
     let app = TestApp::spawn().await;
     let admin = with_role(&app, "Ada_A", Role::Admin).await;
-    let member = established(&app, "Ben_B").await;
+    let member = member(&app, "Ben_B").await;
     let fatigue = json!({
         "slug": "fatigue",
         "name": "Fatigue",
@@ -377,8 +116,7 @@ async fn administrators_create_rename_reorder_and_archive_boards_and_nobody_else
     });
 
     // Members and visitors may not.
-    send(
-        &app,
+    app.send(
         awc::http::Method::POST,
         "/api/v1/boards",
         member.token(),
@@ -391,7 +129,7 @@ async fn administrators_create_rename_reorder_and_archive_boards_and_nobody_else
         .expect_problem(401);
 
     let created = app
-        .post_json_as("/api/v1/boards", &admin.token, &fatigue)
+        .post_json_as("/api/v1/boards", &admin.access, &fatigue)
         .await
         .expect(201);
     assert_eq!(created["slug"], "fatigue");
@@ -400,12 +138,12 @@ async fn administrators_create_rename_reorder_and_archive_boards_and_nobody_else
     assert_eq!(created["position"], 8);
     assert_eq!(created["archived"], false);
     assert_eq!(created["thread_count"], 0);
-    app.post_json_as("/api/v1/boards", &admin.token, &fatigue)
+    app.post_json_as("/api/v1/boards", &admin.access, &fatigue)
         .await
         .expect_problem(409);
     app.post_json_as(
         "/api/v1/boards",
-        &admin.token,
+        &admin.access,
         &json!({"slug": "Not A Slug", "name": "Fatigue two"}),
     )
     .await
@@ -484,7 +222,7 @@ async fn administrators_create_rename_reorder_and_archive_boards_and_nobody_else
         .expect_problem(409);
     let listed = board_threads(&app, "fatigue", "", None).await;
     assert_eq!(
-        support::ids(&listed),
+        ids(&listed),
         vec![thread_id],
         "an archived board stays readable"
     );
@@ -516,8 +254,8 @@ async fn administrators_create_rename_reorder_and_archive_boards_and_nobody_else
 #[actix_web::test]
 async fn a_member_shares_her_story_and_another_member_finds_it_on_the_board_and_by_tag() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
 
     let story = post_thread(
         &app,
@@ -574,7 +312,7 @@ async fn a_member_shares_her_story_and_another_member_finds_it_on_the_board_and_
 
     // …and by tag, but not under another tag.
     let tagged = board_threads(&app, "my-story", "&tag=nephritis", ben.token()).await;
-    assert_eq!(support::ids(&tagged), vec![thread_id]);
+    assert_eq!(ids(&tagged), vec![thread_id]);
     let other = board_threads(&app, "my-story", "&tag=fatigue", ben.token()).await;
     assert!(other.is_empty(), "no story has that tag: {other:?}");
 
@@ -610,7 +348,7 @@ async fn a_member_shares_her_story_and_another_member_finds_it_on_the_board_and_
 #[actix_web::test]
 async fn invalid_stories_and_replies_are_refused_naming_the_field() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let good = json!({
         "title": "My lupus story",
         "body": "It started with a rash.",
@@ -684,8 +422,8 @@ async fn invalid_stories_and_replies_are_refused_naming_the_field() {
 #[actix_web::test]
 async fn an_anonymous_story_hides_its_author_from_members_and_visitors_but_not_from_moderators() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let moderator = with_role(&app, "Mia_M", Role::Moderator).await;
 
     let story = post_thread(
@@ -770,8 +508,8 @@ async fn an_anonymous_story_hides_its_author_from_members_and_visitors_but_not_f
 #[actix_web::test]
 async fn an_edit_keeps_the_earlier_version_for_the_author_and_the_moderators() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let moderator = with_role(&app, "Mia_M", Role::Moderator).await;
 
     let story = start_thread(
@@ -863,9 +601,9 @@ async fn an_edit_keeps_the_earlier_version_for_the_author_and_the_moderators() {
 #[actix_web::test]
 async fn a_deleted_post_leaves_a_placeholder_and_the_replies_still_make_sense() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
-    let cleo = established(&app, "Cleo_C").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
+    let cleo = member(&app, "Cleo_C").await;
 
     let story = start_thread(
         &app,
@@ -901,7 +639,7 @@ async fn a_deleted_post_leaves_a_placeholder_and_the_replies_still_make_sense() 
     for token in [cleo.token(), None] {
         let posts = thread_posts(&app, thread_id, token).await;
         assert_eq!(
-            support::ids(&posts),
+            ids(&posts),
             vec![
                 story["first_post_id"].as_i64().expect("first post"),
                 question_id,
@@ -1112,7 +850,7 @@ fn xss_problem(html: &str) -> Option<String> {
 #[actix_web::test]
 async fn no_payload_of_the_xss_corpus_survives_in_the_thread_page() {
     let app = TestApp::spawn().await;
-    let mallory = established(&app, "Mallory_M").await;
+    let mallory = member(&app, "Mallory_M").await;
     let lines = xss_lines().count();
     assert!(lines >= 60, "the corpus has only {lines} payloads");
     let payloads = xss_payloads();
@@ -1189,9 +927,9 @@ async fn no_payload_of_the_xss_corpus_survives_in_the_thread_page() {
 #[actix_web::test]
 async fn reactions_are_idempotent_never_on_ones_own_post_and_shown_to_their_giver() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
-    let cleo = established(&app, "Cleo_C").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
+    let cleo = member(&app, "Cleo_C").await;
 
     let story = start_thread(
         &app,
@@ -1286,7 +1024,7 @@ async fn reactions_are_idempotent_never_on_ones_own_post_and_shown_to_their_give
 #[actix_web::test]
 async fn fifty_members_reacting_at_once_are_all_counted_exactly() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let story = start_thread(
         &app,
         &ana,
@@ -1299,8 +1037,7 @@ async fn fifty_members_reacting_at_once_are_all_counted_exactly() {
     let post_id = story["first_post_id"].as_i64().expect("first post");
 
     let names: Vec<String> = (0..50).map(|i| format!("Friend_{i:02}")).collect();
-    let friends =
-        futures_util::future::join_all(names.iter().map(|name| established(&app, name))).await;
+    let friends = futures_util::future::join_all(names.iter().map(|name| member(&app, name))).await;
 
     let answers = futures_util::future::join_all(
         friends
@@ -1327,8 +1064,8 @@ async fn fifty_members_reacting_at_once_are_all_counted_exactly() {
 #[actix_web::test]
 async fn a_double_click_counts_one_reaction() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let story = start_thread(&app, &ana, "my-story", "Hair loss", "It grew back.").await;
     let post_id = story["first_post_id"].as_i64().expect("first post");
 
@@ -1349,20 +1086,11 @@ async fn a_double_click_counts_one_reaction() {
 
 // ----- who may write -----
 
-#[track_caller]
-fn retry_after(reply: &crate::harness::Reply) -> u64 {
-    reply
-        .header("retry-after")
-        .unwrap_or_else(|| panic!("a 429 needs Retry-After: {:?}", reply.headers))
-        .parse()
-        .unwrap_or_else(|e| panic!("Retry-After is not a number of seconds: {e}"))
-}
-
 #[actix_web::test]
 async fn a_new_member_waits_thirty_seconds_between_posts() {
     let app = TestApp::spawn().await;
     let nia = newcomer(&app, "Nia_New").await;
-    let me = app.me(&nia.token).await.expect(200);
+    let me = app.me(&nia.access).await.expect(200);
     assert_eq!(me["trust_level"], 0, "a newcomer: {me}");
 
     let story = start_thread(
@@ -1383,7 +1111,7 @@ async fn a_new_member_waits_thirty_seconds_between_posts() {
     )
     .await;
     too_soon.expect_problem(429);
-    let wait = retry_after(&too_soon);
+    let wait = too_soon.header_number("retry-after");
     assert!((1..=30).contains(&wait), "wait {wait} s");
     post_thread(
         &app,
@@ -1395,11 +1123,11 @@ async fn a_new_member_waits_thirty_seconds_between_posts() {
     .expect_problem(429);
 
     // Thirty seconds later she may post again.
-    support::age_posts(&app, nia.id, 31).await;
+    age_posts(&app, nia.id, 31).await;
     reply(&app, &nia, thread_id, "Forgot to say: I am 24.").await;
 
     // Established members have no such limit.
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let welcome = start_thread(&app, &ana, "introductions", "Welcome, newcomers", "Hello!").await;
     reply(&app, &ana, id_of(&welcome), "Ask us anything.").await;
     reply(&app, &ana, id_of(&welcome), "Really, anything.").await;
@@ -1427,12 +1155,12 @@ async fn a_new_member_may_include_at_most_two_links() {
     .await
     .expect(201);
 
-    support::age_posts(&app, nia.id, 31).await;
+    age_posts(&app, nia.id, 31).await;
     post_reply(&app, nia.token(), id_of(&story), &json!({"body": three}))
         .await
         .expect_invalid_field("body");
 
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let pages = start_thread(&app, &ana, "treatments-and-trials", "More pages", three).await;
     reply(&app, &ana, id_of(&pages), three).await;
 }
@@ -1451,7 +1179,7 @@ async fn a_new_member_starts_at_most_three_threads_on_her_first_day() {
             "About my new diagnosis.",
         )
         .await;
-        support::age_posts(&app, nia.id, 31 * (4 - i)).await;
+        age_posts(&app, nia.id, 31 * (4 - i)).await;
     }
     let fourth = post_thread(
         &app,
@@ -1461,7 +1189,7 @@ async fn a_new_member_starts_at_most_three_threads_on_her_first_day() {
     )
     .await;
     fourth.expect_problem(429);
-    let wait = retry_after(&fourth);
+    let wait = fourth.header_number("retry-after");
     assert!(
         wait > 30,
         "the fourth thread waits for the end of the first day, not {wait} s"
@@ -1476,7 +1204,7 @@ async fn a_new_member_starts_at_most_three_threads_on_her_first_day() {
 #[actix_web::test]
 async fn visitors_and_unconfirmed_registrations_cannot_write() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let story = start_thread(&app, &ana, "my-story", "Ten years on", "A long road.").await;
     let thread_id = id_of(&story);
 
@@ -1510,8 +1238,8 @@ async fn visitors_and_unconfirmed_registrations_cannot_write() {
 #[actix_web::test]
 async fn a_locked_thread_refuses_replies_with_a_reason_and_only_moderators_lock() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let moderator = with_role(&app, "Mia_M", Role::Moderator).await;
     let story = start_thread(
         &app,
@@ -1572,8 +1300,8 @@ async fn a_locked_thread_refuses_replies_with_a_reason_and_only_moderators_lock(
 #[actix_web::test]
 async fn thread_pages_return_every_post_once_while_new_replies_arrive() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let story = start_thread(&app, &ana, "kidneys", "My biopsy", "Class IV.").await;
     let thread_id = id_of(&story);
     for i in 0..6 {
@@ -1586,7 +1314,7 @@ async fn thread_pages_return_every_post_once_while_new_replies_arrive() {
     loop {
         let mut path = format!("/api/v1/threads/{thread_id}/posts?limit=3");
         if let Some(cursor) = &cursor {
-            path.push_str(&format!("&cursor={}", support::encode(cursor)));
+            path.push_str(&format!("&cursor={}", encode(cursor)));
         }
         let page = app.get(&path, ben.token()).await.expect(200);
         let items = page["items"].as_array().expect("items");
@@ -1605,7 +1333,7 @@ async fn thread_pages_return_every_post_once_while_new_replies_arrive() {
         assert!(seen.len() < 100, "the pages never end: {seen:?}");
     }
 
-    let everything = support::ids(&thread_posts(&app, thread_id, None).await);
+    let everything = ids(&thread_posts(&app, thread_id, None).await);
     assert_eq!(everything.len(), 7 + 2 * arrivals, "{everything:?}");
     assert_eq!(
         seen, everything,
@@ -1616,8 +1344,8 @@ async fn thread_pages_return_every_post_once_while_new_replies_arrive() {
 #[actix_web::test]
 async fn board_pages_return_every_thread_once_while_new_threads_arrive() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let mut originals = Vec::new();
     for i in 0..7 {
         let thread = start_thread(
@@ -1645,7 +1373,7 @@ async fn board_pages_return_every_thread_once_while_new_threads_arrive() {
         loop {
             let mut path = format!("/api/v1/boards/introductions/threads?sort={sort}&limit=2");
             if let Some(cursor) = &cursor {
-                path.push_str(&format!("&cursor={}", support::encode(cursor)));
+                path.push_str(&format!("&cursor={}", encode(cursor)));
             }
             let page = app.get(&path, ben.token()).await.expect(200);
             let items = page["items"].as_array().expect("items");
@@ -1685,7 +1413,7 @@ async fn board_pages_return_every_thread_once_while_new_threads_arrive() {
 #[actix_web::test]
 async fn page_sizes_are_checked_and_a_garbage_cursor_is_refused() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let story = start_thread(
         &app,
         &ana,
@@ -1723,9 +1451,9 @@ async fn page_sizes_are_checked_and_a_garbage_cursor_is_refused() {
 #[actix_web::test]
 async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
     let app = TestApp::spawn_with(|s| s.outbox.poll_interval_ms = 3_600_000).await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
-    let cleo = established(&app, "Cleo_C").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
+    let cleo = member(&app, "Cleo_C").await;
     let mut thread_ids = Vec::new();
     for i in 0..5 {
         let story = start_thread(
@@ -1749,15 +1477,7 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
             .await
             .expect(200);
     }
-    // The outbox worker polled once at start; let everything settle.
-    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-
-    let before = app.db().statements_executed();
-    let page = app
-        .get("/api/v1/boards/kidneys/threads", ben.token())
-        .await
-        .expect(200);
-    let statements = app.db().statements_executed() - before;
+    let (page, statements) = statements_for(&app, "/api/v1/boards/kidneys/threads", &ben).await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
     assert_eq!(page["items"][0]["my_reactions"], json!(["support", "hug"]));
     assert!(
@@ -1765,12 +1485,8 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
         "a board page took {statements} SQL statements"
     );
 
-    let before = app.db().statements_executed();
-    let page = app
-        .get(&format!("/api/v1/threads/{thread_id}/posts"), ben.token())
-        .await
-        .expect(200);
-    let statements = app.db().statements_executed() - before;
+    let path = format!("/api/v1/threads/{thread_id}/posts");
+    let (page, statements) = statements_for(&app, &path, &ben).await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(6));
     assert_eq!(page["items"][5]["my_reactions"], json!(["hug"]));
     assert!(
@@ -1779,10 +1495,25 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
     );
 }
 
+/// A page as `who` reads it, and the SQL statements it cost. The counter is the server's, so
+/// a background worker's statement can add to it while the page is read: the page is read a
+/// few times and the fewest statements count (a page costs the same each time, and a worker
+/// only ever adds).
+async fn statements_for(app: &TestApp, path: &str, who: &Person) -> (Value, u64) {
+    let mut fewest = u64::MAX;
+    let mut page = Value::Null;
+    for _ in 0..3 {
+        let before = app.db().statements_executed();
+        page = app.get(path, who.token()).await.expect(200);
+        fewest = fewest.min(app.db().statements_executed() - before);
+    }
+    (page, fewest)
+}
+
 #[actix_web::test]
 async fn a_post_built_to_blow_up_when_rendered_stays_small_or_is_refused() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
+    let ana = member(&app, "Ana_L").await;
     let thread_id = id_of(&start_thread(&app, &ana, "my-story", "Quotes", "Quote me.").await);
 
     // Ten thousand nested quotes render as a few.

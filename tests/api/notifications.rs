@@ -3,13 +3,11 @@
 //! read; and reply emails, which members opt into, arrive in their language at most once per
 //! thread per hour.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
-use crate::forum::support::{
-    Person, all_pages, established, id_of, post_reply, reply, set_post_status, start_thread,
-};
+use crate::harness::forum::{post_reply, reply, set_post_status, start_thread};
+use crate::harness::json::{has_cjk, id_of};
+use crate::harness::people::{Person, member};
 use crate::harness::{PUBLIC_URL, TestApp};
 
 /// Every notification of `who` (only the unread ones if asked), newest first.
@@ -19,7 +17,7 @@ async fn notifications(app: &TestApp, who: &Person, unread: bool) -> Vec<Value> 
     } else {
         "/api/v1/notifications"
     };
-    all_pages(app, path, who.token(), 100).await
+    app.all_pages(path, who.token(), 100).await
 }
 
 /// The notifications of `who` about one post.
@@ -33,17 +31,17 @@ async fn about(app: &TestApp, who: &Person, post: &Value) -> Vec<Value> {
 }
 
 async fn mark_read(app: &TestApp, who: &Person, body: &Value) -> crate::harness::Reply {
-    app.post_json_as("/api/v1/notifications/read", &who.token, body)
+    app.post_json_as("/api/v1/notifications/read", &who.access, body)
         .await
 }
 
 #[actix_web::test]
 async fn a_reply_and_a_mention_notify_and_members_mark_them_read() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
-    let cleo = established(&app, "Cleo_C").await;
-    let dana = established(&app, "Dana_K").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
+    let cleo = member(&app, "Cleo_C").await;
+    let dana = member(&app, "Dana_K").await;
 
     let story = start_thread(
         &app,
@@ -142,8 +140,8 @@ async fn a_reply_and_a_mention_notify_and_members_mark_them_read() {
 #[actix_web::test]
 async fn nobody_is_notified_about_their_own_posts() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
 
     let story = start_thread(
         &app,
@@ -185,9 +183,9 @@ async fn nobody_is_notified_about_their_own_posts() {
 #[actix_web::test]
 async fn a_reply_that_answers_and_mentions_you_notifies_you_once() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
-    let cleo = established(&app, "Cleo_C").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
+    let cleo = member(&app, "Cleo_C").await;
 
     let story = start_thread(
         &app,
@@ -242,9 +240,9 @@ async fn a_reply_that_answers_and_mentions_you_notifies_you_once() {
 #[actix_web::test]
 async fn a_notification_about_a_post_that_is_gone_disappears() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
-    let dana = established(&app, "Dana_K").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
+    let dana = member(&app, "Dana_K").await;
 
     let story = start_thread(
         &app,
@@ -292,8 +290,8 @@ async fn a_notification_about_a_post_that_is_gone_disappears() {
 #[actix_web::test]
 async fn a_notification_about_an_anonymous_reply_does_not_reveal_its_author() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let story = start_thread(
         &app,
         &ana,
@@ -319,18 +317,14 @@ async fn a_notification_about_an_anonymous_reply_does_not_reveal_its_author() {
 
 // ----- reply emails -----
 
-fn has_chinese(text: &str) -> bool {
-    text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
-}
-
 #[actix_web::test]
 async fn reply_emails_are_opt_in_in_the_readers_language_and_one_per_thread_per_hour() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let lin = established(&app, "Lin_W").await;
-    let dana = established(&app, "Dana_K").await;
-    let ben = established(&app, "Ben_B").await;
-    let cleo = established(&app, "Cleo_C").await;
+    let ana = member(&app, "Ana_L").await;
+    let lin = member(&app, "Lin_W").await;
+    let dana = member(&app, "Dana_K").await;
+    let ben = member(&app, "Ben_B").await;
+    let cleo = member(&app, "Cleo_C").await;
 
     let me = app
         .patch_json(
@@ -350,7 +344,7 @@ async fn reply_emails_are_opt_in_in_the_readers_language_and_one_per_thread_per_
         .await
         .expect(200);
     assert_eq!(me["locale"], "zh-CN");
-    let me = app.me(&dana.token).await.expect(200);
+    let me = app.me(&dana.access).await.expect(200);
     assert_eq!(me["notify_email_replies"], false, "opt-in, not opt-out");
 
     let anas = id_of(&start_thread(&app, &ana, "my-story", "Ten years", "A long road.").await);
@@ -365,7 +359,7 @@ async fn reply_emails_are_opt_in_in_the_readers_language_and_one_per_thread_per_
         email.text()
     );
     assert!(
-        !has_chinese(&email.subject()),
+        !has_cjk(&email.subject()),
         "Ana reads English: {}",
         email.subject()
     );
@@ -373,7 +367,7 @@ async fn reply_emails_are_opt_in_in_the_readers_language_and_one_per_thread_per_
     reply(&app, &ben, lins, "Take care!").await;
     let email = app.wait_for_email(&lin.email).await;
     assert!(
-        has_chinese(&email.subject()),
+        has_cjk(&email.subject()),
         "Lin reads Chinese: {}",
         email.subject()
     );
@@ -384,16 +378,15 @@ async fn reply_emails_are_opt_in_in_the_readers_language_and_one_per_thread_per_
     reply(&app, &ben, danas, "Hugs to your mum.").await;
     assert_eq!(notifications(&app, &dana, false).await.len(), 1);
 
-    // A reply in another of Ana's threads is a new email; once it is here, the outbox has sent
-    // everything written before it.
+    // A reply in another of Ana's threads is a new email.
     let other = id_of(&start_thread(&app, &ana, "kidneys", "Biopsy day", "Tomorrow.").await);
     reply(&app, &cleo, other, "Good luck tomorrow.").await;
     let emails = app.wait_for_emails(&ana.email, 2).await;
     assert!(emails[1].contains(&format!("{PUBLIC_URL}/threads/{other}")));
-    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
 
+    // Once the outbox has sent everything the replies queued, nothing more arrives.
     assert_eq!(
-        app.emails_to(&ana.email).len(),
+        app.emails_once_sent(&ana.email).await.len(),
         2,
         "one email per thread per hour"
     );

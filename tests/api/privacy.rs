@@ -7,13 +7,17 @@
 
 use butterfly::accounts::model::Role;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use diesel::{PgConnection, QueryableByName, SqliteConnection, sql_query};
 use serde_json::{Value, json};
 
-use crate::harness::{Member, PASSWORD, TestApp, Tokens};
+use crate::harness::database::Count;
+use crate::harness::forum::{BOARD, reply, start_thread};
+use crate::harness::json::id_of;
+use crate::harness::people::{Person, erase_account, signed_in, signed_up};
+use crate::harness::trials::{notice, publish};
+use crate::harness::{PASSWORD, TestApp};
 
-const BOARD: &str = "my-story";
 const EMAIL: &str = "Marisol.Vega@example.org";
 const NAME: &str = "MarisolVega42";
 /// Words only her story contains.
@@ -23,13 +27,12 @@ const EDITED: &str = "The rash came back in March; hydroxychloroquine helps agai
 // ---- the cast and the story -----------------------------------------------------------------
 
 struct Cast {
-    admin: Tokens,
-    moderator: Tokens,
+    admin: Person,
+    moderator: Person,
     /// Ana, a member Marisol talks with.
-    friend: Tokens,
-    coordinator: Tokens,
-    marisol: Member,
-    tokens: Tokens,
+    friend: Person,
+    coordinator: Person,
+    marisol: Person,
 }
 
 /// What Marisol did, by id.
@@ -44,11 +47,6 @@ struct Story {
     sanction: i64,
 }
 
-async fn signed_in(app: &TestApp, email: &str, name: &str, role: Role) -> Tokens {
-    let member = app.member_with_role(email, name, role).await;
-    app.sign_in(&member.email, &member.password).await
-}
-
 async fn cast(app: &TestApp) -> Cast {
     let admin = signed_in(app, "chief@example.org", "Chief_Admin", Role::Admin).await;
     let moderator = signed_in(app, "juniper@example.org", "Mod_Juniper", Role::Moderator).await;
@@ -61,7 +59,7 @@ async fn cast(app: &TestApp) -> Cast {
     )
     .await;
     // Marisol signs up herself: registration, the verification email, verification.
-    let (marisol, tokens) = app.verified_member(EMAIL, NAME).await;
+    let marisol = signed_up(app, EMAIL, NAME).await;
     // An established member (a newcomer's first posts wait for review, one a minute).
     app.execute_sql(
         "UPDATE users SET trust_level = 2 WHERE email_lower = 'marisol.vega@example.org'",
@@ -73,94 +71,20 @@ async fn cast(app: &TestApp) -> Cast {
         friend,
         coordinator,
         marisol,
-        tokens,
     }
-}
-
-fn id_of(value: &Value) -> i64 {
-    value["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {value}"))
-}
-
-async fn start_thread(app: &TestApp, who: &Tokens, title: &str, body: &str) -> Value {
-    app.post_json_as(
-        &format!("/api/v1/boards/{BOARD}/threads"),
-        &who.access,
-        &json!({"title": title, "body": body}),
-    )
-    .await
-    .expect(201)
-}
-
-async fn reply(app: &TestApp, who: &Tokens, thread_id: i64, body: &str) -> i64 {
-    id_of(
-        &app.post_json_as(
-            &format!("/api/v1/threads/{thread_id}/posts"),
-            &who.access,
-            &json!({"body": body}),
-        )
-        .await
-        .expect(201),
-    )
-}
-
-async fn put(app: &TestApp, who: &Tokens, path: &str) -> crate::harness::Reply {
-    app.request(awc::http::Method::PUT, path, Some(&who.access), &[], None)
-        .await
-}
-
-/// A moderator decides the open queue item of `kind` about `subject_id`.
-async fn approve(app: &TestApp, moderator: &Tokens, kind: &str, subject_id: i64) {
-    let page = app
-        .get(
-            &format!("/api/v1/moderation/queue?kind={kind}&limit=100"),
-            Some(&moderator.access),
-        )
-        .await
-        .expect(200);
-    let item = page["items"]
-        .as_array()
-        .and_then(|items| items.iter().find(|i| i["subject_id"] == subject_id))
-        .unwrap_or_else(|| panic!("no open {kind} item about {subject_id} in {page}"))
-        .clone();
-    app.post_json_as(
-        &format!("/api/v1/moderation/queue/{}/decision", id_of(&item)),
-        &moderator.access,
-        &json!({"action": "approve", "reason": "accurate and complete", "version": item["version"]}),
-    )
-    .await
-    .expect(200);
-}
-
-fn notice() -> Value {
-    json!({
-        "registry_id": "NCT06121297",
-        "title": "CD19 CAR-T cell therapy for refractory systemic lupus erythematosus",
-        "summary": "An open-label study of CD19 CAR-T cells in refractory SLE.",
-        "conditions": ["Systemic Lupus Erythematosus"],
-        "interventions": [{"type": "biological", "name": "CD19 CAR-T cells"}],
-        "phase": "phase1_2",
-        "recruitment_status": "recruiting",
-        "eligibility": {"min_age_years": 18, "max_age_years": 65, "sex": "all", "healthy_volunteers": false, "criteria": "Active SLE despite standard treatment."},
-        "sites": [{"facility": "Peking Union Medical College Hospital", "city": "Beijing", "country": "China", "latitude": 39.9127, "longitude": 116.4168, "status": "recruiting"}],
-        "contact": {"name": "Study team", "email": "cart-study@hospital.example.org", "phone": "+86 10 6915 6114"},
-        "sponsor": "Peking Union Medical College Hospital",
-        "start_date": "2025-01-15",
-        "recruitment_ends": "2099-12-31"
-    })
 }
 
 /// Marisol touches every feature.
 async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
-    let me = &c.tokens;
-    let friend_thread = start_thread(app, &c.friend, "Fatigue", "How do you cope with it?").await;
+    let me = &c.marisol;
+    let friend_thread =
+        start_thread(app, &c.friend, BOARD, "Fatigue", "How do you cope with it?").await;
     let friend_first_post = id_of(&friend_thread["first_post"]);
     let friend_thread = id_of(&friend_thread);
-    let mine = start_thread(app, me, "Diagnosed last spring", STORY).await;
+    let mine = start_thread(app, me, BOARD, "Diagnosed last spring", STORY).await;
     let her_first_post = id_of(&mine["first_post"]);
     let her_thread = id_of(&mine);
-    let her_reply = reply(app, me, friend_thread, "Short naps, and saying no.").await;
+    let her_reply = id_of(&reply(app, me, friend_thread, "Short naps, and saying no.").await);
     app.patch_json(
         &format!("/api/v1/posts/{her_reply}"),
         Some(&me.access),
@@ -168,7 +92,7 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     )
     .await
     .expect(200);
-    let her_deleted_post = reply(app, me, friend_thread, "Sorry, wrong thread.").await;
+    let her_deleted_post = id_of(&reply(app, me, friend_thread, "Sorry, wrong thread.").await);
     app.delete(
         &format!("/api/v1/posts/{her_deleted_post}"),
         Some(&me.access),
@@ -177,20 +101,21 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     .expect(204);
     // Ana answers in Marisol's thread: Marisol is notified.
     reply(app, &c.friend, her_thread, "Welcome, you are not alone.").await;
-    put(
-        app,
-        me,
+    app.put(
         &format!("/api/v1/posts/{friend_first_post}/reactions/hug"),
+        me.token(),
     )
     .await
     .expect(200);
-    let advert = reply(
-        app,
-        &c.friend,
-        friend_thread,
-        "My cousin sells supplements, ask me.",
-    )
-    .await;
+    let advert = id_of(
+        &reply(
+            app,
+            &c.friend,
+            friend_thread,
+            "My cousin sells supplements, ask me.",
+        )
+        .await,
+    );
     app.post_json_as(
         &format!("/api/v1/posts/{advert}/flags"),
         &me.access,
@@ -218,19 +143,7 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     .await
     .expect(201);
     // A coordinator's notice goes through review; its publication fires Marisol's alert.
-    let trial = id_of(
-        &app.post_json_as("/api/v1/trials", &c.coordinator.access, &notice())
-            .await
-            .expect(201),
-    );
-    app.post_json_as(
-        &format!("/api/v1/trials/{trial}/submit"),
-        &c.coordinator.access,
-        &json!({}),
-    )
-    .await
-    .expect(200);
-    approve(app, &c.moderator, "trial_notice", trial).await;
+    let trial = publish(app, &c.coordinator, &c.moderator, &notice("NCT06121297")).await;
     app.post_json_as(
         &format!("/api/v1/trials/{trial}/interest"),
         &me.access,
@@ -285,12 +198,6 @@ struct Column {
     column_name: String,
     #[diesel(sql_type = Text)]
     column_type: String,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
 }
 
 /// Every `table.column` of every table, text columns only, holding `needle` (ignoring case).
@@ -358,7 +265,7 @@ fn columns_holding(app: &TestApp, needle: &str) -> Vec<String> {
 }
 
 /// Her thread page as `who` sees it: her reply and its author.
-async fn post_in(app: &TestApp, who: &Tokens, thread_id: i64, post_id: i64) -> Option<Value> {
+async fn post_in(app: &TestApp, who: &Person, thread_id: i64, post_id: i64) -> Option<Value> {
     let page = app
         .get(
             &format!("/api/v1/threads/{thread_id}/posts?limit=100"),
@@ -382,24 +289,13 @@ fn assert_former_member(author: &Value) {
     );
 }
 
-async fn erase(app: &TestApp, who: &Tokens, body: &Value) -> crate::harness::Reply {
-    app.request(
-        awc::http::Method::DELETE,
-        "/api/v1/me",
-        Some(&who.access),
-        &[("content-type", "application/json")],
-        Some(serde_json::to_vec(body).expect("JSON")),
-    )
-    .await
-}
-
 /// Her old tokens, her old password and her profile lead nowhere.
 async fn assert_gone(app: &TestApp, c: &Cast) {
-    app.me(&c.tokens.access).await.expect_problem(401);
-    app.get("/api/v1/me/export", Some(&c.tokens.access))
+    app.me(&c.marisol.access).await.expect_problem(401);
+    app.get("/api/v1/me/export", Some(&c.marisol.access))
         .await
         .expect_problem(401);
-    app.refresh(&c.tokens.refresh).await.expect_problem(401);
+    app.refresh(&c.marisol.refresh).await.expect_problem(401);
     app.login(EMAIL, PASSWORD).await.expect_problem(401);
     app.get(&format!("/api/v1/users/{}", c.marisol.id), None)
         .await
@@ -422,7 +318,7 @@ async fn a_member_who_touched_every_feature_finds_all_of_it_in_her_export() {
     let c = cast(&app).await;
     let s = live_a_little(&app, &c).await;
 
-    let reply = app.get("/api/v1/me/export", Some(&c.tokens.access)).await;
+    let reply = app.get("/api/v1/me/export", Some(&c.marisol.access)).await;
     let export = reply.expect(200);
     assert!(
         reply
@@ -553,24 +449,24 @@ async fn she_leaves_keeping_her_posts_as_a_former_member_and_no_table_keeps_her_
 
     // Her password is asked for again, and her choice must be one of the two.
     let choice = json!({"password": "not my password at all", "content": "keep_anonymous"});
-    erase(&app, &c.tokens, &choice)
+    erase_account(&app, c.marisol.token(), &choice)
         .await
         .expect_invalid_field("password");
-    erase(
+    erase_account(
         &app,
-        &c.tokens,
+        c.marisol.token(),
         &json!({"password": PASSWORD, "content": "vanish"}),
     )
     .await
     .expect_invalid_field("content");
-    erase(&app, &c.tokens, &json!({"password": PASSWORD}))
+    erase_account(&app, c.marisol.token(), &json!({"password": PASSWORD}))
         .await
         .expect_invalid_field("content");
-    app.me(&c.tokens.access).await.expect(200);
+    app.me(&c.marisol.access).await.expect(200);
 
-    erase(
+    erase_account(
         &app,
-        &c.tokens,
+        c.marisol.token(),
         &json!({"password": PASSWORD, "content": "keep_anonymous"}),
     )
     .await
@@ -649,7 +545,7 @@ async fn she_leaves_keeping_her_posts_as_a_former_member_and_no_table_keeps_her_
     assert_no_trace(&app);
 
     // Her address and her name are free again.
-    let earlier = app.emails_to(EMAIL).len();
+    let earlier = app.emails_once_sent(EMAIL).await.len();
     app.register(EMAIL, PASSWORD, NAME).await.expect(202);
     let token = app
         .wait_for_emails(EMAIL, earlier + 1)
@@ -673,9 +569,9 @@ async fn she_leaves_removing_her_posts_and_no_table_keeps_her_words_address_or_n
     let c = cast(&app).await;
     let s = live_a_little(&app, &c).await;
 
-    erase(
+    erase_account(
         &app,
-        &c.tokens,
+        c.marisol.token(),
         &json!({"password": PASSWORD, "content": "remove"}),
     )
     .await
@@ -759,11 +655,11 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
     let app = TestApp::spawn().await;
     let admin = signed_in(&app, "chief@example.org", "Chief_Admin", Role::Admin).await;
     let moderator = signed_in(&app, "juniper@example.org", "Mod_Juniper", Role::Moderator).await;
-    let (marisol, tokens) = app.verified_member(EMAIL, NAME).await;
-    let admin_id = admin.user_id();
+    let marisol = signed_up(&app, EMAIL, NAME).await;
+    let admin_id = admin.id;
 
     // Members and moderators may not read private data, nor the log.
-    for who in [&tokens, &moderator] {
+    for who in [&marisol, &moderator] {
         for path in [
             format!("/api/v1/admin/users/{}", marisol.id),
             format!("/api/v1/admin/users/{}/export", marisol.id),
@@ -837,7 +733,7 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
 
     // Marisol sees that her data was read, not by whom.
     let mine = app
-        .get("/api/v1/me/export", Some(&tokens.access))
+        .get("/api/v1/me/export", Some(&marisol.access))
         .await
         .expect(200);
     let accesses = mine["admin_accesses"].as_array().expect("a list");
@@ -861,9 +757,9 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
         .expect_problem(405);
     }
     // Her erasure leaves the log as it was.
-    erase(
+    erase_account(
         &app,
-        &tokens,
+        marisol.token(),
         &json!({"password": PASSWORD, "content": "remove"}),
     )
     .await
@@ -881,16 +777,16 @@ async fn administrators_reads_of_private_data_are_logged_and_nobody_else_may_mak
 #[actix_web::test]
 async fn wrong_passwords_count_like_failed_logins_and_erase_nothing() {
     let app = TestApp::spawn_with(|s| s.login_throttle.per_account = 2).await;
-    let (marisol, tokens) = app.signed_in_member(EMAIL, NAME).await;
+    let marisol = signed_in(&app, EMAIL, NAME, Role::Member).await;
     let wrong = json!({"password": "not my password at all", "content": "remove"});
     for _ in 0..2 {
-        erase(&app, &tokens, &wrong)
+        erase_account(&app, marisol.token(), &wrong)
             .await
             .expect_invalid_field("password");
     }
     // The account is throttled, for erasure and for signing in alike, right password or not.
     let right = json!({"password": PASSWORD, "content": "remove"});
-    let refused = erase(&app, &tokens, &right).await;
+    let refused = erase_account(&app, marisol.token(), &right).await;
     refused.expect_problem(429);
     assert!(
         refused.header("retry-after").is_some(),
@@ -899,6 +795,6 @@ async fn wrong_passwords_count_like_failed_logins_and_erase_nothing() {
     app.login(&marisol.email, PASSWORD)
         .await
         .expect_problem(429);
-    let me = app.me(&tokens.access).await.expect(200);
+    let me = app.me(&marisol.access).await.expect(200);
     assert_eq!(me["email"], EMAIL, "nothing was erased");
 }

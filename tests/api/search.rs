@@ -5,18 +5,17 @@
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::forum::support::{
-    Person, encode, established, id_of, post_reply, post_thread, reply, set_post_status,
-    start_thread, with_role,
-};
 use crate::harness::TestApp;
+use crate::harness::forum::{post_reply, post_thread, reply, set_post_status, start_thread};
+use crate::harness::json::{encode, id_of};
+use crate::harness::people::{Person, member, with_role};
 
 /// `GET /api/v1/search?q=…` (plus `extra` parameters) as `who` sees it: every hit of the first
 /// page.
 async fn search(app: &TestApp, q: &str, extra: &str, who: Option<&Person>) -> Vec<Value> {
     let path = format!("/api/v1/search?q={}{extra}", encode(q));
     let page = app
-        .get(&path, who.map(|p| p.token.as_str()))
+        .get(&path, who.map(|p| p.access.as_str()))
         .await
         .expect(200);
     page["items"]
@@ -38,8 +37,8 @@ fn post_ids(hits: &[Value]) -> Vec<i64> {
 #[actix_web::test]
 async fn a_chinese_story_is_found_by_its_two_character_words() {
     let app = TestApp::spawn().await;
-    let mei = established(&app, "Mei_Lin").await;
-    let ben = established(&app, "Ben_B").await;
+    let mei = member(&app, "Mei_Lin").await;
+    let ben = member(&app, "Ben_B").await;
 
     let story = post_thread(
         &app,
@@ -109,8 +108,8 @@ async fn a_chinese_story_is_found_by_its_two_character_words() {
 #[actix_web::test]
 async fn an_english_story_is_found_with_a_highlighted_snippet_best_match_first() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
 
     let story = start_thread(
         &app,
@@ -182,8 +181,8 @@ async fn an_english_story_is_found_with_a_highlighted_snippet_best_match_first()
 #[actix_web::test]
 async fn search_never_shows_deleted_held_or_hidden_posts() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let moderator = with_role(&app, "Mia_M", Role::Moderator).await;
 
     let story = start_thread(
@@ -264,8 +263,8 @@ async fn search_never_shows_deleted_held_or_hidden_posts() {
 #[actix_web::test]
 async fn search_results_keep_anonymous_authors_anonymous() {
     let app = TestApp::spawn().await;
-    let ana = established(&app, "Ana_L").await;
-    let ben = established(&app, "Ben_B").await;
+    let ana = member(&app, "Ana_L").await;
+    let ben = member(&app, "Ben_B").await;
     let moderator = with_role(&app, "Mia_M", Role::Moderator).await;
     post_thread(
         &app,

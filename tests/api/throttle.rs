@@ -8,7 +8,6 @@ use awc::http::Method;
 use serde_json::json;
 
 use crate::harness::{PASSWORD, PUBLIC_URL, Reply, TestApp};
-use crate::limits::queued;
 
 async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
     let body = serde_json::to_vec(&json!({"email": email, "password": password})).expect("JSON");
@@ -28,10 +27,7 @@ async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) ->
 #[track_caller]
 fn assert_waits(reply: &Reply) {
     reply.expect_problem(429);
-    let retry_after: u64 = reply
-        .header("retry-after")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("a 429 says how long to wait: {:?}", reply.headers));
+    let retry_after = reply.header_number("retry-after");
     assert!(
         (1..=900).contains(&retry_after),
         "Retry-After {retry_after}"
@@ -82,7 +78,7 @@ async fn a_guesser_is_stopped_while_the_owner_still_signs_in_and_hears_about_it(
         "a link to choose a new password: {}",
         warning.text()
     );
-    assert_eq!(queued(&app, &ana.email, "sign_in_attempts").await, 1);
+    assert_eq!(app.queued(&ana.email, "sign_in_attempts").await, 1);
 
     // A guesser moving around the addresses of an IPv6 /64 is one client.
     for i in 1..=10 {
@@ -105,7 +101,7 @@ async fn a_guesser_is_stopped_while_the_owner_still_signs_in_and_hears_about_it(
     assert_waits(&login_from(&app, "192.0.2.45", &ana.email, wrong).await);
     assert_waits(&login_from(&app, home, &ana.email, PASSWORD).await);
     // Still one warning for the whole window.
-    assert_eq!(queued(&app, &ana.email, "sign_in_attempts").await, 1);
+    assert_eq!(app.queued(&ana.email, "sign_in_attempts").await, 1);
 }
 
 #[actix_web::test]
@@ -136,7 +132,7 @@ async fn the_owner_typing_her_password_wrong_is_held_back_only_where_she_types()
         .await
         .expect(200);
     // Five wrong passwords are below the warning threshold: no email.
-    assert_eq!(queued(&app, &bea.email, "sign_in_attempts").await, 0);
+    assert_eq!(app.queued(&bea.email, "sign_in_attempts").await, 0);
 }
 
 #[actix_web::test]

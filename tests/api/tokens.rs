@@ -13,7 +13,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Sha256, Sha384, Sha512};
 
-use crate::harness::{JWT_SECRET, PASSWORD, TestApp, Tokens};
+use crate::harness::json::{token_parts, with};
+use crate::harness::moderation::sanction;
+use crate::harness::people::{erase_account, signed_in};
+use crate::harness::{JWT_SECRET, PASSWORD, TestApp};
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -56,62 +59,12 @@ fn signed(header: &Value, claims: &Value) -> String {
     signed_with(Mac256::Sha256, JWT_SECRET.as_bytes(), header, claims)
 }
 
-/// `value` with `changes` applied: a `null` removes the key.
-fn with(value: &Value, changes: Value) -> Value {
-    let mut value = value.clone();
-    for (key, change) in changes.as_object().expect("an object") {
-        let object = value.as_object_mut().expect("an object");
-        if change.is_null() {
-            object.remove(key);
-        } else {
-            object.insert(key.clone(), change.clone());
-        }
-    }
-    value
-}
-
-/// The decoded header and claims of a token the server issued.
-fn decoded(token: &str) -> (Value, Value) {
-    let mut parts = token.split('.').map(|part| {
-        let bytes = URL_SAFE_NO_PAD.decode(part).expect("base64url");
-        serde_json::from_slice::<Value>(&bytes).expect("JSON")
-    });
-    let header = parts.next().expect("a header");
-    let claims = parts.next().expect("claims");
-    (header, claims)
-}
-
-async fn erase(app: &TestApp, token: &str) {
-    let body =
-        serde_json::to_vec(&json!({"password": PASSWORD, "content": "remove"})).expect("JSON");
-    app.request(
-        Method::DELETE,
-        "/api/v1/me",
-        Some(token),
-        &[("content-type", "application/json")],
-        Some(body),
-    )
-    .await
-    .expect(204);
-}
-
-async fn sanction(app: &TestApp, moderator: &Tokens, target: i64, kind: &str) {
-    let until = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
-    app.post_json_as(
-        &format!("/api/v1/moderation/users/{target}/sanctions"),
-        &moderator.access,
-        &json!({"kind": kind, "reason": "repeated harassment of other members", "until": until}),
-    )
-    .await
-    .expect(201);
-}
-
 #[actix_web::test]
 async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
     let app = TestApp::spawn().await;
     let (_, tokens) = app.signed_in_member("jon@example.test", "Jon_J").await;
     let (_, other) = app.signed_in_member("kim@example.test", "Kim_K").await;
-    let (header, claims) = decoded(&tokens.access);
+    let (header, claims) = token_parts(&tokens.access);
     assert_eq!(header["typ"], "JWT", "tokens say what they are: {header}");
     let now = chrono::Utc::now().timestamp();
     let key = JWT_SECRET.as_bytes();
@@ -128,7 +81,7 @@ async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
     let (input, signature) = original.rsplit_once('.').expect("a JWT");
     let header_with = |changes: Value| with(h, changes);
     let claims_with = |changes: Value| with(c, changes);
-    let other_sid = decoded(&other.access).1["sid"].clone();
+    let other_sid = token_parts(&other.access).1["sid"].clone();
 
     let mut cases: Vec<(&str, String)> = vec![
         // No signature, or not the one the server makes.
@@ -372,22 +325,30 @@ async fn a_corpus_of_forged_invalid_and_orphaned_tokens_is_refused_with_401() {
         .expect(204);
     cases.push(("a logged-out session", logged_out.access));
 
-    let moderator = app
-        .member_with_role("mod@example.test", "Mod_M", Role::Moderator)
-        .await;
-    let moderator = app.sign_in(&moderator.email, PASSWORD).await;
+    let moderator = signed_in(&app, "mod@example.test", "Mod_M", Role::Moderator).await;
+    let until = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
     for (email, name, kind, label) in [
         ("sue@example.test", "Sue_S", "suspend", "a suspended member"),
         ("ban@example.test", "Ban_B", "ban", "a banned member"),
     ] {
         let (member, tokens) = app.signed_in_member(email, name).await;
         app.me(&tokens.access).await.expect(200);
-        sanction(&app, &moderator, member.id, kind).await;
+        let body =
+            json!({"kind": kind, "reason": "repeated harassment of other members", "until": until});
+        sanction(&app, &moderator, member.id, &body)
+            .await
+            .expect(201);
         cases.push((label, tokens.access));
     }
     let (_, erased) = app.signed_in_member("eve@example.test", "Eve_E").await;
     app.me(&erased.access).await.expect(200);
-    erase(&app, &erased.access).await;
+    erase_account(
+        &app,
+        Some(&erased.access),
+        &json!({"password": PASSWORD, "content": "remove"}),
+    )
+    .await
+    .expect(204);
     cases.push(("an erased member", erased.access));
 
     assert!(cases.len() >= 40, "the corpus has {} tokens", cases.len());

@@ -11,132 +11,15 @@ use std::time::Duration;
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, TestDatabase, Tokens};
+use crate::harness::json::{page_ids, with};
+use crate::harness::moderation::{item_for, review};
+use crate::harness::people::{Person, notifications, set_locale, signed_in, signed_up};
+use crate::harness::trials::{draft, notice, publish};
+use crate::harness::{TestApp, TestDatabase};
 
 const BEIJING: &str = "39.9042,116.4074";
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// An account with a role, signed in.
-async fn person(app: &TestApp, email: &str, name: &str, role: Role) -> Tokens {
-    let member = app.member_with_role(email, name, role).await;
-    app.sign_in(&member.email, &member.password).await
-}
-
-/// A complete notice: a recruiting CD19 CAR-T trial in lupus at a Beijing hospital, for
-/// adults 18 to 65. Tests change what their story needs.
-fn notice(registry_id: &str) -> Value {
-    json!({
-        "registry_id": registry_id,
-        "title": "CD19 CAR-T cell therapy for refractory systemic lupus erythematosus",
-        "summary": "评估 CD19 CAR-T 细胞治疗难治性系统性红斑狼疮的安全性和有效性。\n\nAn open-label study of **CD19 CAR-T** cells.",
-        "conditions": ["Systemic Lupus Erythematosus"],
-        "interventions": [{"type": "biological", "name": "CD19 CAR-T cells"}],
-        "phase": "phase1_2",
-        "recruitment_status": "recruiting",
-        "eligibility": {"min_age_years": 18, "max_age_years": 65, "sex": "all", "healthy_volunteers": false, "criteria": "Inclusion Criteria: active SLE despite standard treatment."},
-        "sites": [{"facility": "Peking Union Medical College Hospital", "city": "Beijing", "country": "China", "latitude": 39.9127, "longitude": 116.4168, "status": "recruiting"}],
-        "contact": {"name": "Study team", "email": "cart-study@hospital.example.org", "phone": "+86 10 6915 6114"},
-        "sponsor": "Peking Union Medical College Hospital",
-        "start_date": "2025-01-15",
-        "recruitment_ends": "2099-12-31"
-    })
-}
-
-fn with(mut base: Value, changes: Value) -> Value {
-    for (key, value) in changes.as_object().expect("changes are an object") {
-        base[key] = value.clone();
-    }
-    base
-}
-
-/// Creates a draft and returns its id.
-async fn draft(app: &TestApp, coordinator: &Tokens, body: &Value) -> i64 {
-    let notice = app
-        .post_json_as("/api/v1/trials", &coordinator.access, body)
-        .await
-        .expect(201);
-    assert_eq!(notice["state"], "draft", "{notice}");
-    notice["id"].as_i64().expect("an id")
-}
-
-/// The open queue item for a notice under review: (id, version).
-async fn queue_item(app: &TestApp, moderator: &Tokens, kind: &str, subject_id: i64) -> (i64, i64) {
-    let page = app
-        .get(
-            &format!("/api/v1/moderation/queue?kind={kind}&limit=100"),
-            Some(&moderator.access),
-        )
-        .await
-        .expect(200);
-    let item = page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["subject_id"].as_i64() == Some(subject_id))
-        .unwrap_or_else(|| panic!("no open {kind} item for {subject_id} in {page}"))
-        .clone();
-    (
-        item["id"].as_i64().expect("an item id"),
-        item["version"].as_i64().expect("a version"),
-    )
-}
-
-/// A moderator decides on the notice's queue item (`approve` or `dismiss`).
-async fn review(app: &TestApp, moderator: &Tokens, trial_id: i64, action: &str, reason: &str) {
-    let (item, version) = queue_item(app, moderator, "trial_notice", trial_id).await;
-    app.post_json_as(
-        &format!("/api/v1/moderation/queue/{item}/decision"),
-        &moderator.access,
-        &json!({"action": action, "reason": reason, "version": version}),
-    )
-    .await
-    .expect(200);
-}
-
-/// Draft → review → published; returns the id.
-async fn publish(app: &TestApp, coordinator: &Tokens, moderator: &Tokens, body: &Value) -> i64 {
-    let id = draft(app, coordinator, body).await;
-    let submitted = app
-        .post_json_as(
-            &format!("/api/v1/trials/{id}/submit"),
-            &coordinator.access,
-            &json!({}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(submitted["state"], "pending_review");
-    review(app, moderator, id, "approve", "accurate and complete").await;
-    let published = app
-        .get(&format!("/api/v1/trials/{id}"), None)
-        .await
-        .expect(200);
-    assert_eq!(published["state"], "published", "{published}");
-    id
-}
-
-fn ids(page: &Value) -> Vec<i64> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .iter()
-        .map(|i| i["id"].as_i64().expect("an id"))
-        .collect()
-}
-
-async fn notifications(app: &TestApp, who: &Tokens, kind: &str) -> Vec<Value> {
-    let page = app
-        .get("/api/v1/notifications?limit=100", Some(&who.access))
-        .await
-        .expect(200);
-    page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|n| n["kind"] == kind)
-        .cloned()
-        .collect()
-}
 
 async fn search(app: &TestApp, query: &str) -> Value {
     app.get(&format!("/api/v1/trials?{query}"), None)
@@ -152,7 +35,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
-async fn import(app: &TestApp, who: &Tokens, body: Vec<u8>) -> crate::harness::Reply {
+async fn import(app: &TestApp, who: &Person, body: Vec<u8>) -> crate::harness::Reply {
     app.request(
         awc::http::Method::POST,
         "/api/v1/trials/import",
@@ -168,10 +51,8 @@ async fn import(app: &TestApp, who: &Tokens, body: Vec<u8>) -> crate::harness::R
 #[actix_web::test]
 async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
     let app = TestApp::spawn().await;
-    let admin = person(&app, "admin@example.org", "Admin_Ada", Role::Admin).await;
-    let (_, wei) = app
-        .verified_member("li.wei@hospital.example.org", "Li_Wei")
-        .await;
+    let admin = signed_in(&app, "admin@example.org", "Admin_Ada", Role::Admin).await;
+    let wei = signed_up(&app, "li.wei@hospital.example.org", "Li_Wei").await;
 
     // A member cannot publish yet.
     app.post_json_as("/api/v1/trials", &wei.access, &notice("NCT06121297"))
@@ -184,7 +65,7 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         "evidence": "Staff page https://hospital.example.org/staff/li-wei and my institutional address.",
         "registry_ids": ["NCT06121297", "ChiCTR-TRC-12002345"]
     });
-    let bad = with(application.clone(), json!({"registry_ids": ["NCT123"]}));
+    let bad = with(&application, json!({"registry_ids": ["NCT123"]}));
     let problem = app
         .post_json_as("/api/v1/coordinator-applications", &wei.access, &bad)
         .await
@@ -229,11 +110,11 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(&pending), vec![id]);
+    assert_eq!(page_ids(&pending), vec![id]);
     assert_eq!(pending["items"][0]["applicant"]["display_name"], "Li_Wei");
     assert!(!pending.to_string().contains("li.wei@hospital.example.org"));
     // The application waits in the moderation queue as well.
-    queue_item(&app, &admin, "coordinator_application", id).await;
+    item_for(&app, &admin, "coordinator_application", id).await;
 
     let decision = format!("/api/v1/admin/coordinator-applications/{id}/decision");
     app.post_json_as(
@@ -276,10 +157,13 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         )
         .await
         .expect(200);
-    assert!(ids(&open).is_empty(), "the queue item is resolved: {open}");
+    assert!(
+        page_ids(&open).is_empty(),
+        "the queue item is resolved: {open}"
+    );
 
     // Another applicant is refused, with the reason.
-    let (_, bo) = app.verified_member("bo@example.org", "Bo_Chen").await;
+    let bo = signed_up(&app, "bo@example.org", "Bo_Chen").await;
     let other = app
         .post_json_as("/api/v1/coordinator-applications", &bo.access, &application)
         .await
@@ -310,14 +194,14 @@ async fn a_member_applies_to_be_a_coordinator_and_an_admin_approves() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(&rejected), vec![other]);
+    assert_eq!(page_ids(&rejected), vec![other]);
 }
 
 #[actix_web::test]
 async fn members_cannot_create_notices() {
     let app = TestApp::spawn().await;
-    let (_, member) = app.signed_in_member("ana@example.org", "Ana_L").await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let member = signed_in(&app, "ana@example.org", "Ana_L", Role::Member).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
 
     app.post_json("/api/v1/trials", &notice("NCT06121297"))
         .await
@@ -353,7 +237,7 @@ async fn members_cannot_create_notices() {
         .get("/api/v1/me/trials", Some(&coordinator.access))
         .await
         .expect(200);
-    assert_eq!(ids(&mine), vec![id]);
+    assert_eq!(page_ids(&mine), vec![id]);
 
     // Every trials endpoint is documented.
     let doc = app.get("/api/openapi.json", None).await.expect(200);
@@ -380,7 +264,7 @@ async fn members_cannot_create_notices() {
 #[actix_web::test]
 async fn invalid_registry_ids_are_refused_with_a_clear_message() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
     for (id, hint) in [
         ("NCT123", "exactly 8 digits"),
         ("NCT061212970", "exactly 8 digits"),
@@ -428,7 +312,7 @@ async fn invalid_registry_ids_are_refused_with_a_clear_message() {
 #[actix_web::test]
 async fn the_coordinator_imports_each_fixture_record_into_a_draft() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
 
     let tb = import(&app, &coordinator, fixture("NCT03722472.json"))
         .await
@@ -572,16 +456,16 @@ async fn the_coordinator_imports_each_fixture_record_into_a_draft() {
 #[actix_web::test]
 async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_its_date_passes() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
-    let rival = person(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
-    let (_, member) = app.signed_in_member("ana@example.org", "Ana_L").await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let rival = signed_in(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let member = signed_in(&app, "ana@example.org", "Ana_L", Role::Member).await;
 
     // An incomplete draft is not reviewed.
     let id = draft(
         &app,
         &coordinator,
-        &with(notice("NCT06121297"), json!({"sites": [], "summary": ""})),
+        &with(&notice("NCT06121297"), json!({"sites": [], "summary": ""})),
     )
     .await;
     let submit = format!("/api/v1/trials/{id}/submit");
@@ -619,12 +503,13 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     app.get(&path, Some(&member.access))
         .await
         .expect_problem(404);
-    assert!(ids(&search(&app, "").await).is_empty());
+    assert!(page_ids(&search(&app, "").await).is_empty());
 
     // Sent back with a reason, fixed, resubmitted and approved.
     review(
         &app,
         &moderator,
+        "trial_notice",
         id,
         "dismiss",
         "the contact phone is missing a digit",
@@ -646,6 +531,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     review(
         &app,
         &moderator,
+        "trial_notice",
         id,
         "approve",
         "checked against the registry",
@@ -655,7 +541,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     assert_eq!(published["state"], "published");
     assert_eq!(published["review_note"], Value::Null);
     assert!(published["published_at"].is_string());
-    assert_eq!(ids(&search(&app, "").await), vec![id]);
+    assert_eq!(page_ids(&search(&app, "").await), vec![id]);
     assert_eq!(
         notifications(&app, &coordinator, "trial_review")
             .await
@@ -692,8 +578,8 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
         .await
         .expect(200);
     assert_eq!(changed["state"], "pending_review");
-    assert!(ids(&search(&app, "").await).is_empty());
-    review(&app, &moderator, id, "approve", "fine").await;
+    assert!(page_ids(&search(&app, "").await).is_empty());
+    review(&app, &moderator, "trial_notice", id, "approve", "fine").await;
     // So does a new registry id.
     let changed = app
         .patch_json(
@@ -704,8 +590,8 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
         .await
         .expect(200);
     assert_eq!(changed["state"], "pending_review");
-    review(&app, &moderator, id, "approve", "fine").await;
-    assert_eq!(ids(&search(&app, "").await), vec![id]);
+    review(&app, &moderator, "trial_notice", id, "approve", "fine").await;
+    assert_eq!(page_ids(&search(&app, "").await), vec![id]);
 
     // Recruitment ends: the notice closes, leaves the search, takes no answers or edits.
     app.execute_sql("UPDATE trials SET recruitment_ends = '2020-01-31'")
@@ -713,7 +599,7 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
     let closed = app.get(&path, None).await.expect(200);
     assert_eq!(closed["state"], "closed");
     assert_eq!(closed["recruitment_ends"], "2020-01-31");
-    assert!(ids(&search(&app, "").await).is_empty());
+    assert!(page_ids(&search(&app, "").await).is_empty());
     app.post_json_as(
         &format!("{path}/interest"),
         &member.access,
@@ -774,8 +660,8 @@ async fn a_notice_goes_from_draft_through_review_to_published_and_closes_when_it
 #[actix_web::test]
 async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_in_chinese() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
 
     // The right trial: recruiting, 18–65, a site in central Beijing, Chinese summary.
     let right = publish(&app, &coordinator, &moderator, &notice("NCT06121297")).await;
@@ -784,14 +670,11 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &app,
         &coordinator,
         &moderator,
-        &with(
-            notice("NCT05869955"),
-            json!({
+        &with(&notice("NCT05869955"), json!({
                 "summary": "CD19 CAR-T cells for young adults with lupus.",
                 "eligibility": {"min_age_years": 18, "max_age_years": 30, "sex": "all", "criteria": "Ages 18 to 30."},
                 "sites": [{"facility": "Peking University People's Hospital", "city": "Beijing", "country": "China", "latitude": 39.9365, "longitude": 116.3541}]
-            }),
-        ),
+            })),
     )
     .await;
     // Lupus and CAR-T, but in Shanghai.
@@ -799,10 +682,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &app,
         &coordinator,
         &moderator,
-        &with(
-            notice("NCT05938725"),
-            json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]}),
-        ),
+        &with(&notice("NCT05938725"), json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]})),
     )
     .await;
     // In Beijing, CAR-T, but rheumatoid arthritis.
@@ -811,7 +691,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &coordinator,
         &moderator,
         &with(
-            notice("ChiCTR2300071234"),
+            &notice("ChiCTR2300071234"),
             json!({
                 "title": "CD19 CAR-T cell therapy for refractory rheumatoid arthritis",
                 "summary": "评估 CD19 CAR-T 细胞治疗难治性类风湿关节炎。",
@@ -826,7 +706,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &coordinator,
         &moderator,
         &with(
-            notice("ChiCTR-TRC-12002345"),
+            &notice("ChiCTR-TRC-12002345"),
             json!({"recruitment_status": "active_not_recruiting"}),
         ),
     )
@@ -839,7 +719,7 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &format!("q=%E7%8B%BC%E7%96%AE%20CAR-T&{near}&age=34&status=recruiting"),
     )
     .await;
-    assert_eq!(ids(&found), vec![right], "{found}");
+    assert_eq!(page_ids(&found), vec![right], "{found}");
     let nearest = &found["items"][0]["nearest_site"];
     assert_eq!(nearest["city"], "Beijing");
     assert!(nearest["distance_km"].as_f64().unwrap() < 5.0, "{nearest}");
@@ -852,46 +732,46 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
         &format!("q=%E7%8B%BC%E7%96%AE&{near}&status=recruiting"),
     )
     .await;
-    assert_eq!(ids(&found), vec![right, young]);
+    assert_eq!(page_ids(&found), vec![right, young]);
     // One at a time, with the cursor.
     let first = search(
         &app,
         &format!("q=%E7%8B%BC%E7%96%AE&{near}&status=recruiting&limit=1"),
     )
     .await;
-    assert_eq!(ids(&first), vec![right]);
+    assert_eq!(page_ids(&first), vec![right]);
     let cursor = first["next_cursor"].as_str().expect("a next page");
     let second = search(
         &app,
         &format!("q=%E7%8B%BC%E7%96%AE&{near}&status=recruiting&limit=1&cursor={cursor}"),
     )
     .await;
-    assert_eq!(ids(&second), vec![young]);
+    assert_eq!(page_ids(&second), vec![young]);
     assert!(second["next_cursor"].is_null());
 
     // Other filters.
     assert_eq!(
-        ids(&search(&app, "condition=lupus&age=34&country=China&sex=female").await).len(),
+        page_ids(&search(&app, "condition=lupus&age=34&country=China&sex=female").await).len(),
         3
     );
     assert_eq!(
-        ids(&search(&app, "condition=arthritis").await),
+        page_ids(&search(&app, "condition=arthritis").await),
         vec![arthritis]
     );
     assert_eq!(
-        ids(&search(&app, &format!("{near}&age=40&condition=lupus")).await),
+        page_ids(&search(&app, &format!("{near}&age=40&condition=lupus")).await),
         vec![right, full]
     );
     assert_eq!(
-        ids(&search(&app, "q=%E7%B1%BB%E9%A3%8E%E6%B9%BF").await),
+        page_ids(&search(&app, "q=%E7%B1%BB%E9%A3%8E%E6%B9%BF").await),
         vec![arthritis]
     );
-    assert!(ids(&search(&app, "q=lupus&phase=phase3").await).is_empty());
+    assert!(page_ids(&search(&app, "q=lupus&phase=phase3").await).is_empty());
     let pudong = search(&app, "q=lupus&near=31.2200,121.5400&radius_km=20").await;
-    assert_eq!(ids(&pudong), vec![shanghai]);
+    assert_eq!(page_ids(&pudong), vec![shanghai]);
 
     // By default recruiting notices come first.
-    let all = ids(&search(&app, "").await);
+    let all = page_ids(&search(&app, "").await);
     assert_eq!(all.len(), 5);
     assert_eq!(*all.last().unwrap(), full, "{all:?}");
 
@@ -926,14 +806,8 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
     assert_eq!(zh["disclaimer_locale"], "zh-CN");
     assert!(zh["disclaimer"].as_str().unwrap().contains("临床试验"));
     // A member's own language setting comes first.
-    let (_, reader) = app.signed_in_member("mei@example.org", "Mei_34").await;
-    app.patch_json(
-        "/api/v1/me",
-        Some(&reader.access),
-        &json!({"locale": "zh-CN"}),
-    )
-    .await
-    .expect(200);
+    let reader = signed_in(&app, "mei@example.org", "Mei_34", Role::Member).await;
+    set_locale(&app, &reader, "zh-CN").await;
     let theirs = app
         .request(
             awc::http::Method::GET,
@@ -952,17 +826,17 @@ async fn a_patient_of_34_in_beijing_finds_a_recruiting_car_t_lupus_trial_nearby_
 #[actix_web::test]
 async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
     let app = TestApp::spawn().await;
-    let coordinator = person(
+    let coordinator = signed_in(
         &app,
         "coord@hospital.example.org",
         "Coord_Xu",
         Role::Coordinator,
     )
     .await;
-    let rival = person(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
-    let (_, mei) = app.verified_member("mei@example.org", "Mei_34").await;
-    let (_, jun) = app.verified_member("jun@example.org", "Jun_Z").await;
+    let rival = signed_in(&app, "rival@example.org", "Coord_Ma", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let mei = signed_up(&app, "mei@example.org", "Mei_34").await;
+    let jun = signed_up(&app, "jun@example.org", "Jun_Z").await;
     let id = publish(&app, &coordinator, &moderator, &notice("NCT06121297")).await;
     let answer = format!("/api/v1/trials/{id}/interest");
     let inbox = format!("/api/v1/trials/{id}/interests");
@@ -1024,8 +898,12 @@ async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
     assert!(email.subject().contains("answered"), "{}", email.subject());
     assert!(email.text().contains(&format!("/trials/{id}/interests")));
     assert!(!email.text().contains("Mei_34") && !email.text().contains("Beijing"));
-    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.emails_to("coord@hospital.example.org").len(), 1);
+    assert_eq!(
+        app.emails_once_sent("coord@hospital.example.org")
+            .await
+            .len(),
+        1
+    );
 
     // The owning coordinator sees what each member chose to share, and nothing more.
     let seen = app.get(&inbox, Some(&coordinator.access)).await.expect(200);
@@ -1073,7 +951,7 @@ async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
         )
         .await
         .expect(200);
-    assert_eq!(ids(&contacted), vec![first]);
+    assert_eq!(page_ids(&contacted), vec![first]);
 
     // Mei withdraws: her details disappear from the coordinator's view.
     app.delete(&answer, Some(&mei.access)).await.expect(204);
@@ -1118,9 +996,9 @@ async fn interest_needs_consent_and_reaches_only_the_owning_coordinator() {
 #[actix_web::test]
 async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
-    let moderator = person(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
-    let (_, mei) = app.verified_member("mei@example.org", "Mei_34").await;
+    let coordinator = signed_in(&app, "coord@example.org", "Coord_Xu", Role::Coordinator).await;
+    let moderator = signed_in(&app, "mod@example.org", "Mod_Sun", Role::Moderator).await;
+    let mei = signed_up(&app, "mei@example.org", "Mei_34").await;
 
     app.post_json_as(
         "/api/v1/me/trial-alerts",
@@ -1141,7 +1019,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
         .get("/api/v1/me/trial-alerts", Some(&mei.access))
         .await
         .expect(200);
-    assert_eq!(ids(&listed), vec![alert["id"].as_i64().unwrap()]);
+    assert_eq!(page_ids(&listed), vec![alert["id"].as_i64().unwrap()]);
     assert_eq!(listed["items"][0]["filters"]["near"], BEIJING);
 
     // A notice that does not match (Shanghai) alerts nobody.
@@ -1149,10 +1027,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
         &app,
         &coordinator,
         &moderator,
-        &with(
-            notice("NCT05938725"),
-            json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]}),
-        ),
+        &with(&notice("NCT05938725"), json!({"sites": [{"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2304, "longitude": 121.4737}]})),
     )
     .await;
     assert!(notifications(&app, &mei, "trial_alert").await.is_empty());
@@ -1176,7 +1051,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     )
     .await
     .expect(200);
-    review(&app, &moderator, id, "approve", "fine").await;
+    review(&app, &moderator, "trial_notice", id, "approve", "fine").await;
     assert_eq!(notifications(&app, &mei, "trial_alert").await.len(), 1);
 
     // Another match the same day: in-app at once, but no second email that day.
@@ -1184,8 +1059,7 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     let told = notifications(&app, &mei, "trial_alert").await;
     assert_eq!(told.len(), 2);
     assert_eq!(told[0]["subject_id"], json!(second));
-    actix_web::rt::time::sleep(Duration::from_millis(800)).await;
-    let emails = app.emails_to("mei@example.org");
+    let emails = app.emails_once_sent("mei@example.org").await;
     assert_eq!(emails.len(), 2, "the verification email and one alert");
 
     // A day later, the match that waited goes out as a digest (swept by a starting server).
@@ -1206,10 +1080,11 @@ async fn an_alert_fires_once_by_email_and_in_app_for_a_matching_notice_only() {
     .await
     .expect(204);
     assert!(
-        ids(&app
-            .get("/api/v1/me/trial-alerts", Some(&mei.access))
-            .await
-            .expect(200))
+        page_ids(
+            &app.get("/api/v1/me/trial-alerts", Some(&mei.access))
+                .await
+                .expect(200)
+        )
         .is_empty()
     );
 }

@@ -3,13 +3,14 @@
 use butterfly::accounts::model::Role;
 use serde_json::json;
 
-use super::{ROUNDS, all_answered, person, statuses, together};
+use super::{ROUNDS, all_answered, statuses, together};
+use crate::harness::people::with_role;
 use crate::harness::{TestApp, Tokens};
 
 #[actix_web::test]
 async fn two_tabs_refreshing_one_session_at_once_both_stay_signed_in() {
     let app = TestApp::spawn().await;
-    let member = person(&app, "Quy_Tabs", Role::Member).await;
+    let member = with_role(&app, "Quy_Tabs", Role::Member).await;
     let mut current = member.refresh.clone();
     for round in 0..ROUNDS {
         let answers = together((0..3).map(|_| app.refresh(&current)).collect()).await;
@@ -33,8 +34,8 @@ async fn two_tabs_refreshing_one_session_at_once_both_stay_signed_in() {
 #[actix_web::test]
 async fn two_members_taking_the_same_display_name_at_once_get_one_clear_refusal() {
     let app = TestApp::spawn().await;
-    let first = person(&app, "Rin_First", Role::Member).await;
-    let second = person(&app, "Sol_Second", Role::Member).await;
+    let first = with_role(&app, "Rin_First", Role::Member).await;
+    let second = with_role(&app, "Sol_Second", Role::Member).await;
     for round in 0..ROUNDS {
         let body = json!({"display_name": format!("Butterfly_{round}")});
         let answers = together(vec![

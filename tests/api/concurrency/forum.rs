@@ -3,32 +3,11 @@
 use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
-use super::{
-    Person, ROUNDS, all_answered, emails_once_sent, id_of, items, person, post_as, statuses,
-    together,
-};
-use crate::harness::{Reply, TestApp};
-
-async fn start_thread(app: &TestApp, author: &Person, title: &str) -> Value {
-    post_as(
-        app,
-        author,
-        "/api/v1/boards/my-story/threads",
-        json!({"title": title, "body": "Diagnosed last spring; still learning."}),
-    )
-    .await
-    .expect(201)
-}
-
-async fn react(app: &TestApp, who: &Person, post_id: i64, kind: &str, on: bool) -> Reply {
-    let path = format!("/api/v1/posts/{post_id}/reactions/{kind}");
-    if on {
-        app.request(awc::http::Method::PUT, &path, who.token(), &[], None)
-            .await
-    } else {
-        app.delete(&path, who.token()).await
-    }
-}
+use super::{ROUNDS, all_answered, post_as, statuses, together};
+use crate::harness::TestApp;
+use crate::harness::forum::{BOARD, react, start_thread};
+use crate::harness::json::{id_of, items};
+use crate::harness::people::with_role;
 
 /// The reaction counts of a thread's first post and the thread's own count, as visitors see
 /// them.
@@ -52,13 +31,20 @@ async fn counts(app: &TestApp, thread_id: i64) -> (i64, i64, i64) {
 #[actix_web::test]
 async fn double_clicks_on_reactions_count_each_member_once() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Oli_Author", Role::Member).await;
+    let author = with_role(&app, "Oli_Author", Role::Member).await;
     let mut readers = Vec::new();
     for i in 0..4 {
-        readers.push(person(&app, &format!("Reader_{i}"), Role::Member).await);
+        readers.push(with_role(&app, &format!("Reader_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
-        let thread = start_thread(&app, &author, &format!("Round {round}")).await;
+        let thread = start_thread(
+            &app,
+            &author,
+            BOARD,
+            &format!("Round {round}"),
+            "Diagnosed last spring; still learning.",
+        )
+        .await;
         let thread_id = id_of(&thread);
         let post = id_of(&thread["first_post"]);
         // Every reader clicks "support" and "hug" twice, all at the same moment.
@@ -67,10 +53,10 @@ async fn double_clicks_on_reactions_count_each_member_once() {
                 .iter()
                 .flat_map(|r| {
                     [
-                        react(&app, r, post, "support", true),
-                        react(&app, r, post, "support", true),
-                        react(&app, r, post, "hug", true),
-                        react(&app, r, post, "hug", true),
+                        react(&app, r.token(), post, "support", true),
+                        react(&app, r.token(), post, "support", true),
+                        react(&app, r.token(), post, "hug", true),
+                        react(&app, r.token(), post, "hug", true),
                     ]
                 })
                 .collect(),
@@ -84,8 +70,8 @@ async fn double_clicks_on_reactions_count_each_member_once() {
                 .iter()
                 .flat_map(|r| {
                     [
-                        react(&app, r, post, "support", false),
-                        react(&app, r, post, "support", false),
+                        react(&app, r.token(), post, "support", false),
+                        react(&app, r.token(), post, "support", false),
                     ]
                 })
                 .collect(),
@@ -99,7 +85,7 @@ async fn double_clicks_on_reactions_count_each_member_once() {
 #[actix_web::test]
 async fn replies_arriving_together_send_the_thread_author_one_email() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Pia_Author", Role::Member).await;
+    let author = with_role(&app, "Pia_Author", Role::Member).await;
     app.patch_json(
         "/api/v1/me",
         author.token(),
@@ -109,10 +95,19 @@ async fn replies_arriving_together_send_the_thread_author_one_email() {
     .expect(200);
     let mut repliers = Vec::new();
     for i in 0..3 {
-        repliers.push(person(&app, &format!("Replier_{i}"), Role::Member).await);
+        repliers.push(with_role(&app, &format!("Replier_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
-        let thread_id = id_of(&start_thread(&app, &author, &format!("Day {round}")).await);
+        let thread_id = id_of(
+            &start_thread(
+                &app,
+                &author,
+                BOARD,
+                &format!("Day {round}"),
+                "Diagnosed last spring; still learning.",
+            )
+            .await,
+        );
         let path = format!("/api/v1/threads/{thread_id}/posts");
         let answers = together(
             repliers
@@ -124,7 +119,7 @@ async fn replies_arriving_together_send_the_thread_author_one_email() {
         all_answered(&answers, 201, "replies at once");
     }
     assert_eq!(
-        emails_once_sent(&app, &author.email).await,
+        app.emails_once_sent(&author.email).await.len(),
         ROUNDS,
         "one reply email per thread within the hour"
     );
@@ -133,8 +128,8 @@ async fn replies_arriving_together_send_the_thread_author_one_email() {
 #[actix_web::test]
 async fn two_admins_creating_the_same_board_at_once_make_one() {
     let app = TestApp::spawn().await;
-    let first = person(&app, "Admin_Ada", Role::Admin).await;
-    let second = person(&app, "Admin_Ben", Role::Admin).await;
+    let first = with_role(&app, "Admin_Ada", Role::Admin).await;
+    let second = with_role(&app, "Admin_Ben", Role::Admin).await;
     for round in 0..ROUNDS {
         let body = json!({"slug": format!("fatigue-{round}"), "name": "Fatigue", "description": "Tired days."});
         let answers = together(vec![
@@ -149,9 +144,16 @@ async fn two_admins_creating_the_same_board_at_once_make_one() {
 #[actix_web::test]
 async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Uma_Author", Role::Member).await;
+    let author = with_role(&app, "Uma_Author", Role::Member).await;
     for round in 0..ROUNDS {
-        let thread = start_thread(&app, &author, &format!("Draft {round}")).await;
+        let thread = start_thread(
+            &app,
+            &author,
+            BOARD,
+            &format!("Draft {round}"),
+            "Diagnosed last spring; still learning.",
+        )
+        .await;
         let post = id_of(&thread["first_post"]);
         let path = format!("/api/v1/posts/{post}");
         let texts = [
@@ -199,11 +201,20 @@ async fn two_edits_of_a_post_at_once_keep_both_texts_in_its_history() {
 #[actix_web::test]
 async fn one_moderator_locking_a_thread_as_another_pins_it_keeps_both() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Val_Author", Role::Member).await;
-    let first = person(&app, "Mod_Wen", Role::Moderator).await;
-    let second = person(&app, "Mod_Xu", Role::Moderator).await;
+    let author = with_role(&app, "Val_Author", Role::Member).await;
+    let first = with_role(&app, "Mod_Wen", Role::Moderator).await;
+    let second = with_role(&app, "Mod_Xu", Role::Moderator).await;
     for round in 0..ROUNDS {
-        let thread_id = id_of(&start_thread(&app, &author, &format!("Heated {round}")).await);
+        let thread_id = id_of(
+            &start_thread(
+                &app,
+                &author,
+                BOARD,
+                &format!("Heated {round}"),
+                "Diagnosed last spring; still learning.",
+            )
+            .await,
+        );
         let path = format!("/api/v1/threads/{thread_id}");
         let lock = json!({"locked": true});
         let pin = json!({"pinned": true});

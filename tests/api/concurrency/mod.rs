@@ -14,46 +14,15 @@ mod staff;
 mod trials;
 
 use std::future::Future;
-use std::time::{Duration, Instant};
 
-use butterfly::accounts::model::Role;
-use butterfly::db::DbError;
-use butterfly::db::schema::outbox;
-use diesel::prelude::*;
 use serde_json::{Value, json};
 
+use crate::harness::json::id_of;
+use crate::harness::people::Person;
 use crate::harness::{Reply, TestApp};
 
 /// How many times each race is run.
 const ROUNDS: usize = 8;
-
-/// A signed-in account.
-#[derive(Clone, Debug)]
-struct Person {
-    id: i64,
-    email: String,
-    access: String,
-    refresh: String,
-}
-
-impl Person {
-    fn token(&self) -> Option<&str> {
-        Some(&self.access)
-    }
-}
-
-/// An active account with this role (as `butterfly admin create-user` makes it), signed in.
-async fn person(app: &TestApp, name: &str, role: Role) -> Person {
-    let email = format!("{}@example.test", name.to_lowercase());
-    let account = app.member_with_role(&email, name, role).await;
-    let tokens = app.sign_in(&email, &account.password).await;
-    Person {
-        id: account.id,
-        email,
-        access: tokens.access,
-        refresh: tokens.refresh,
-    }
-}
 
 /// Sends every request at once and waits for all the answers, in order.
 async fn together<F: Future<Output = Reply>>(requests: Vec<F>) -> Vec<Reply> {
@@ -81,114 +50,8 @@ fn all_answered(replies: &[Reply], status: u16, what: &str) {
     );
 }
 
-#[track_caller]
-fn id_of(value: &Value) -> i64 {
-    value["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no integer id in {value}"))
-}
-
-/// The `items` of a page.
-#[track_caller]
-fn items(page: &Value) -> Vec<Value> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items in {page}"))
-        .clone()
-}
-
 async fn post_as(app: &TestApp, who: &Person, path: &str, body: Value) -> Reply {
     app.post_json_as(path, &who.access, &body).await
-}
-
-/// `who`'s notifications of this kind, newest first.
-async fn notifications(app: &TestApp, who: &Person, kind: &str) -> Vec<Value> {
-    let page = app
-        .get("/api/v1/notifications?limit=100", who.token())
-        .await
-        .expect(200);
-    items(&page)
-        .into_iter()
-        .filter(|n| n["kind"] == kind)
-        .collect()
-}
-
-/// The queue (first 100 items) with extra query parameters (`&kind=…`).
-async fn queue(app: &TestApp, moderator: &Person, query: &str) -> Vec<Value> {
-    items(
-        &app.get(
-            &format!("/api/v1/moderation/queue?limit=100{query}"),
-            moderator.token(),
-        )
-        .await
-        .expect(200),
-    )
-}
-
-/// The open items of this kind about this subject.
-async fn open_items(app: &TestApp, moderator: &Person, kind: &str, subject: i64) -> Vec<Value> {
-    queue(app, moderator, &format!("&kind={kind}"))
-        .await
-        .into_iter()
-        .filter(|i| i["subject_id"] == subject)
-        .collect()
-}
-
-/// Decides a queue item at the version it was read at.
-async fn decide(app: &TestApp, moderator: &Person, item: &Value, action: &str) -> Reply {
-    post_as(
-        app,
-        moderator,
-        &format!("/api/v1/moderation/queue/{}/decision", id_of(item)),
-        json!({"action": action, "reason": "Reviewed.", "version": item["version"]}),
-    )
-    .await
-}
-
-/// Waits until the outbox has nothing left to send, then returns the emails `address` got.
-async fn emails_once_sent(app: &TestApp, address: &str) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let pending: i64 = app
-            .db()
-            .read(|conn| {
-                outbox::table
-                    .filter(outbox::status.eq("pending"))
-                    .count()
-                    .get_result(conn)
-                    .map_err(DbError::Query)
-            })
-            .await
-            .unwrap_or_else(|e| panic!("cannot read the outbox: {e}"));
-        if pending == 0 {
-            // Sent means handed to the SMTP receiver; give its thread the message.
-            let sent: i64 = app
-                .db()
-                .read({
-                    let address = address.to_owned();
-                    move |conn| {
-                        outbox::table
-                            .filter(outbox::status.eq("sent"))
-                            .filter(outbox::to_addr.eq(address))
-                            .count()
-                            .get_result(conn)
-                            .map_err(DbError::Query)
-                    }
-                })
-                .await
-                .unwrap_or_else(|e| panic!("cannot read the outbox: {e}"));
-            let sent = usize::try_from(sent).unwrap_or(usize::MAX);
-            if sent > 0 {
-                app.wait_for_emails(address, sent).await;
-            }
-            return app.emails_to(address).len();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the outbox still has {pending} messages to send"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// A thread by `author` with `n` replies of hers; returns the thread and the reply ids.
@@ -215,14 +78,4 @@ async fn replies_by(app: &TestApp, author: &Person, n: usize) -> (i64, Vec<i64>)
         ids.push(id_of(&post));
     }
     (thread_id, ids)
-}
-
-async fn flag(app: &TestApp, who: &Person, post_id: i64, reason: &str) -> Reply {
-    post_as(
-        app,
-        who,
-        &format!("/api/v1/posts/{post_id}/flags"),
-        json!({"reason": reason}),
-    )
-    .await
 }

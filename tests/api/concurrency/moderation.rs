@@ -5,23 +5,12 @@ use std::collections::BTreeSet;
 use butterfly::accounts::model::Role;
 use serde_json::Value;
 
-use super::{
-    ROUNDS, all_answered, decide, flag, id_of, items, notifications, open_items, person,
-    replies_by, together,
-};
+use super::{ROUNDS, all_answered, replies_by, together};
 use crate::harness::TestApp;
-
-/// Whether a visitor sees the post on its thread's page.
-async fn visible_to_visitors(app: &TestApp, thread_id: i64, post_id: i64) -> bool {
-    let page = app
-        .get(
-            &format!("/api/v1/threads/{thread_id}/posts?limit=100"),
-            None,
-        )
-        .await
-        .expect(200);
-    items(&page).iter().any(|p| id_of(p) == post_id)
-}
+use crate::harness::forum::visible_post_ids;
+use crate::harness::json::items;
+use crate::harness::moderation::{decide, flag, open_items, queue};
+use crate::harness::people::{notifications, with_role};
 
 /// (reporter id, status) of the flags an item shows.
 fn flags_of(item: &Value) -> Vec<(i64, String)> {
@@ -41,13 +30,13 @@ fn flags_of(item: &Value) -> Vec<(i64, String)> {
 #[actix_web::test]
 async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide_it() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Kim_Author", Role::Member).await;
+    let author = with_role(&app, "Kim_Author", Role::Member).await;
     let reporters = [
-        person(&app, "Ana_Reporter", Role::Member).await,
-        person(&app, "Bo_Reporter", Role::Member).await,
-        person(&app, "Cy_Reporter", Role::Member).await,
+        with_role(&app, "Ana_Reporter", Role::Member).await,
+        with_role(&app, "Bo_Reporter", Role::Member).await,
+        with_role(&app, "Cy_Reporter", Role::Member).await,
     ];
-    let moderator = person(&app, "Mod_Lin", Role::Moderator).await;
+    let moderator = with_role(&app, "Mod_Lin", Role::Moderator).await;
     let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
 
     for &post in &posts {
@@ -70,7 +59,7 @@ async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide
     let reporter_ids: BTreeSet<i64> = reporters.iter().map(|r| r.id).collect();
     for &post in &posts {
         assert!(
-            !visible_to_visitors(&app, thread, post).await,
+            !visible_post_ids(&app, thread, None).await.contains(&post),
             "post {post} had three reporters and must be hidden"
         );
         let open = open_items(&app, &moderator, "flagged_post", post).await;
@@ -113,13 +102,13 @@ async fn three_members_flagging_a_post_at_the_same_moment_are_all_heard_and_hide
 #[actix_web::test]
 async fn members_worried_about_a_post_at_the_same_moment_open_one_crisis_item() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Lea_Author", Role::Member).await;
+    let author = with_role(&app, "Lea_Author", Role::Member).await;
     let reporters = [
-        person(&app, "Dee_Reporter", Role::Member).await,
-        person(&app, "Eli_Reporter", Role::Member).await,
-        person(&app, "Fay_Reporter", Role::Member).await,
+        with_role(&app, "Dee_Reporter", Role::Member).await,
+        with_role(&app, "Eli_Reporter", Role::Member).await,
+        with_role(&app, "Fay_Reporter", Role::Member).await,
     ];
-    let moderator = person(&app, "Mod_Quinn", Role::Moderator).await;
+    let moderator = with_role(&app, "Mod_Quinn", Role::Moderator).await;
     let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
 
     for &post in &posts {
@@ -137,7 +126,7 @@ async fn members_worried_about_a_post_at_the_same_moment_open_one_crisis_item() 
         assert_eq!(open.len(), 1, "one crisis item for post {post}: {open:?}");
         assert_eq!(flags_of(&open[0]).len(), 3, "{}", open[0]);
         assert!(
-            visible_to_visitors(&app, thread, post).await,
+            visible_post_ids(&app, thread, None).await.contains(&post),
             "a crisis report does not hide the post"
         );
     }
@@ -146,10 +135,10 @@ async fn members_worried_about_a_post_at_the_same_moment_open_one_crisis_item() 
 #[actix_web::test]
 async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Mia_Author", Role::Member).await;
-    let first = person(&app, "Gil_Reporter", Role::Member).await;
-    let second = person(&app, "Hal_Reporter", Role::Member).await;
-    let moderator = person(&app, "Mod_Rae", Role::Moderator).await;
+    let author = with_role(&app, "Mia_Author", Role::Member).await;
+    let first = with_role(&app, "Gil_Reporter", Role::Member).await;
+    let second = with_role(&app, "Hal_Reporter", Role::Member).await;
+    let moderator = with_role(&app, "Mod_Rae", Role::Moderator).await;
     let (_, posts) = replies_by(&app, &author, ROUNDS).await;
 
     for &post in &posts {
@@ -160,7 +149,7 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
             .unwrap_or_else(|| panic!("no item for post {post}"));
         let (report, decision) = futures_util::future::join(
             flag(&app, &second, post, "harassment"),
-            decide(&app, &moderator, &item, "dismiss"),
+            decide(&app, &moderator, &item, "dismiss", "Reviewed."),
         )
         .await;
         report.expect(201);
@@ -179,7 +168,7 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
                 "the open item shows the second report: {item}"
             ),
             [] => {
-                let resolved = super::queue(&app, &moderator, "&status=resolved").await;
+                let resolved = queue(&app, &moderator, "&status=resolved").await;
                 let flags: Vec<(i64, String)> = resolved
                     .iter()
                     .filter(|i| i["subject_id"] == post)
@@ -198,11 +187,11 @@ async fn a_report_arriving_while_a_moderator_dismisses_the_first_is_never_lost()
 #[actix_web::test]
 async fn an_author_deleting_her_reply_as_the_third_report_hides_it_keeps_the_counts_true() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Ola_Author", Role::Member).await;
+    let author = with_role(&app, "Ola_Author", Role::Member).await;
     let reporters = [
-        person(&app, "Ivy_Reporter", Role::Member).await,
-        person(&app, "Jon_Reporter", Role::Member).await,
-        person(&app, "Kai_Reporter", Role::Member).await,
+        with_role(&app, "Ivy_Reporter", Role::Member).await,
+        with_role(&app, "Jon_Reporter", Role::Member).await,
+        with_role(&app, "Kai_Reporter", Role::Member).await,
     ];
     let (thread, posts) = replies_by(&app, &author, ROUNDS).await;
     for &post in &posts {

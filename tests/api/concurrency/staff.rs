@@ -3,17 +3,17 @@
 use butterfly::accounts::model::Role;
 use serde_json::json;
 
-use super::{
-    ROUNDS, all_answered, decide, flag, id_of, items, open_items, person, post_as, replies_by,
-    statuses, together,
-};
+use super::{ROUNDS, all_answered, post_as, replies_by, statuses, together};
 use crate::harness::TestApp;
+use crate::harness::json::{id_of, items};
+use crate::harness::moderation::{decide, flag, open_items, queue};
+use crate::harness::people::with_role;
 
 #[actix_web::test]
 async fn appealing_one_decision_three_times_at_once_opens_one_appeal() {
     let app = TestApp::spawn().await;
-    let author = person(&app, "Noa_Author", Role::Member).await;
-    let moderator = person(&app, "Mod_Sky", Role::Moderator).await;
+    let author = with_role(&app, "Noa_Author", Role::Member).await;
+    let moderator = with_role(&app, "Mod_Sky", Role::Moderator).await;
     let (_, posts) = replies_by(&app, &author, ROUNDS).await;
     for &post in &posts {
         let reporter_flag = flag(&app, &moderator, post, "spam").await;
@@ -22,7 +22,9 @@ async fn appealing_one_decision_three_times_at_once_opens_one_appeal() {
             .await
             .pop()
             .unwrap_or_else(|| panic!("no item for post {post}"));
-        decide(&app, &moderator, &item, "remove").await.expect(200);
+        decide(&app, &moderator, &item, "remove", "Reviewed.")
+            .await
+            .expect(200);
         let body = json!({
             "subject": {"kind": "decision", "id": id_of(&item)},
             "text": "This was my own experience, not advice."
@@ -35,18 +37,18 @@ async fn appealing_one_decision_three_times_at_once_opens_one_appeal() {
         .await;
         assert_eq!(statuses(&answers), [201, 409, 409], "{answers:?}");
     }
-    let appeals = super::queue(&app, &moderator, "&kind=appeal").await;
+    let appeals = queue(&app, &moderator, "&kind=appeal").await;
     assert_eq!(appeals.len(), posts.len(), "one appeal item per decision");
 }
 
 #[actix_web::test]
 async fn a_silence_and_a_suspension_placed_at_the_same_moment_both_count() {
     let app = TestApp::spawn().await;
-    let first = person(&app, "Mod_Tao", Role::Moderator).await;
-    let second = person(&app, "Mod_Uma", Role::Moderator).await;
+    let first = with_role(&app, "Mod_Tao", Role::Moderator).await;
+    let second = with_role(&app, "Mod_Uma", Role::Moderator).await;
     for round in 0..ROUNDS {
         let name = format!("Vic_{round}");
-        let member = person(&app, &name, Role::Member).await;
+        let member = with_role(&app, &name, Role::Member).await;
         let path = format!("/api/v1/moderation/users/{}/sanctions", member.id);
         let answers = together(vec![
             post_as(
@@ -100,8 +102,8 @@ async fn a_silence_and_a_suspension_placed_at_the_same_moment_both_count() {
 #[actix_web::test]
 async fn two_moderators_removing_one_watched_word_at_once_remove_it_once() {
     let app = TestApp::spawn().await;
-    let first = person(&app, "Mod_Yas", Role::Moderator).await;
-    let second = person(&app, "Mod_Zed", Role::Moderator).await;
+    let first = with_role(&app, "Mod_Yas", Role::Moderator).await;
+    let second = with_role(&app, "Mod_Zed", Role::Moderator).await;
     for round in 0..ROUNDS {
         let rule = post_as(
             &app,
@@ -134,15 +136,15 @@ async fn two_moderators_removing_one_watched_word_at_once_remove_it_once() {
 #[actix_web::test]
 async fn a_ban_removing_a_members_posts_as_reports_hide_them_neither_fails_nor_miscounts() {
     let app = TestApp::spawn().await;
-    let moderator = person(&app, "Mod_Abe", Role::Moderator).await;
+    let moderator = with_role(&app, "Mod_Abe", Role::Moderator).await;
     let reporters = [
-        person(&app, "Bea_Reporter", Role::Member).await,
-        person(&app, "Cal_Reporter", Role::Member).await,
-        person(&app, "Dot_Reporter", Role::Member).await,
+        with_role(&app, "Bea_Reporter", Role::Member).await,
+        with_role(&app, "Cal_Reporter", Role::Member).await,
+        with_role(&app, "Dot_Reporter", Role::Member).await,
     ];
-    let host = person(&app, "Eve_Host", Role::Member).await;
+    let host = with_role(&app, "Eve_Host", Role::Member).await;
     for round in 0..ROUNDS {
-        let spammer = person(&app, &format!("Spammer_{round}"), Role::Member).await;
+        let spammer = with_role(&app, &format!("Spammer_{round}"), Role::Member).await;
         let thread = post_as(
             &app,
             &host,

@@ -1,32 +1,14 @@
 //! Trial notices, answers, saved searches and applications fired together.
 
 use butterfly::accounts::model::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{
-    Person, ROUNDS, all_answered, decide, emails_once_sent, id_of, items, notifications,
-    open_items, person, post_as, statuses, together,
-};
+use super::{ROUNDS, all_answered, post_as, statuses, together};
 use crate::harness::TestApp;
-
-/// A complete recruiting notice in Beijing for adults.
-fn notice(registry_id: &str) -> Value {
-    json!({
-        "registry_id": registry_id,
-        "title": "Low-dose IL-2 for active systemic lupus erythematosus",
-        "summary": "A randomised study of low-dose interleukin-2 in active SLE.",
-        "conditions": ["Systemic Lupus Erythematosus"],
-        "interventions": [{"type": "drug", "name": "Interleukin-2"}],
-        "phase": "phase2",
-        "recruitment_status": "recruiting",
-        "eligibility": {"min_age_years": 18, "max_age_years": 65, "sex": "all", "healthy_volunteers": false, "criteria": "Active SLE."},
-        "sites": [{"facility": "Peking University People's Hospital", "city": "Beijing", "country": "China", "latitude": 39.93, "longitude": 116.35, "status": "recruiting"}],
-        "contact": {"name": "Study team", "email": "il2-study@hospital.example.org"},
-        "sponsor": "Peking University People's Hospital",
-        "start_date": "2025-03-01",
-        "recruitment_ends": "2099-12-31"
-    })
-}
+use crate::harness::json::{id_of, items};
+use crate::harness::moderation::{decide, open_items, queue};
+use crate::harness::people::{Person, notifications, with_role};
+use crate::harness::trials::{draft, notice, publish, submit};
 
 fn registry_id(n: usize) -> String {
     format!("NCT0{}", 6_100_000 + n)
@@ -34,39 +16,22 @@ fn registry_id(n: usize) -> String {
 
 /// A draft of `coordinator`'s, submitted for review; returns its id.
 async fn submitted(app: &TestApp, coordinator: &Person, n: usize) -> i64 {
-    let id = id_of(
-        &post_as(app, coordinator, "/api/v1/trials", notice(&registry_id(n)))
-            .await
-            .expect(201),
-    );
-    post_as(
-        app,
-        coordinator,
-        &format!("/api/v1/trials/{id}/submit"),
-        json!({}),
-    )
-    .await
-    .expect(200);
+    let id = draft(app, coordinator, &notice(&registry_id(n))).await;
+    submit(app, coordinator, id).await;
     id
 }
 
 /// A published notice; returns its id.
 async fn published(app: &TestApp, coordinator: &Person, moderator: &Person, n: usize) -> i64 {
-    let id = submitted(app, coordinator, n).await;
-    let item = open_items(app, moderator, "trial_notice", id)
-        .await
-        .pop()
-        .unwrap_or_else(|| panic!("no review item for notice {id}"));
-    decide(app, moderator, &item, "approve").await.expect(200);
-    id
+    publish(app, coordinator, moderator, &notice(&registry_id(n))).await
 }
 
 #[actix_web::test]
 async fn notices_published_together_send_a_saved_search_one_email_and_every_notification() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "Coord_Wu", Role::Coordinator).await;
-    let moderator = person(&app, "Mod_Xia", Role::Moderator).await;
-    let patient = person(&app, "Yan_Patient", Role::Member).await;
+    let coordinator = with_role(&app, "Coord_Wu", Role::Coordinator).await;
+    let moderator = with_role(&app, "Mod_Xia", Role::Moderator).await;
+    let patient = with_role(&app, "Yan_Patient", Role::Member).await;
     post_as(
         &app,
         &patient,
@@ -87,7 +52,7 @@ async fn notices_published_together_send_a_saved_search_one_email_and_every_noti
     let answers = together(
         items_to_approve
             .iter()
-            .map(|item| decide(&app, &moderator, item, "approve"))
+            .map(|item| decide(&app, &moderator, item, "approve", "Reviewed."))
             .collect(),
     )
     .await;
@@ -98,7 +63,7 @@ async fn notices_published_together_send_a_saved_search_one_email_and_every_noti
         "one in-app alert per notice"
     );
     assert_eq!(
-        emails_once_sent(&app, &patient.email).await,
+        app.emails_once_sent(&patient.email).await.len(),
         1,
         "at most one alert email a day; the other matches wait for the digest"
     );
@@ -107,7 +72,7 @@ async fn notices_published_together_send_a_saved_search_one_email_and_every_noti
 #[actix_web::test]
 async fn saved_searches_created_at_once_stop_at_the_limit() {
     let app = TestApp::spawn().await;
-    let patient = person(&app, "Zoe_Patient", Role::Member).await;
+    let patient = with_role(&app, "Zoe_Patient", Role::Member).await;
     let alert = |name: String| {
         post_as(
             &app,
@@ -131,11 +96,11 @@ async fn saved_searches_created_at_once_stop_at_the_limit() {
 #[actix_web::test]
 async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "Coord_Ah", Role::Coordinator).await;
-    let moderator = person(&app, "Mod_Bei", Role::Moderator).await;
+    let coordinator = with_role(&app, "Coord_Ah", Role::Coordinator).await;
+    let moderator = with_role(&app, "Mod_Bei", Role::Moderator).await;
     let mut patients = Vec::new();
     for i in 0..3 {
-        patients.push(person(&app, &format!("Patient_{i}"), Role::Member).await);
+        patients.push(with_role(&app, &format!("Patient_{i}"), Role::Member).await);
     }
     for round in 0..ROUNDS {
         let id = published(&app, &coordinator, &moderator, round).await;
@@ -173,7 +138,7 @@ async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email
         ROUNDS * patients.len()
     );
     assert_eq!(
-        emails_once_sent(&app, &coordinator.email).await,
+        app.emails_once_sent(&coordinator.email).await.len(),
         ROUNDS,
         "one answer email per notice within the hour"
     );
@@ -182,8 +147,8 @@ async fn members_answering_a_notice_together_reach_the_coordinator_once_by_email
 #[actix_web::test]
 async fn a_coordinator_double_clicking_create_submit_and_save_loses_nothing() {
     let app = TestApp::spawn().await;
-    let coordinator = person(&app, "Coord_Cai", Role::Coordinator).await;
-    let moderator = person(&app, "Mod_Dai", Role::Moderator).await;
+    let coordinator = with_role(&app, "Coord_Cai", Role::Coordinator).await;
+    let moderator = with_role(&app, "Mod_Dai", Role::Moderator).await;
     for round in 0..ROUNDS {
         // Create twice at once: one notice per registry id.
         let body = notice(&registry_id(round));
@@ -242,9 +207,9 @@ async fn a_coordinator_double_clicking_create_submit_and_save_loses_nothing() {
 #[actix_web::test]
 async fn applying_to_be_a_coordinator_three_times_at_once_makes_one_application() {
     let app = TestApp::spawn().await;
-    let admin = person(&app, "Admin_Eun", Role::Admin).await;
+    let admin = with_role(&app, "Admin_Eun", Role::Admin).await;
     for round in 0..ROUNDS {
-        let applicant = person(&app, &format!("Applicant_{round}"), Role::Member).await;
+        let applicant = with_role(&app, &format!("Applicant_{round}"), Role::Member).await;
         let body = json!({
             "organization": "Peking Union Medical College Hospital",
             "job_title": "Research nurse",
@@ -269,6 +234,6 @@ async fn applying_to_be_a_coordinator_three_times_at_once_makes_one_application(
             "round {round}: {answers:?}"
         );
     }
-    let applications = super::queue(&app, &admin, "&kind=coordinator_application").await;
+    let applications = queue(&app, &admin, "&kind=coordinator_application").await;
     assert_eq!(applications.len(), ROUNDS);
 }

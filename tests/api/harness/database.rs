@@ -15,7 +15,7 @@ use std::time::Duration;
 use butterfly::db::{DatabaseUrl, migrate_connection};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::{PgConnection, QueryableByName, sql_query};
 use sha2::{Digest, Sha256};
 
@@ -62,6 +62,13 @@ pub fn required_postgres(test: &str) -> Option<String> {
         eprintln!("SKIPPED {message}");
     }
     url
+}
+
+/// The answer to `SELECT CAST(COUNT(*) AS BIGINT) AS n …`.
+#[derive(QueryableByName)]
+pub struct Count {
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
 }
 
 /// One database, owned by a test.

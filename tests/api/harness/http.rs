@@ -1,8 +1,33 @@
 //! The answer to one HTTP request, with the assertions the tests make about answers: a status
-//! with a JSON body, or a problem document (RFC 9457) with the right status.
+//! with a JSON body, or a problem document (RFC 9457) with the right status; and [`call`], one
+//! request to a server running as its own process.
 
+use awc::http::Method;
 use awc::http::header::HeaderMap;
 use serde_json::Value;
+
+/// One request to a server running as its own process (not a [`super::TestApp`]): its status
+/// and JSON body (`Null` when the body is not JSON), or why no answer came.
+pub async fn call(
+    client: &awc::Client,
+    method: Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<(u16, Value), String> {
+    let mut request = client.request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let sent = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    };
+    let mut response = sent.map_err(|e| format!("{url}: {e}"))?;
+    let bytes = response.body().await.map_err(|e| format!("{url}: {e}"))?;
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Ok((response.status().as_u16(), json))
+}
 
 /// Status, headers and body of one response.
 #[derive(Debug)]
@@ -31,6 +56,16 @@ impl Reply {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     }
 
+    /// A header that holds a whole number (`Retry-After`, `RateLimit-Remaining`); fails the
+    /// test when it is missing or is not one.
+    #[track_caller]
+    pub fn header_number(&self, name: &str) -> u64 {
+        self.header(name)
+            .unwrap_or_else(|| panic!("no {name} header (status {}): {}", self.status, self.body))
+            .parse()
+            .unwrap_or_else(|e| panic!("{name} is not a number: {e}"))
+    }
+
     /// Asserts the status and returns the JSON body (`Null` when the body is empty).
     #[track_caller]
     pub fn expect(&self, status: u16) -> Value {
@@ -53,30 +88,6 @@ impl Reply {
             self.status, status,
             "expected a {status} problem, got status {} with body {}",
             self.status, self.body
-        );
-        self.problem()
-    }
-
-    /// Asserts a problem answer with one of these statuses and returns the problem.
-    #[track_caller]
-    pub fn expect_problem_in(&self, statuses: &[u16]) -> Value {
-        assert!(
-            statuses.contains(&self.status),
-            "expected a problem with a status in {statuses:?}, got status {} with body {}",
-            self.status,
-            self.body
-        );
-        self.problem()
-    }
-
-    /// Asserts a 4xx problem answer (the client's fault, neither success nor a server error).
-    #[track_caller]
-    pub fn expect_client_problem(&self) -> Value {
-        assert!(
-            (400..500).contains(&self.status),
-            "expected a 4xx problem, got status {} with body {}",
-            self.status,
-            self.body
         );
         self.problem()
     }

@@ -1,27 +1,43 @@
 //! The test harness: `TestApp` starts the real server on `127.0.0.1:0` against a fresh database
 //! (SQLite, or PostgreSQL when `BUTTERFLY_TEST_POSTGRES_URL` is set) with a real SMTP receiver,
-//! and offers the requests and account set-ups the stories are told with.
+//! and offers the requests and account set-ups the stories are told with. Every helper a story
+//! needs lives here, so that the test files only tell stories:
+//!
+//! - [`people`]: who signs in ([`people::Person`]) and what they are told in-app;
+//! - [`forum`], [`moderation`], [`trials`]: the requests of each feature;
+//! - [`json`], [`pages`], [`http`], [`metrics`]: reading answers, lists, headers and metrics;
+//! - [`mail`], [`outbox`]: the SMTP receiver, and waiting for the outbox to drain before saying
+//!   that an email did not come;
+//! - [`database`], [`faults`]: fresh databases, and the clusters and disks fault stories break.
 
 pub mod database;
 pub mod faults;
+pub mod forum;
 pub mod http;
+pub mod json;
 pub mod mail;
+pub mod metrics;
+pub mod moderation;
+pub mod outbox;
+pub mod pages;
+pub mod people;
+pub mod trials;
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use awc::http::Method;
-use butterfly::accounts::model::Role;
 use butterfly::config::{Secret, Settings};
 use butterfly::db::{Db, DbError};
 use butterfly::startup::Application;
 use diesel::connection::SimpleConnection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use self::database::TestDatabase;
 pub use self::http::Reply;
 pub use self::mail::{MailServer, ReceivedEmail};
+pub use self::people::Tokens;
 
 /// The access-token signing secret every test server uses.
 pub const JWT_SECRET: &str = "butterfly-test-signing-secret-0123456789abcdef";
@@ -212,6 +228,23 @@ impl TestApp {
         self.handle.stop(true)
     }
 
+    /// Stops the server gracefully and waits until it and its background workers have
+    /// finished: whatever they were doing (an email being sent) is done when this returns.
+    pub async fn shut_down(mut self) {
+        self.handle.stop(true).await;
+        if let Some(thread) = self.thread.take() {
+            let start = Instant::now();
+            while !thread.is_finished() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "the server's workers did not stop within 30 s"
+                );
+                actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+            }
+            thread.join().expect("the server thread did not panic");
+        }
+    }
+
     // ----- HTTP -----
 
     /// Sends one request with these extra headers; `body` is sent as is.
@@ -249,133 +282,49 @@ impl TestApp {
         }
     }
 
-    async fn send_json(
+    /// One request with an optional bearer token and, when given, a JSON body.
+    pub async fn send(
         &self,
         method: Method,
         path: &str,
         token: Option<&str>,
-        body: &Value,
+        body: Option<&Value>,
     ) -> Reply {
-        let bytes = serde_json::to_vec(body).expect("JSON serialises");
-        let headers = [("content-type", "application/json")];
-        self.request(method, path, token, &headers, Some(bytes))
-            .await
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(body).expect("JSON serialises");
+                let headers = [("content-type", "application/json")];
+                self.request(method, path, token, &headers, Some(bytes))
+                    .await
+            }
+            None => self.request(method, path, token, &[], None).await,
+        }
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
-        self.send_json(Method::POST, path, None, body).await
+        self.send(Method::POST, path, None, Some(body)).await
     }
 
     /// POST with a bearer token.
     pub async fn post_json_as(&self, path: &str, token: &str, body: &Value) -> Reply {
-        self.send_json(Method::POST, path, Some(token), body).await
+        self.send(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.send_json(Method::PATCH, path, token, body).await
+        self.send(Method::PATCH, path, token, Some(body)).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.request(Method::GET, path, token, &[], None).await
     }
 
+    /// `PUT` without a body.
+    pub async fn put(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::PUT, path, token, &[], None).await
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
         self.request(Method::DELETE, path, token, &[], None).await
-    }
-
-    // ----- accounts and sessions -----
-
-    /// `POST /api/v1/accounts` in English.
-    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Reply {
-        self.post_json(
-            "/api/v1/accounts",
-            &json!({"email": email, "password": password, "display_name": display_name}),
-        )
-        .await
-    }
-
-    /// `POST /api/v1/accounts/verify`.
-    pub async fn verify_email(&self, token: &str) -> Reply {
-        self.post_json("/api/v1/accounts/verify", &json!({"token": token}))
-            .await
-    }
-
-    /// `POST /api/v1/sessions`.
-    pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.post_json(
-            "/api/v1/sessions",
-            &json!({"email": email, "password": password}),
-        )
-        .await
-    }
-
-    /// Logs in and returns the session's tokens; fails the test unless the login succeeds.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Tokens {
-        Tokens::from_body(self.login(email, password).await.expect(200))
-    }
-
-    /// `POST /api/v1/sessions/refresh`.
-    pub async fn refresh(&self, refresh_token: &str) -> Reply {
-        self.post_json(
-            "/api/v1/sessions/refresh",
-            &json!({"refresh_token": refresh_token}),
-        )
-        .await
-    }
-
-    /// `GET /api/v1/me`.
-    pub async fn me(&self, access_token: &str) -> Reply {
-        self.get("/api/v1/me", Some(access_token)).await
-    }
-
-    /// The whole sign-up story: register, read the verification email, verify, log in.
-    pub async fn verified_member(&self, email: &str, display_name: &str) -> (Member, Tokens) {
-        self.register(email, PASSWORD, display_name)
-            .await
-            .expect(202);
-        let token = self.wait_for_email(email).await.token();
-        self.verify_email(&token).await.expect(200);
-        let tokens = self.sign_in(email, PASSWORD).await;
-        let member = Member {
-            id: tokens.user_id(),
-            email: email.to_owned(),
-            password: PASSWORD.to_owned(),
-            display_name: display_name.to_owned(),
-        };
-        (member, tokens)
-    }
-
-    /// An active, verified account made directly (as `butterfly admin create-user` does),
-    /// without the email round trip, for stories that are not about signing up.
-    pub async fn member_with_role(&self, email: &str, display_name: &str, role: Role) -> Member {
-        let id = butterfly::accounts::service::create_user(
-            &self.db,
-            email,
-            display_name,
-            PASSWORD,
-            role,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("cannot create the account {email}: {e:?}"));
-        Member {
-            id,
-            email: email.to_owned(),
-            password: PASSWORD.to_owned(),
-            display_name: display_name.to_owned(),
-        }
-    }
-
-    /// An active member (see [`TestApp::member_with_role`]).
-    pub async fn member(&self, email: &str, display_name: &str) -> Member {
-        self.member_with_role(email, display_name, Role::Member)
-            .await
-    }
-
-    /// An active member, logged in.
-    pub async fn signed_in_member(&self, email: &str, display_name: &str) -> (Member, Tokens) {
-        let member = self.member(email, display_name).await;
-        let tokens = self.sign_in(email, PASSWORD).await;
-        (member, tokens)
     }
 
     // ----- email -----
@@ -413,12 +362,15 @@ impl TestApp {
         &self.db
     }
 
-    /// Runs SQL that both backends accept (for example to make a token expire).
-    pub async fn execute_sql(&self, sql: &'static str) {
+    /// Runs SQL that both backends accept, as set-up for what HTTP cannot arrange (for example
+    /// to make a token expire, or time pass).
+    pub async fn execute_sql(&self, sql: impl Into<String>) {
+        let sql = sql.into();
+        let shown = sql.clone();
         self.db
-            .write(move |conn| conn.batch_execute(sql).map_err(DbError::Query))
+            .write(move |conn| conn.batch_execute(&sql).map_err(DbError::Query))
             .await
-            .unwrap_or_else(|e| panic!("`{sql}` failed: {e}"));
+            .unwrap_or_else(|e| panic!("`{shown}` failed: {e}"));
     }
 }
 
@@ -439,57 +391,5 @@ impl Drop for TestApp {
                 eprintln!("warning: a test server did not stop within 10 s of the test's end");
             }
         }
-    }
-}
-
-/// An account a test created, with the password it was created with.
-#[derive(Clone, Debug)]
-pub struct Member {
-    pub id: i64,
-    pub email: String,
-    pub password: String,
-    pub display_name: String,
-}
-
-/// The tokens of one session, and the whole answer that carried them.
-#[derive(Clone, Debug)]
-pub struct Tokens {
-    pub access: String,
-    pub refresh: String,
-    pub body: Value,
-}
-
-impl Tokens {
-    /// Reads a login or refresh answer, checking its shape.
-    #[track_caller]
-    pub fn from_body(body: Value) -> Self {
-        let access = body["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no access_token in {body}"))
-            .to_owned();
-        let refresh = body["refresh_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no refresh_token in {body}"))
-            .to_owned();
-        assert_eq!(body["token_type"], "Bearer", "token_type in {body}");
-        assert!(
-            body["expires_in"].as_i64().is_some_and(|s| s > 0),
-            "expires_in must be a positive number of seconds: {body}"
-        );
-        for field in ["id", "display_name", "role", "state"] {
-            assert!(!body["user"][field].is_null(), "no user.{field} in {body}");
-        }
-        Self {
-            access,
-            refresh,
-            body,
-        }
-    }
-
-    #[track_caller]
-    pub fn user_id(&self) -> i64 {
-        self.body["user"]["id"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("user.id is not an integer in {}", self.body))
     }
 }

@@ -7,7 +7,8 @@ use butterfly::accounts::model::Role;
 use serde_json::{Value, json};
 
 use super::Actor;
-use crate::harness::{Member, PASSWORD, Reply, TestApp};
+use crate::harness::people::Member;
+use crate::harness::{PASSWORD, Reply, TestApp};
 
 /// One signed-up person of the story.
 pub(super) struct Person {
