@@ -99,10 +99,10 @@ pub struct SupportResource {
 }
 
 impl CrisisSettings {
-    pub fn resources_for(&self, locale: crate::accounts::model::Locale) -> &[SupportResource] {
+    pub fn resources_for(&self, locale: crate::auth::model::Locale) -> &[SupportResource] {
         match locale {
-            crate::accounts::model::Locale::En => &self.resources_en,
-            crate::accounts::model::Locale::ZhCn => &self.resources_zh_cn,
+            crate::auth::model::Locale::En => &self.resources_en,
+            crate::auth::model::Locale::ZhCn => &self.resources_zh_cn,
         }
     }
 }

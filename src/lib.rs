@@ -2,6 +2,7 @@
 //! Features live in their own folders; `startup` wires them into one server.
 
 pub mod accounts;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;

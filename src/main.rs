@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use butterfly::accounts::model::Role;
 use butterfly::accounts::service;
+use butterfly::auth::model::Role;
 use butterfly::config::Settings;
 use butterfly::db::{ConnectOptions, DatabaseUrl, Db, DbError};
 use butterfly::http::error::ApiError;
@@ -215,10 +215,9 @@ fn seed(settings: Settings, demo: bool) -> Result<(), Failure> {
         ));
     }
     let db = open_db(&settings)?;
-    let report = actix_web::rt::System::new().block_on(async move {
-        let state = butterfly::trials::seed::cli_state(db, settings)?;
-        butterfly::trials::seed::seed_demo(&state).await
-    })?;
+    let state = butterfly::app::AppState::new(settings, db).map_err(|e| Failure(2, e.0))?;
+    let report = actix_web::rt::System::new()
+        .block_on(async move { butterfly::trials::seed::seed_demo(&state).await })?;
     say!(
         "demo data added: {} accounts, {} threads, {} trial notices",
         report.accounts.len(),

@@ -5,32 +5,18 @@
 //! workers after the last request in flight.
 
 use std::net::TcpListener;
-use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::auth::password::Hasher;
-use crate::auth::token::TokenKeys;
+use crate::app::AppState;
 use crate::config::{ConfigError, Settings};
 use crate::db::{ConnectOptions, DatabaseUrl, Db, DbError};
 use crate::http::metrics::Metrics;
-use crate::http::ratelimit::{LoginThrottle, RouteLimits, TrustedProxies};
+use crate::http::ratelimit::{RouteLimits, TrustedProxies};
 use crate::notify::mailer::Mailer;
 use crate::notify::outbox;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub keys: Arc<TokenKeys>,
-    pub hasher: Hasher,
-    pub settings: Arc<Settings>,
-    /// Wrong passwords, per account and client, per account and per client.
-    pub login_throttle: Arc<LoginThrottle>,
-}
 
 /// Why the server could not start; each message is one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +66,6 @@ impl Application {
         let trusted_proxies = TrustedProxies::parse(&settings.trusted_proxies)?;
         crate::http::headers::check_cors(&settings.cors)?;
         let url = DatabaseUrl::parse(settings.database_url().expose())?;
-        let keys = TokenKeys::load(&settings.jwt, &settings.data_dir)?;
         let mailer = Mailer::from_settings(&settings).map_err(|e| ConfigError(e.to_string()))?;
         let pool_size = settings.database_pool_size;
         let options = ConnectOptions {
@@ -95,18 +80,8 @@ impl Application {
         .map_err(|_| StartupError::Server("start-up was interrupted".into()))??;
 
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let hasher = Hasher::new(
-            settings.passwords.hash_slots.unwrap_or(cores),
-            Duration::from_millis(settings.passwords.slot_wait_ms),
-        );
-        hasher.warm_up();
-        let state = AppState {
-            db,
-            keys: Arc::new(keys),
-            hasher,
-            login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
-            settings: Arc::new(settings),
-        };
+        let state = AppState::new(settings, db)?;
+        state.hasher.warm_up();
 
         let listener = TcpListener::bind(&state.settings.bind).map_err(|e| StartupError::Bind {
             addr: state.settings.bind.clone(),

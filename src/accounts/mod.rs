@@ -3,7 +3,6 @@
 //! administrators' logged reads of private data).
 
 pub mod model;
-pub mod names;
 pub mod privacy;
 pub mod refresh;
 pub mod routes;

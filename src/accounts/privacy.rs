@@ -20,15 +20,17 @@ use std::net::IpAddr;
 use self::model::{
     AccessKind, AccessLogEntry, AccessLogQuery, ContentChoice, DataExport, EraseRequest,
 };
-use super::model::{AccountState, Me, UserRow, utc};
+use super::model::{Me, UserRow};
 use super::service::wrong_password;
 use super::store;
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::AccountState;
 use crate::auth::policy::{Action, authorize};
 use crate::db::AnyConnection;
+use crate::db::utc;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
-use crate::startup::AppState;
 
 fn gone() -> ApiError {
     ApiError::Unauthorized("this account no longer exists".into())

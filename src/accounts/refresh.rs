@@ -21,10 +21,10 @@ use sha2::Sha256;
 use super::model::TokenResponse;
 use super::service::{open_session_with, session_tokens};
 use super::store::{self, SessionRow};
+use crate::app::AppState;
 use crate::auth::token::hash_token;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
 
 enum Rotation {
     Rotated(Box<TokenResponse>),

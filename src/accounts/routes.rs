@@ -9,11 +9,11 @@ use super::model::{
     UpdateMeRequest,
 };
 use super::service;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(register)

@@ -7,12 +7,15 @@ use std::net::IpAddr;
 use chrono::Duration;
 
 use super::model::{
-    AccountState, Locale, Me, NewUser, PublicProfile, RegisterRequest, Role, Sanction, SessionUser,
-    TokenResponse, UpdateMeRequest, UserRow,
+    Me, NewUser, PublicProfile, RegisterRequest, SessionUser, TokenResponse, UpdateMeRequest,
+    UserRow,
 };
-use super::names;
+
 use super::store::{self, TokenPurpose};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::{AccountState, Locale, Role, Sanction};
+use crate::auth::names;
 use crate::auth::password;
 use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, Db};
@@ -20,7 +23,6 @@ use crate::http::error::{ApiError, FieldErrors};
 use crate::http::ratelimit::{Attempt, Failure};
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
-use crate::startup::AppState;
 
 const VERIFY_TTL: Duration = Duration::hours(48);
 const RESET_TTL: Duration = Duration::minutes(30);
@@ -332,7 +334,7 @@ fn refused_state(user: &UserRow) -> ApiError {
     match (user.state(), user.state_until()) {
         (AccountState::Suspended, Some(until)) => ApiError::Forbidden(format!(
             "this account is suspended until {}",
-            super::model::utc(until).to_rfc3339()
+            crate::db::utc(until).to_rfc3339()
         )),
         (AccountState::Suspended, None) => ApiError::Forbidden("this account is suspended".into()),
         (AccountState::Banned, _) => ApiError::Forbidden("this account is banned".into()),

@@ -3,8 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewUser, Sanction, UserRow};
-use super::names::DisplayName;
+use super::model::{NewUser, UserRow};
+
+use crate::auth::model::Sanction;
+use crate::auth::names::DisplayName;
 use crate::db::AnyConnection;
 use crate::db::schema::{registrations, sessions, user_tokens, users};
 

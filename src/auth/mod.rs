@@ -1,13 +1,15 @@
-//! Identity and access: password hashing, access and one-time tokens, the authenticated
-//! caller, and the permission policy.
+//! Identity and access: who someone is (locale, role, account state, display names), password
+//! hashing, access and one-time tokens, the authenticated caller, and the permission policy.
 
+pub mod model;
+pub mod names;
 pub mod password;
 pub mod policy;
 pub mod token;
 
 use chrono::NaiveDateTime;
 
-use crate::accounts::model::{AccountState, Role};
+use crate::auth::model::{AccountState, Role};
 
 /// The authenticated user behind a request, as the database knows them right now.
 #[derive(Clone, Debug)]

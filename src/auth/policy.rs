@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::accounts::model::{AccountState, Role};
 use crate::auth::Caller;
+use crate::auth::model::{AccountState, Role};
 use crate::http::error::ApiError;
 
 /// Something a caller wants to do.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::AnyConnection;
 use super::schema::{users, watched_words};
-use crate::accounts::names;
+use crate::auth::names;
 use crate::moderation::filters::DEFAULT_RULES;
 
 /// The version of the migration that creates the moderation tables.

@@ -5,8 +5,10 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::model::{FORMER_MEMBER, Role, is_erased_display_name, utc};
+use crate::auth::model::{FORMER_MEMBER, Role, is_erased_display_name};
+
 use crate::db::schema::{boards, posts, threads};
+use crate::db::utc;
 use crate::moderation::screen::PostNotice;
 
 /// A reaction a member can give to someone else's post.

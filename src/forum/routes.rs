@@ -9,13 +9,13 @@ use super::model::{
 };
 use super::search;
 use super::service::{self, PostReactions};
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::auth::MaybeCaller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::http::pagination::Page;
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_boards)

@@ -8,15 +8,15 @@ use diesel::prelude::*;
 use super::markdown;
 use super::model::{AuthorSummary, SearchHit, SearchQuery};
 use super::store;
-use crate::accounts::model::utc;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy;
 use crate::db::schema::{boards, posts, threads, users};
 use crate::db::search::{self, SearchFilter};
+use crate::db::utc;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
 use crate::notify::templates::escape;
-use crate::startup::AppState;
 
 const QUERY_MAX: usize = 200;
 /// Characters of context on each side of the first match.

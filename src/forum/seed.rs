@@ -126,7 +126,7 @@ pub fn seed(
             h = quote(password_hash),
             n = quote(&name),
             nl = quote(&name.to_lowercase()),
-            sk = quote(&crate::accounts::names::skeleton(&name)),
+            sk = quote(&crate::auth::names::skeleton(&name)),
             loc = if zh { "'zh-CN'" } else { "'en'" },
             trust = rng.below(3),
             t = ts(created),

@@ -14,10 +14,12 @@ use super::model::{
     ThreadDetail, ThreadListQuery, ThreadRef, ThreadSort, ThreadSummary, UpdateBoardRequest,
 };
 use super::store::{self, ThreadKey, Viewer};
-use crate::accounts::model::{Locale, utc};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::Locale;
 use crate::auth::policy::{self, Action, authorize};
 use crate::db::search;
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
@@ -27,7 +29,6 @@ use crate::moderation::screen;
 use crate::notify::inapp::{self, NotificationKind};
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
-use crate::startup::AppState;
 
 pub const BODY_MAX: usize = 20_000;
 const TITLE_MIN: usize = 5;

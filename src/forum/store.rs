@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::model::{
     BoardRow, PostListRow, PostRef, ReactionKind, ThreadListRow, ThreadRef, ThreadSort,
 };
-use crate::accounts::model::{Locale, may_sign_in_sql};
+use crate::auth::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{
     boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags, threads, users,

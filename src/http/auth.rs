@@ -9,11 +9,11 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::prelude::*;
 
-use crate::accounts::model::{AccountState, Role, Sanction};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::{AccountState, Role, Sanction};
 use crate::db::schema::{sessions, users};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;

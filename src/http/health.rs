@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::db::{DbError, Outage};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
 
 /// A probe's answer.
 #[derive(Serialize, ToSchema)]

@@ -28,13 +28,13 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::app::AppState;
 use crate::config::MetricsSettings;
 use crate::db::AnyConnection;
 use crate::db::schema::{mod_items, outbox};
 use crate::http::error::ApiError;
 use crate::http::ratelimit::RouteLimits;
 use crate::moderation::queue::ItemKind;
-use crate::startup::AppState;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
 const BUCKETS: [f64; 11] = [

@@ -7,14 +7,14 @@ use super::model::{AppealRequest, AppealSubjectKind, AppealView, DecisionAction}
 use super::queue::{self, ItemKind};
 use super::service::notify;
 use super::{log as modlog, sanctions, store};
-use crate::accounts::model::utc;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::db::AnyConnection;
+use crate::db::utc;
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
 use crate::notify::inapp::NotificationKind;
-use crate::startup::AppState;
 
 const TEXT_MIN: usize = 10;
 const TEXT_MAX: usize = 2_000;

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::filters::WordAction;
 use super::queue::ItemKind;
-use crate::accounts::model::Role;
+use crate::auth::model::Role;
 
 /// Why a member flags a post.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

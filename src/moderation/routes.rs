@@ -10,11 +10,11 @@ use super::model::{
 };
 use super::service::{self, DecisionOutcome};
 use super::{appeals, sanctions, words};
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::http::pagination::Page;
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(flag_post)

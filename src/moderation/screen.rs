@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 
 use super::filters::{self, PiiFinding, PiiKind, WatchedWord, WordAction};
 use super::queue::{self, ItemKind};
-use crate::accounts::model::Locale;
+use crate::app::AppState;
+use crate::auth::model::Locale;
 use crate::config::SupportResource;
 use crate::db::AnyConnection;
 use crate::db::schema::{posts, users, watched_words};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
 
 /// A member's posts held for approval while they are new (trust level 0).
 const NEW_MEMBER_HELD_POSTS: i64 = 2;

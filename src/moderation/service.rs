@@ -13,16 +13,17 @@ use super::model::{
 use super::queue::{self, ItemKind};
 use super::store::{self, ItemRow, QueueFilter};
 use super::{appeals, log as modlog};
-use crate::accounts::model::{Role, utc};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::Role;
 use crate::auth::policy::{self, Action, authorize};
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::forum::model::PostRef;
 use crate::forum::service as forum;
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
-use crate::startup::AppState;
 
 /// Distinct reporters after which a post is hidden pending review.
 const HIDE_AFTER_REPORTERS: usize = 3;

@@ -9,12 +9,13 @@ use super::model::{
 };
 use super::store::LogAudience;
 use super::{log as modlog, store};
-use crate::accounts::model::{Role, utc};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::Role;
 use crate::auth::policy::{Action, authorize};
+use crate::db::utc;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
-use crate::startup::AppState;
 
 fn view((id, pattern, action, at): (i64, String, String, NaiveDateTime)) -> WatchedWordView {
     WatchedWordView {

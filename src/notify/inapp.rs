@@ -6,13 +6,13 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::model::utc;
+use crate::app::AppState;
 use crate::db::schema::{notifications, posts, threads, users};
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::forum::model::AuthorSummary;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
-use crate::startup::AppState;
 
 /// What a notification is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -270,7 +270,7 @@ fn decode_quoted_printable(input: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::model::Locale;
+    use crate::auth::model::Locale;
     use crate::config::Secret;
     use crate::notify::templates::{MailVars, Template};
 

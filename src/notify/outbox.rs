@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use crate::accounts::model::Locale;
+use crate::auth::model::Locale;
 use crate::config::OutboxSettings;
 use crate::db::schema::outbox;
 use crate::db::{self, AnyConnection, Backend};

@@ -3,12 +3,12 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::inapp::{self, MarkReadRequest, Notification, NotificationQuery};
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::http::pagination::Page;
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(mark_read);

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::model::Locale;
+use crate::auth::model::Locale;
 
 /// Which email to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,14 +15,14 @@ use super::model::{Phase, RecruitmentStatus, Sex};
 use super::notify;
 use super::store;
 use super::store::alerts as alert_store;
-use crate::accounts::model::utc;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
 use crate::notify::inapp::NotificationKind;
-use crate::startup::AppState;
 
 /// Saved searches per member.
 pub const ALERTS_MAX: i64 = 20;

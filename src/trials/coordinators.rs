@@ -11,14 +11,15 @@ use super::model::ApplicationStatus;
 use super::registry;
 use super::review;
 use super::store::applications::{self as app_store, ApplicationListRow, NewApplication};
-use crate::accounts::model::{Role, utc};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::Role;
 use crate::auth::policy::{Action, authorize};
+use crate::db::utc;
 use crate::db::{self};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
 use crate::moderation::queue::{self, ItemKind};
-use crate::startup::AppState;
 
 const REGISTRY_IDS_MAX: usize = 20;
 const REASON_MAX: usize = 1_000;

@@ -1,7 +1,7 @@
 //! The health-education disclaimer every notice carries, and the language it is shown in: the
 //! reader's account locale, else their `Accept-Language`, else English.
 
-use crate::accounts::model::Locale;
+use crate::auth::model::Locale;
 
 /// The health-education disclaimer every notice carries.
 pub fn disclaimer(locale: Locale) -> &'static str {

@@ -12,13 +12,14 @@ use super::model::{InterestStatus, MyInterest, NoticeState, RecruitmentStatus, e
 use super::notify;
 use super::service::today;
 use super::store::{self, interests as interest_store};
-use crate::accounts::model::{Locale, utc};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::Locale;
 use crate::auth::policy::{self, Action, authorize};
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
-use crate::startup::AppState;
 
 const MESSAGE_MAX: usize = 1_000;
 

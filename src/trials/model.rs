@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::registry::Registry;
-use crate::accounts::model::Locale;
+use crate::auth::model::Locale;
 use crate::db::schema::trials;
 
 /// Declares a Rust enum stored as text: one name per variant serves as its wire name (serde), its
@@ -594,7 +594,7 @@ impl NoticeSummary {
             },
             sponsor: row.sponsor,
             recruitment_ends: parse_date(row.recruitment_ends.as_deref()),
-            published_at: row.published_at.map(crate::accounts::model::utc),
+            published_at: row.published_at.map(crate::db::utc),
             demo: row.demo,
             nearest_site,
         }

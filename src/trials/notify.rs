@@ -6,12 +6,12 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
 use super::store::{self, alerts as alert_store, interests as interest_store};
-use crate::accounts::model::Locale;
+use crate::app::AppState;
+use crate::auth::model::Locale;
 use crate::db::AnyConnection;
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
-use crate::startup::AppState;
 
 /// At most one alert email a day per member.
 pub const ALERT_EMAIL_INTERVAL: Duration = Duration::hours(24);

@@ -11,13 +11,13 @@ use super::model::{ApplicationStatus, NoticeState};
 use super::notify;
 use super::service;
 use super::store::{self, applications as app_store};
-use crate::accounts::model::Role;
+use crate::app::AppState;
+use crate::auth::model::Role;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
 use crate::moderation::log::{self as modlog, Entry};
 use crate::moderation::queue::ItemKind;
 use crate::notify::inapp::NotificationKind;
-use crate::startup::AppState;
 
 /// Publishes (approve) or returns to draft with the reason (reject) a notice under review;
 /// notifies the coordinator, fires matching alerts on publication, logs.

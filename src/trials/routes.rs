@@ -16,13 +16,13 @@ use super::model::{
     TrialSearchQuery,
 };
 use super::service;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::auth::MaybeCaller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::http::pagination::Page;
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(apply)

@@ -9,9 +9,9 @@ use super::geo;
 use super::model::{NearestSite, NoticeSummary, TrialSearchQuery};
 use super::service::today;
 use super::store::{self, ListKey};
+use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
-use crate::startup::AppState;
 
 /// Rows a distance search reads at most before computing exact distances.
 const NEAR_CANDIDATES_MAX: i64 = 5_000;

@@ -5,9 +5,6 @@
 //! carry `demo: true` and say so in their summary. Registry facts drift: each demo notice tells
 //! readers to check the registry record.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -17,17 +14,14 @@ use super::model::{
 };
 use super::store;
 use super::{content, service};
-use crate::accounts::model::{AccountState, Role};
+use crate::app::AppState;
 use crate::auth::Caller;
-use crate::auth::password::Hasher;
-use crate::auth::token::{TokenKeys, random_token};
-use crate::config::Settings;
+use crate::auth::model::{AccountState, Role};
+use crate::auth::token::random_token;
 use crate::db::schema::{threads, trials, users};
-use crate::db::{self, Db};
+use crate::db::{self};
 use crate::forum::model::CreateThreadRequest;
 use crate::http::error::ApiError;
-use crate::http::ratelimit::LoginThrottle;
-use crate::startup::AppState;
 
 /// What the seed created, for the command's output.
 #[derive(Debug)]
@@ -38,19 +32,6 @@ pub struct SeedReport {
     pub password: String,
     pub threads: usize,
     pub notices: usize,
-}
-
-/// The state the services need, for a command run outside the server.
-pub fn cli_state(db: Db, settings: Settings) -> Result<AppState, ApiError> {
-    let keys =
-        TokenKeys::load(&settings.jwt, &settings.data_dir).map_err(|e| ApiError::Internal(e.0))?;
-    Ok(AppState {
-        db,
-        keys: Arc::new(keys),
-        hasher: Hasher::new(1, Duration::from_secs(30)),
-        login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
-        settings: Arc::new(settings),
-    })
 }
 
 const DEMO_NOTE: &str = "*Demo data for trying Butterfly out: built from public registry facts, \

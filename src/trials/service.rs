@@ -19,15 +19,16 @@ use super::model::{
 use super::registry;
 use super::store;
 use super::{alerts, interest};
-use crate::accounts::model::{Locale, utc};
+use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::Locale;
 use crate::auth::policy::{self, Action, authorize};
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
 use crate::moderation::log::{self as modlog, Entry};
 use crate::moderation::queue::{self, ItemKind};
-use crate::startup::AppState;
 
 const REASON_MAX: usize = 500;
 

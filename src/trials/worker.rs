@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::{alerts, service};
-use crate::startup::AppState;
+use crate::app::AppState;
 
 pub const INTERVAL: Duration = Duration::from_secs(60);
 

@@ -236,7 +236,7 @@ async fn look_alikes_of_a_members_name_are_refused_and_honest_names_in_any_scrip
     app.member_with_role(
         "admin1@example.test",
         "Admin1",
-        butterfly::accounts::model::Role::Moderator,
+        butterfly::auth::model::Role::Moderator,
     )
     .await;
     let look_alikes = [

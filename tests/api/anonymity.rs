@@ -9,7 +9,7 @@
 //! target). The same scan finds
 //! her in answers about her named posts, which proves it would find a leak.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;

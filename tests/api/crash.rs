@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use awc::http::Method;
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use butterfly::db::{DatabaseUrl, Db, DbError};
 use diesel::RunQueryDsl;
 use serde_json::json;

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use crate::harness::forum::{

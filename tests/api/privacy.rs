@@ -5,7 +5,7 @@
 //! address or her name. Administrators may read her private data, and each read is logged
 //! where they can read it and nobody can change it.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel::{PgConnection, QueryableByName, SqliteConnection, sql_query};

@@ -2,7 +2,7 @@
 //! words inside sentences written without spaces), with a highlighted snippet, and never find
 //! what they may not see (held, hidden, removed or deleted posts).
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;

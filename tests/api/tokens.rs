@@ -8,7 +8,7 @@
 use awc::http::Method;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Sha256, Sha384, Sha512};

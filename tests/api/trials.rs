@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use crate::harness::json::{page_ids, with};

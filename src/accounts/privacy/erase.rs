@@ -19,9 +19,11 @@
 use diesel::prelude::*;
 
 use super::model::ContentChoice;
-use crate::accounts::model::{Role, UserRow, erased_display_name};
-use crate::accounts::names;
+use crate::accounts::model::UserRow;
 use crate::accounts::store;
+use crate::app::AppState;
+use crate::auth::model::{Role, erased_display_name};
+use crate::auth::names;
 use crate::db::schema::{
     appeals, coordinator_applications, flags, member_notes, mod_items, notifications, outbox,
     post_revisions, posts, reply_email_ledger, thread_tags, threads, trial_alert_hits,
@@ -33,7 +35,6 @@ use crate::forum::service as forum;
 use crate::http::error::ApiError;
 use crate::moderation::log as modlog;
 use crate::moderation::queue::{self, ItemKind};
-use crate::startup::AppState;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends for the ASCII of email addresses.

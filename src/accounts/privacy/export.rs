@@ -17,10 +17,11 @@ use super::records::{
     accesses_of, alerts_of, appeals_of, applications_of, interests_of, notes_of, notices_of,
     sanctions_of,
 };
-use crate::accounts::model::{UserRow, utc};
+use crate::accounts::model::UserRow;
 use crate::db::schema::{
     boards, flags, notifications, post_revisions, posts, reactions, sessions, threads,
 };
+use crate::db::utc;
 use crate::db::{self, AnyConnection};
 
 pub(super) fn utc_opt(t: Option<NaiveDateTime>) -> Option<chrono::DateTime<chrono::Utc>> {

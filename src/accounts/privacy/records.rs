@@ -13,12 +13,12 @@ use super::model::{
     AccessKind, ExportAccess, ExportAlert, ExportAppeal, ExportApplication, ExportInterest,
     ExportNote, ExportNotice, ExportSanction,
 };
-use crate::accounts::model::utc;
 use crate::db::AnyConnection;
 use crate::db::schema::{
     access_log, appeals, coordinator_applications, member_notes, sanctions, trial_alert_hits,
     trial_alerts, trial_interests, trials,
 };
+use crate::db::utc;
 
 /// Index `trial_interests_user_idx` (user_id, id).
 pub(super) fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportInterest>> {

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 
 use super::model::{AccessLogEntry, AccessLogQuery, DataExport, EraseRequest};
 use crate::accounts::model::Me;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::http::pagination::Page;
-use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(export)

@@ -49,9 +49,9 @@ pub use self::keys::{TrustedProxies, client_ip};
 use self::limiter::Counters;
 pub use self::login::{Attempt, Failure, LoginThrottle};
 use self::quota::{Quota, Verdict};
+use crate::app::AppState;
 use crate::config::{RateLimit, RateLimitSettings};
 use crate::http::error::ApiError;
-use crate::startup::AppState;
 
 /// Keys each set of counters holds at most.
 const MAX_KEYS: usize = 50_000;

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::accounts::model::may_sign_in_sql;
+use crate::auth::model::may_sign_in_sql;
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_alert_hits, trial_alert_ledger, trial_alerts, users};
 

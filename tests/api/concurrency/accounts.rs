@@ -1,6 +1,6 @@
 //! Sessions and profiles fired together.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::json;
 
 use super::{ROUNDS, all_answered, statuses, together};

@@ -1,6 +1,6 @@
 //! Reactions, replies and boards fired together.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use super::{ROUNDS, all_answered, post_as, statuses, together};

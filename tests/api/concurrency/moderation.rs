@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::Value;
 
 use super::{ROUNDS, all_answered, replies_by, together};

@@ -1,6 +1,6 @@
 //! Appeals, sanctions and watched words fired together.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::json;
 
 use super::{ROUNDS, all_answered, post_as, replies_by, statuses, together};

@@ -1,6 +1,6 @@
 //! Trial notices, answers, saved searches and applications fired together.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::json;
 
 use super::{ROUNDS, all_answered, post_as, statuses, together};

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use actix_web::dev::ResourceDef;
-use butterfly::accounts::model::{AccountState, Locale, Role};
 use butterfly::accounts::privacy::model::{AccessKind, ContentChoice};
+use butterfly::auth::model::{AccountState, Locale, Role};
 use butterfly::forum::model::{Editor, ReactionKind, ThreadSort};
 use butterfly::moderation::filters::{PiiKind, WordAction};
 use butterfly::moderation::model::{AppealSubjectKind, DecisionAction, FlagReason, SanctionKind};

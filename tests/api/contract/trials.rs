@@ -2,7 +2,7 @@
 //! of the applications, interests and alerts around it, is valid against the document; and a
 //! NUL character in any trial body is refused as invalid, on both backends.
 
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use super::Contract;

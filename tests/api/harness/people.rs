@@ -7,7 +7,7 @@
 //! else; a [`newcomer`] registers and confirms her address, and starts at trust level 0.
 
 use awc::http::Method;
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use super::json::items;

@@ -3,7 +3,7 @@
 //! moderation sanctions route), and fresh targets made on demand.
 
 use awc::http::Method;
-use butterfly::accounts::model::Role;
+use butterfly::auth::model::Role;
 use serde_json::{Value, json};
 
 use super::Actor;

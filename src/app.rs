@@ -1,0 +1,43 @@
+//! The application state every handler, worker and command reaches: the database, the signing
+//! keys, the password hasher, the settings and the wrong-password throttle. Built in one place,
+//! [`AppState::new`], by the server and by the command line alike.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::password::Hasher;
+use crate::auth::token::TokenKeys;
+use crate::config::{ConfigError, Settings};
+use crate::db::Db;
+use crate::http::ratelimit::LoginThrottle;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Arc<TokenKeys>,
+    pub hasher: Hasher,
+    pub settings: Arc<Settings>,
+    /// Wrong passwords, per account and client, per account and per client.
+    pub login_throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    /// The state over an open (and migrated) database: loads or creates the signing keys and
+    /// sizes the password hasher (one slot per core unless the settings say otherwise).
+    pub fn new(settings: Settings, db: Db) -> Result<Self, ConfigError> {
+        let keys = TokenKeys::load(&settings.jwt, &settings.data_dir)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let hasher = Hasher::new(
+            settings.passwords.hash_slots.unwrap_or(cores),
+            Duration::from_millis(settings.passwords.slot_wait_ms),
+        );
+        Ok(Self {
+            db,
+            keys: Arc::new(keys),
+            hasher,
+            login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
+            settings: Arc::new(settings),
+        })
+    }
+}

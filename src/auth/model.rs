@@ -1,0 +1,182 @@
+//! Who someone is to the system, as every layer sees it: the language she reads, her role,
+//! the state of her account (derived from erasure and the sanction in force), and how the
+//! `users` table answers "may this account still sign in" in SQL.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::users;
+
+/// Language of a member's emails and of localised texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+pub enum Locale {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "en" => Some(Self::En),
+            "zh-CN" => Some(Self::ZhCn),
+            _ => None,
+        }
+    }
+}
+
+/// What an account may do, by rank; see `auth::policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Coordinator,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Coordinator => "coordinator",
+            Self::Moderator => "moderator",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "member" => Some(Self::Member),
+            "coordinator" => Some(Self::Coordinator),
+            "moderator" => Some(Self::Moderator),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Where an account stands, derived from the sanction in force and erasure (an account exists
+/// only once its address is confirmed): never stored, so no later event can overwrite it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    Active,
+    /// Read only until `state_until`.
+    Silenced,
+    /// Cannot log in until `state_until`.
+    Suspended,
+    Banned,
+    Deleted,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Silenced => "silenced",
+            Self::Suspended => "suspended",
+            Self::Banned => "banned",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    /// The state of an account erased or not, under the sanction recorded for it, at `now`: a
+    /// silence or suspension whose end has passed is over.
+    pub fn derive(
+        deleted: bool,
+        sanction: Sanction,
+        until: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Self {
+        if deleted {
+            return Self::Deleted;
+        }
+        let ended = until.is_some_and(|end| end <= now);
+        match sanction {
+            Sanction::Banned => Self::Banned,
+            Sanction::Suspended if !ended => Self::Suspended,
+            Sanction::Silenced if !ended => Self::Silenced,
+            _ => Self::Active,
+        }
+    }
+
+    /// Whether the account may hold a session at all.
+    pub fn may_sign_in(self) -> bool {
+        matches!(self, Self::Active | Self::Silenced)
+    }
+}
+
+/// The strongest sanction in force on an account, as recorded in `users.sanction` (kept in
+/// line with the sanctions table by the moderation service, under a lock of the account row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sanction {
+    None,
+    Silenced,
+    Suspended,
+    Banned,
+}
+
+impl Sanction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Silenced => "silenced",
+            Self::Suspended => "suspended",
+            Self::Banned => "banned",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "none" => Some(Self::None),
+            "silenced" => Some(Self::Silenced),
+            "suspended" => Some(Self::Suspended),
+            "banned" => Some(Self::Banned),
+            _ => None,
+        }
+    }
+}
+
+/// The SQL twin of [`AccountState::may_sign_in`] for queries over `users`: not erased, not
+/// banned, and not under a suspension that has not ended.
+#[diesel::dsl::auto_type]
+pub fn may_sign_in_sql(now: NaiveDateTime) -> _ {
+    let banned: &'static str = "banned";
+    let suspended: &'static str = "suspended";
+    users::deleted_at
+        .is_null()
+        .and(users::sanction.ne(banned))
+        .and(
+            users::sanction
+                .ne(suspended)
+                .or(users::sanction_until.le(now)),
+        )
+}
+
+/// What everyone is shown instead of the name of an account its owner erased.
+pub const FORMER_MEMBER: &str = "Former member";
+
+/// The display name an erased account is given: `Former member #<tag>`. Unique, as the column
+/// must be, and impossible to register or choose (names may not contain spaces or `#`), so a
+/// name of this form always means an erased account.
+pub fn erased_display_name(tag: &str) -> String {
+    format!("{FORMER_MEMBER} #{tag}")
+}
+
+/// Whether a display name is that of an erased account (see [`erased_display_name`]).
+pub fn is_erased_display_name(name: &str) -> bool {
+    name.strip_prefix(FORMER_MEMBER)
+        .is_some_and(|rest| rest.starts_with(" #"))
+}
