@@ -1,15 +1,36 @@
 //! Butterfly: the REST API of a moderated community for people living with lupus.
-//! Features live in their own folders; `startup` wires them into one server.
+//!
+//! The modules form layers, and a module imports only from its own layer or those below
+//! (`ARCHITECTURE.md` draws them; an architecture test in the suite enforces them):
+//! 1. foundation: `config`, `telemetry`, `db`, `http`, `auth`, `app`;
+//! 2. shared services: `notify`, `queue`, `modlog`, `filters`, `markdown`;
+//! 3. features, which never import one another: `accounts`, `forum`, `trials`;
+//! 4. moderation decisions, acting on the features through their ports: `moderation`;
+//! 5. privacy rights across every feature: `privacy`;
+//! 6. the composition root: `server` (routes, OpenAPI document, metrics, workers, seeds).
 
-pub mod accounts;
+// 1. foundation
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
-pub mod forum;
 pub mod http;
-pub mod moderation;
-pub mod notify;
-pub mod startup;
 pub mod telemetry;
+
+// 2. shared services
+pub mod filters;
+pub mod markdown;
+pub mod modlog;
+pub mod notify;
+pub mod queue;
+
+// 3. features
+pub mod accounts;
+pub mod forum;
 pub mod trials;
+
+// 4. moderation decisions
+pub mod moderation;
+
+// 6. composition root
+pub mod startup;

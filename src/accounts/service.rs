@@ -728,9 +728,9 @@ pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiErro
         let user = store::user_by_email(conn, &lower)?
             .ok_or_else(|| ApiError::NotFound(format!("no account has the address {email}")))?;
         store::set_role(conn, user.id, role.as_str(), db::now())?;
-        crate::moderation::log::append(
+        crate::modlog::append(
             conn,
-            &crate::moderation::log::Entry {
+            &crate::modlog::Entry {
                 actor_id: None,
                 action: "role_change",
                 target_kind: "user",

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::AnyConnection;
 use super::schema::{users, watched_words};
 use crate::auth::names;
-use crate::moderation::filters::DEFAULT_RULES;
+use crate::filters::DEFAULT_RULES;
 
 /// The version of the migration that creates the moderation tables.
 const MODERATION_MIGRATION: &str = "20261125000003";

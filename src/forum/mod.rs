@@ -1,7 +1,5 @@
-//! The forum: boards, threads, posts with revisions, tags, reactions, search and markdown
-//! rendering.
+//! The forum: boards, threads, posts with revisions, tags, reactions and search.
 
-pub mod markdown;
 pub mod model;
 pub mod routes;
 pub mod search;

@@ -9,7 +9,7 @@ use crate::auth::model::{FORMER_MEMBER, Role, is_erased_display_name};
 
 use crate::db::schema::{boards, posts, threads};
 use crate::db::utc;
-use crate::moderation::screen::PostNotice;
+use crate::filters::screen::PostNotice;
 
 /// A reaction a member can give to someone else's post.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

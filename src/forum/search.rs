@@ -5,7 +5,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::markdown;
 use super::model::{AuthorSummary, SearchHit, SearchQuery};
 use super::store;
 use crate::app::AppState;
@@ -16,6 +15,7 @@ use crate::db::search::{self, SearchFilter};
 use crate::db::utc;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
+use crate::markdown;
 use crate::notify::templates::escape;
 
 const QUERY_MAX: usize = 200;

@@ -29,9 +29,9 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::markdown;
 use crate::db::schema::{boards, threads, users};
 use crate::db::{AnyConnection, Backend, Db, DbError, backend_of, search};
+use crate::markdown;
 
 /// The password of every seeded account (documented in `perf/README.md`).
 pub const SEED_PASSWORD: &str = "butterfly-seed-password-2026";

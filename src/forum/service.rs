@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::markdown;
 use super::model::{
     Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest, Editor,
     ModerateThreadRequest, PageQuery, PostRef, PostView, ReactionCounts, ReactionKind, Revision,
@@ -21,14 +20,15 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::search;
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
+use crate::filters::screen;
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
-use crate::moderation::log as modlog;
-use crate::moderation::queue::{self, ItemKind};
-use crate::moderation::screen;
+use crate::markdown;
+use crate::modlog;
 use crate::notify::inapp::{self, NotificationKind};
 use crate::notify::outbox::{self, Email};
 use crate::notify::templates::{MailVars, Template};
+use crate::queue::{self, ItemKind};
 
 pub const BODY_MAX: usize = 20_000;
 const TITLE_MIN: usize = 5;

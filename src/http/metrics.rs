@@ -34,7 +34,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{mod_items, outbox};
 use crate::http::error::ApiError;
 use crate::http::ratelimit::RouteLimits;
-use crate::moderation::queue::ItemKind;
+use crate::queue::ItemKind;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
 const BUCKETS: [f64; 11] = [

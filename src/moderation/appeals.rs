@@ -4,9 +4,8 @@
 use serde_json::json;
 
 use super::model::{AppealRequest, AppealSubjectKind, AppealView, DecisionAction};
-use super::queue::{self, ItemKind};
 use super::service::notify;
-use super::{log as modlog, sanctions, store};
+use super::{sanctions, store};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
@@ -14,7 +13,9 @@ use crate::db::AnyConnection;
 use crate::db::utc;
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
+use crate::modlog;
 use crate::notify::inapp::NotificationKind;
+use crate::queue::{self, ItemKind};
 
 const TEXT_MIN: usize = 10;
 const TEXT_MAX: usize = 2_000;

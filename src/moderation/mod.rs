@@ -1,14 +1,12 @@
-//! Moderation: flags, one prioritised queue, decisions, sanctions, automatic filters (watched
-//! words, personal information, crisis language), the append-only log, and appeals.
+//! Moderation decisions, above the features: flags, the queue's views and decisions, claims,
+//! sanctions, watched words, member notes, reading the log, and appeals. The queue's storage,
+//! the log's appends and the screening filters are shared services (`queue`, `modlog`,
+//! `filters`) that the features use too.
 
 pub mod appeals;
-pub mod filters;
-pub mod log;
 pub mod model;
-pub mod queue;
 pub mod routes;
 pub mod sanctions;
-pub mod screen;
 pub mod service;
 mod store;
 pub mod words;

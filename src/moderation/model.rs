@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::filters::WordAction;
-use super::queue::ItemKind;
 use crate::auth::model::Role;
+use crate::filters::WordAction;
+use crate::queue::ItemKind;
 
 /// Why a member flags a post.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDateTime;
 
-use super::log as modlog;
 use super::model::{NoteRequest, NoteView, Person, SanctionKind, SanctionRequest, SanctionView};
 use super::service::{notify, sanction_view};
 use super::store::{self, SanctionRow};
@@ -17,6 +16,7 @@ use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
+use crate::modlog;
 use crate::notify::inapp::NotificationKind;
 
 const REASON_MAX: usize = 1_000;

@@ -5,14 +5,13 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::appeals;
 use super::model::{
     AuthorHistory, DecisionAction, DecisionRequest, FlagReason, FlagReceipt, FlagRequest, FlagView,
     NoteView, Person, QueueItem, QueueQuery, QueuedPost, SanctionKind, SanctionView, ScoreParts,
     allowed_actions,
 };
-use super::queue::{self, ItemKind};
 use super::store::{self, ItemRow, QueueFilter};
-use super::{appeals, log as modlog};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::Role;
@@ -23,7 +22,9 @@ use crate::forum::model::PostRef;
 use crate::forum::service as forum;
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
+use crate::modlog;
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
+use crate::queue::{self, ItemKind};
 
 /// Distinct reporters after which a post is hidden pending review.
 const HIDE_AFTER_REPORTERS: usize = 3;

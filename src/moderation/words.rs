@@ -3,19 +3,20 @@
 
 use chrono::NaiveDateTime;
 
-use super::filters::{self, WordAction};
 use super::model::{
     LogEntry, LogQuery, Person, PublicLogEntry, WatchedWordRequest, WatchedWordView,
 };
+use super::store;
 use super::store::LogAudience;
-use super::{log as modlog, store};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::Role;
 use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
+use crate::filters::{self, WordAction};
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
+use crate::modlog;
 
 fn view((id, pattern, action, at): (i64, String, String, NaiveDateTime)) -> WatchedWordView {
     WatchedWordView {

@@ -15,8 +15,8 @@ use super::model::{
 };
 use super::registry::{self, RegistryId};
 use super::store::{self, SiteColumns, TrialContent};
-use crate::forum::markdown;
 use crate::http::error::{ApiError, FieldErrors};
+use crate::markdown;
 
 const TITLE_MIN: usize = 5;
 const TITLE_MAX: usize = 300;

@@ -19,7 +19,7 @@ use crate::db::utc;
 use crate::db::{self};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
-use crate::moderation::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind};
 
 const REGISTRY_IDS_MAX: usize = 20;
 const REASON_MAX: usize = 1_000;

@@ -15,9 +15,9 @@ use crate::app::AppState;
 use crate::auth::model::Role;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::moderation::log::{self as modlog, Entry};
-use crate::moderation::queue::ItemKind;
+use crate::modlog::{self as modlog, Entry};
 use crate::notify::inapp::NotificationKind;
+use crate::queue::ItemKind;
 
 /// Publishes (approve) or returns to draft with the reason (reject) a notice under review;
 /// notifies the coordinator, fires matching alerts on publication, logs.

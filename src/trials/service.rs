@@ -27,8 +27,8 @@ use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
-use crate::moderation::log::{self as modlog, Entry};
-use crate::moderation::queue::{self, ItemKind};
+use crate::modlog::{self as modlog, Entry};
+use crate::queue::{self, ItemKind};
 
 const REASON_MAX: usize = 500;
 

@@ -33,8 +33,8 @@ use crate::db::{self, AnyConnection};
 use crate::forum::model::DELETED_PLACEHOLDER;
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
-use crate::moderation::log as modlog;
-use crate::moderation::queue::{self, ItemKind};
+use crate::modlog;
+use crate::queue::{self, ItemKind};
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends for the ASCII of email addresses.

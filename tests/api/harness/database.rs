@@ -318,7 +318,7 @@ fn database_exists(admin: &mut PgConnection, name: &str) -> bool {
 
 /// Source files of the seed data written with the migrations: a change to them needs a new
 /// template too.
-const SEED_SOURCES: &[&str] = &["src/db/seeds.rs", "src/moderation/filters.rs"];
+const SEED_SOURCES: &[&str] = &["src/db/seeds.rs", "src/filters/mod.rs"];
 
 /// SHA-256 over the PostgreSQL migrations and the seed sources (paths and contents),
 /// shortened.

@@ -59,6 +59,8 @@
 //! Someone asking for a hotline number is therefore not put on the crisis lane by that
 //! question alone; the forum may still show the locale's resources whenever it likes.
 
+pub mod screen;
+
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};

@@ -6,14 +6,14 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::filters::{self, PiiFinding, PiiKind, WatchedWord, WordAction};
-use super::queue::{self, ItemKind};
 use crate::app::AppState;
 use crate::auth::model::Locale;
 use crate::config::SupportResource;
 use crate::db::AnyConnection;
 use crate::db::schema::{posts, users, watched_words};
+use crate::filters::{self, PiiFinding, PiiKind, WatchedWord, WordAction};
 use crate::http::error::ApiError;
+use crate::queue::{self, ItemKind};
 
 /// A member's posts held for approval while they are new (trust level 0).
 const NEW_MEMBER_HELD_POSTS: i64 = 2;

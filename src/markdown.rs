@@ -656,7 +656,7 @@ mod tests {
         );
     }
 
-    const XSS_CORPUS: &str = include_str!("../../tests/fixtures/xss.txt");
+    const XSS_CORPUS: &str = include_str!("../tests/fixtures/xss.txt");
 
     // ---- A safety check for rendered HTML: std only, copy it into HTTP tests as is. ----
 
