@@ -33,4 +33,4 @@ pub mod trials;
 pub mod moderation;
 
 // 6. composition root
-pub mod startup;
+pub mod server;

@@ -9,7 +9,7 @@ use butterfly::auth::model::Role;
 use butterfly::config::Settings;
 use butterfly::db::{ConnectOptions, DatabaseUrl, Db, DbError};
 use butterfly::http::error::ApiError;
-use butterfly::startup::Application;
+use butterfly::server::Application;
 use clap::{Parser, Subcommand};
 
 /// `println!` that never panics: when standard output is closed or its disk is full, the line
@@ -217,7 +217,7 @@ fn seed(settings: Settings, demo: bool) -> Result<(), Failure> {
     let db = open_db(&settings)?;
     let state = butterfly::app::AppState::new(settings, db).map_err(|e| Failure(2, e.0))?;
     let report = actix_web::rt::System::new()
-        .block_on(async move { butterfly::trials::seed::seed_demo(&state).await })?;
+        .block_on(async move { butterfly::server::demo::seed_demo(&state).await })?;
     say!(
         "demo data added: {} accounts, {} threads, {} trial notices",
         report.accounts.len(),

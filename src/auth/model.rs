@@ -1,6 +1,7 @@
 //! Who someone is to the system, as every layer sees it: the language she reads, her role,
-//! the state of her account (derived from erasure and the sanction in force), and how the
-//! `users` table answers "may this account still sign in" in SQL.
+//! the state of her account (derived from erasure and the sanction in force), how the `users`
+//! table answers "may this account still sign in" in SQL, and how an author is shown (named,
+//! anonymous, or erased).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -179,4 +180,50 @@ pub fn erased_display_name(tag: &str) -> String {
 pub fn is_erased_display_name(name: &str) -> bool {
     name.strip_prefix(FORMER_MEMBER)
         .is_some_and(|rest| rest.starts_with(" #"))
+}
+
+/// Who wrote something, as the viewer may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    /// Absent when the post is anonymous and the viewer is neither its author nor a moderator,
+    /// and when the author erased their account.
+    pub id: Option<i64>,
+    /// "Anonymous member" for anonymous posts seen by others; "Former member" for an erased
+    /// account.
+    pub display_name: String,
+    pub role: Option<Role>,
+    /// Whether the post was written anonymously.
+    pub anonymous: bool,
+}
+
+pub const ANONYMOUS_NAME: &str = "Anonymous member";
+
+impl AuthorSummary {
+    /// The author as the viewer may see them: an erased account is "Former member" without an
+    /// id to everyone, moderators included (nothing is left to reveal); an anonymous post is
+    /// "Anonymous member" unless `reveal` (its author and moderators).
+    pub fn new(id: i64, display_name: String, role: &str, anonymous: bool, reveal: bool) -> Self {
+        if is_erased_display_name(&display_name) {
+            return Self {
+                id: None,
+                display_name: FORMER_MEMBER.into(),
+                role: None,
+                anonymous,
+            };
+        }
+        if anonymous && !reveal {
+            return Self {
+                id: None,
+                display_name: ANONYMOUS_NAME.into(),
+                role: None,
+                anonymous,
+            };
+        }
+        Self {
+            id: Some(id),
+            display_name,
+            role: Role::parse(role),
+            anonymous,
+        }
+    }
 }

@@ -217,8 +217,8 @@ impl Db {
         }
     }
 
-    /// Applies pending migrations.
-    pub fn migrate(&self) -> Result<(), DbError> {
+    /// Applies pending migrations and returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
         let mut conn = self.checkout(&self.writer, &self.writer_checkouts)?;
         migrate_connection(&mut conn)
     }

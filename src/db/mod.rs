@@ -17,7 +17,6 @@ mod handle;
 mod pool;
 pub mod schema;
 pub mod search;
-mod seeds;
 
 use std::path::PathBuf;
 
@@ -164,9 +163,9 @@ fn with_connect_timeout(raw: &str) -> String {
     }
 }
 
-/// Applies the embedded migrations of the connection's backend, then the seed data that
-/// belongs to the migrations just applied.
-pub fn migrate_connection(conn: &mut AnyConnection) -> Result<(), DbError> {
+/// Applies the embedded migrations of the connection's backend and returns the versions it
+/// applied (the composition root writes the seed data that comes with them).
+pub fn migrate_connection(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
     let applied: Vec<String> = match conn {
         AnyConnection::Postgres(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -176,7 +175,7 @@ pub fn migrate_connection(conn: &mut AnyConnection) -> Result<(), DbError> {
             .map(|v| v.iter().map(|m| m.to_string()).collect()),
     }
     .map_err(|e| DbError::Migrate(e.to_string()))?;
-    seeds::after_migrations(conn, &applied).map_err(|e| DbError::Migrate(e.to_string()))
+    Ok(applied)
 }
 
 /// Maps a unique-constraint violation to `Ok(None)`, so callers can answer 409 or retry.

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::model::{FORMER_MEMBER, Role, is_erased_display_name};
+use crate::auth::model::AuthorSummary;
 
 use crate::db::schema::{boards, posts, threads};
 use crate::db::utc;
@@ -118,52 +118,6 @@ pub struct UpdateBoardRequest {
     #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
     pub archived: Option<bool>,
-}
-
-/// Who wrote something, as the viewer may see it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuthorSummary {
-    /// Absent when the post is anonymous and the viewer is neither its author nor a moderator,
-    /// and when the author erased their account.
-    pub id: Option<i64>,
-    /// "Anonymous member" for anonymous posts seen by others; "Former member" for an erased
-    /// account.
-    pub display_name: String,
-    pub role: Option<Role>,
-    /// Whether the post was written anonymously.
-    pub anonymous: bool,
-}
-
-pub const ANONYMOUS_NAME: &str = "Anonymous member";
-
-impl AuthorSummary {
-    /// The author as the viewer may see them: an erased account is "Former member" without an
-    /// id to everyone, moderators included (nothing is left to reveal); an anonymous post is
-    /// "Anonymous member" unless `reveal` (its author and moderators).
-    pub fn new(id: i64, display_name: String, role: &str, anonymous: bool, reveal: bool) -> Self {
-        if is_erased_display_name(&display_name) {
-            return Self {
-                id: None,
-                display_name: FORMER_MEMBER.into(),
-                role: None,
-                anonymous,
-            };
-        }
-        if anonymous && !reveal {
-            return Self {
-                id: None,
-                display_name: ANONYMOUS_NAME.into(),
-                role: None,
-                anonymous,
-            };
-        }
-        Self {
-            id: Some(id),
-            display_name,
-            role: Role::parse(role),
-            anonymous,
-        }
-    }
 }
 
 /// Reaction counts of a post.

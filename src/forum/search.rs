@@ -5,10 +5,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{AuthorSummary, SearchHit, SearchQuery};
+use super::model::{SearchHit, SearchQuery};
+
 use super::store;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::model::AuthorSummary;
 use crate::auth::policy;
 use crate::db::schema::{boards, posts, threads, users};
 use crate::db::search::{self, SearchFilter};

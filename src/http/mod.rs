@@ -1,21 +1,18 @@
 //! HTTP foundations shared by every feature: errors as problem+json, request-body limits and
-//! their errors, the authenticated-caller extractor, rate limiting, security headers and CORS,
-//! metrics, health and the OpenAPI document.
+//! their errors, the authenticated-caller extractor, pagination, rate limiting, security
+//! headers and CORS. (The route table, the OpenAPI document, metrics and health are the
+//! composition root's: `server`.)
 
 pub mod auth;
-pub mod docs;
 pub mod error;
 pub mod headers;
-pub mod health;
 pub mod json;
-pub mod metrics;
-pub mod openapi;
 pub mod pagination;
 pub mod ratelimit;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, ResponseError, web};
@@ -67,21 +64,6 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// Path parameters: a malformed id names nothing that exists; but where the address is a route
-/// of its own that does not take this method (`PATCH /api/v1/trials/import`, which only the
-/// `{id}` route took), the answer is 405, as for any other method a route does not take.
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_err: PathError, req: &HttpRequest| {
-        match openapi::methods_for(req.path()) {
-            Some(allowed) if !allowed.split(", ").any(|m| m == req.method().as_str()) => {
-                ApiError::MethodNotAllowed { allowed }
-            }
-            _ => ApiError::NotFound("nothing exists at this address".into()),
-        }
-        .into()
-    })
-}
-
 /// Middleware: a NUL character in the path or query string (`%00`) is refused with 400 before
 /// any handler sees it; no stored text can hold one.
 pub async fn reject_nul(
@@ -98,15 +80,6 @@ pub async fn reject_nul(
         return Ok(req.into_response(response).map_into_left_body());
     }
     Ok(next.call(req).await?.map_into_right_body())
-}
-
-/// Fallback for requests no route took: 405 when the path exists with other methods (as the
-/// OpenAPI document lists them), else 404.
-pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    match openapi::methods_for(req.path()) {
-        Some(allowed) => Err(ApiError::MethodNotAllowed { allowed }),
-        None => Err(ApiError::NotFound("nothing exists at this address".into())),
-    }
 }
 
 /// Rewrites any error response the framework produced itself (405, extractor failures) into

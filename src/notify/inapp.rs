@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
+use crate::auth::model::AuthorSummary;
 use crate::db::schema::{notifications, posts, threads, users};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
-use crate::forum::model::AuthorSummary;
 use crate::http::error::ApiError;
 use crate::http::pagination::{self, Page};
 

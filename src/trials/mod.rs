@@ -29,7 +29,6 @@ pub mod registry;
 pub mod review;
 pub mod routes;
 pub mod search;
-pub mod seed;
 pub mod service;
 mod store;
 pub mod worker;

@@ -53,6 +53,20 @@ fn write_content(
     Ok(())
 }
 
+/// Publishes a notice of demo data at once (`butterfly seed --demo`): inserted as a draft
+/// marked `demo`, taken through review and published in one go. Returns its id.
+pub fn publish_demo(
+    conn: &mut AnyConnection,
+    coordinator_id: i64,
+    data: &NoticeData,
+) -> Result<i64, ApiError> {
+    let id = insert_draft(conn, coordinator_id, data, true)?;
+    let now = db::now();
+    store::change_state(conn, id, "draft", "pending_review", now)?;
+    store::publish(conn, id, now)?;
+    Ok(id)
+}
+
 /// Inserts a new draft (also used by the import and the demo seed).
 pub fn insert_draft(
     conn: &mut AnyConnection,

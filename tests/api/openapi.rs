@@ -4,7 +4,7 @@
 //!
 //! How the test knows which routes the server answers: actix cannot list the routes of a built
 //! app (its `ResourceDef`s cannot be read back), so the test asks the router itself. It builds
-//! an app from `butterfly::startup::routes`, the very function the server configures its routes
+//! an app from `butterfly::server::routes`, the very function the server configures its routes
 //! with, whose fallback service marks its answers; a (method, path) that the router hands to
 //! some handler answers without the mark (usually with an error, since that app has no state:
 //! what matters is who answered, not what). Then:
@@ -225,7 +225,7 @@ fn documented(operations: &[Operation], method: &str, concrete: &str) -> bool {
 async fn routed(queries: &BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
     let app = actix_test::init_service(
         App::new()
-            .configure(butterfly::startup::routes)
+            .configure(butterfly::server::routes)
             .default_service(web::to(|| async {
                 HttpResponse::NotFound()
                     .insert_header((UNROUTED, "1"))

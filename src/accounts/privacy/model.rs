@@ -322,8 +322,8 @@ mod tests {
 
     #[test]
     fn an_erased_account_signs_as_former_member_without_an_id_even_for_moderators() {
+        use crate::auth::model::AuthorSummary;
         use crate::auth::model::{erased_display_name, is_erased_display_name};
-        use crate::forum::model::AuthorSummary;
 
         let erased = erased_display_name("00c0ffee00c0ffee");
         assert!(is_erased_display_name(&erased));

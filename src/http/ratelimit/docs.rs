@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn every_limited_route_is_a_documented_operation_with_its_429() {
         use utoipa::OpenApi;
-        let doc = crate::http::openapi::ApiDoc::openapi();
+        let doc = crate::server::openapi::ApiDoc::openapi();
         for (method, pattern, rule) in LIMITED_ROUTES {
             let item = doc
                 .paths

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use butterfly::db::{DatabaseUrl, migrate_connection};
+use butterfly::db::DatabaseUrl;
+use butterfly::server::seeds::migrate_connection_with_seeds as migrate_connection;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
@@ -318,7 +319,11 @@ fn database_exists(admin: &mut PgConnection, name: &str) -> bool {
 
 /// Source files of the seed data written with the migrations: a change to them needs a new
 /// template too.
-const SEED_SOURCES: &[&str] = &["src/db/seeds.rs", "src/filters/mod.rs"];
+const SEED_SOURCES: &[&str] = &[
+    "src/server/seeds.rs",
+    "src/filters/mod.rs",
+    "src/auth/names.rs",
+];
 
 /// SHA-256 over the PostgreSQL migrations and the seed sources (paths and contents),
 /// shortened.

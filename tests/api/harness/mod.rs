@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use awc::http::Method;
 use butterfly::config::{Secret, Settings};
 use butterfly::db::{Db, DbError};
-use butterfly::startup::Application;
+use butterfly::server::Application;
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
 

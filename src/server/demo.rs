@@ -8,12 +8,6 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::model::{
-    Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, RecruitmentStatus,
-    Sex, Site,
-};
-use super::store;
-use super::{content, service};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::{AccountState, Role};
@@ -22,6 +16,11 @@ use crate::db::schema::{threads, trials, users};
 use crate::db::{self};
 use crate::forum::model::CreateThreadRequest;
 use crate::http::error::ApiError;
+use crate::trials::model::{
+    Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, RecruitmentStatus,
+    Sex, Site,
+};
+use crate::trials::{content, service};
 
 /// What the seed created, for the command's output.
 #[derive(Debug)]
@@ -318,10 +317,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedReport, ApiError> {
         .db
         .write(move |conn| {
             for notice in &data {
-                let id = service::insert_draft(conn, coordinator, notice, true)?;
-                let now = db::now();
-                store::change_state(conn, id, "draft", "pending_review", now)?;
-                store::publish(conn, id, now)?;
+                service::publish_demo(conn, coordinator, notice)?;
             }
             Ok::<_, ApiError>(())
         })

@@ -4,9 +4,9 @@
 
 use diesel::prelude::*;
 
-use super::AnyConnection;
-use super::schema::{users, watched_words};
 use crate::auth::names;
+use crate::db::schema::{users, watched_words};
+use crate::db::{AnyConnection, Db, DbError, migrate_connection};
 use crate::filters::DEFAULT_RULES;
 
 /// The version of the migration that creates the moderation tables.
@@ -14,10 +14,22 @@ const MODERATION_MIGRATION: &str = "20261125000003";
 /// The version of the migration that compares display names by their skeleton.
 const SKELETON_MIGRATION: &str = "20261202000001";
 
+/// Applies the pending migrations, then the seed data of those it applied.
+pub fn migrate(db: &Db) -> Result<(), DbError> {
+    let applied = db.migrate()?;
+    db.write_blocking(|conn| after_migrations(conn, &applied).map_err(DbError::Query))
+}
+
+/// The same as [`migrate`] on one connection (the tests build their template database so).
+pub fn migrate_connection_with_seeds(conn: &mut AnyConnection) -> Result<(), DbError> {
+    let applied = migrate_connection(conn)?;
+    after_migrations(conn, &applied).map_err(DbError::Query)
+}
+
 /// Writes the seeds of the migrations in `applied` (their versions).
-pub fn after_migrations(conn: &mut AnyConnection, applied: &[String]) -> QueryResult<()> {
+fn after_migrations(conn: &mut AnyConnection, applied: &[String]) -> QueryResult<()> {
     if applied.iter().any(|v| v == MODERATION_MIGRATION) {
-        let now = super::now();
+        let now = crate::db::now();
         for (pattern, action) in DEFAULT_RULES {
             diesel::insert_into(watched_words::table)
                 .values((

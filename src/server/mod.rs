@@ -1,4 +1,6 @@
-//! Builds the application from settings: checks the data folder, opens the database and runs
+//! The composition root: the route table, the OpenAPI document and its page, metrics, health,
+//! the background workers, migrations with their seed data, and the demo data; and
+//! [`Application`], which builds the server from settings: checks the data folder, opens the database and runs
 //! migrations, loads the signing keys and the mailer, wraps the routes in their middleware
 //! (security headers, metrics, CORS, request id, rate limits), binds the listener, and returns
 //! a server that runs until stopped (SIGTERM/Ctrl-C or its handle), stopping the background
@@ -10,13 +12,21 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
+pub mod demo;
+pub mod docs;
+mod fallback;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+pub mod seeds;
+
 use crate::app::AppState;
 use crate::config::{ConfigError, Settings};
 use crate::db::{ConnectOptions, DatabaseUrl, Db, DbError};
-use crate::http::metrics::Metrics;
 use crate::http::ratelimit::{RouteLimits, TrustedProxies};
 use crate::notify::mailer::Mailer;
 use crate::notify::outbox;
+use metrics::Metrics;
 
 /// Why the server could not start; each message is one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +83,7 @@ impl Application {
         };
         let db = web::block(move || -> Result<Db, DbError> {
             let db = Db::connect_with(&url, pool_size, options)?;
-            db.migrate()?;
+            seeds::migrate(&db)?;
             Ok(db)
         })
         .await
@@ -109,7 +119,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(crate::http::json_config())
                 .app_data(crate::http::query_config())
-                .app_data(crate::http::path_config())
+                .app_data(fallback::path_config())
                 .wrap(
                     ErrorHandlers::new().default_handler(crate::http::problem_for_framework_errors),
                 )
@@ -117,10 +127,10 @@ impl Application {
                 .wrap(from_fn(crate::http::ratelimit::enforce))
                 .wrap(from_fn(crate::telemetry::request_id))
                 .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
-                .wrap(from_fn(crate::http::metrics::record))
+                .wrap(from_fn(metrics::record))
                 .wrap(from_fn(crate::http::headers::security_headers))
                 .configure(routes)
-                .default_service(web::to(crate::http::not_found))
+                .default_service(web::to(fallback::not_found))
         })
         .workers(workers)
         .worker_max_blocking_threads(blocking)
@@ -178,11 +188,11 @@ impl Application {
 
 /// Every route of the API (public so that the contract test can build the route table).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::http::health::live)
-        .service(crate::http::health::ready)
-        .service(crate::http::openapi::document)
-        .service(crate::http::metrics::get_metrics)
-        .configure(crate::http::docs::configure)
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(openapi::document)
+        .service(metrics::get_metrics)
+        .configure(docs::configure)
         .configure(crate::accounts::routes::configure)
         .configure(crate::forum::routes::configure)
         .configure(crate::moderation::routes::configure)

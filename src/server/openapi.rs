@@ -12,11 +12,11 @@ use utoipa::{Modify, OpenApi};
 use crate::accounts::privacy::routes as privacy;
 use crate::accounts::routes as accounts;
 use crate::forum::routes as forum;
-use crate::http::health;
 use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
+use crate::server::health;
 use crate::trials::routes as trials;
 
 /// Adds the bearer-token security scheme.
@@ -198,7 +198,7 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
     paths(
         health::live,
         health::ready,
-        crate::http::metrics::get_metrics,
+        crate::server::metrics::get_metrics,
         accounts::register,
         accounts::verify,
         accounts::resend_verification,
