@@ -332,3 +332,33 @@ pub fn methods_for(path: &str) -> Option<String> {
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::Method;
+
+    use crate::http::ratelimit::LIMITED_ROUTES;
+
+    #[test]
+    fn every_limited_route_is_a_documented_operation_with_its_429() {
+        use utoipa::OpenApi;
+        let doc = super::ApiDoc::openapi();
+        for (method, pattern, rule) in LIMITED_ROUTES {
+            let item = doc
+                .paths
+                .paths
+                .get(*pattern)
+                .unwrap_or_else(|| panic!("{pattern} ({}) is not a route", rule.name()));
+            let operation = match *method {
+                Method::GET => item.get.as_ref(),
+                Method::POST => item.post.as_ref(),
+                _ => None,
+            }
+            .unwrap_or_else(|| panic!("{method} {pattern} is not a route"));
+            assert!(
+                operation.responses.responses.contains_key("429"),
+                "{method} {pattern} does not document its 429"
+            );
+        }
+    }
+}

@@ -83,31 +83,3 @@ impl utoipa::Modify for RateLimitDocs {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_limited_route_is_a_documented_operation_with_its_429() {
-        use utoipa::OpenApi;
-        let doc = crate::server::openapi::ApiDoc::openapi();
-        for (method, pattern, rule) in LIMITED_ROUTES {
-            let item = doc
-                .paths
-                .paths
-                .get(*pattern)
-                .unwrap_or_else(|| panic!("{pattern} ({}) is not a route", rule.name()));
-            let operation = match *method {
-                Method::GET => item.get.as_ref(),
-                Method::POST => item.post.as_ref(),
-                _ => None,
-            }
-            .unwrap_or_else(|| panic!("{method} {pattern} is not a route"));
-            assert!(
-                operation.responses.responses.contains_key("429"),
-                "{method} {pattern} does not document its 429"
-            );
-        }
-    }
-}
