@@ -8,6 +8,7 @@
 //! - [`insert_ignoring_conflicts`] inserts a row unless a unique index already holds one, and
 //!   tells which happened, without the unique violation that would abort a PostgreSQL
 //!   transaction.
+//! - [`claim_ids`] loads the ids of due jobs, skipping those another server is working on.
 
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
@@ -61,4 +62,43 @@ where
     Q: QueryFragment<MultiBackend>,
 {
     IgnoreConflicts(insert).execute(conn).map(|n| n == 1)
+}
+
+/// A `SELECT`, followed by `FOR UPDATE SKIP LOCKED` when `skip_locked` (PostgreSQL only).
+struct SkipLocked<Q> {
+    query: Q,
+    skip_locked: bool,
+}
+
+impl<Q: QueryFragment<MultiBackend>> QueryFragment<MultiBackend> for SkipLocked<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        self.query.walk_ast(out.reborrow())?;
+        if self.skip_locked {
+            out.push_sql(" FOR UPDATE SKIP LOCKED");
+        }
+        Ok(())
+    }
+}
+
+impl<Q> QueryId for SkipLocked<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for SkipLocked<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> RunQueryDsl<AnyConnection> for SkipLocked<Q> {}
+
+/// Loads the ids a `SELECT id …` finds and locks their rows until the transaction ends, skipping
+/// rows another transaction holds: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that several
+/// servers claiming from one job table never take the same job; on SQLite the write
+/// transaction holds the whole database already, and the query runs as it is.
+pub fn claim_ids<Q>(conn: &mut AnyConnection, query: Q) -> QueryResult<Vec<i64>>
+where
+    Q: QueryFragment<MultiBackend> + diesel::query_builder::Query<SqlType = BigInt>,
+{
+    let skip_locked = matches!(backend_of(conn), Backend::Postgres);
+    SkipLocked { query, skip_locked }.load(conn)
 }

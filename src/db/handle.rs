@@ -146,7 +146,8 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
-    pub fn backend(&self) -> Backend {
+    #[cfg(test)]
+    pub(super) fn backend(&self) -> Backend {
         self.backend
     }
 

@@ -41,17 +41,37 @@ pub enum AnyConnection {
 
 /// Which database a connection talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
+enum Backend {
     Postgres,
     Sqlite,
 }
 
 /// Tells which backend a connection talks to; used only by the few queries whose SQL differs.
-pub fn backend_of(conn: &AnyConnection) -> Backend {
+fn backend_of(conn: &AnyConnection) -> Backend {
     match conn {
         AnyConnection::Postgres(_) => Backend::Postgres,
         AnyConnection::Sqlite(_) => Backend::Sqlite,
     }
+}
+
+/// After rows were inserted with explicit ids: moves PostgreSQL's identity sequences of these
+/// tables past the largest id, so that the next insert does not collide (SQLite needs nothing).
+pub fn advance_id_sequences(conn: &mut AnyConnection, tables: &[&'static str]) -> QueryResult<()> {
+    if backend_of(conn) == Backend::Sqlite {
+        return Ok(());
+    }
+    for table in tables {
+        debug_assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        conn.batch_execute(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Refreshes the planner statistics of the whole database (`ANALYZE`, on both backends).
+pub fn analyze(conn: &mut AnyConnection) -> QueryResult<()> {
+    conn.batch_execute("ANALYZE")
 }
 
 /// A database location, parsed from its URL scheme.
@@ -88,7 +108,7 @@ impl DatabaseUrl {
         Ok(Self::Sqlite(PathBuf::from(raw)))
     }
 
-    pub fn backend(&self) -> Backend {
+    fn backend(&self) -> Backend {
         match self {
             Self::Postgres(_) => Backend::Postgres,
             Self::Sqlite(_) => Backend::Sqlite,

@@ -71,31 +71,92 @@ pub fn index_text(title: Option<&str>, body_plain: &str) -> String {
 /// rowid); a no-op on PostgreSQL (the GIN expression index follows the column). Call it in the
 /// same write transaction that sets `posts.search_text`.
 pub fn index_post(conn: &mut AnyConnection, post_id: i64, search_text: &str) -> QueryResult<()> {
-    match backend_of(conn) {
-        Backend::Postgres => Ok(()),
-        Backend::Sqlite => {
-            diesel::sql_query("DELETE FROM post_search WHERE rowid = ?")
-                .bind::<BigInt, _>(post_id)
-                .execute(conn)?;
-            diesel::sql_query("INSERT INTO post_search (rowid, search_text) VALUES (?, ?)")
-                .bind::<BigInt, _>(post_id)
-                .bind::<Text, _>(search_text)
-                .execute(conn)?;
-            Ok(())
-        }
-    }
+    fts_replace(conn, FtsTable::Posts, post_id, Some(search_text))
 }
 
 /// Removes a post from the SQLite FTS table (no-op on PostgreSQL).
 pub fn unindex_post(conn: &mut AnyConnection, post_id: i64) -> QueryResult<()> {
+    fts_replace(conn, FtsTable::Posts, post_id, None)
+}
+
+/// Keeps the SQLite FTS table in step with `trials.search_text` for one notice, as
+/// [`index_post`] does for posts.
+pub fn index_trial(conn: &mut AnyConnection, trial_id: i64, search_text: &str) -> QueryResult<()> {
+    fts_replace(conn, FtsTable::Trials, trial_id, Some(search_text))
+}
+
+/// Removes a notice from the SQLite FTS table (no-op on PostgreSQL).
+pub fn unindex_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
+    fts_replace(conn, FtsTable::Trials, trial_id, None)
+}
+
+/// The SQLite FTS5 tables, each a copy of one table's `search_text` keyed by its id.
+#[derive(Clone, Copy)]
+enum FtsTable {
+    Posts,
+    Trials,
+}
+
+/// Replaces (or, with `None`, removes) the FTS row of `id` on SQLite; a no-op on PostgreSQL.
+fn fts_replace(
+    conn: &mut AnyConnection,
+    table: FtsTable,
+    id: i64,
+    search_text: Option<&str>,
+) -> QueryResult<()> {
+    if backend_of(conn) == Backend::Postgres {
+        return Ok(());
+    }
+    let (delete, insert) = match table {
+        FtsTable::Posts => (
+            "DELETE FROM post_search WHERE rowid = ?",
+            "INSERT INTO post_search (rowid, search_text) VALUES (?, ?)",
+        ),
+        FtsTable::Trials => (
+            "DELETE FROM trial_search WHERE rowid = ?",
+            "INSERT INTO trial_search (rowid, search_text) VALUES (?, ?)",
+        ),
+    };
+    diesel::sql_query(delete)
+        .bind::<BigInt, _>(id)
+        .execute(conn)?;
+    if let Some(text) = search_text {
+        diesel::sql_query(insert)
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(text)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A full-text condition on `trials`, as (SQL before the bound value, value, SQL after), for
+/// `sql::<Bool>(before).bind::<Text, _>(value).sql(after)`.
+pub type TextCondition = (&'static str, String, &'static str);
+
+/// The full-text conditions on `trials.search_text` for these phrases (already normalised by
+/// [`index_text`]): one FTS5 `MATCH` of double-quoted phrases on SQLite (nothing a user types
+/// is read as FTS5 syntax), one `phraseto_tsquery` per phrase on PostgreSQL (served by
+/// `trials_search_idx`).
+pub fn trial_text_conditions(conn: &AnyConnection, phrases: &[String]) -> Vec<TextCondition> {
+    if phrases.is_empty() {
+        return Vec::new();
+    }
     match backend_of(conn) {
-        Backend::Postgres => Ok(()),
-        Backend::Sqlite => {
-            diesel::sql_query("DELETE FROM post_search WHERE rowid = ?")
-                .bind::<BigInt, _>(post_id)
-                .execute(conn)?;
-            Ok(())
-        }
+        Backend::Sqlite => vec![(
+            "trials.id IN (SELECT rowid FROM trial_search WHERE trial_search MATCH ",
+            fts5_query(phrases),
+            ")",
+        )],
+        Backend::Postgres => phrases
+            .iter()
+            .map(|p| {
+                (
+                    "to_tsvector('simple', trials.search_text) @@ phraseto_tsquery('simple', ",
+                    p.clone(),
+                    ")",
+                )
+            })
+            .collect(),
     }
 }
 

@@ -30,7 +30,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::schema::{boards, threads, users};
-use crate::db::{AnyConnection, Backend, Db, DbError, backend_of, search};
+use crate::db::{self, AnyConnection, Db, DbError, search};
 use crate::markdown;
 
 /// The password of every seeded account (documented in `perf/README.md`).
@@ -336,18 +336,10 @@ fn insert_rows(conn: &mut AnyConnection, target: &str, rows: &[String]) -> Query
     Ok(())
 }
 
-/// After explicit ids: moves PostgreSQL's identity sequences past them and refreshes planner
-/// statistics; on SQLite, refreshes statistics (`ANALYZE`).
+/// After explicit ids: moves the identity sequences past them and refreshes planner statistics.
 fn finish(conn: &mut AnyConnection) -> QueryResult<()> {
-    match backend_of(conn) {
-        Backend::Postgres => conn.batch_execute(
-            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users)); \
-             SELECT setval(pg_get_serial_sequence('threads', 'id'), (SELECT max(id) FROM threads)); \
-             SELECT setval(pg_get_serial_sequence('posts', 'id'), (SELECT max(id) FROM posts)); \
-             ANALYZE;",
-        ),
-        Backend::Sqlite => conn.batch_execute("ANALYZE;"),
-    }
+    db::advance_id_sequences(conn, &["users", "threads", "posts"])?;
+    db::analyze(conn)
 }
 
 /// A SQL string literal (standard quoting: `'` doubled; both backends use standard strings).

@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use crate::auth::model::Locale;
 use crate::config::OutboxSettings;
 use crate::db::schema::outbox;
-use crate::db::{self, AnyConnection, Backend};
+use crate::db::{self, AnyConnection};
 use crate::notify::templates::{MailVars, Template};
 
 mod worker;
@@ -138,40 +138,22 @@ impl Claimed {
     }
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
-/// Ids of due messages, locked for this transaction. The one place where the SQL differs by
-/// backend: PostgreSQL skips rows another server has locked; on SQLite the write transaction is
-/// exclusive already (`BEGIN IMMEDIATE`). Served by the index on (status, next_attempt_at).
+/// Ids of due messages, locked for this transaction; another server skips them (see
+/// `db::concurrency::claim_ids`). Served by the index on (status, next_attempt_at).
 fn due_ids(
     conn: &mut AnyConnection,
     now: chrono::NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
-    match db::backend_of(conn) {
-        Backend::Postgres => {
-            use diesel::sql_types::{BigInt, Timestamp};
-            let rows = diesel::sql_query(
-                "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-                 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
-            )
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .load::<IdRow>(conn)?;
-            Ok(rows.into_iter().map(|r| r.id).collect())
-        }
-        Backend::Sqlite => outbox::table
+    db::concurrency::claim_ids(
+        conn,
+        outbox::table
             .filter(outbox::status.eq(PENDING))
             .filter(outbox::next_attempt_at.le(now))
             .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
             .limit(limit)
-            .select(outbox::id)
-            .load(conn),
-    }
+            .select(outbox::id),
+    )
 }
 
 /// Claims up to `limit` due messages and leases them until `lease_until`. Run it inside a write

@@ -49,7 +49,7 @@ fn write_content(
     let (content, (conditions, interventions, sites)) = columns(data);
     store::update_content(conn, trial_id, &content, db::now())?;
     store::replace_children(conn, trial_id, &conditions, &interventions, &sites)?;
-    store::index_trial(conn, trial_id, &content.search_text)?;
+    crate::db::search::index_trial(conn, trial_id, &content.search_text)?;
     Ok(())
 }
 
@@ -84,7 +84,7 @@ pub fn insert_draft(
     let (content, (conditions, interventions, sites)) = columns(data);
     let id = store::insert_trial(conn, &content, coordinator_id, demo, db::now())?;
     store::replace_children(conn, id, &conditions, &interventions, &sites)?;
-    store::index_trial(conn, id, &content.search_text)?;
+    crate::db::search::index_trial(conn, id, &content.search_text)?;
     Ok(id)
 }
 

@@ -5,10 +5,10 @@
 //!
 //! Full-text search follows `db::search` (a space around every CJK character, terms searched
 //! as phrases): on SQLite the FTS5 table `trial_search` (rowid = `trials.id`) holds a copy of
-//! `trials.search_text`, kept in step by [`index_trial`] in the transaction that writes the
-//! notice; on PostgreSQL the GIN index `trials_search_idx` on `to_tsvector('simple',
-//! search_text)` follows the column by itself. [`text_conditions`] is the one place where the
-//! search SQL differs by backend.
+//! `trials.search_text`, kept in step by `db::search::index_trial` in the transaction that
+//! writes the notice; on PostgreSQL the GIN index `trials_search_idx` on
+//! `to_tsvector('simple', search_text)` follows the column by itself. The search SQL that
+//! differs by backend lives in `db::search` (`trial_text_conditions`).
 
 pub mod alerts;
 pub mod applications;
@@ -17,12 +17,13 @@ pub mod interests;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{Bool, Text};
 
 use super::filters::{Criteria, age_months};
 use super::model::{SummaryRow, TrialRow};
+use crate::db::AnyConnection;
 use crate::db::schema::{trial_conditions, trial_interventions, trial_sites, trials, users};
-use crate::db::{AnyConnection, Backend, backend_of};
+use crate::db::search::{self, TextCondition};
 
 /// The content columns of a notice, written on creation and on every edit.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -166,7 +167,7 @@ pub fn replace_children(
 /// Deletes a notice that was never published, with everything hanging off it.
 pub fn delete_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
     replace_children(conn, trial_id, &[], &[], &[])?;
-    unindex_trial(conn, trial_id)?;
+    search::unindex_trial(conn, trial_id)?;
     diesel::delete(trials::table.find(trial_id))
         .execute(conn)
         .map(|_| ())
@@ -378,71 +379,6 @@ pub fn open_notice_for(
     query.first(conn).optional()
 }
 
-// ---- full-text index ----------------------------------------------------------------------
-
-/// Keeps the SQLite FTS table in step with `trials.search_text` (delete + insert by rowid); a
-/// no-op on PostgreSQL. Call it in the write transaction that sets the column.
-pub fn index_trial(conn: &mut AnyConnection, trial_id: i64, search_text: &str) -> QueryResult<()> {
-    match backend_of(conn) {
-        Backend::Postgres => Ok(()),
-        Backend::Sqlite => {
-            unindex_trial(conn, trial_id)?;
-            diesel::sql_query("INSERT INTO trial_search (rowid, search_text) VALUES (?, ?)")
-                .bind::<BigInt, _>(trial_id)
-                .bind::<Text, _>(search_text)
-                .execute(conn)
-                .map(|_| ())
-        }
-    }
-}
-
-fn unindex_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
-    match backend_of(conn) {
-        Backend::Postgres => Ok(()),
-        Backend::Sqlite => diesel::sql_query("DELETE FROM trial_search WHERE rowid = ?")
-            .bind::<BigInt, _>(trial_id)
-            .execute(conn)
-            .map(|_| ()),
-    }
-}
-
-/// The full-text conditions for these phrases, as (SQL before the bound value, value, SQL
-/// after): one FTS5 `MATCH` of double-quoted phrases on SQLite (nothing a user types is read
-/// as FTS5 syntax), one `phraseto_tsquery` per phrase on PostgreSQL (served by
-/// `trials_search_idx`).
-fn text_conditions(
-    backend: Backend,
-    phrases: &[String],
-) -> Vec<(&'static str, String, &'static str)> {
-    if phrases.is_empty() {
-        return Vec::new();
-    }
-    match backend {
-        Backend::Sqlite => {
-            let fts = phrases
-                .iter()
-                .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(" ");
-            vec![(
-                "trials.id IN (SELECT rowid FROM trial_search WHERE trial_search MATCH ",
-                fts,
-                ")",
-            )]
-        }
-        Backend::Postgres => phrases
-            .iter()
-            .map(|p| {
-                (
-                    "to_tsvector('simple', trials.search_text) @@ phraseto_tsquery('simple', ",
-                    p.clone(),
-                    ")",
-                )
-            })
-            .collect(),
-    }
-}
-
 // ---- search -------------------------------------------------------------------------------
 
 /// An ISO date as stored.
@@ -462,14 +398,14 @@ fn contains_pattern(part: &str) -> String {
 /// Adds the criteria (except distance) and the "published and not past its end date" rule to
 /// a boxed query over `trials` (possibly joined with `trial_sites`).
 macro_rules! filter_published {
-    ($query:expr, $criteria:expr, $today:expr, $backend:expr) => {{
+    ($query:expr, $criteria:expr, $today:expr, $text:expr) => {{
         let c: &Criteria = $criteria;
         let mut q = $query.filter(trials::state.eq("published")).filter(
             trials::recruitment_ends
                 .is_null()
                 .or(trials::recruitment_ends.ge(date_text($today))),
         );
-        for (before, value, after) in text_conditions($backend, &c.phrases) {
+        for (before, value, after) in $text {
             q = q.filter(sql::<Bool>(before).bind::<Text, _>(value).sql(after));
         }
         if let Some(part) = &c.condition {
@@ -543,12 +479,12 @@ pub fn search_page(
     after: Option<ListKey>,
     limit: i64,
 ) -> QueryResult<Vec<SummaryRow>> {
-    let backend = backend_of(conn);
+    let text: Vec<TextCondition> = search::trial_text_conditions(conn, &criteria.phrases);
     let mut query = filter_published!(
         trials::table.select(SummaryRow::as_select()).into_boxed(),
         criteria,
         today,
-        backend
+        text
     );
     if let Some(k) = after {
         query = query.filter(
@@ -587,7 +523,7 @@ pub fn near_candidates(
     bbox: &super::geo::BoundingBox,
     cap: i64,
 ) -> QueryResult<Vec<NearRow>> {
-    let backend = backend_of(conn);
+    let text: Vec<TextCondition> = search::trial_text_conditions(conn, &criteria.phrases);
     let mut query = filter_published!(
         trials::table
             .inner_join(trial_sites::table.on(trial_sites::trial_id.eq(trials::id)))
@@ -602,7 +538,7 @@ pub fn near_candidates(
             .into_boxed(),
         criteria,
         today,
-        backend
+        text
     )
     .filter(trial_sites::lat.between(bbox.min_lat, bbox.max_lat));
     match bbox.lon_ranges.as_slice() {
