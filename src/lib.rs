@@ -32,5 +32,8 @@ pub mod trials;
 // 4. moderation decisions
 pub mod moderation;
 
+// 5. privacy rights
+pub mod privacy;
+
 // 6. composition root
 pub mod server;

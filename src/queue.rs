@@ -247,6 +247,46 @@ pub fn resolve_subject(
     Ok(open.map(|(id, _)| id))
 }
 
+/// Resolves every open item of these kinds about these subjects (for instance all the flags,
+/// holds and crisis items about a member's posts), as `resolution`.
+pub fn resolve_open_about(
+    conn: &mut AnyConnection,
+    kinds: &[ItemKind],
+    subject_ids: &[i64],
+    actor_id: i64,
+    resolution: &str,
+) -> QueryResult<()> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    // In chunks, well below the bound-parameter limits of both backends.
+    for chunk in subject_ids.chunks(500) {
+        let open: Vec<(i64, i32)> = mod_items::table
+            .filter(mod_items::status.eq("open"))
+            .filter(mod_items::kind.eq_any(&kinds))
+            .filter(mod_items::subject_id.eq_any(chunk))
+            .select((mod_items::id, mod_items::version))
+            .load(conn)?;
+        for (id, version) in open {
+            resolve_at_version(conn, id, version, actor_id, resolution)?;
+        }
+    }
+    Ok(())
+}
+
+/// Lets go of the open items `moderator_id` had claimed (when that account is erased).
+pub fn release_claims_of(conn: &mut AnyConnection, moderator_id: i64) -> QueryResult<()> {
+    diesel::update(
+        mod_items::table
+            .filter(mod_items::claimed_by.eq(moderator_id))
+            .filter(mod_items::status.eq("open")),
+    )
+    .set((
+        mod_items::claimed_by.eq(None::<i64>),
+        mod_items::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Resolves an open item only if it is still at `version`; returns whether it did.
 pub fn resolve_at_version(
     conn: &mut AnyConnection,

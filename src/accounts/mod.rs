@@ -1,9 +1,9 @@
 //! Accounts: registration, email verification, login/refresh/logout, password reset and
-//! change, one's own profile and public profiles, and privacy rights (export, erasure,
-//! administrators' logged reads of private data).
+//! change, one's own profile and public profiles, and the account's part of privacy rights
+//! (`member_data`).
 
+pub mod member_data;
 pub mod model;
-pub mod privacy;
 pub mod refresh;
 pub mod routes;
 pub mod service;

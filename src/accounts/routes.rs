@@ -28,8 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(me)
         .service(update_me)
         .service(change_password)
-        .service(public_profile)
-        .configure(super::privacy::routes::configure);
+        .service(public_profile);
 }
 
 fn accepted(status: &'static str) -> HttpResponse {

@@ -221,5 +221,10 @@ pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_naive_utc_and_offset(t, chrono::Utc)
 }
 
+/// [`utc`] of an optional stored time.
+pub fn utc_opt(t: Option<chrono::NaiveDateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
+    t.map(utc)
+}
+
 #[cfg(test)]
 mod tests;

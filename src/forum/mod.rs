@@ -1,5 +1,6 @@
 //! The forum: boards, threads, posts with revisions, tags, reactions and search.
 
+pub mod member_data;
 pub mod model;
 pub mod routes;
 pub mod search;

@@ -4,6 +4,7 @@
 //! `filters`) that the features use too.
 
 pub mod appeals;
+pub mod member_data;
 pub mod model;
 pub mod routes;
 pub mod sanctions;

@@ -4,6 +4,7 @@
 
 pub mod inapp;
 pub mod mailer;
+pub mod member_data;
 pub mod outbox;
 pub mod routes;
 pub mod templates;

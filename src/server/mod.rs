@@ -197,5 +197,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::forum::routes::configure)
         .configure(crate::moderation::routes::configure)
         .configure(crate::notify::routes::configure)
-        .configure(crate::trials::routes::configure);
+        .configure(crate::trials::routes::configure)
+        .configure(crate::privacy::routes::configure);
 }

@@ -9,13 +9,13 @@ use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::accounts::privacy::routes as privacy;
 use crate::accounts::routes as accounts;
 use crate::forum::routes as forum;
 use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
+use crate::privacy::routes as privacy;
 use crate::server::health;
 use crate::trials::routes as trials;
 

@@ -23,6 +23,7 @@ pub mod filters;
 pub mod geo;
 pub mod import;
 pub mod interest;
+pub mod member_data;
 pub mod model;
 pub mod notify;
 pub mod registry;

@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 
 use actix_web::dev::ResourceDef;
-use butterfly::accounts::privacy::model::{AccessKind, ContentChoice};
 use butterfly::auth::model::{AccountState, Locale, Role};
 use butterfly::filters::{PiiKind, WordAction};
 use butterfly::forum::model::{Editor, ReactionKind, ThreadSort};
 use butterfly::moderation::model::{AppealSubjectKind, DecisionAction, FlagReason, SanctionKind};
 use butterfly::notify::inapp::NotificationKind;
+use butterfly::privacy::model::{AccessKind, ContentChoice};
 use butterfly::queue::ItemKind;
 use butterfly::trials::model::{
     ApplicationStatus, InterestStatus, InterventionType, NoticeState, Phase, RecruitmentStatus, Sex,

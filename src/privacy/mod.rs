@@ -3,16 +3,18 @@
 //! private data, and every such read is written to an insert-only access log they can read
 //! and nobody can change.
 //!
+//! Each feature owns its part of a member's data and exposes it through its `member_data`
+//! port (export and erasure); this module composes them and owns the access log.
+//!
 //! - [`model`]: the export document, the erasure request, the access log entries;
-//! - [`export`] and [`records`]: one query per section of the export;
-//! - [`erase`]: the erasure steps, one transaction, and what is kept and why;
+//! - [`export`]: the export, one section per feature;
+//! - [`erase`]: the erasure, one transaction, and what is kept and why;
 //! - [`access_log`]: the log's storage; [`routes`]: the handlers.
 
 pub mod access_log;
 mod erase;
 mod export;
 pub mod model;
-mod records;
 pub mod routes;
 
 use std::net::IpAddr;
@@ -20,9 +22,9 @@ use std::net::IpAddr;
 use self::model::{
     AccessKind, AccessLogEntry, AccessLogQuery, ContentChoice, DataExport, EraseRequest,
 };
-use super::model::{Me, UserRow};
-use super::service::wrong_password;
-use super::store;
+use crate::accounts::member_data::account;
+use crate::accounts::model::{Me, UserRow};
+use crate::accounts::service::wrong_password;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::AccountState;
@@ -46,7 +48,7 @@ async fn export_of(state: &AppState, user_id: i64) -> Result<Option<DataExport>,
         .db
         .read(move |conn: &mut AnyConnection| {
             use diesel::Connection;
-            conn.transaction(|conn| match store::user_by_id(conn, user_id)? {
+            conn.transaction(|conn| match account(conn, user_id)? {
                 Some(user) => export::collect(conn, user).map(Some),
                 None => Ok(None),
             })
@@ -75,7 +77,7 @@ pub async fn erase_me(
     let user_id = caller.user_id;
     let user: UserRow = state
         .db
-        .read(move |conn| Ok::<_, ApiError>(store::user_by_id(conn, user_id)?))
+        .read(move |conn| Ok::<_, ApiError>(account(conn, user_id)?))
         .await?
         .ok_or_else(gone)?;
     // The account as the login service counts tries at its password.
@@ -97,7 +99,7 @@ pub async fn erase_me(
         .db
         .write(move |conn| {
             // Read again inside the transaction: a concurrent request may have erased it.
-            let user = store::user_by_id(conn, user_id)?
+            let user = account(conn, user_id)?
                 .filter(|u| u.state() != AccountState::Deleted)
                 .ok_or_else(gone)?;
             erase::erase(&app, conn, &user, content)
@@ -124,7 +126,7 @@ async fn log_access(
     state
         .db
         .write(move |conn| {
-            let user = store::user_by_id(conn, user_id)?.ok_or_else(no_member)?;
+            let user = account(conn, user_id)?.ok_or_else(no_member)?;
             access_log::record(conn, actor, user_id, what)?;
             Ok(user)
         })

@@ -10,8 +10,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::accounts::member_data::ExportSession;
 use crate::accounts::model::Me;
-use crate::trials::filters::TrialFilters;
+use crate::forum::member_data::{ExportPost, ExportReaction, ExportThread};
+use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
+use crate::notify::member_data::ExportNotification;
+use crate::trials::member_data::{ExportAlert, ExportApplication, ExportInterest, ExportNotice};
 
 /// Everything Butterfly holds about one member.
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,173 +50,6 @@ pub struct DataExport {
     pub moderator_notes: Vec<ExportNote>,
     /// When administrators read the member's private data (without who did).
     pub admin_accesses: Vec<ExportAccess>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportSession {
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    /// Set once the session was logged out or revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportThread {
-    pub id: i64,
-    /// Slug of the board.
-    pub board: String,
-    pub title: String,
-    pub tags: Vec<String>,
-    pub anonymous: bool,
-    pub content_warning: Option<String>,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportPost {
-    pub id: i64,
-    pub thread_id: i64,
-    pub thread_title: String,
-    /// Whether this post opened its thread.
-    pub is_first: bool,
-    pub reply_to: Option<i64>,
-    pub anonymous: bool,
-    /// `published`, `held`, `hidden`, `removed` or `deleted`.
-    pub status: String,
-    /// Markdown as stored.
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-    pub edited_at: Option<DateTime<Utc>>,
-    /// Earlier versions, oldest first.
-    pub revisions: Vec<ExportRevision>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportRevision {
-    /// The thread title at the time (first posts only).
-    pub title: Option<String>,
-    pub body: String,
-    /// When this version was replaced.
-    pub replaced_at: DateTime<Utc>,
-    /// Whether a moderator made the edit that replaced it (which moderator is not said).
-    pub replaced_by_moderator: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportReaction {
-    pub post_id: i64,
-    /// `support`, `helpful` or `hug`.
-    pub kind: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportFlag {
-    pub id: i64,
-    pub post_id: i64,
-    pub reason: String,
-    pub note: Option<String>,
-    /// `open`, `actioned` or `dismissed`.
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportNotification {
-    pub id: i64,
-    pub kind: String,
-    pub subject_id: i64,
-    pub thread_id: Option<i64>,
-    pub detail: Option<String>,
-    pub read_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportInterest {
-    pub id: i64,
-    pub trial_id: i64,
-    pub trial_title: String,
-    pub message: Option<String>,
-    /// Whether the member shared the account's email address with the coordinator.
-    pub share_email: bool,
-    pub share_phone: Option<String>,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportAlert {
-    pub id: i64,
-    pub name: String,
-    pub filters: TrialFilters,
-    /// Notices this search matched.
-    pub matched_trial_ids: Vec<i64>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportApplication {
-    pub id: i64,
-    pub organization: String,
-    pub job_title: String,
-    pub evidence: String,
-    pub registry_ids: Vec<String>,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
-    /// The administrator's reason, once decided.
-    pub reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportNotice {
-    pub id: i64,
-    pub registry_id: String,
-    pub title: String,
-    /// `draft`, `pending_review`, `published` or `closed`.
-    pub state: String,
-    pub recruitment_status: String,
-    pub contact_name: Option<String>,
-    pub contact_email: Option<String>,
-    pub contact_phone: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportSanction {
-    pub id: i64,
-    /// `warn`, `silence`, `suspend` or `ban`.
-    pub kind: String,
-    pub reason: String,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub lifted_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportAppeal {
-    pub id: i64,
-    /// `decision` or `sanction`.
-    pub subject_kind: String,
-    pub subject_id: i64,
-    pub text: String,
-    /// `open`, `upheld` or `overturned`.
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportNote {
-    pub body: String,
-    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,0 +1,79 @@
+//! The account's part of a member's privacy rights: the account row and the signed-in
+//! devices in the data export, and the scrubbing of the account when it is erased.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::model::UserRow;
+use super::store;
+use crate::auth::model::{Role, erased_display_name};
+use crate::auth::names;
+use crate::db::schema::{sessions, user_tokens, users};
+use crate::db::{self, AnyConnection, utc, utc_opt};
+
+/// The account `id`, in whatever state.
+pub fn account(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserRow>> {
+    store::user_by_id(conn, id)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportSession {
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Set once the session was logged out or revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The latest row of each session family (index `sessions_user_id_idx`).
+pub fn sessions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportSession>> {
+    let rows: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)> = sessions::table
+        .filter(sessions::user_id.eq(id))
+        .filter(sessions::replaced_by.is_null())
+        .order(sessions::id.asc())
+        .select((
+            sessions::created_at,
+            sessions::expires_at,
+            sessions::revoked_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(created, expires, revoked)| ExportSession {
+            created_at: utc(created),
+            expires_at: utc(expires),
+            revoked_at: utc_opt(revoked),
+        })
+        .collect())
+}
+
+/// Forgets the account in the caller's transaction: sessions revoked (old access and refresh
+/// tokens get 401), one-time tokens deleted, and the row scrubbed.
+pub fn forget(conn: &mut AnyConnection, user: &UserRow) -> QueryResult<()> {
+    let now = db::now();
+    store::revoke_user_sessions(conn, user.id, None, now)?;
+    diesel::delete(user_tokens::table.filter(user_tokens::user_id.eq(user.id))).execute(conn)?;
+    let tag = format!("{:016x}", rand::random::<u64>());
+    let email = format!("deleted-{tag}@invalid");
+    let name = erased_display_name(&tag);
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::email.eq(&email),
+            users::email_lower.eq(&email),
+            // Not a hash of anything: no password ever matches it.
+            users::password_hash.eq("erased"),
+            users::display_name.eq(&name),
+            users::display_name_lower.eq(name.to_lowercase()),
+            users::bio.eq(""),
+            users::role.eq(Role::Member.as_str()),
+            users::display_name_skeleton.eq(names::skeleton(&name)),
+            users::deleted_at.eq(now),
+            users::trust_level.eq(0),
+            users::email_verified_at.eq(None::<chrono::NaiveDateTime>),
+            users::notify_email_replies.eq(false),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
