@@ -6,6 +6,7 @@ mod harness;
 
 mod accounts;
 mod anonymity;
+mod architecture;
 mod cli;
 mod concurrency;
 mod contract;

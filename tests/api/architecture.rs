@@ -1,0 +1,223 @@
+//! The layers of `src/` (see `ARCHITECTURE.md`), kept by reading the source: a module imports
+//! only from its own layer or those below, the features never import one another, every
+//! top-level module has a layer, and only `db` can name a database backend.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Every top-level module of the library, with its layer.
+const LAYERS: &[(&str, u8)] = &[
+    // 1. foundation
+    ("config", 1),
+    ("telemetry", 1),
+    ("db", 1),
+    ("http", 1),
+    ("auth", 1),
+    ("app", 1),
+    // 2. shared services
+    ("notify", 2),
+    ("queue", 2),
+    ("modlog", 2),
+    ("filters", 2),
+    ("markdown", 2),
+    // 3. features
+    ("accounts", 3),
+    ("forum", 3),
+    ("trials", 3),
+    // 4. moderation decisions
+    ("moderation", 4),
+    // 5. privacy rights
+    ("privacy", 5),
+    // 6. composition root
+    ("server", 6),
+];
+
+/// The layer whose modules may not import one another.
+const FEATURES: u8 = 3;
+
+fn layer(module: &str) -> Option<u8> {
+    LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
+}
+
+fn src_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file under `dir`, with its path relative to `src/`.
+fn rust_files(dir: &Path, out: &mut Vec<(String, String)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("src/ is readable")
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let relative = path
+                .strip_prefix(src_dir())
+                .expect("under src/")
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).expect("a readable source file");
+            out.push((relative, text));
+        }
+    }
+}
+
+/// The top-level module a file belongs to (`forum/store.rs` → `forum`, `queue.rs` → `queue`).
+fn owner(relative: &str) -> &str {
+    let first = relative.split('/').next().unwrap_or(relative);
+    first.strip_suffix(".rs").unwrap_or(first)
+}
+
+/// The source without comments (doc comments may name any module).
+fn code_of(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(at) if !line[..at].contains('"') => &line[..at],
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The top-level modules a piece of code names through `crate::` paths, grouped imports
+/// (`use crate::{a, b::c}`) included.
+fn imports(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let preceded_by_ident = rest[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        rest = &rest[at + "crate::".len()..];
+        if preceded_by_ident {
+            continue;
+        }
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 0;
+            let mut item = String::new();
+            let mut names = Vec::new();
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => names.push(std::mem::take(&mut item)),
+                    _ => item.push(c),
+                }
+            }
+            names.push(item);
+            for name in names {
+                let head: String = name
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !head.is_empty() {
+                    found.insert(head);
+                }
+            }
+        } else {
+            let head: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !head.is_empty() {
+                found.insert(head);
+            }
+        }
+    }
+    found
+}
+
+/// Whether `code` names a backend of `db` (not diesel's `MultiBackend`).
+fn names_a_backend(code: &str) -> bool {
+    code.match_indices("Backend")
+        .any(|(at, _)| !code[..at].ends_with("Multi"))
+        || code.contains("backend_of")
+}
+
+/// The layer rules broken by one file.
+fn violations(relative: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let module = owner(relative);
+    let Some(own) = layer(module) else {
+        return found;
+    };
+    let code = code_of(text);
+    for imported in imports(&code) {
+        let Some(theirs) = layer(&imported) else {
+            continue;
+        };
+        if imported == module {
+            continue;
+        }
+        if theirs > own {
+            found.push(format!(
+                "{relative}: `{module}` (layer {own}) imports `{imported}` (layer {theirs}) above it"
+            ));
+        } else if theirs == own && own == FEATURES {
+            found.push(format!(
+                "{relative}: the feature `{module}` imports the feature `{imported}`; go through a \
+                 port in a lower layer or compose them above"
+            ));
+        }
+    }
+    if module != "db" && names_a_backend(&code) {
+        found.push(format!(
+            "{relative}: names a database backend; only `db` may (put the SQL that differs there)"
+        ));
+    }
+    found
+}
+
+#[test]
+fn every_module_imports_only_from_its_layer_or_below() {
+    let mut files = Vec::new();
+    rust_files(&src_dir(), &mut files);
+    assert!(files.len() > 50, "found only {} files in src/", files.len());
+    let broken: Vec<String> = files
+        .iter()
+        .flat_map(|(relative, text)| violations(relative, text))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "layer rules broken:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn every_top_level_module_has_a_layer() {
+    let lib = std::fs::read_to_string(src_dir().join("lib.rs")).expect("src/lib.rs");
+    let declared: BTreeSet<&str> = lib
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub mod "))
+        .filter_map(|rest| rest.strip_suffix(';'))
+        .collect();
+    let layered: BTreeSet<&str> = LAYERS.iter().map(|(m, _)| *m).collect();
+    assert_eq!(
+        declared, layered,
+        "src/lib.rs and the layer table disagree; give a new module its layer here and in \
+         ARCHITECTURE.md"
+    );
+}
+
+#[test]
+fn the_rules_catch_what_they_forbid() {
+    let upward = violations("forum/service.rs", "use crate::moderation::review;\n");
+    assert_eq!(upward.len(), 1, "{upward:?}");
+    let grouped = violations("auth/policy.rs", "use crate::{db, server::openapi};\n");
+    assert_eq!(grouped.len(), 1, "{grouped:?}");
+    let sideways = violations("trials/store.rs", "let x = crate::forum::model::X;\n");
+    assert_eq!(sideways.len(), 1, "{sideways:?}");
+    let backend = violations("forum/seed.rs", "match db::Backend::Sqlite {}\n");
+    assert_eq!(backend.len(), 1, "{backend:?}");
+    assert!(violations("forum/seed.rs", "MultiBackend\n").is_empty());
+    assert!(violations("moderation/service.rs", "use crate::forum::review;\n").is_empty());
+    assert!(violations("forum/store.rs", "// see crate::moderation\n").is_empty());
+    assert!(violations("queue.rs", "use crate::db::schema::mod_items;\n").is_empty());
+}
