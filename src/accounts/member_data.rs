@@ -1,5 +1,8 @@
-//! The account's part of a member's privacy rights: the account row and the signed-in
-//! devices in the data export, and the scrubbing of the account when it is erased.
+//! The account's part of a member's privacy rights: the password check before an erasure, the
+//! account row and the signed-in devices in the data export, and the scrubbing of the account
+//! when it is erased.
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -7,11 +10,39 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::model::UserRow;
+use super::service::wrong_password;
 use super::store;
+use crate::app::AppState;
 use crate::auth::model::{Role, erased_display_name};
 use crate::auth::names;
 use crate::db::schema::{sessions, user_tokens, users};
 use crate::db::{self, AnyConnection, utc, utc_opt};
+use crate::http::error::ApiError;
+
+/// Checks `password` before the account is erased. Wrong ones count like failed logins from
+/// `client` (the same throttle, the same warning to the owner), so that erasure is no way
+/// around the login throttle: 429 when there were too many, 422 when it is wrong.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &UserRow,
+    password: String,
+    client: Option<IpAddr>,
+) -> Result<(), ApiError> {
+    let attempt = state
+        .login_throttle
+        .attempt(&crate::auth::email_key(&user.email), client)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    if !state
+        .hasher
+        .verify(password, Some(user.password_hash.clone()))
+        .await?
+    {
+        wrong_password(state, attempt, Some(user)).await;
+        return Err(ApiError::invalid("password", "is wrong"));
+    }
+    attempt.succeeded();
+    Ok(())
+}
 
 /// The account `id`, in whatever state.
 pub fn account(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserRow>> {

@@ -5,6 +5,7 @@
 pub mod member_data;
 pub mod model;
 pub mod refresh;
+pub mod review;
 pub mod routes;
 pub mod service;
 mod store;

@@ -14,7 +14,7 @@ use super::model::{
 use super::store::{self, TokenPurpose};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::auth::model::{AccountState, Locale, Role, Sanction};
+use crate::auth::model::{AccountState, Locale, Role};
 use crate::auth::names;
 use crate::auth::password;
 use crate::auth::token::{hash_token, random_token};
@@ -345,7 +345,7 @@ fn refused_state(user: &UserRow) -> ApiError {
 /// Settles a try at a password as wrong. When that takes the account to the warning threshold
 /// of its window, its owner (if the address has one) gets one email saying someone is trying
 /// to sign in.
-pub(crate) async fn wrong_password(
+pub(super) async fn wrong_password(
     state: &AppState,
     attempt: Attempt<'_>,
     owner: Option<&UserRow>,
@@ -742,25 +742,4 @@ pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiErro
         )?;
         Ok(())
     })
-}
-
-/// Records the sanction in force on an account (the strongest of its sanctions, computed while
-/// the account's row is locked); a suspension or a ban ends every session at once.
-pub fn set_sanction(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    sanction: Sanction,
-    until: Option<chrono::NaiveDateTime>,
-) -> Result<(), ApiError> {
-    let now = db::now();
-    store::set_sanction(conn, user_id, sanction, until, now)?;
-    if matches!(sanction, Sanction::Suspended | Sanction::Banned) {
-        store::revoke_user_sessions(conn, user_id, None, now)?;
-    }
-    Ok(())
-}
-
-/// An account, for other features' rules (`None` if it does not exist).
-pub fn find_user(conn: &mut AnyConnection, user_id: i64) -> Result<Option<UserRow>, ApiError> {
-    Ok(store::user_by_id(conn, user_id)?)
 }

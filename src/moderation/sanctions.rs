@@ -7,7 +7,7 @@ use super::model::{NoteRequest, NoteView, Person, SanctionKind, SanctionRequest,
 use super::service::{notify, sanction_view};
 use super::store::{self, SanctionRow};
 use crate::accounts::model::UserRow;
-use crate::accounts::service as accounts;
+use crate::accounts::review as accounts;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::{Role, Sanction};

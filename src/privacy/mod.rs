@@ -22,9 +22,8 @@ use std::net::IpAddr;
 use self::model::{
     AccessKind, AccessLogEntry, AccessLogQuery, ContentChoice, DataExport, EraseRequest,
 };
-use crate::accounts::member_data::account;
+use crate::accounts::member_data::{self as accounts, account};
 use crate::accounts::model::{Me, UserRow};
-use crate::accounts::service::wrong_password;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::AccountState;
@@ -80,20 +79,7 @@ pub async fn erase_me(
         .read(move |conn| Ok::<_, ApiError>(account(conn, user_id)?))
         .await?
         .ok_or_else(gone)?;
-    // The account as the login service counts tries at its password.
-    let attempt = state
-        .login_throttle
-        .attempt(&crate::auth::email_key(&user.email), client)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
-    if !state
-        .hasher
-        .verify(req.password, Some(user.password_hash.clone()))
-        .await?
-    {
-        wrong_password(state, attempt, Some(&user)).await;
-        return Err(ApiError::invalid("password", "is wrong"));
-    }
-    attempt.succeeded();
+    accounts::confirm_password(state, &user, req.password, client).await?;
     let app = state.clone();
     state
         .db
