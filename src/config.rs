@@ -98,15 +98,6 @@ pub struct SupportResource {
     pub url: Option<String>,
 }
 
-impl CrisisSettings {
-    pub fn resources_for(&self, locale: crate::auth::model::Locale) -> &[SupportResource] {
-        match locale {
-            crate::auth::model::Locale::En => &self.resources_en,
-            crate::auth::model::Locale::ZhCn => &self.resources_zh_cn,
-        }
-    }
-}
-
 fn resource(name: &str, contact: &str, url: Option<&str>) -> SupportResource {
     SupportResource {
         name: name.into(),
@@ -445,9 +436,12 @@ impl Settings {
     /// One line per setting, secrets redacted, for the start-up log.
     pub fn redacted_summary(&self) -> String {
         let db = self.database_url();
-        let db = crate::db::DatabaseUrl::parse(db.expose())
-            .map(|u| u.redacted())
-            .unwrap_or_else(|_| "[unparsable]".into());
+        // A PostgreSQL URL may carry a password; a SQLite location holds none.
+        let db = if db.expose().starts_with("postgres") {
+            redact_url(db.expose())
+        } else {
+            db.expose().to_owned()
+        };
         format!(
             "bind={} data_dir={} database={} pool_size={} sqlite_synchronous={:?} smtp={} public_url={} log={} jwt.kid={} jwt.secret={} metrics={} rate_limits={} cors.allowed_origins={:?} trusted_proxies={:?}",
             self.bind,

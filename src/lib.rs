@@ -1,7 +1,8 @@
 //! Butterfly: the REST API of a moderated community for people living with lupus.
 //!
-//! The modules form layers, and a module imports only from its own layer or those below
-//! (`ARCHITECTURE.md` draws them; an architecture test in the suite enforces them):
+//! The modules form layers, and a module imports only from the layers below it and, inside
+//! the first two layers, from the modules listed before it, so that no two modules import
+//! each other (`ARCHITECTURE.md` draws them; an architecture test in the suite enforces them):
 //! 1. foundation: `config`, `telemetry`, `db`, `http`, `auth`, `app`;
 //! 2. shared services: `notify`, `queue`, `modlog`, `filters`, `markdown`;
 //! 3. features, which never import one another: `accounts`, `forum`, `trials`;

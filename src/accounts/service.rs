@@ -21,8 +21,8 @@ use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, Db};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::ratelimit::{Attempt, Failure};
-use crate::notify::outbox::{self, Email};
-use crate::notify::templates::{MailVars, Template};
+use crate::notify::outbox;
+use crate::notify::templates::{Email, MailVars, Template};
 
 const VERIFY_TTL: Duration = Duration::hours(48);
 const RESET_TTL: Duration = Duration::minutes(30);

@@ -21,8 +21,6 @@ pub struct Caller {
     pub state_until: Option<NaiveDateTime>,
 }
 
-/// An email address as accounts are looked up by it (`users.email_lower`) and counted under by
-/// the rate limits and the wrong-password throttle: trimmed and lower-cased.
-pub fn email_key(raw: &str) -> String {
-    raw.trim().to_lowercase()
-}
+/// An email address as accounts are looked up by it (`users.email_lower`): the key the rate
+/// limits count under, so that both agree.
+pub use crate::http::ratelimit::email_key;

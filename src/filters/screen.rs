@@ -252,7 +252,10 @@ pub fn enqueue_findings(
             _ => Vec::new(),
         },
         support_resources: if screening.crisis {
-            state.settings.crisis.resources_for(author_locale).to_vec()
+            match author_locale {
+                Locale::En => state.settings.crisis.resources_en.clone(),
+                Locale::ZhCn => state.settings.crisis.resources_zh_cn.clone(),
+            }
         } else {
             Vec::new()
         },

@@ -26,8 +26,8 @@ use crate::http::pagination::{self, Page};
 use crate::markdown;
 use crate::modlog;
 use crate::notify::inapp::{self, NotificationKind};
-use crate::notify::outbox::{self, Email};
-use crate::notify::templates::{MailVars, Template};
+use crate::notify::outbox;
+use crate::notify::templates::{Email, MailVars, Template};
 use crate::queue::{self, ItemKind};
 
 pub const BODY_MAX: usize = 20_000;

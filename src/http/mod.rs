@@ -1,9 +1,8 @@
 //! HTTP foundations shared by every feature: errors as problem+json, request-body limits and
-//! their errors, the authenticated-caller extractor, pagination, rate limiting, security
-//! headers and CORS. (The route table, the OpenAPI document, metrics and health are the
+//! their errors, pagination, rate limiting, security headers and CORS. (The authenticated-caller
+//! extractor reads the application state, so it lives in `app::caller`.) (The route table, the OpenAPI document, metrics and health are the
 //! composition root's: `server`.)
 
-pub mod auth;
 pub mod error;
 pub mod headers;
 pub mod json;

@@ -11,8 +11,7 @@ use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 use crate::config::Settings;
-use crate::notify::outbox::Email;
-use crate::notify::templates;
+use crate::notify::templates::{self, Email};
 
 /// What the SMTP URL may look like, for error messages.
 const SMTP_URL_FORMS: &str =

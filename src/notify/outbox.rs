@@ -23,20 +23,11 @@ use crate::auth::model::Locale;
 use crate::config::OutboxSettings;
 use crate::db::schema::outbox;
 use crate::db::{self, AnyConnection};
-use crate::notify::templates::{MailVars, Template};
+use crate::notify::templates::{Email, MailVars, Template};
 
 mod worker;
 
 pub use self::worker::{Worker, spawn_worker};
-
-/// An email to send.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Email {
-    pub to: String,
-    pub locale: Locale,
-    pub template: Template,
-    pub vars: MailVars,
-}
 
 const PENDING: &str = "pending";
 const SENT: &str = "sent";

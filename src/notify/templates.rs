@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::model::Locale;
 
+/// An email to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Email {
+    pub to: String,
+    pub locale: Locale,
+    pub template: Template,
+    pub vars: MailVars,
+}
+
 /// Which email to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Template {

@@ -106,7 +106,10 @@ impl Application {
         let blocking = (state.settings.database_pool_size as usize + cores + 2).max(4);
         let data = web::Data::new(state.clone());
         let trusted_proxies = web::Data::new(trusted_proxies);
-        let route_limits = web::Data::new(RouteLimits::new(state.settings.rate_limits.clone()));
+        let route_limits = web::Data::new(RouteLimits::new(
+            state.settings.rate_limits.clone(),
+            crate::app::caller::bearer_subject,
+        ));
         let metrics = web::Data::new(Metrics::new());
         let cors_settings = state.settings.cors.clone();
         let server = HttpServer::new(move || {

@@ -10,8 +10,8 @@ use crate::app::AppState;
 use crate::auth::model::Locale;
 use crate::db::AnyConnection;
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
-use crate::notify::outbox::{self, Email};
-use crate::notify::templates::{MailVars, Template};
+use crate::notify::outbox;
+use crate::notify::templates::{Email, MailVars, Template};
 
 /// At most one alert email a day per member.
 pub const ALERT_EMAIL_INTERVAL: Duration = Duration::hours(24);

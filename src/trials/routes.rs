@@ -17,9 +17,9 @@ use super::model::{
 };
 use super::service;
 use crate::app::AppState;
+use crate::app::caller::MaybeCaller;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
-use crate::http::auth::MaybeCaller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::json::Json;
 use crate::http::pagination::Page;

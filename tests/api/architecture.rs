@@ -1,11 +1,14 @@
 //! The layers of `src/` (see `ARCHITECTURE.md`), kept by reading the source: a module imports
-//! only from its own layer or those below, the features never import one another, every
-//! top-level module has a layer, and only `db` can name a database backend.
+//! only from the layers below it and, inside the foundation and the shared services, from the
+//! modules listed before it in its layer (so no two modules import each other); the features
+//! never import one another; every top-level module has a layer; only `db` can name a database
+//! backend.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Every top-level module of the library, with its layer.
+/// Every top-level module of the library, with its layer; inside a layer, in the order in
+/// which they may import one another (a module only from those before it).
 const LAYERS: &[(&str, u8)] = &[
     // 1. foundation
     ("config", 1),
@@ -37,6 +40,14 @@ const FEATURES: u8 = 3;
 
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
+}
+
+/// Where a module stands in [`LAYERS`].
+fn rank(module: &str) -> usize {
+    LAYERS
+        .iter()
+        .position(|(m, _)| *m == module)
+        .unwrap_or(usize::MAX)
 }
 
 fn src_dir() -> PathBuf {
@@ -164,6 +175,11 @@ fn violations(relative: &str, text: &str) -> Vec<String> {
                 "{relative}: the feature `{module}` imports the feature `{imported}`; go through a \
                  port in a lower layer or compose them above"
             ));
+        } else if theirs == own && rank(&imported) > rank(module) {
+            found.push(format!(
+                "{relative}: `{module}` imports `{imported}`, which comes after it in layer {own} \
+                 (and may import it)"
+            ));
         }
     }
     if module != "db" && names_a_backend(&code) {
@@ -220,4 +236,7 @@ fn the_rules_catch_what_they_forbid() {
     assert!(violations("moderation/service.rs", "use crate::forum::review;\n").is_empty());
     assert!(violations("forum/store.rs", "// see crate::moderation\n").is_empty());
     assert!(violations("queue.rs", "use crate::db::schema::mod_items;\n").is_empty());
+    let circle = violations("db/mod.rs", "use crate::app::AppState;\n");
+    assert_eq!(circle.len(), 1, "{circle:?}");
+    assert!(violations("app/mod.rs", "use crate::db::Db;\n").is_empty());
 }

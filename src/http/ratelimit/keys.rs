@@ -21,7 +21,7 @@ pub enum Key<'a> {
     Client(Option<IpNet>),
     /// A signed-in user, by the subject of the access token.
     User(&'a str),
-    /// The account an email address names, as [`crate::auth::email_key`] writes it.
+    /// The account an email address names, as [`super::email_key`] writes it.
     Account(&'a str),
     /// One account tried from one client network.
     AccountFrom(&'a str, Option<IpNet>),

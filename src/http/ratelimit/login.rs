@@ -70,7 +70,7 @@ impl LoginThrottle {
         }
     }
 
-    /// Counts a try at the password of `account` (as [`crate::auth::email_key`] writes it)
+    /// Counts a try at the password of `account` (as [`super::email_key`] writes it)
     /// from `client`, or refuses it with the seconds to wait.
     pub fn attempt(&self, account: &str, client: Option<IpAddr>) -> Result<Attempt<'_>, u64> {
         self.attempt_at(account, client, Instant::now())

@@ -49,9 +49,14 @@ pub use self::keys::{TrustedProxies, client_ip};
 use self::limiter::Counters;
 pub use self::login::{Attempt, Failure, LoginThrottle};
 use self::quota::{Quota, Verdict};
-use crate::app::AppState;
 use crate::config::{RateLimit, RateLimitSettings};
 use crate::http::error::ApiError;
+
+/// An email address as accounts are looked up by it (`users.email_lower`) and counted under by
+/// the rate limits and the wrong-password throttle: trimmed and lower-cased.
+pub fn email_key(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
 
 /// Keys each set of counters holds at most.
 const MAX_KEYS: usize = 50_000;
@@ -150,10 +155,15 @@ pub struct RouteLimits {
     /// One set per rule, in the order of [`Rule::ALL`], each with its rule's limits.
     counters: Vec<Counters>,
     refused: [AtomicU64; Rule::ALL.len()],
+    /// The account a request is made by, if it says (a valid bearer token's subject).
+    identify: Identify,
 }
 
+/// Tells the account a request is made by, without asking the database.
+pub type Identify = fn(&actix_web::HttpRequest) -> Option<String>;
+
 impl RouteLimits {
-    pub fn new(settings: RateLimitSettings) -> Self {
+    pub fn new(settings: RateLimitSettings, identify: Identify) -> Self {
         let counters = Rule::ALL
             .iter()
             .map(|rule| {
@@ -169,6 +179,7 @@ impl RouteLimits {
             settings,
             counters,
             refused: Default::default(),
+            identify,
         }
     }
 
@@ -222,7 +233,7 @@ impl AccountLimit {
     /// Counts the request against the account `email` names (trimmed and lower-cased, as the
     /// accounts look it up); 429 when that account's allowance is used up.
     pub fn count(&self, email: &str) -> Result<(), ApiError> {
-        let account = crate::auth::email_key(email);
+        let account = email_key(email);
         let verdict = self
             .limits
             .count(self.rule, &[(Key::Account(&account), self.limit)]);
@@ -247,22 +258,6 @@ fn set_quota_headers(headers: &mut HeaderMap, quota: Quota) {
     headers.insert(RATELIMIT_RESET, HeaderValue::from(quota.reset_secs));
 }
 
-/// The user id of a valid bearer token, without asking the database (a revoked session's
-/// token still counts against its own account, which is harmless).
-fn bearer_subject(req: &ServiceRequest) -> Option<String> {
-    let state = req.app_data::<web::Data<AppState>>()?;
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    state
-        .keys
-        .verify(token.trim())
-        .ok()
-        .map(|claims| claims.sub)
-}
-
 /// Middleware: counts requests to the limited routes per client and per account, answers 429
 /// once one is used up, and adds the `RateLimit-*` headers to every answer of a limited route.
 pub async fn enforce(
@@ -281,7 +276,7 @@ pub async fn enforce(
     let user = if rule.account_in_body() {
         None
     } else {
-        bearer_subject(&req)
+        (limits.identify)(req.request())
     };
     let mut keys: Vec<(Key<'_>, u32)> = client_networks(client_ip(req.request()))
         .into_iter()

@@ -1,6 +1,9 @@
 //! The application state every handler, worker and command reaches: the database, the signing
 //! keys, the password hasher, the settings and the wrong-password throttle. Built in one place,
-//! [`AppState::new`], by the server and by the command line alike.
+//! [`AppState::new`], by the server and by the command line alike; and, in [`caller`], the
+//! extractors that read it to tell who is asking.
+
+pub mod caller;
 
 use std::sync::Arc;
 use std::time::Duration;

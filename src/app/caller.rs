@@ -1,5 +1,6 @@
 //! The `Caller` extractor: a handler that takes a `Caller` argument cannot run without a valid
-//! access token whose session is still open and whose account may still sign in.
+//! access token whose session is still open and whose account may still sign in; and
+//! [`bearer_subject`], which the rate limiter asks for the account of a request.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -98,4 +99,15 @@ impl FromRequest for MaybeCaller {
         let caller = Caller::from_request(req, payload);
         Box::pin(async move { caller.await.map(|c| MaybeCaller(Some(c))) })
     }
+}
+
+/// The user id of a valid bearer token, without asking the database (a revoked session's
+/// token still counts against its own account, which is harmless).
+pub fn bearer_subject(req: &HttpRequest) -> Option<String> {
+    let state = req.app_data::<web::Data<AppState>>()?;
+    state
+        .keys
+        .verify(&bearer(req)?)
+        .ok()
+        .map(|claims| claims.sub)
 }
