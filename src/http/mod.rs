@@ -1,12 +1,13 @@
 //! HTTP foundations shared by every feature: errors as problem+json, request-body limits and
 //! their errors, the authenticated-caller extractor, pagination, rate limiting, security
-//! headers and CORS. (The route table, the OpenAPI document, metrics and health are the
-//! composition root's: `server`.)
+//! headers, CORS, and the request metrics. (The route table, the OpenAPI document, the
+//! `/metrics` endpoint and health are the composition root's: `server`.)
 
 pub mod auth;
 pub mod error;
 pub mod headers;
 pub mod json;
+pub mod metrics;
 pub mod pagination;
 pub mod ratelimit;
 

@@ -14,18 +14,15 @@
 //! without, only clients on the loopback interface whose request no proxy forwarded. Anyone
 //! else gets the same 404 as an address that does not exist.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use prometheus_client::encoding::prometheus_text::{CONTENT_TYPE, encode};
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
@@ -33,114 +30,27 @@ use crate::config::MetricsSettings;
 use crate::db::AnyConnection;
 use crate::db::schema::{mod_items, outbox};
 use crate::http::error::ApiError;
+use crate::http::metrics::RequestMetrics;
 use crate::http::ratelimit::RouteLimits;
 use crate::queue::ItemKind;
 
-/// Upper bounds (seconds) of the latency histogram's buckets.
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
-
-/// The label of requests no route matched.
-const UNMATCHED: &str = "unmatched";
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct SeriesKey {
-    method: &'static str,
-    route: String,
-    status: u16,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Series {
-    count: u64,
-    sum: f64,
-    /// Observations per bucket (not cumulative; summed when rendered).
-    buckets: [u64; BUCKETS.len()],
-}
-
-/// The request counters, shared by every worker.
-#[derive(Default)]
+/// The server's metrics: each module's own, registered once when the server is built.
 pub struct Metrics {
-    requests: Mutex<HashMap<SeriesKey, Series>>,
+    registry: Registry,
 }
 
 impl Metrics {
-    pub fn new() -> Self {
-        Self::default()
+    /// Composes the registry from the metrics each module registers.
+    pub fn new(requests: &RequestMetrics) -> Self {
+        let mut registry = Registry::default();
+        requests.register(&mut registry);
+        registry.register(
+            "butterfly_build",
+            "The running version (always 1)",
+            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        Self { registry }
     }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<SeriesKey, Series>> {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Counts one answered request.
-    pub fn observe(&self, method: &Method, route: &str, status: u16, seconds: f64) {
-        let key = SeriesKey {
-            method: method_label(method),
-            route: route.to_owned(),
-            status,
-        };
-        let mut requests = self.lock();
-        let series = requests.entry(key).or_default();
-        series.count += 1;
-        series.sum += seconds;
-        if let Some(i) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-            series.buckets[i] += 1;
-        }
-    }
-
-    fn snapshot(&self) -> Vec<(SeriesKey, Series)> {
-        let mut series: Vec<_> = self
-            .lock()
-            .iter()
-            .map(|(k, s)| (k.clone(), s.clone()))
-            .collect();
-        series.sort_by(|a, b| a.0.cmp(&b.0));
-        series
-    }
-}
-
-/// Known methods by name; anything else is `other`, so that made-up methods add no series.
-fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
-    }
-}
-
-/// Middleware: times every request and counts it by method, route pattern and status.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(metrics) = req.app_data::<web::Data<Metrics>>().cloned() else {
-        return next.call(req).await;
-    };
-    let started = Instant::now();
-    let method = req.method().clone();
-    let route_before = req.match_pattern();
-    let result = next.call(req).await;
-    let seconds = started.elapsed().as_secs_f64();
-    match &result {
-        Ok(res) => {
-            let route = res.request().match_pattern();
-            let route = route.as_deref().unwrap_or(UNMATCHED);
-            metrics.observe(&method, route, res.status().as_u16(), seconds);
-        }
-        Err(e) => {
-            let route = route_before.as_deref().unwrap_or(UNMATCHED);
-            let status = e.as_response_error().status_code().as_u16();
-            metrics.observe(&method, route, status, seconds);
-        }
-    }
-    result
 }
 
 // ----- who may read -----
@@ -224,63 +134,6 @@ fn escape(value: &str) -> String {
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn render_requests(out: &mut String, metrics: &Metrics) {
-    let series = metrics.snapshot();
-    family(
-        out,
-        "butterfly_http_requests_total",
-        "counter",
-        "Requests answered, by method, route pattern and status.",
-    );
-    for (key, s) in &series {
-        let _ = writeln!(
-            out,
-            "butterfly_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}",
-            key.method,
-            escape(&key.route),
-            key.status,
-            s.count
-        );
-    }
-    family(
-        out,
-        "butterfly_http_request_duration_seconds",
-        "histogram",
-        "Time to answer a request, by method, route pattern and status.",
-    );
-    for (key, s) in &series {
-        let labels = format!(
-            "method=\"{}\",route=\"{}\",status=\"{}\"",
-            key.method,
-            escape(&key.route),
-            key.status
-        );
-        let mut cumulative = 0;
-        for (bound, n) in BUCKETS.iter().zip(s.buckets.iter()) {
-            cumulative += n;
-            let _ = writeln!(
-                out,
-                "butterfly_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "butterfly_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-            s.count
-        );
-        let _ = writeln!(
-            out,
-            "butterfly_http_request_duration_seconds_sum{{{labels}}} {}",
-            s.sum
-        );
-        let _ = writeln!(
-            out,
-            "butterfly_http_request_duration_seconds_count{{{labels}}} {}",
-            s.count
-        );
-    }
 }
 
 /// Name, type, help and value of one per-pool metric family.
@@ -498,6 +351,7 @@ fn render_database(out: &mut String, gauges: Option<&DatabaseGauges>) {
 pub async fn get_metrics(
     req: HttpRequest,
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
     if !may_read(&req, &state.settings.metrics) {
         return Err(ApiError::NotFound("nothing exists at this address".into()));
@@ -509,46 +363,17 @@ pub async fn get_metrics(
         .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
         .ok();
     let mut out = String::with_capacity(16 * 1024);
-    if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
-        render_requests(&mut out, metrics);
-    }
+    encode(&mut out, &metrics.registry)
+        .map_err(|_| ApiError::Internal("the metrics could not be encoded".into()))?;
     let limits = req.app_data::<web::Data<RouteLimits>>().map(|l| l.as_ref());
     render_process(&mut out, &state, limits);
     render_database(&mut out, gauges.as_ref());
-    family(
-        &mut out,
-        "butterfly_build_info",
-        "gauge",
-        "The running version (always 1).",
-    );
-    let _ = writeln!(
-        out,
-        "butterfly_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(out))
+    Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn requests_render_as_a_counter_and_a_cumulative_histogram() {
-        let metrics = Metrics::new();
-        metrics.observe(&Method::GET, "/api/v1/threads/{id}", 200, 0.003);
-        metrics.observe(&Method::GET, "/api/v1/threads/{id}", 200, 0.2);
-        let mut out = String::new();
-        render_requests(&mut out, &metrics);
-        assert!(out.contains(
-            "butterfly_http_requests_total{method=\"GET\",route=\"/api/v1/threads/{id}\",status=\"200\"} 2"
-        ));
-        assert!(out.contains("status=\"200\",le=\"0.005\"} 1"));
-        assert!(out.contains("status=\"200\",le=\"0.25\"} 2"));
-        assert!(out.contains("status=\"200\",le=\"+Inf\"} 2"));
-    }
 
     #[test]
     fn label_values_are_escaped() {
