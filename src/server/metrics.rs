@@ -41,9 +41,13 @@ pub struct Metrics {
 
 impl Metrics {
     /// Composes the registry from the metrics each module registers.
-    pub fn new(requests: &RequestMetrics) -> Self {
+    pub fn new(state: &AppState, requests: &RequestMetrics, limits: &RouteLimits) -> Self {
         let mut registry = Registry::default();
         requests.register(&mut registry);
+        crate::db::metrics::register(&mut registry, &state.db);
+        crate::telemetry::register_metrics(&mut registry);
+        state.hasher.register_metrics(&mut registry);
+        limits.register_metrics(&mut registry);
         registry.register(
             "butterfly_build",
             "The running version (always 1)",
@@ -136,153 +140,6 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-/// Name, type, help and value of one per-pool metric family.
-type PoolFamily = (
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(&crate::db::PoolMetrics) -> String,
-);
-
-fn render_process(out: &mut String, state: &AppState, limits: Option<&RouteLimits>) {
-    let pools = state.db.pool_metrics();
-    family(
-        out,
-        "butterfly_db_pool_connections",
-        "gauge",
-        "Open database connections by pool and state (in_use, idle).",
-    );
-    for p in &pools {
-        let _ = writeln!(
-            out,
-            "butterfly_db_pool_connections{{pool=\"{}\",state=\"in_use\"}} {}",
-            p.name, p.in_use
-        );
-        let _ = writeln!(
-            out,
-            "butterfly_db_pool_connections{{pool=\"{}\",state=\"idle\"}} {}",
-            p.name, p.idle
-        );
-    }
-    let per_pool: [PoolFamily; 5] = [
-        (
-            "butterfly_db_pool_max_connections",
-            "gauge",
-            "Largest number of connections the pool opens.",
-            |p| p.max.to_string(),
-        ),
-        (
-            "butterfly_db_pool_checkouts_total",
-            "counter",
-            "Connections handed out by the pool.",
-            |p| p.checkouts.to_string(),
-        ),
-        (
-            "butterfly_db_pool_waits_total",
-            "counter",
-            "Checkouts that found no idle connection and waited (1 ms or more).",
-            |p| p.waits.to_string(),
-        ),
-        (
-            "butterfly_db_pool_wait_seconds_total",
-            "counter",
-            "Time spent waiting for a pooled connection.",
-            |p| p.wait_seconds.to_string(),
-        ),
-        (
-            "butterfly_db_pool_timeouts_total",
-            "counter",
-            "Checkouts that gave up waiting (answered 503).",
-            |p| p.timeouts.to_string(),
-        ),
-    ];
-    for (name, kind, help, value) in per_pool {
-        family(out, name, kind, help);
-        for p in &pools {
-            let _ = writeln!(out, "{name}{{pool=\"{}\"}} {}", p.name, value(p));
-        }
-    }
-    family(
-        out,
-        "butterfly_db_statements_total",
-        "counter",
-        "SQL statements executed through the pools.",
-    );
-    let _ = writeln!(
-        out,
-        "butterfly_db_statements_total {}",
-        state.db.statements_executed()
-    );
-    family(
-        out,
-        "butterfly_log_lines_dropped_total",
-        "counter",
-        "Log lines dropped because standard output was blocked or failing (a full disk).",
-    );
-    let _ = writeln!(
-        out,
-        "butterfly_log_lines_dropped_total {}",
-        crate::telemetry::dropped_lines()
-    );
-
-    let hashing = state.hasher.metrics();
-    let hasher_values: [(&str, &str, &str, u64); 6] = [
-        (
-            "butterfly_password_hash_slots",
-            "gauge",
-            "Password hashes (argon2id) allowed at once.",
-            hashing.slots as u64,
-        ),
-        (
-            "butterfly_password_hash_slots_available",
-            "gauge",
-            "Hashing slots free right now.",
-            hashing.available as u64,
-        ),
-        (
-            "butterfly_password_hash_waiting",
-            "gauge",
-            "Requests waiting for a hashing slot right now.",
-            hashing.waiting,
-        ),
-        (
-            "butterfly_password_hash_waits_total",
-            "counter",
-            "Hashes that found every slot busy and waited.",
-            hashing.waits,
-        ),
-        (
-            "butterfly_password_hash_timeouts_total",
-            "counter",
-            "Waits for a hashing slot that ran out of time (answered 503).",
-            hashing.timeouts,
-        ),
-        (
-            "butterfly_password_hashes_total",
-            "counter",
-            "Password hashes computed: new passwords and checks, including the check against a \
-             dummy hash that an unknown address gets.",
-            hashing.computed,
-        ),
-    ];
-    for (name, kind, help, value) in hasher_values {
-        family(out, name, kind, help);
-        let _ = writeln!(out, "{name} {value}");
-    }
-
-    if let Some(limits) = limits {
-        family(
-            out,
-            "butterfly_rate_limited_total",
-            "counter",
-            "Requests refused with 429 by the rate limits, by rule.",
-        );
-        for (rule, n) in limits.refusals() {
-            let _ = writeln!(out, "butterfly_rate_limited_total{{rule=\"{rule}\"}} {n}");
-        }
-    }
-}
-
 fn render_database(out: &mut String, gauges: Option<&DatabaseGauges>) {
     family(
         out,
@@ -365,8 +222,6 @@ pub async fn get_metrics(
     let mut out = String::with_capacity(16 * 1024);
     encode(&mut out, &metrics.registry)
         .map_err(|_| ApiError::Internal("the metrics could not be encoded".into()))?;
-    let limits = req.app_data::<web::Data<RouteLimits>>().map(|l| l.as_ref());
-    render_process(&mut out, &state, limits);
     render_database(&mut out, gauges.as_ref());
     Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(out))
 }

@@ -109,7 +109,7 @@ impl Application {
         let trusted_proxies = web::Data::new(trusted_proxies);
         let route_limits = web::Data::new(RouteLimits::new(state.settings.rate_limits.clone()));
         let requests = web::Data::new(RequestMetrics::default());
-        let metrics = web::Data::new(Metrics::new(&requests));
+        let metrics = web::Data::new(Metrics::new(&state, &requests, &route_limits));
         let cors_settings = state.settings.cors.clone();
         let server = HttpServer::new(move || {
             let cors = crate::http::headers::cors(&cors_settings);
