@@ -1,8 +1,10 @@
 //! Metrics of the database: its pools and the statements run through them, read from the
-//! handle at each scrape ([`register`]).
+//! handle at each scrape ([`register`]); and [`TableGauges`], the port through which a module
+//! reports gauges it reads from its own tables when the metrics are scraped.
 
 use std::fmt;
 
+use diesel::QueryResult;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -10,7 +12,11 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
 
-use super::{Db, PoolMetrics};
+use super::{AnyConnection, Db, PoolMetrics};
+
+/// Gauges a module reads from its own tables when the metrics are scraped: it queries them on
+/// the connection given and registers them, with their values, in that scrape's registry.
+pub type TableGauges = fn(&mut AnyConnection, &mut Registry) -> QueryResult<()>;
 
 /// Registers the pools' connections and checkouts and the statements run, read from `db` at
 /// each scrape.

@@ -1,38 +1,40 @@
-//! Prometheus metrics at `/metrics` (text exposition format 0.0.4), from a small hand-written
-//! registry: no metrics crate to compile.
+//! `/metrics`: the server's metrics in the Prometheus text exposition format (0.0.4), encoded
+//! by `prometheus-client` from a registry composed here of the metrics each module registers
+//! itself:
 //!
-//! - Requests: a counter and a latency histogram per method, route pattern (never the raw
-//!   path, so ids do not multiply the series) and status, recorded by the [`record`]
-//!   middleware.
-//! - Read when scraped: database pools (connections in use and idle, checkouts that waited,
-//!   time waited, timeouts), SQL statements executed, password-hashing slots (free, waiting,
-//!   waits), requests refused by the rate limits, and from the database in two grouped
-//!   queries the outbox backlog (pending and dead messages) and the open moderation queue
-//!   items by kind.
+//! - requests by method, route pattern and status, counted and timed (`http::metrics`);
+//! - database pools and SQL statements (`db::metrics`), dropped log lines (`telemetry`),
+//!   password-hashing slots (`auth::password`), rate-limit refusals (`http::ratelimit`), and
+//!   the running version (here);
+//! - read from the database at each scrape, through the [`TableGauges`] port of the module
+//!   owning the table: the outbox backlog (`notify::outbox`) and the open moderation queue
+//!   items (`queue`); and here whether the database answered.
 //!
 //! Who may read it: with `metrics.token` set, whoever sends `Authorization: Bearer <token>`;
 //! without, only clients on the loopback interface whose request no proxy forwarded. Anyone
 //! else gets the same 404 as an address that does not exist.
 
-use std::fmt::Write as _;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use diesel::dsl::count_star;
-use diesel::prelude::*;
 use prometheus_client::encoding::prometheus_text::{CONTENT_TYPE, encode};
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::config::MetricsSettings;
-use crate::db::AnyConnection;
-use crate::db::schema::{mod_items, outbox};
+use crate::db::DbError;
+use crate::db::metrics::TableGauges;
 use crate::http::error::ApiError;
 use crate::http::metrics::RequestMetrics;
 use crate::http::ratelimit::RouteLimits;
-use crate::queue::ItemKind;
+use crate::notify::outbox;
+use crate::queue;
+
+/// The gauges read from the database at each scrape, each registered by the module owning
+/// its table.
+const TABLE_GAUGES: [TableGauges; 2] = [outbox::register_backlog, queue::register_open_items];
 
 /// The server's metrics: each module's own, registered once when the server is built.
 pub struct Metrics {
@@ -55,6 +57,31 @@ impl Metrics {
         );
         Self { registry }
     }
+}
+
+/// The gauges read from the database now, and whether it answered: a registry for this
+/// scrape alone.
+async fn read_tables(state: &AppState) -> Registry {
+    let tables = state
+        .db
+        .read(|conn| {
+            let mut registry = Registry::default();
+            for register in TABLE_GAUGES {
+                register(conn, &mut registry).map_err(DbError::Query)?;
+            }
+            Ok::<_, DbError>(registry)
+        })
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
+        .ok();
+    let up = tables.is_some();
+    let mut registry = tables.unwrap_or_default();
+    registry.register(
+        "butterfly_database_up",
+        "Whether the database answered the metrics queries (1) or not (0)",
+        ConstGauge::new(i64::from(up)),
+    );
+    registry
 }
 
 // ----- who may read -----
@@ -97,101 +124,6 @@ fn same_secret(presented: &str, expected: &str) -> bool {
         == 0
 }
 
-// ----- gauges read from the database -----
-
-/// Counts read from the database when scraped.
-struct DatabaseGauges {
-    /// (status, messages) for `pending` and `dead`.
-    outbox: Vec<(String, i64)>,
-    /// (kind, open items).
-    queue: Vec<(String, i64)>,
-}
-
-/// Two grouped counts. The outbox one is served by `outbox_status_next_attempt_idx`
-/// (status, next_attempt_at); the queue one by the partial index `mod_items_open_subject_key`
-/// (kind, subject_id) WHERE status = 'open'.
-fn database_gauges(conn: &mut AnyConnection) -> QueryResult<DatabaseGauges> {
-    let outbox = outbox::table
-        .filter(outbox::status.eq_any(["pending", "dead"]))
-        .group_by(outbox::status)
-        .select((outbox::status, count_star()))
-        .load::<(String, i64)>(conn)?;
-    let queue = mod_items::table
-        .filter(mod_items::status.eq("open"))
-        .group_by(mod_items::kind)
-        .select((mod_items::kind, count_star()))
-        .load::<(String, i64)>(conn)?;
-    Ok(DatabaseGauges { outbox, queue })
-}
-
-// ----- the exposition -----
-
-/// Escapes a label value (backslash, double quote, newline).
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-/// Writes `# HELP` and `# TYPE` lines.
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn render_database(out: &mut String, gauges: Option<&DatabaseGauges>) {
-    family(
-        out,
-        "butterfly_database_up",
-        "gauge",
-        "Whether the database answered the metrics queries (1) or not (0).",
-    );
-    let _ = writeln!(out, "butterfly_database_up {}", u8::from(gauges.is_some()));
-    let Some(gauges) = gauges else {
-        return;
-    };
-    let count = |rows: &[(String, i64)], key: &str| {
-        rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
-    };
-    family(
-        out,
-        "butterfly_outbox_messages",
-        "gauge",
-        "Emails in the outbox by status: pending (not sent yet) and dead (given up).",
-    );
-    for status in ["pending", "dead"] {
-        let _ = writeln!(
-            out,
-            "butterfly_outbox_messages{{status=\"{status}\"}} {}",
-            count(&gauges.outbox, status)
-        );
-    }
-    family(
-        out,
-        "butterfly_moderation_queue_open_items",
-        "gauge",
-        "Open moderation queue items by kind.",
-    );
-    let mut kinds: Vec<String> = ItemKind::ALL
-        .iter()
-        .map(|k| k.as_str().to_owned())
-        .collect();
-    for (kind, _) in &gauges.queue {
-        if !kinds.contains(kind) {
-            kinds.push(kind.clone());
-        }
-    }
-    for kind in kinds {
-        let _ = writeln!(
-            out,
-            "butterfly_moderation_queue_open_items{{kind=\"{}\"}} {}",
-            escape(&kind),
-            count(&gauges.queue, &kind)
-        );
-    }
-}
-
 /// Server metrics in the Prometheus text format.
 ///
 /// Served only to loopback clients whose request no proxy forwarded, or, when `metrics.token`
@@ -213,27 +145,17 @@ pub async fn get_metrics(
     if !may_read(&req, &state.settings.metrics) {
         return Err(ApiError::NotFound("nothing exists at this address".into()));
     }
-    let gauges = state
-        .db
-        .read(|conn| database_gauges(conn).map_err(crate::db::DbError::Query))
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
-        .ok();
+    let scrape = read_tables(&state).await;
     let mut out = String::with_capacity(16 * 1024);
     encode(&mut out, &metrics.registry)
+        .and_then(|()| encode(&mut out, &scrape))
         .map_err(|_| ApiError::Internal("the metrics could not be encoded".into()))?;
-    render_database(&mut out, gauges.as_ref());
     Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-    }
 
     #[test]
     fn secrets_compare_equal_only_when_equal() {
