@@ -19,6 +19,7 @@
 
 use std::time::Duration;
 
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -89,15 +90,21 @@ pub fn enqueue(conn: &mut AnyConnection, email: &Email) -> QueryResult<()> {
     Ok(())
 }
 
-/// Stats for metrics: (pending messages, dead messages).
+/// The backlog: (pending messages, dead messages), in one grouped count served by
+/// `outbox_status_next_attempt_idx` (status, next_attempt_at).
 pub fn backlog(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
-    let count = |conn: &mut AnyConnection, status: &str| {
-        outbox::table
-            .filter(outbox::status.eq(status))
-            .count()
-            .get_result::<i64>(conn)
+    let counts = outbox::table
+        .filter(outbox::status.eq_any([PENDING, DEAD]))
+        .group_by(outbox::status)
+        .select((outbox::status, count_star()))
+        .load::<(String, i64)>(conn)?;
+    let count = |status: &str| {
+        counts
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n)
     };
-    Ok((count(conn, PENDING)?, count(conn, DEAD)?))
+    Ok((count(PENDING), count(DEAD)))
 }
 
 /// Registers the backlog, read now, in a scrape's registry (a
