@@ -10,9 +10,15 @@
 //! is (flags that led to action + 1) / (resolved flags + 2). Age grows equally for every item,
 //! so the order is stored once as `sort_key = score without age − creation time in hours`,
 //! which keeps the queue one indexed query (`mod_items_queue_idx`).
+//!
+//! The open items by kind are a metric, read when scraped ([`register_open_items`]).
 
 use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
 use diesel::prelude::*;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -312,4 +318,29 @@ pub fn resolve_at_version(
     ))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Registers the open items by kind, read now, in a scrape's registry (a
+/// [`TableGauges`](crate::db::metrics::TableGauges)): every kind, 0 when none is open. One
+/// grouped count, served by the partial index `mod_items_open_subject_key` (kind, subject_id)
+/// WHERE status = 'open'.
+pub fn register_open_items(conn: &mut AnyConnection, registry: &mut Registry) -> QueryResult<()> {
+    let open = mod_items::table
+        .filter(mod_items::status.eq("open"))
+        .group_by(mod_items::kind)
+        .select((mod_items::kind, count_star()))
+        .load::<(String, i64)>(conn)?;
+    let items = Family::<[(&str, String); 1], Gauge>::default();
+    for kind in ItemKind::ALL {
+        let _ = items.get_or_create(&[("kind", kind.as_str().to_owned())]);
+    }
+    for (kind, n) in open {
+        items.get_or_create(&[("kind", kind)]).set(n);
+    }
+    registry.register(
+        "butterfly_moderation_queue_open_items",
+        "Open moderation queue items by kind",
+        items,
+    );
+    Ok(())
 }

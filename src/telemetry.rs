@@ -4,11 +4,11 @@
 //!
 //! Logging never blocks or fails serving: lines go through a bounded queue to a writer thread.
 //! When standard output blocks (a pipe nobody reads) the queue fills and new lines are dropped;
-//! when it fails (a full disk) the line is dropped. Either way the drop is counted
-//! ([`dropped_lines`], exported as a metric).
+//! when it fails (a full disk) the line is dropped. Either way the drop is counted (a metric,
+//! [`register_metrics`]).
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use rand::RngCore;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
@@ -28,15 +30,20 @@ const QUEUE_LINES: usize = 1_024;
 /// How long [`LogGuard`] waits for the queued lines to be written when the process ends.
 const FLUSH_WAIT: Duration = Duration::from_secs(2);
 
-static DROPPED: AtomicU64 = AtomicU64::new(0);
-
 /// Log lines dropped so far because standard output was blocked or failing.
-pub fn dropped_lines() -> u64 {
-    DROPPED.load(Ordering::Relaxed)
+static DROPPED: LazyLock<Counter> = LazyLock::new(Counter::default);
+
+/// Registers the count of dropped log lines.
+pub fn register_metrics(registry: &mut Registry) {
+    registry.register(
+        "butterfly_log_lines_dropped",
+        "Log lines dropped because standard output was blocked or failing (a full disk)",
+        DROPPED.clone(),
+    );
 }
 
 fn drop_line() {
-    DROPPED.fetch_add(1, Ordering::Relaxed);
+    DROPPED.inc();
 }
 
 enum Message {

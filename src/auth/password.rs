@@ -1,12 +1,17 @@
 //! Password hashing with argon2id (m = 19456 KiB, t = 2, p = 1) on the blocking pool, at most
-//! one hash per slot at once, plus the password rules applied at registration and change.
+//! one hash per slot at once, with the metrics of its slots ([`Hasher::register_metrics`]);
+//! plus the password rules applied at registration and change.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::{MetricType, TypedMetric};
+use prometheus_client::registry::Registry;
 use tokio::sync::Semaphore;
 
 use crate::http::error::ApiError;
@@ -38,31 +43,38 @@ pub struct Hasher {
     slots: Arc<Semaphore>,
     size: usize,
     wait: Duration,
-    counters: Arc<SlotCounters>,
+    counters: SlotCounters,
 }
 
-/// How often callers had to wait for a slot (for metrics).
-#[derive(Default)]
+/// How often callers had to wait for a slot (metrics).
+#[derive(Clone, Default)]
 struct SlotCounters {
     /// Hashes that found every slot busy and waited.
-    waits: AtomicU64,
+    waits: Counter,
     /// Callers waiting right now.
-    waiting: AtomicU64,
+    waiting: Gauge,
     /// Waits that ran out of time (the request got 503).
-    timeouts: AtomicU64,
+    timeouts: Counter,
     /// Hashes computed (new passwords and checks, the dummy check for an unknown address too).
-    computed: AtomicU64,
+    computed: Counter,
 }
 
-/// Hashing slots at one moment, for metrics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HasherMetrics {
-    pub slots: usize,
-    pub available: usize,
-    pub waiting: u64,
-    pub waits: u64,
-    pub timeouts: u64,
-    pub computed: u64,
+/// The slots free when the metrics are read.
+#[derive(Debug)]
+struct FreeSlots(Arc<Semaphore>);
+
+impl TypedMetric for FreeSlots {
+    const TYPE: MetricType = MetricType::Gauge;
+}
+
+impl EncodeMetric for FreeSlots {
+    fn encode(&self, mut encoder: MetricEncoder) -> std::fmt::Result {
+        encoder.encode_gauge(&self.0.available_permits())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        Self::TYPE
+    }
 }
 
 /// Counts a caller as waiting until dropped (also when its request is cancelled).
@@ -70,15 +82,15 @@ struct Waiting<'a>(&'a SlotCounters);
 
 impl<'a> Waiting<'a> {
     fn start(counters: &'a SlotCounters) -> Self {
-        counters.waits.fetch_add(1, Ordering::Relaxed);
-        counters.waiting.fetch_add(1, Ordering::Relaxed);
+        counters.waits.inc();
+        counters.waiting.inc();
         Self(counters)
     }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+        self.0.waiting.dec();
     }
 }
 
@@ -89,25 +101,45 @@ impl Hasher {
             slots: Arc::new(Semaphore::new(size)),
             size,
             wait,
-            counters: Arc::new(SlotCounters::default()),
+            counters: SlotCounters::default(),
         }
     }
 
-    /// Slots free right now (for metrics).
-    pub fn available(&self) -> usize {
-        self.slots.available_permits()
-    }
-
-    /// Slots, free slots and waits so far.
-    pub fn metrics(&self) -> HasherMetrics {
-        HasherMetrics {
-            slots: self.size,
-            available: self.available(),
-            waiting: self.counters.waiting.load(Ordering::Relaxed),
-            waits: self.counters.waits.load(Ordering::Relaxed),
-            timeouts: self.counters.timeouts.load(Ordering::Relaxed),
-            computed: self.counters.computed.load(Ordering::Relaxed),
-        }
+    /// Registers the slots, the free slots, the callers waiting, the waits, their timeouts and
+    /// the hashes computed.
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        let counters = &self.counters;
+        registry.register(
+            "butterfly_password_hash_slots",
+            "Password hashes (argon2id) allowed at once",
+            ConstGauge::new(self.size),
+        );
+        registry.register(
+            "butterfly_password_hash_slots_available",
+            "Hashing slots free right now",
+            FreeSlots(self.slots.clone()),
+        );
+        registry.register(
+            "butterfly_password_hash_waiting",
+            "Requests waiting for a hashing slot right now",
+            counters.waiting.clone(),
+        );
+        registry.register(
+            "butterfly_password_hash_waits",
+            "Hashes that found every slot busy and waited",
+            counters.waits.clone(),
+        );
+        registry.register(
+            "butterfly_password_hash_timeouts",
+            "Waits for a hashing slot that ran out of time (answered 503)",
+            counters.timeouts.clone(),
+        );
+        registry.register(
+            "butterfly_password_hashes",
+            "Password hashes computed: new passwords and checks, including the check against a \
+             dummy hash that an unknown address gets",
+            counters.computed.clone(),
+        );
     }
 
     async fn run<T: Send + 'static>(
@@ -124,7 +156,7 @@ impl Hasher {
                 tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
                     .await
                     .map_err(|_| {
-                        self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                        self.counters.timeouts.inc();
                         ApiError::Unavailable {
                             detail: "the server is busy; please try again shortly".into(),
                             retry_after: 2,
@@ -137,7 +169,7 @@ impl Hasher {
         let result = actix_web::web::block(move || {
             let value = job();
             drop(permit);
-            counters.computed.fetch_add(1, Ordering::Relaxed);
+            counters.computed.inc();
             value
         })
         .await

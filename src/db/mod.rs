@@ -14,6 +14,7 @@ pub mod backup;
 pub mod concurrency;
 mod error;
 mod handle;
+pub mod metrics;
 mod pool;
 pub mod schema;
 pub mod search;

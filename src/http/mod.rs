@@ -1,11 +1,13 @@
 //! HTTP foundations shared by every feature: errors as problem+json, request-body limits and
-//! their errors, pagination, rate limiting, security headers and CORS. (The authenticated-caller
-//! extractor reads the application state, so it lives in `app::caller`.) (The route table, the OpenAPI document, metrics and health are the
-//! composition root's: `server`.)
+//! their errors, pagination, rate limiting, security headers, CORS, and the request metrics.
+//! (The authenticated-caller extractor reads the application state, so it lives in
+//! `app::caller`; the route table, the OpenAPI document, the `/metrics` endpoint and health
+//! are the composition root's: `server`.)
 
 pub mod error;
 pub mod headers;
 pub mod json;
+pub mod metrics;
 pub mod pagination;
 pub mod ratelimit;
 

@@ -14,10 +14,16 @@
 //! Delivery is at least once: a server that crashes between sending and recording sends the
 //! message again. Every message carries a `Message-ID` made from its outbox row, the same at
 //! every attempt, so a receiving mail system can drop the duplicate.
+//!
+//! The backlog (pending and dead messages) is a metric, read when scraped ([`register_backlog`]).
 
 use std::time::Duration;
 
+use diesel::dsl::count_star;
 use diesel::prelude::*;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 
 use crate::auth::model::Locale;
 use crate::config::OutboxSettings;
@@ -75,15 +81,36 @@ pub fn enqueue(conn: &mut AnyConnection, email: &Email) -> QueryResult<()> {
     Ok(())
 }
 
-/// Stats for metrics: (pending messages, dead messages).
+/// The backlog: (pending messages, dead messages), in one grouped count served by
+/// `outbox_status_next_attempt_idx` (status, next_attempt_at).
 pub fn backlog(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
-    let count = |conn: &mut AnyConnection, status: &str| {
-        outbox::table
-            .filter(outbox::status.eq(status))
-            .count()
-            .get_result::<i64>(conn)
+    let counts = outbox::table
+        .filter(outbox::status.eq_any([PENDING, DEAD]))
+        .group_by(outbox::status)
+        .select((outbox::status, count_star()))
+        .load::<(String, i64)>(conn)?;
+    let count = |status: &str| {
+        counts
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n)
     };
-    Ok((count(conn, PENDING)?, count(conn, DEAD)?))
+    Ok((count(PENDING), count(DEAD)))
+}
+
+/// Registers the backlog, read now, in a scrape's registry (a
+/// [`TableGauges`](crate::db::metrics::TableGauges)).
+pub fn register_backlog(conn: &mut AnyConnection, registry: &mut Registry) -> QueryResult<()> {
+    let (pending, dead) = backlog(conn)?;
+    let messages = Family::<[(&str, &str); 1], Gauge>::default();
+    messages.get_or_create(&[("status", PENDING)]).set(pending);
+    messages.get_or_create(&[("status", DEAD)]).set(dead);
+    registry.register(
+        "butterfly_outbox_messages",
+        "Emails in the outbox by status: pending (not sent yet) and dead (given up)",
+        messages,
+    );
+    Ok(())
 }
 
 /// A claimed outbox row, as much as sending needs.

@@ -1,146 +1,87 @@
-//! Prometheus metrics at `/metrics` (text exposition format 0.0.4), from a small hand-written
-//! registry: no metrics crate to compile.
+//! `/metrics`: the server's metrics in the Prometheus text exposition format (0.0.4), encoded
+//! by `prometheus-client` from a registry composed here of the metrics each module registers
+//! itself:
 //!
-//! - Requests: a counter and a latency histogram per method, route pattern (never the raw
-//!   path, so ids do not multiply the series) and status, recorded by the [`record`]
-//!   middleware.
-//! - Read when scraped: database pools (connections in use and idle, checkouts that waited,
-//!   time waited, timeouts), SQL statements executed, password-hashing slots (free, waiting,
-//!   waits), requests refused by the rate limits, and from the database in two grouped
-//!   queries the outbox backlog (pending and dead messages) and the open moderation queue
-//!   items by kind.
+//! - requests by method, route pattern and status, counted and timed (`http::metrics`);
+//! - database pools and SQL statements (`db::metrics`), dropped log lines (`telemetry`),
+//!   password-hashing slots (`auth::password`), rate-limit refusals (`http::ratelimit`), and
+//!   the running version (here);
+//! - read from the database at each scrape, through the [`TableGauges`] port of the module
+//!   owning the table: the outbox backlog (`notify::outbox`) and the open moderation queue
+//!   items (`queue`); and here whether the database answered.
 //!
 //! Who may read it: with `metrics.token` set, whoever sends `Authorization: Bearer <token>`;
 //! without, only clients on the loopback interface whose request no proxy forwarded. Anyone
 //! else gets the same 404 as an address that does not exist.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use diesel::dsl::count_star;
-use diesel::prelude::*;
+use prometheus_client::encoding::prometheus_text::{CONTENT_TYPE, encode};
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::config::MetricsSettings;
-use crate::db::AnyConnection;
-use crate::db::schema::{mod_items, outbox};
+use crate::db::DbError;
+use crate::db::metrics::TableGauges;
 use crate::http::error::ApiError;
+use crate::http::metrics::RequestMetrics;
 use crate::http::ratelimit::RouteLimits;
-use crate::queue::ItemKind;
+use crate::notify::outbox;
+use crate::queue;
 
-/// Upper bounds (seconds) of the latency histogram's buckets.
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+/// The gauges read from the database at each scrape, each registered by the module owning
+/// its table.
+const TABLE_GAUGES: [TableGauges; 2] = [outbox::register_backlog, queue::register_open_items];
 
-/// The label of requests no route matched.
-const UNMATCHED: &str = "unmatched";
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct SeriesKey {
-    method: &'static str,
-    route: String,
-    status: u16,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Series {
-    count: u64,
-    sum: f64,
-    /// Observations per bucket (not cumulative; summed when rendered).
-    buckets: [u64; BUCKETS.len()],
-}
-
-/// The request counters, shared by every worker.
-#[derive(Default)]
+/// The server's metrics: each module's own, registered once when the server is built.
 pub struct Metrics {
-    requests: Mutex<HashMap<SeriesKey, Series>>,
+    registry: Registry,
 }
 
 impl Metrics {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<SeriesKey, Series>> {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Counts one answered request.
-    pub fn observe(&self, method: &Method, route: &str, status: u16, seconds: f64) {
-        let key = SeriesKey {
-            method: method_label(method),
-            route: route.to_owned(),
-            status,
-        };
-        let mut requests = self.lock();
-        let series = requests.entry(key).or_default();
-        series.count += 1;
-        series.sum += seconds;
-        if let Some(i) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-            series.buckets[i] += 1;
-        }
-    }
-
-    fn snapshot(&self) -> Vec<(SeriesKey, Series)> {
-        let mut series: Vec<_> = self
-            .lock()
-            .iter()
-            .map(|(k, s)| (k.clone(), s.clone()))
-            .collect();
-        series.sort_by(|a, b| a.0.cmp(&b.0));
-        series
+    /// Composes the registry from the metrics each module registers.
+    pub fn new(state: &AppState, requests: &RequestMetrics, limits: &RouteLimits) -> Self {
+        let mut registry = Registry::default();
+        requests.register(&mut registry);
+        crate::db::metrics::register(&mut registry, &state.db);
+        crate::telemetry::register_metrics(&mut registry);
+        state.hasher.register_metrics(&mut registry);
+        limits.register_metrics(&mut registry);
+        registry.register(
+            "butterfly_build",
+            "The running version (always 1)",
+            Info::new([("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        Self { registry }
     }
 }
 
-/// Known methods by name; anything else is `other`, so that made-up methods add no series.
-fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
-    }
-}
-
-/// Middleware: times every request and counts it by method, route pattern and status.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(metrics) = req.app_data::<web::Data<Metrics>>().cloned() else {
-        return next.call(req).await;
-    };
-    let started = Instant::now();
-    let method = req.method().clone();
-    let route_before = req.match_pattern();
-    let result = next.call(req).await;
-    let seconds = started.elapsed().as_secs_f64();
-    match &result {
-        Ok(res) => {
-            let route = res.request().match_pattern();
-            let route = route.as_deref().unwrap_or(UNMATCHED);
-            metrics.observe(&method, route, res.status().as_u16(), seconds);
-        }
-        Err(e) => {
-            let route = route_before.as_deref().unwrap_or(UNMATCHED);
-            let status = e.as_response_error().status_code().as_u16();
-            metrics.observe(&method, route, status, seconds);
-        }
-    }
-    result
+/// The gauges read from the database now, and whether it answered: a registry for this
+/// scrape alone.
+async fn read_tables(state: &AppState) -> Registry {
+    let tables = state
+        .db
+        .read(|conn| {
+            let mut registry = Registry::default();
+            for register in TABLE_GAUGES {
+                register(conn, &mut registry).map_err(DbError::Query)?;
+            }
+            Ok::<_, DbError>(registry)
+        })
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
+        .ok();
+    let up = tables.is_some();
+    let mut registry = tables.unwrap_or_default();
+    registry.register(
+        "butterfly_database_up",
+        "Whether the database answered the metrics queries (1) or not (0)",
+        ConstGauge::new(i64::from(up)),
+    );
+    registry
 }
 
 // ----- who may read -----
@@ -183,305 +124,6 @@ fn same_secret(presented: &str, expected: &str) -> bool {
         == 0
 }
 
-// ----- gauges read from the database -----
-
-/// Counts read from the database when scraped.
-struct DatabaseGauges {
-    /// (status, messages) for `pending` and `dead`.
-    outbox: Vec<(String, i64)>,
-    /// (kind, open items).
-    queue: Vec<(String, i64)>,
-}
-
-/// Two grouped counts. The outbox one is served by `outbox_status_next_attempt_idx`
-/// (status, next_attempt_at); the queue one by the partial index `mod_items_open_subject_key`
-/// (kind, subject_id) WHERE status = 'open'.
-fn database_gauges(conn: &mut AnyConnection) -> QueryResult<DatabaseGauges> {
-    let outbox = outbox::table
-        .filter(outbox::status.eq_any(["pending", "dead"]))
-        .group_by(outbox::status)
-        .select((outbox::status, count_star()))
-        .load::<(String, i64)>(conn)?;
-    let queue = mod_items::table
-        .filter(mod_items::status.eq("open"))
-        .group_by(mod_items::kind)
-        .select((mod_items::kind, count_star()))
-        .load::<(String, i64)>(conn)?;
-    Ok(DatabaseGauges { outbox, queue })
-}
-
-// ----- the exposition -----
-
-/// Escapes a label value (backslash, double quote, newline).
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-/// Writes `# HELP` and `# TYPE` lines.
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn render_requests(out: &mut String, metrics: &Metrics) {
-    let series = metrics.snapshot();
-    family(
-        out,
-        "butterfly_http_requests_total",
-        "counter",
-        "Requests answered, by method, route pattern and status.",
-    );
-    for (key, s) in &series {
-        let _ = writeln!(
-            out,
-            "butterfly_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}",
-            key.method,
-            escape(&key.route),
-            key.status,
-            s.count
-        );
-    }
-    family(
-        out,
-        "butterfly_http_request_duration_seconds",
-        "histogram",
-        "Time to answer a request, by method, route pattern and status.",
-    );
-    for (key, s) in &series {
-        let labels = format!(
-            "method=\"{}\",route=\"{}\",status=\"{}\"",
-            key.method,
-            escape(&key.route),
-            key.status
-        );
-        let mut cumulative = 0;
-        for (bound, n) in BUCKETS.iter().zip(s.buckets.iter()) {
-            cumulative += n;
-            let _ = writeln!(
-                out,
-                "butterfly_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "butterfly_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-            s.count
-        );
-        let _ = writeln!(
-            out,
-            "butterfly_http_request_duration_seconds_sum{{{labels}}} {}",
-            s.sum
-        );
-        let _ = writeln!(
-            out,
-            "butterfly_http_request_duration_seconds_count{{{labels}}} {}",
-            s.count
-        );
-    }
-}
-
-/// Name, type, help and value of one per-pool metric family.
-type PoolFamily = (
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(&crate::db::PoolMetrics) -> String,
-);
-
-fn render_process(out: &mut String, state: &AppState, limits: Option<&RouteLimits>) {
-    let pools = state.db.pool_metrics();
-    family(
-        out,
-        "butterfly_db_pool_connections",
-        "gauge",
-        "Open database connections by pool and state (in_use, idle).",
-    );
-    for p in &pools {
-        let _ = writeln!(
-            out,
-            "butterfly_db_pool_connections{{pool=\"{}\",state=\"in_use\"}} {}",
-            p.name, p.in_use
-        );
-        let _ = writeln!(
-            out,
-            "butterfly_db_pool_connections{{pool=\"{}\",state=\"idle\"}} {}",
-            p.name, p.idle
-        );
-    }
-    let per_pool: [PoolFamily; 5] = [
-        (
-            "butterfly_db_pool_max_connections",
-            "gauge",
-            "Largest number of connections the pool opens.",
-            |p| p.max.to_string(),
-        ),
-        (
-            "butterfly_db_pool_checkouts_total",
-            "counter",
-            "Connections handed out by the pool.",
-            |p| p.checkouts.to_string(),
-        ),
-        (
-            "butterfly_db_pool_waits_total",
-            "counter",
-            "Checkouts that found no idle connection and waited (1 ms or more).",
-            |p| p.waits.to_string(),
-        ),
-        (
-            "butterfly_db_pool_wait_seconds_total",
-            "counter",
-            "Time spent waiting for a pooled connection.",
-            |p| p.wait_seconds.to_string(),
-        ),
-        (
-            "butterfly_db_pool_timeouts_total",
-            "counter",
-            "Checkouts that gave up waiting (answered 503).",
-            |p| p.timeouts.to_string(),
-        ),
-    ];
-    for (name, kind, help, value) in per_pool {
-        family(out, name, kind, help);
-        for p in &pools {
-            let _ = writeln!(out, "{name}{{pool=\"{}\"}} {}", p.name, value(p));
-        }
-    }
-    family(
-        out,
-        "butterfly_db_statements_total",
-        "counter",
-        "SQL statements executed through the pools.",
-    );
-    let _ = writeln!(
-        out,
-        "butterfly_db_statements_total {}",
-        state.db.statements_executed()
-    );
-    family(
-        out,
-        "butterfly_log_lines_dropped_total",
-        "counter",
-        "Log lines dropped because standard output was blocked or failing (a full disk).",
-    );
-    let _ = writeln!(
-        out,
-        "butterfly_log_lines_dropped_total {}",
-        crate::telemetry::dropped_lines()
-    );
-
-    let hashing = state.hasher.metrics();
-    let hasher_values: [(&str, &str, &str, u64); 6] = [
-        (
-            "butterfly_password_hash_slots",
-            "gauge",
-            "Password hashes (argon2id) allowed at once.",
-            hashing.slots as u64,
-        ),
-        (
-            "butterfly_password_hash_slots_available",
-            "gauge",
-            "Hashing slots free right now.",
-            hashing.available as u64,
-        ),
-        (
-            "butterfly_password_hash_waiting",
-            "gauge",
-            "Requests waiting for a hashing slot right now.",
-            hashing.waiting,
-        ),
-        (
-            "butterfly_password_hash_waits_total",
-            "counter",
-            "Hashes that found every slot busy and waited.",
-            hashing.waits,
-        ),
-        (
-            "butterfly_password_hash_timeouts_total",
-            "counter",
-            "Waits for a hashing slot that ran out of time (answered 503).",
-            hashing.timeouts,
-        ),
-        (
-            "butterfly_password_hashes_total",
-            "counter",
-            "Password hashes computed: new passwords and checks, including the check against a \
-             dummy hash that an unknown address gets.",
-            hashing.computed,
-        ),
-    ];
-    for (name, kind, help, value) in hasher_values {
-        family(out, name, kind, help);
-        let _ = writeln!(out, "{name} {value}");
-    }
-
-    if let Some(limits) = limits {
-        family(
-            out,
-            "butterfly_rate_limited_total",
-            "counter",
-            "Requests refused with 429 by the rate limits, by rule.",
-        );
-        for (rule, n) in limits.refusals() {
-            let _ = writeln!(out, "butterfly_rate_limited_total{{rule=\"{rule}\"}} {n}");
-        }
-    }
-}
-
-fn render_database(out: &mut String, gauges: Option<&DatabaseGauges>) {
-    family(
-        out,
-        "butterfly_database_up",
-        "gauge",
-        "Whether the database answered the metrics queries (1) or not (0).",
-    );
-    let _ = writeln!(out, "butterfly_database_up {}", u8::from(gauges.is_some()));
-    let Some(gauges) = gauges else {
-        return;
-    };
-    let count = |rows: &[(String, i64)], key: &str| {
-        rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
-    };
-    family(
-        out,
-        "butterfly_outbox_messages",
-        "gauge",
-        "Emails in the outbox by status: pending (not sent yet) and dead (given up).",
-    );
-    for status in ["pending", "dead"] {
-        let _ = writeln!(
-            out,
-            "butterfly_outbox_messages{{status=\"{status}\"}} {}",
-            count(&gauges.outbox, status)
-        );
-    }
-    family(
-        out,
-        "butterfly_moderation_queue_open_items",
-        "gauge",
-        "Open moderation queue items by kind.",
-    );
-    let mut kinds: Vec<String> = ItemKind::ALL
-        .iter()
-        .map(|k| k.as_str().to_owned())
-        .collect();
-    for (kind, _) in &gauges.queue {
-        if !kinds.contains(kind) {
-            kinds.push(kind.clone());
-        }
-    }
-    for kind in kinds {
-        let _ = writeln!(
-            out,
-            "butterfly_moderation_queue_open_items{{kind=\"{}\"}} {}",
-            escape(&kind),
-            count(&gauges.queue, &kind)
-        );
-    }
-}
-
 /// Server metrics in the Prometheus text format.
 ///
 /// Served only to loopback clients whose request no proxy forwarded, or, when `metrics.token`
@@ -498,62 +140,22 @@ fn render_database(out: &mut String, gauges: Option<&DatabaseGauges>) {
 pub async fn get_metrics(
     req: HttpRequest,
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
     if !may_read(&req, &state.settings.metrics) {
         return Err(ApiError::NotFound("nothing exists at this address".into()));
     }
-    let gauges = state
-        .db
-        .read(|conn| database_gauges(conn).map_err(crate::db::DbError::Query))
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "metrics: the database did not answer"))
-        .ok();
+    let scrape = read_tables(&state).await;
     let mut out = String::with_capacity(16 * 1024);
-    if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
-        render_requests(&mut out, metrics);
-    }
-    let limits = req.app_data::<web::Data<RouteLimits>>().map(|l| l.as_ref());
-    render_process(&mut out, &state, limits);
-    render_database(&mut out, gauges.as_ref());
-    family(
-        &mut out,
-        "butterfly_build_info",
-        "gauge",
-        "The running version (always 1).",
-    );
-    let _ = writeln!(
-        out,
-        "butterfly_build_info{{version=\"{}\"}} 1",
-        env!("CARGO_PKG_VERSION")
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(out))
+    encode(&mut out, &metrics.registry)
+        .and_then(|()| encode(&mut out, &scrape))
+        .map_err(|_| ApiError::Internal("the metrics could not be encoded".into()))?;
+    Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn requests_render_as_a_counter_and_a_cumulative_histogram() {
-        let metrics = Metrics::new();
-        metrics.observe(&Method::GET, "/api/v1/threads/{id}", 200, 0.003);
-        metrics.observe(&Method::GET, "/api/v1/threads/{id}", 200, 0.2);
-        let mut out = String::new();
-        render_requests(&mut out, &metrics);
-        assert!(out.contains(
-            "butterfly_http_requests_total{method=\"GET\",route=\"/api/v1/threads/{id}\",status=\"200\"} 2"
-        ));
-        assert!(out.contains("status=\"200\",le=\"0.005\"} 1"));
-        assert!(out.contains("status=\"200\",le=\"0.25\"} 2"));
-        assert!(out.contains("status=\"200\",le=\"+Inf\"} 2"));
-    }
-
-    #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-    }
 
     #[test]
     fn secrets_compare_equal_only_when_equal() {

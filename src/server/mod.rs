@@ -23,6 +23,7 @@ pub mod seeds;
 use crate::app::AppState;
 use crate::config::{ConfigError, Settings};
 use crate::db::{ConnectOptions, DatabaseUrl, Db, DbError};
+use crate::http::metrics::RequestMetrics;
 use crate::http::ratelimit::{RouteLimits, TrustedProxies};
 use crate::notify::mailer::Mailer;
 use crate::notify::outbox;
@@ -110,7 +111,8 @@ impl Application {
             state.settings.rate_limits.clone(),
             crate::app::caller::bearer_subject,
         ));
-        let metrics = web::Data::new(Metrics::new());
+        let requests = web::Data::new(RequestMetrics::default());
+        let metrics = web::Data::new(Metrics::new(&state, &requests, &route_limits));
         let cors_settings = state.settings.cors.clone();
         let server = HttpServer::new(move || {
             let cors = crate::http::headers::cors(&cors_settings);
@@ -119,6 +121,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(trusted_proxies.clone())
                 .app_data(route_limits.clone())
+                .app_data(requests.clone())
                 .app_data(metrics.clone())
                 .app_data(crate::http::json_config())
                 .app_data(crate::http::query_config())
@@ -130,7 +133,7 @@ impl Application {
                 .wrap(from_fn(crate::http::ratelimit::enforce))
                 .wrap(from_fn(crate::telemetry::request_id))
                 .wrap(Condition::new(cors.is_some(), cors.unwrap_or_default()))
-                .wrap(from_fn(metrics::record))
+                .wrap(from_fn(crate::http::metrics::record))
                 .wrap(from_fn(crate::http::headers::security_headers))
                 .configure(routes)
                 .default_service(web::to(fallback::not_found))

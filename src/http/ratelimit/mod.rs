@@ -33,7 +33,6 @@ mod window;
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -42,6 +41,10 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
 
 pub use self::docs::RateLimitDocs;
 use self::keys::{IPV6_GROUPS, Key, client_networks};
@@ -154,9 +157,22 @@ pub struct RouteLimits {
     settings: RateLimitSettings,
     /// One set per rule, in the order of [`Rule::ALL`], each with its rule's limits.
     counters: Vec<Counters>,
-    refused: [AtomicU64; Rule::ALL.len()],
+    /// Requests refused, per rule (a metric).
+    refused: Family<RuleLabel, Counter>,
     /// The account a request is made by, if it says (a valid bearer token's subject).
     identify: Identify,
+}
+
+/// The `rule` label of the refusals.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RuleLabel {
+    rule: &'static str,
+}
+
+impl From<Rule> for RuleLabel {
+    fn from(rule: Rule) -> Self {
+        Self { rule: rule.name() }
+    }
 }
 
 /// Tells the account a request is made by, without asking the database.
@@ -175,10 +191,15 @@ impl RouteLimits {
                 Counters::new(window, per_client.chain([limit.per_account]))
             })
             .collect();
+        // Every rule has its series from the start, at 0.
+        let refused = Family::default();
+        for rule in Rule::ALL {
+            let _ = refused.get_or_create(&rule.into());
+        }
         Self {
             settings,
             counters,
-            refused: Default::default(),
+            refused,
             identify,
         }
     }
@@ -194,13 +215,13 @@ impl RouteLimits {
             .map(|(_, _, rule)| *rule)
     }
 
-    /// Requests refused so far, per rule (for metrics).
-    pub fn refusals(&self) -> Vec<(&'static str, u64)> {
-        Rule::ALL
-            .iter()
-            .zip(&self.refused)
-            .map(|(rule, n)| (rule.name(), n.load(Ordering::Relaxed)))
-            .collect()
+    /// Registers the refusals, per rule (every rule, from 0).
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        registry.register(
+            "butterfly_rate_limited",
+            "Requests refused with 429 by the rate limits, by rule",
+            self.refused.clone(),
+        );
     }
 
     fn count(&self, rule: Rule, keys: &[(Key<'_>, u32)]) -> Verdict {
@@ -211,9 +232,7 @@ impl RouteLimits {
     }
 
     fn refusal(&self, rule: Rule) {
-        if let Some(counter) = self.refused.get(rule.index()) {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
+        self.refused.get_or_create(&rule.into()).inc();
         tracing::info!(rule = rule.name(), "rate limited");
     }
 }
