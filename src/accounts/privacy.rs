@@ -179,7 +179,7 @@ pub async fn access_log_page(
             id,
             actor_id,
             subject_user_id,
-            what: AccessKind::parse(&what).unwrap_or(AccessKind::Export),
+            what,
             created_at: utc(at),
         },
     ))

@@ -70,34 +70,19 @@ use utoipa::ToSchema;
 // Watched words
 // ---------------------------------------------------------------------------------------------
 
-/// What a watched-word rule does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WordAction {
-    /// The post is refused (422 naming the rule); nothing is stored.
-    Block,
-    /// The post is stored but held for review.
-    Hold,
-    /// The post is published and a queue item opened.
-    Flag,
+crate::db::text_enum! {
+    /// What a watched-word rule does (in `ALL`, strongest first).
+    pub enum WordAction {
+        /// The post is refused (422 naming the rule); nothing is stored.
+        Block = "block",
+        /// The post is stored but held for review.
+        Hold = "hold",
+        /// The post is published and a queue item opened.
+        Flag = "flag",
+    }
 }
 
 impl WordAction {
-    /// Every action, strongest first.
-    pub const ALL: [Self; 3] = [Self::Block, Self::Hold, Self::Flag];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Block => "block",
-            Self::Hold => "hold",
-            Self::Flag => "flag",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == value)
-    }
-
     /// 0 for the strongest action.
     fn rank(self) -> u8 {
         match self {
@@ -301,22 +286,12 @@ pub struct PiiFinding {
     pub masked: String,
 }
 
-/// Kinds of personal information.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PiiKind {
-    Email,
-    Phone,
-    NationalId,
-}
-
-impl PiiKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::NationalId => "national_id",
-        }
+crate::db::text_enum! {
+    /// Kinds of personal information.
+    pub enum PiiKind {
+        Email = "email",
+        Phone = "phone",
+        NationalId = "national_id",
     }
 }
 
@@ -1075,7 +1050,7 @@ mod tests {
 
     #[test]
     fn word_action_round_trips() {
-        for action in WordAction::ALL {
+        for &action in WordAction::ALL {
             assert_eq!(WordAction::parse(action.as_str()), Some(action));
             let json = serde_json::to_string(&action).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", action.as_str()));

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::auth::content::PostStatus;
 use crate::auth::model::Locale;
 use crate::config::SupportResource;
 use crate::db::AnyConnection;
@@ -105,11 +106,11 @@ pub struct Screening {
 
 impl Screening {
     /// The status a screened new post is stored with.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> PostStatus {
         if self.hold.is_some() {
-            "held"
+            PostStatus::Held
         } else {
-            "published"
+            PostStatus::Published
         }
     }
 }
@@ -129,7 +130,7 @@ pub struct PostNotice {
 }
 
 fn rules(conn: &mut AnyConnection) -> QueryResult<Vec<WatchedWord>> {
-    let rows: Vec<(i64, String, String)> = watched_words::table
+    let rows: Vec<(i64, String, WordAction)> = watched_words::table
         .select((
             watched_words::id,
             watched_words::pattern,
@@ -138,12 +139,10 @@ fn rules(conn: &mut AnyConnection) -> QueryResult<Vec<WatchedWord>> {
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, pattern, action)| {
-            WordAction::parse(&action).map(|action| WatchedWord {
-                id,
-                pattern,
-                action,
-            })
+        .map(|(id, pattern, action)| WatchedWord {
+            id,
+            pattern,
+            action,
         })
         .collect())
 }

@@ -10,7 +10,7 @@ use super::model::{SearchHit, SearchQuery};
 use super::store;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::auth::model::AuthorSummary;
+use crate::auth::model::{AuthorSummary, Role};
 use crate::auth::policy;
 use crate::db::schema::{boards, posts, threads, users};
 use crate::db::search::{self, SearchFilter};
@@ -33,7 +33,7 @@ type HitRow = (
     String,
     i64,
     String,
-    String,
+    Role,
     bool,
     String,
     bool,
@@ -122,7 +122,7 @@ pub async fn search(
             author: AuthorSummary::new(
                 r.4,
                 r.5,
-                &r.6,
+                r.6,
                 r.7,
                 policy::sees_anonymous_author(caller, r.4),
             ),

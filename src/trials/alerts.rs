@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::filters::NoticeFacts;
 use super::filters::{Criteria, TrialFilters};
 use super::model::TrialRow;
-use super::model::{Phase, RecruitmentStatus, Sex};
 use super::notify;
 use super::store;
 use super::store::alerts as alert_store;
@@ -148,11 +147,11 @@ pub fn facts(conn: &mut AnyConnection, row: &TrialRow) -> Result<NoticeFacts, Ap
     Ok(NoticeFacts {
         search_text: row.search_text.clone(),
         condition_keys: store::condition_keys(conn, row.id)?,
-        phase: Phase::parse(&row.phase),
-        status: RecruitmentStatus::parse(&row.recruitment_status),
+        phase: row.phase,
+        status: row.recruitment_status,
         min_age_months: row.min_age_months,
         max_age_months: row.max_age_months,
-        sex: Sex::parse(&row.sex),
+        sex: row.sex,
         sites: sites.into_iter().map(|s| (s.4, s.5, s.6)).collect(),
     })
 }

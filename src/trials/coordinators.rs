@@ -19,7 +19,7 @@ use crate::db::utc;
 use crate::db::{self};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Page};
-use crate::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind, Resolution};
 
 const REGISTRY_IDS_MAX: usize = 20;
 const REASON_MAX: usize = 1_000;
@@ -98,7 +98,7 @@ pub fn view(row: ApplicationListRow) -> Application {
         applicant: Applicant {
             id: a.user_id,
             display_name,
-            role: Role::parse(&role).unwrap_or(Role::Member),
+            role,
         },
         organization: a.organization,
         job_title: a.job_title,
@@ -108,7 +108,7 @@ pub fn view(row: ApplicationListRow) -> Application {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-        status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Pending),
+        status: a.status,
         reason: a.reason,
         decided_by: a.decided_by,
         decided_at: a.decided_at.map(utc),
@@ -227,7 +227,7 @@ pub async fn list(
     };
     let rows = state
         .db
-        .read(move |conn| Ok::<_, ApiError>(app_store::page(conn, status.as_str(), after, limit)?))
+        .read(move |conn| Ok::<_, ApiError>(app_store::page(conn, status, after, limit)?))
         .await?;
     Ok(pagination::page(
         rows,
@@ -263,7 +263,11 @@ pub async fn decide(
                 ItemKind::CoordinatorApplication,
                 id,
                 admin,
-                if req.approve { "approve" } else { "dismiss" },
+                if req.approve {
+                    Resolution::Approve
+                } else {
+                    Resolution::Dismiss
+                },
             )?;
             Ok::<_, ApiError>(())
         })

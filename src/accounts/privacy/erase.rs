@@ -22,6 +22,7 @@ use super::model::ContentChoice;
 use crate::accounts::model::UserRow;
 use crate::accounts::store;
 use crate::app::AppState;
+use crate::auth::content::{NoticeState, PostStatus};
 use crate::auth::model::{Role, erased_display_name};
 use crate::auth::names;
 use crate::db::schema::{
@@ -30,11 +31,13 @@ use crate::db::schema::{
     trial_alert_ledger, trial_alerts, trial_interests, trials, user_tokens, users,
 };
 use crate::db::{self, AnyConnection};
-use crate::forum::model::DELETED_PLACEHOLDER;
+use crate::forum::model::{DELETED_PLACEHOLDER, StatusChange};
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
-use crate::modlog;
-use crate::queue::{self, ItemKind};
+use crate::moderation::model::AppealStatus;
+use crate::modlog::{self, LogAction, LogTargetKind};
+use crate::queue::{self, ItemKind, ItemStatus, Resolution};
+use crate::trials::model::ApplicationStatus;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends for the ASCII of email addresses.
@@ -44,7 +47,7 @@ diesel::define_sql_function! {
 /// What a removed post and a removed thread title say instead.
 pub const REMOVED_PLACEHOLDER: &str = "[removed]";
 /// How open queue items about the member are closed.
-const RESOLUTION: &str = "account_erased";
+const RESOLUTION: Resolution = Resolution::AccountErased;
 const CLOSED_REASON: &str = "the coordinator's account was deleted";
 
 /// Erases `user` (whose password was checked) in the caller's transaction.
@@ -66,8 +69,8 @@ pub fn erase(
         conn,
         &modlog::Entry {
             actor_id: Some(id),
-            action: "account_erased",
-            target_kind: "user",
+            action: LogAction::AccountErased,
+            target_kind: LogTargetKind::User,
             target_id: id,
             reason: Some(match content {
                 ContentChoice::Remove => "the member erased the account and removed the posts",
@@ -94,24 +97,30 @@ fn remove_posts(state: &AppState, conn: &mut AnyConnection, id: i64) -> Result<(
                 .select(threads::reply_count)
                 .first::<i32>(conn)?
                 > 0;
-        let status = if answered { "deleted" } else { "removed" };
-        forum::change_status(state, conn, &post, status, false)?;
+        let change = if answered {
+            StatusChange::Delete
+        } else {
+            StatusChange::Remove
+        };
+        forum::change_status(state, conn, &post, change)?;
     }
     let mine = || {
         posts::table
             .filter(posts::author_id.eq(id))
             .select(posts::id)
     };
-    let open_about_posts: Vec<(String, i64)> = mod_items::table
-        .filter(mod_items::status.eq("open"))
-        .filter(mod_items::kind.eq_any(["flagged_post", "held_post", "crisis"]))
+    let open_about_posts: Vec<(ItemKind, i64)> = mod_items::table
+        .filter(mod_items::status.eq(ItemStatus::Open))
+        .filter(mod_items::kind.eq_any([
+            ItemKind::FlaggedPost,
+            ItemKind::HeldPost,
+            ItemKind::Crisis,
+        ]))
         .filter(mod_items::subject_id.eq_any(mine()))
         .select((mod_items::kind, mod_items::subject_id))
         .load(conn)?;
     for (kind, subject_id) in open_about_posts {
-        if let Some(kind) = ItemKind::parse(&kind) {
-            queue::resolve_subject(conn, kind, subject_id, id, RESOLUTION)?;
-        }
+        queue::resolve_subject(conn, kind, subject_id, id, RESOLUTION)?;
     }
     diesel::update(post_revisions::table.filter(post_revisions::post_id.eq_any(mine())))
         .set((
@@ -146,7 +155,7 @@ fn remove_posts(state: &AppState, conn: &mut AnyConnection, id: i64) -> Result<(
 fn erase_deleted_posts(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     let deleted = posts::table
         .filter(posts::author_id.eq(id))
-        .filter(posts::status.eq("deleted"))
+        .filter(posts::status.eq(PostStatus::Deleted))
         .select(posts::id);
     diesel::update(post_revisions::table.filter(post_revisions::post_id.eq_any(deleted)))
         .set((
@@ -157,7 +166,7 @@ fn erase_deleted_posts(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     diesel::update(
         posts::table
             .filter(posts::author_id.eq(id))
-            .filter(posts::status.eq("deleted")),
+            .filter(posts::status.eq(PostStatus::Deleted)),
     )
     .set((
         posts::body.eq(DELETED_PLACEHOLDER),
@@ -181,7 +190,7 @@ fn erase_moderation_records(conn: &mut AnyConnection, id: i64) -> QueryResult<()
         .execute(conn)?;
     let open_appeals: Vec<i64> = appeals::table
         .filter(appeals::user_id.eq(id))
-        .filter(appeals::status.eq("open"))
+        .filter(appeals::status.eq(AppealStatus::Open))
         .select(appeals::id)
         .load(conn)?;
     for appeal_id in open_appeals {
@@ -193,7 +202,7 @@ fn erase_moderation_records(conn: &mut AnyConnection, id: i64) -> QueryResult<()
     diesel::update(
         mod_items::table
             .filter(mod_items::claimed_by.eq(id))
-            .filter(mod_items::status.eq("open")),
+            .filter(mod_items::status.eq(ItemStatus::Open)),
     )
     .set((
         mod_items::claimed_by.eq(None::<i64>),
@@ -216,7 +225,7 @@ fn erase_trial_records(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
         .execute(conn)?;
     let pending: Vec<i64> = coordinator_applications::table
         .filter(coordinator_applications::user_id.eq(id))
-        .filter(coordinator_applications::status.eq("pending"))
+        .filter(coordinator_applications::status.eq(ApplicationStatus::Pending))
         .select(coordinator_applications::id)
         .load(conn)?;
     for application_id in pending {
@@ -233,16 +242,16 @@ fn erase_trial_records(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     )
     .execute(conn)?;
 
-    let notices: Vec<(i64, String)> = trials::table
+    let notices: Vec<(i64, NoticeState)> = trials::table
         .filter(trials::coordinator_id.eq(id))
         .select((trials::id, trials::state))
         .load(conn)?;
     for (trial_id, state) in notices {
-        match state.as_str() {
-            "published" => {
+        match state {
+            NoticeState::Published => {
                 diesel::update(trials::table.find(trial_id))
                     .set((
-                        trials::state.eq("closed"),
+                        trials::state.eq(NoticeState::Closed),
                         trials::closed_reason.eq(CLOSED_REASON),
                         trials::closed_at.eq(now),
                     ))
@@ -251,8 +260,8 @@ fn erase_trial_records(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
                     conn,
                     &modlog::Entry {
                         actor_id: Some(id),
-                        action: "trial_notice_closed",
-                        target_kind: "trial_notice",
+                        action: LogAction::TrialNoticeClosed,
+                        target_kind: LogTargetKind::TrialNotice,
                         target_id: trial_id,
                         reason: Some(CLOSED_REASON),
                         before: None,
@@ -260,13 +269,13 @@ fn erase_trial_records(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
                     },
                 )?;
             }
-            "pending_review" => {
+            NoticeState::PendingReview => {
                 diesel::update(trials::table.find(trial_id))
-                    .set(trials::state.eq("draft"))
+                    .set(trials::state.eq(NoticeState::Draft))
                     .execute(conn)?;
                 queue::resolve_subject(conn, ItemKind::TrialNotice, trial_id, id, RESOLUTION)?;
             }
-            _ => {}
+            NoticeState::Draft | NoticeState::Closed => {}
         }
     }
     diesel::update(trials::table.filter(trials::coordinator_id.eq(id)))
@@ -302,7 +311,7 @@ fn forget_account(conn: &mut AnyConnection, user: &UserRow) -> QueryResult<()> {
             users::display_name.eq(&name),
             users::display_name_lower.eq(name.to_lowercase()),
             users::bio.eq(""),
-            users::role.eq(Role::Member.as_str()),
+            users::role.eq(Role::Member),
             users::display_name_skeleton.eq(names::skeleton(&name)),
             users::deleted_at.eq(now),
             users::trust_level.eq(0),

@@ -18,11 +18,15 @@ use super::records::{
     sanctions_of,
 };
 use crate::accounts::model::UserRow;
+use crate::auth::content::PostStatus;
 use crate::db::schema::{
     boards, flags, notifications, post_revisions, posts, reactions, sessions, threads,
 };
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
+use crate::forum::model::ReactionKind;
+use crate::moderation::model::{FlagReason, FlagStatus};
+use crate::notify::inapp::NotificationKind;
 
 pub(super) fn utc_opt(t: Option<NaiveDateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
     t.map(utc)
@@ -82,7 +86,7 @@ fn threads_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportThread
         String,
         bool,
         Option<String>,
-        String,
+        PostStatus,
         NaiveDateTime,
     );
     let rows: Vec<Row> = threads::table
@@ -125,7 +129,7 @@ fn posts_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportPost>> {
         bool,
         Option<i64>,
         bool,
-        String,
+        PostStatus,
         String,
         NaiveDateTime,
         Option<NaiveDateTime>,
@@ -188,7 +192,7 @@ fn posts_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportPost>> {
 
 /// Index `reactions_user_idx` (user_id, post_id).
 fn reactions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportReaction>> {
-    let rows: Vec<(i64, String, NaiveDateTime)> = reactions::table
+    let rows: Vec<(i64, ReactionKind, NaiveDateTime)> = reactions::table
         .filter(reactions::user_id.eq(id))
         .order((reactions::post_id.asc(), reactions::kind.asc()))
         .select((reactions::post_id, reactions::kind, reactions::created_at))
@@ -208,9 +212,9 @@ fn flags_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportFlag>> {
     type Row = (
         i64,
         i64,
-        String,
+        FlagReason,
         Option<String>,
-        String,
+        FlagStatus,
         NaiveDateTime,
         Option<NaiveDateTime>,
     );
@@ -246,7 +250,7 @@ fn flags_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportFlag>> {
 fn notifications_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNotification>> {
     type Row = (
         i64,
-        String,
+        NotificationKind,
         i64,
         Option<i64>,
         Option<String>,

@@ -11,7 +11,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::model::Me;
+use crate::auth::content::PostStatus;
+use crate::forum::model::ReactionKind;
+use crate::moderation::model::{
+    AppealStatus, AppealSubjectKind, FlagReason, FlagStatus, SanctionKind,
+};
+use crate::notify::inapp::NotificationKind;
 use crate::trials::filters::TrialFilters;
+use crate::trials::model::{ApplicationStatus, InterestStatus, NoticeState, RecruitmentStatus};
 
 /// Everything Butterfly holds about one member.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,7 +72,7 @@ pub struct ExportThread {
     pub tags: Vec<String>,
     pub anonymous: bool,
     pub content_warning: Option<String>,
-    pub status: String,
+    pub status: PostStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -78,8 +85,7 @@ pub struct ExportPost {
     pub is_first: bool,
     pub reply_to: Option<i64>,
     pub anonymous: bool,
-    /// `published`, `held`, `hidden`, `removed` or `deleted`.
-    pub status: String,
+    pub status: PostStatus,
     /// Markdown as stored.
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -102,8 +108,7 @@ pub struct ExportRevision {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportReaction {
     pub post_id: i64,
-    /// `support`, `helpful` or `hug`.
-    pub kind: String,
+    pub kind: ReactionKind,
     pub created_at: DateTime<Utc>,
 }
 
@@ -111,10 +116,9 @@ pub struct ExportReaction {
 pub struct ExportFlag {
     pub id: i64,
     pub post_id: i64,
-    pub reason: String,
+    pub reason: FlagReason,
     pub note: Option<String>,
-    /// `open`, `actioned` or `dismissed`.
-    pub status: String,
+    pub status: FlagStatus,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
@@ -122,7 +126,7 @@ pub struct ExportFlag {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportNotification {
     pub id: i64,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub subject_id: i64,
     pub thread_id: Option<i64>,
     pub detail: Option<String>,
@@ -139,7 +143,7 @@ pub struct ExportInterest {
     /// Whether the member shared the account's email address with the coordinator.
     pub share_email: bool,
     pub share_phone: Option<String>,
-    pub status: String,
+    pub status: InterestStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -161,8 +165,7 @@ pub struct ExportApplication {
     pub job_title: String,
     pub evidence: String,
     pub registry_ids: Vec<String>,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    pub status: ApplicationStatus,
     /// The administrator's reason, once decided.
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -174,9 +177,8 @@ pub struct ExportNotice {
     pub id: i64,
     pub registry_id: String,
     pub title: String,
-    /// `draft`, `pending_review`, `published` or `closed`.
-    pub state: String,
-    pub recruitment_status: String,
+    pub state: NoticeState,
+    pub recruitment_status: RecruitmentStatus,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
@@ -188,8 +190,7 @@ pub struct ExportNotice {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportSanction {
     pub id: i64,
-    /// `warn`, `silence`, `suspend` or `ban`.
-    pub kind: String,
+    pub kind: SanctionKind,
     pub reason: String,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -199,12 +200,10 @@ pub struct ExportSanction {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportAppeal {
     pub id: i64,
-    /// `decision` or `sanction`.
-    pub subject_kind: String,
+    pub subject_kind: AppealSubjectKind,
     pub subject_id: i64,
     pub text: String,
-    /// `open`, `upheld` or `overturned`.
-    pub status: String,
+    pub status: AppealStatus,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
 }
@@ -222,30 +221,15 @@ pub struct ExportAccess {
     pub created_at: DateTime<Utc>,
 }
 
-/// What happens to the member's posts when the account is erased.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContentChoice {
-    /// Every post is removed and its text erased, earlier versions too; a thread the member
-    /// started stays (title erased, first post a "[deleted]" placeholder) when others answered
-    /// it, so their replies are not lost, and is removed otherwise.
-    Remove,
-    /// Posts stay where they are, signed "Former member" to everyone.
-    KeepAnonymous,
-}
-
-impl ContentChoice {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Remove => "remove",
-            Self::KeepAnonymous => "keep_anonymous",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Remove, Self::KeepAnonymous]
-            .into_iter()
-            .find(|c| c.as_str() == value)
+crate::db::text_enum! {
+    /// What happens to the member's posts when the account is erased.
+    pub enum ContentChoice {
+        /// Every post is removed and its text erased, earlier versions too; a thread the
+        /// member started stays (title erased, first post a "[deleted]" placeholder) when
+        /// others answered it, so their replies are not lost, and is removed otherwise.
+        Remove = "remove",
+        /// Posts stay where they are, signed "Former member" to everyone.
+        KeepAnonymous = "keep_anonymous",
     }
 }
 
@@ -259,28 +243,13 @@ pub struct EraseRequest {
     pub content: String,
 }
 
-/// What an administrator read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessKind {
-    /// The private profile (`GET /admin/users/{id}`): email address, state, role.
-    PrivateProfile,
-    /// The whole export (`GET /admin/users/{id}/export`).
-    Export,
-}
-
-impl AccessKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PrivateProfile => "private_profile",
-            Self::Export => "export",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::PrivateProfile, Self::Export]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+crate::db::text_enum! {
+    /// What an administrator read.
+    pub enum AccessKind {
+        /// The private profile (`GET /admin/users/{id}`): email address, state, role.
+        PrivateProfile = "private_profile",
+        /// The whole export (`GET /admin/users/{id}/export`).
+        Export = "export",
     }
 }
 
@@ -322,7 +291,7 @@ mod tests {
 
     #[test]
     fn an_erased_account_signs_as_former_member_without_an_id_even_for_moderators() {
-        use crate::auth::model::AuthorSummary;
+        use crate::auth::model::{AuthorSummary, Role};
         use crate::auth::model::{erased_display_name, is_erased_display_name};
 
         let erased = erased_display_name("00c0ffee00c0ffee");
@@ -331,12 +300,12 @@ mod tests {
             assert!(!is_erased_display_name(name), "{name}");
         }
         for (anonymous, reveal) in [(false, false), (false, true), (true, true)] {
-            let author = AuthorSummary::new(7, erased.clone(), "member", anonymous, reveal);
+            let author = AuthorSummary::new(7, erased.clone(), Role::Member, anonymous, reveal);
             assert_eq!(author.id, None);
             assert_eq!(author.display_name, "Former member");
             assert_eq!(author.role, None);
         }
-        let kept = AuthorSummary::new(7, "Ana_L".into(), "member", false, false);
+        let kept = AuthorSummary::new(7, "Ana_L".into(), Role::Member, false, false);
         assert_eq!(kept.id, Some(7));
     }
 }

@@ -19,6 +19,8 @@ use crate::db::schema::{
     trial_alerts, trial_interests, trials,
 };
 use crate::db::utc;
+use crate::moderation::model::{AppealStatus, AppealSubjectKind, SanctionKind};
+use crate::trials::model::{ApplicationStatus, InterestStatus, NoticeState, RecruitmentStatus};
 
 /// Index `trial_interests_user_idx` (user_id, id).
 pub(super) fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportInterest>> {
@@ -29,7 +31,7 @@ pub(super) fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec
         Option<String>,
         bool,
         Option<String>,
-        String,
+        InterestStatus,
         NaiveDateTime,
         NaiveDateTime,
     );
@@ -110,7 +112,7 @@ pub(super) fn applications_of(
         String,
         String,
         String,
-        String,
+        ApplicationStatus,
         Option<String>,
         NaiveDateTime,
         Option<NaiveDateTime>,
@@ -152,8 +154,8 @@ pub(super) fn notices_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<E
         i64,
         String,
         String,
-        String,
-        String,
+        NoticeState,
+        RecruitmentStatus,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -200,7 +202,7 @@ pub(super) fn notices_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<E
 pub(super) fn sanctions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportSanction>> {
     type Row = (
         i64,
-        String,
+        SanctionKind,
         String,
         Option<NaiveDateTime>,
         NaiveDateTime,
@@ -235,10 +237,10 @@ pub(super) fn sanctions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec
 pub(super) fn appeals_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportAppeal>> {
     type Row = (
         i64,
-        String,
+        AppealSubjectKind,
         i64,
         String,
-        String,
+        AppealStatus,
         NaiveDateTime,
         Option<NaiveDateTime>,
     );
@@ -287,18 +289,16 @@ pub(super) fn notes_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<Exp
 
 /// Index `access_log_subject_idx` (subject_user_id, id). The administrator is left out.
 pub(super) fn accesses_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportAccess>> {
-    let rows: Vec<(String, NaiveDateTime)> = access_log::table
+    let rows: Vec<(AccessKind, NaiveDateTime)> = access_log::table
         .filter(access_log::subject_user_id.eq(id))
         .order(access_log::id.asc())
         .select((access_log::what, access_log::created_at))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(what, at)| {
-            AccessKind::parse(&what).map(|what| ExportAccess {
-                what,
-                created_at: utc(at),
-            })
+        .map(|(what, at)| ExportAccess {
+            what,
+            created_at: utc(at),
         })
         .collect())
 }
