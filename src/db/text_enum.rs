@@ -16,7 +16,7 @@ pub struct UnknownName {
 
 /// Declares an enum stored as text:
 ///
-/// ```ignore
+/// ```text
 /// crate::db::text_enum! {
 ///     /// Where a post stands.
 ///     pub enum PostStatus {

@@ -11,6 +11,7 @@ use crate::auth::model::{AuthorSummary, Role};
 use crate::db::schema::{boards, posts, threads};
 use crate::db::utc;
 use crate::filters::screen::PostNotice;
+use crate::http::pagination::Cursor;
 
 crate::db::text_enum! {
     /// A reaction a member can give to someone else's post.
@@ -34,6 +35,36 @@ crate::db::text_enum! {
         Top = "top",
     }
 }
+
+/// The position in a board's threads, newest first (`sort=new`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewThreadsCursor {
+    pub created_at: NaiveDateTime,
+    pub id: i64,
+}
+
+impl Cursor for NewThreadsCursor {}
+
+/// The position in a board's threads, most recently active first (`sort=active`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveThreadsCursor {
+    pub last_activity_at: NaiveDateTime,
+    pub id: i64,
+}
+
+impl Cursor for ActiveThreadsCursor {}
+
+/// The position in a board's threads, most reacted first (`sort=top`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopThreadsCursor {
+    pub reaction_count: i32,
+    pub id: i64,
+}
+
+impl Cursor for TopThreadsCursor {}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = boards)]

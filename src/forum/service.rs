@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDateTime};
 
 use super::model::{
-    Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest, Editor,
-    ModerateThreadRequest, PageQuery, PostRef, PostView, ReactionCounts, ReactionKind, Revision,
-    StatusChange, ThreadDetail, ThreadListQuery, ThreadRef, ThreadSort, ThreadSummary,
-    UpdateBoardRequest,
+    ActiveThreadsCursor, Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest,
+    EditPostRequest, Editor, ModerateThreadRequest, NewThreadsCursor, PageQuery, PostRef, PostView,
+    ReactionCounts, ReactionKind, Revision, StatusChange, ThreadDetail, ThreadListQuery, ThreadRef,
+    ThreadSort, ThreadSummary, TopThreadsCursor, UpdateBoardRequest,
 };
 use super::store::{self, ThreadKey, Viewer};
 use crate::app::AppState;
@@ -24,7 +24,7 @@ use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::filters::screen;
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::markdown;
 use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::{self, NotificationKind};
@@ -177,16 +177,6 @@ pub async fn update_board(
 
 // ---- reading ------------------------------------------------------------------------------
 
-fn time_key(t: NaiveDateTime) -> String {
-    t.and_utc().timestamp_micros().to_string()
-}
-
-fn parse_time_key(raw: &str) -> Result<NaiveDateTime, ApiError> {
-    chrono::DateTime::from_timestamp_micros(pagination::int(raw)?)
-        .map(|t| t.naive_utc())
-        .ok_or_else(|| ApiError::BadRequest("the cursor is invalid".into()))
-}
-
 /// `GET /boards/{slug}/threads`.
 pub async fn list_threads(
     state: &AppState,
@@ -196,19 +186,19 @@ pub async fn list_threads(
 ) -> Result<Page<ThreadSummary>, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let sort = query.sort.unwrap_or_default();
-    let after = match query.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let parts = pagination::decode(c, 2)?;
-            let id = pagination::int(&parts[1])?;
-            Some(match sort {
-                ThreadSort::Top => ThreadKey::Count(
-                    i32::try_from(pagination::int(&parts[0])?)
-                        .map_err(|_| ApiError::BadRequest("the cursor is invalid".into()))?,
-                    id,
-                ),
-                _ => ThreadKey::Time(parse_time_key(&parts[0])?, id),
-            })
+    let after = match (sort, query.cursor.as_deref()) {
+        (_, None) => None,
+        (ThreadSort::New, Some(c)) => {
+            let c = NewThreadsCursor::decode(c)?;
+            Some(ThreadKey::Time(c.created_at, c.id))
+        }
+        (ThreadSort::Active, Some(c)) => {
+            let c = ActiveThreadsCursor::decode(c)?;
+            Some(ThreadKey::Time(c.last_activity_at, c.id))
+        }
+        (ThreadSort::Top, Some(c)) => {
+            let c = TopThreadsCursor::decode(c)?;
+            Some(ThreadKey::Count(c.reaction_count, c.id))
         }
     };
     let tag = query.tag.map(|t| t.trim().to_lowercase());
@@ -233,13 +223,21 @@ pub async fn list_threads(
         rows,
         limit,
         |r| match sort {
-            ThreadSort::New => pagination::encode(&[time_key(r.created_at), r.id.to_string()]),
-            ThreadSort::Active => {
-                pagination::encode(&[time_key(r.last_activity_at), r.id.to_string()])
+            ThreadSort::New => NewThreadsCursor {
+                created_at: r.created_at,
+                id: r.id,
             }
-            ThreadSort::Top => {
-                pagination::encode(&[r.reaction_count.to_string(), r.id.to_string()])
+            .encode(),
+            ThreadSort::Active => ActiveThreadsCursor {
+                last_activity_at: r.last_activity_at,
+                id: r.id,
             }
+            .encode(),
+            ThreadSort::Top => TopThreadsCursor {
+                reaction_count: r.reaction_count,
+                id: r.id,
+            }
+            .encode(),
         },
         |r| {
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
@@ -292,10 +290,7 @@ pub async fn list_posts(
     query: PageQuery,
 ) -> Result<Page<PostView>, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let viewer = viewer(caller);
     let rows = state
         .db
@@ -317,7 +312,7 @@ pub async fn list_posts(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.id.to_string()]),
+        |r| IdCursor { id: r.id }.encode(),
         |r| {
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
             PostView::from_row(r, reveal)

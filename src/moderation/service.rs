@@ -11,7 +11,7 @@ use super::model::{
     FlagStatus, FlagView, NoteView, Person, QueueItem, QueueQuery, QueueStatus, QueuedPost,
     SanctionView, ScoreParts, allowed_actions,
 };
-use super::store::{self, ItemRow};
+use super::store::{self, ItemRow, QueueCursor};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::content::PostStatus;
@@ -22,7 +22,7 @@ use crate::db::{self, AnyConnection};
 use crate::forum::model::{PostRef, StatusChange};
 use crate::forum::service as forum;
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, Page};
 use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
 use crate::queue::{self, ItemKind, ItemStatus};
@@ -393,16 +393,11 @@ pub async fn queue_page(
         Some(status) => QueueStatus::parse(status)
             .ok_or_else(|| ApiError::invalid("status", "must be open, claimed or resolved"))?,
     };
-    let after = match query.cursor.as_deref() {
-        Some(c) => {
-            let parts = pagination::decode(c, 2)?;
-            let key: f64 = parts[0]
-                .parse()
-                .map_err(|_| ApiError::BadRequest("the cursor is invalid".into()))?;
-            Some((key, pagination::int(&parts[1])?))
-        }
-        None => None,
-    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(QueueCursor::decode)
+        .transpose()?;
     let me = caller.user_id;
     let kind = query.kind;
     let reason = query.reason;
@@ -422,14 +417,19 @@ pub async fn queue_page(
                     limit,
                 },
             )?;
-            let keys: Vec<(f64, i64)> = rows.iter().map(|r| (r.sort_key, r.id)).collect();
+            let keys: Vec<QueueCursor> = rows
+                .iter()
+                .map(|r| QueueCursor {
+                    sort_key: r.sort_key,
+                    id: r.id,
+                })
+                .collect();
             Ok::<_, ApiError>((keys, views(conn, rows, now)?))
         })
         .await?;
     let more = rows.len() as i64 > limit;
     let next_cursor = if more {
-        rows.get(limit as usize - 1)
-            .map(|(key, id)| pagination::encode(&[key.to_string(), id.to_string()]))
+        rows.get(limit as usize - 1).map(Cursor::encode)
     } else {
         None
     };

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::model::{
     AppealStatus, AppealSubjectKind, FlagReason, FlagStatus, QueueStatus, SanctionKind,
@@ -17,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, AnyConnection};
 use crate::filters::WordAction;
+use crate::http::pagination::Cursor;
 use crate::modlog::{LogAction, LogTargetKind};
 use crate::queue::{ItemKind, ItemStatus, Resolution};
 
@@ -188,14 +190,23 @@ pub fn item(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ItemRow>> {
         .optional()
 }
 
+/// The position in the queue: (sort key, id) of the last item seen.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueCursor {
+    pub sort_key: f64,
+    pub id: i64,
+}
+
+impl Cursor for QueueCursor {}
+
 /// What a queue page asks for.
 pub struct QueuePageQuery<'a> {
     /// `Open`: unresolved, and not claimed by someone else right now.
     pub filter: QueueStatus,
     pub kind: Option<ItemKind>,
     pub reason: Option<&'a str>,
-    /// Keyset position: (sort key, id) of the last item seen.
-    pub after: Option<(f64, i64)>,
+    pub after: Option<QueueCursor>,
     /// The moderator asking (their own claims count as open).
     pub me: i64,
     pub now: NaiveDateTime,
@@ -236,7 +247,7 @@ pub fn queue_page(
     if let Some(reason) = reason {
         q = q.filter(mod_items::reason.eq(reason.to_owned()));
     }
-    if let Some((key, id)) = after {
+    if let Some(QueueCursor { sort_key: key, id }) = after {
         q = q.filter(
             mod_items::sort_key
                 .lt(key)

@@ -15,7 +15,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::filters::{self, WordAction};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::modlog::{self, LogAction, LogTargetKind};
 
 fn view((id, pattern, action, at): (i64, String, WordAction, NaiveDateTime)) -> WatchedWordView {
@@ -112,10 +112,7 @@ async fn log_rows(
     query: LogQuery,
 ) -> Result<(Vec<store::LogRow>, Vec<(i64, String, Role)>, i64), ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let (rows, people) = state
         .db
         .read(move |conn| {
@@ -144,7 +141,7 @@ pub async fn log(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |r| LogEntry {
             id: r.0,
             actor: r.1.map(|id| {
@@ -176,7 +173,7 @@ pub async fn public_log(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |r| PublicLogEntry {
             id: r.0,
             actor: if r.1.is_some() {

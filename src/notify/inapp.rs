@@ -13,7 +13,7 @@ use crate::db::schema::{notifications, posts, threads, users};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 
 crate::db::text_enum! {
     /// What a notification is about.
@@ -161,10 +161,7 @@ pub async fn list(
     query: NotificationQuery,
 ) -> Result<Page<Notification>, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let unread = query.unread;
     let rows: Vec<Row> = state
         .db
@@ -215,7 +212,7 @@ pub async fn list(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |r| Notification {
             id: r.0,
             kind: r.1,

@@ -20,7 +20,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::notify::inapp::NotificationKind;
 
 /// Saved searches per member.
@@ -71,10 +71,7 @@ pub async fn list(
 ) -> Result<Page<Alert>, ApiError> {
     authorize(caller, Action::ReadOwnAccount)?;
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let me = caller.user_id;
     let rows = state
         .db
@@ -83,7 +80,7 @@ pub async fn list(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.id.to_string()]),
+        |r| IdCursor { id: r.id }.encode(),
         view,
     ))
 }

@@ -18,7 +18,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::db::{self};
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::queue::{self, ItemKind, Resolution};
 
 const REGISTRY_IDS_MAX: usize = 20;
@@ -221,10 +221,7 @@ pub async fn list(
             ApiError::invalid("status", "must be `pending`, `approved` or `rejected`")
         })?,
     };
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let rows = state
         .db
         .read(move |conn| Ok::<_, ApiError>(app_store::page(conn, status, after, limit)?))
@@ -232,7 +229,7 @@ pub async fn list(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.id.to_string()]),
+        |r| IdCursor { id: r.0.id }.encode(),
         view,
     ))
 }

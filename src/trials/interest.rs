@@ -19,7 +19,7 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 
 const MESSAGE_MAX: usize = 1_000;
 
@@ -324,10 +324,7 @@ pub async fn list(
 ) -> Result<Page<InterestView>, ApiError> {
     authorize(caller, Action::PublishTrials)?;
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let status = match query.status.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -346,7 +343,7 @@ pub async fn list(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.id.to_string()]),
+        |r| IdCursor { id: r.0.id }.encode(),
         coordinator_view,
     ))
 }

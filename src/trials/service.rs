@@ -27,7 +27,7 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::modlog::{self as modlog, Entry, LogAction, LogTargetKind};
 use crate::queue::{self, ItemKind};
 
@@ -490,10 +490,7 @@ pub async fn mine(
 ) -> Result<Page<NoticeSummary>, ApiError> {
     authorize(caller, Action::PublishTrials)?;
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let owner = caller.user_id;
     let rows = state
         .db
@@ -503,7 +500,7 @@ pub async fn mine(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.id.to_string()]),
+        |r| IdCursor { id: r.id }.encode(),
         |r| NoticeSummary::from_row(r, today, None),
     ))
 }

@@ -18,6 +18,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use serde::{Deserialize, Serialize};
 
 use super::filters::{Criteria, age_months};
 use super::model::{
@@ -26,6 +27,7 @@ use super::model::{
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_conditions, trial_interventions, trial_sites, trials, users};
 use crate::db::search::{self, TextCondition};
+use crate::http::pagination::Cursor;
 
 /// The content columns of a notice, written on creation and on every edit.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -463,13 +465,16 @@ macro_rules! filter_published {
     }};
 }
 
-/// Keyset position in the default order.
-#[derive(Clone, Copy, Debug)]
+/// Keyset position in the default order, and the cursor clients pass back for it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListKey {
     pub rank: i32,
     pub published_at: NaiveDateTime,
     pub id: i64,
 }
+
+impl Cursor for ListKey {}
 
 /// One page of published notices matching the criteria: recruiting first, then newest
 /// published first (index `trials_listing_idx` (state, status_rank, published_at DESC,
