@@ -27,13 +27,22 @@ pub enum HoldReason {
     NewMember,
 }
 
+crate::db::text_enum! {
+    /// Why a post is held, as its author is told and as its queue item's reason says.
+    pub enum HoldKind {
+        PersonalInfo = "personal_info",
+        WatchedWord = "watched_word",
+        NewMember = "new_member",
+    }
+}
+
 impl HoldReason {
-    /// The reason code stored on the queue item.
-    pub fn code(&self) -> &'static str {
+    /// Its kind, without the details.
+    pub fn kind(&self) -> HoldKind {
         match self {
-            Self::PersonalInfo(_) => "personal_info",
-            Self::WatchedWord(_) => "watched_word",
-            Self::NewMember => "new_member",
+            Self::PersonalInfo(_) => HoldKind::PersonalInfo,
+            Self::WatchedWord(_) => HoldKind::WatchedWord,
+            Self::NewMember => HoldKind::NewMember,
         }
     }
 
@@ -120,8 +129,8 @@ impl Screening {
 pub struct PostNotice {
     /// Whether the post waits for a moderator before others can see it.
     pub held: bool,
-    /// `personal_info`, `watched_word` or `new_member` when held.
-    pub reason: Option<String>,
+    /// Why, when held.
+    pub reason: Option<HoldKind>,
     pub message: Option<String>,
     /// The personal information found, partly masked, so the author knows what to edit.
     pub personal_info: Vec<PiiFinding>,
@@ -217,8 +226,8 @@ pub fn enqueue_findings(
             conn,
             ItemKind::HeldPost,
             post_id,
-            Some(hold.code()),
-            queue::severity(ItemKind::HeldPost, Some(hold.code())),
+            Some(hold.kind().as_str()),
+            queue::severity(ItemKind::HeldPost, Some(hold.kind().as_str())),
         )?;
     }
     if screening.crisis {
@@ -244,7 +253,7 @@ pub fn enqueue_findings(
     }
     Ok(Some(PostNotice {
         held: screening.hold.is_some(),
-        reason: screening.hold.as_ref().map(|h| h.code().to_owned()),
+        reason: screening.hold.as_ref().map(HoldReason::kind),
         message: screening.hold.as_ref().map(|h| h.message(author_locale)),
         personal_info: match &screening.hold {
             Some(HoldReason::PersonalInfo(found)) => found.clone(),

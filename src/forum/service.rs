@@ -22,7 +22,7 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::search;
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
-use crate::filters::screen;
+use crate::filters::screen::{self, HoldKind};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::markdown;
@@ -957,7 +957,7 @@ pub async fn edit_post(
             // A post held for personal information is released once that is edited out.
             let held_for_pii = post.status == PostStatus::Held
                 && queue::open_reason(conn, ItemKind::HeldPost, post.id)?.as_deref()
-                    == Some("personal_info");
+                    == Some(HoldKind::PersonalInfo.as_str());
             match (&screening.hold, post.status) {
                 (Some(_), PostStatus::Published) => {
                     change_status(&app, conn, &current, StatusChange::Hold)?

@@ -9,6 +9,7 @@ use actix_web::dev::ResourceDef;
 use butterfly::accounts::privacy::model::{AccessKind, ContentChoice};
 use butterfly::auth::content::PostStatus;
 use butterfly::auth::model::{AccountState, Locale, Role};
+use butterfly::filters::screen::HoldKind;
 use butterfly::filters::{PiiKind, WordAction};
 use butterfly::forum::model::{Editor, ReactionKind, ThreadSort};
 use butterfly::moderation::model::{
@@ -288,6 +289,7 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("DecisionAction", spelled_as_serde::<DecisionAction>),
         ("FlagReason", spelled_as_serde::<FlagReason>),
         ("FlagStatus", spelled_as_serde::<FlagStatus>),
+        ("HoldKind", spelled_as_serde::<HoldKind>),
         ("InterestStatus", spelled_as_serde::<InterestStatus>),
         ("InterventionType", spelled_as_serde::<InterventionType>),
         ("ItemKind", spelled_as_serde::<ItemKind>),
