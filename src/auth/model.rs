@@ -31,9 +31,8 @@ crate::db::text_enum! {
 }
 
 crate::db::text_enum! {
-    /// Where an account stands, derived from the sanction in force and erasure (an account
-    /// exists only once its address is confirmed): never stored, so no later event can
-    /// overwrite it.
+    /// Where an account stands, derived from the sanction in force and erasure (an account exists
+    /// only once its address is confirmed): never stored, so no later event can overwrite it.
     pub enum AccountState {
         Active = "active",
         /// Read only until `state_until`.

@@ -71,7 +71,7 @@ use utoipa::ToSchema;
 // ---------------------------------------------------------------------------------------------
 
 crate::db::text_enum! {
-    /// What a watched-word rule does (in `ALL`, strongest first).
+    /// What a watched-word rule does.
     pub enum WordAction {
         /// The post is refused (422 naming the rule); nothing is stored.
         Block = "block",
