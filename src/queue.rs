@@ -19,52 +19,60 @@ use diesel::prelude::*;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::db::schema::mod_items;
 use crate::db::{self, AnyConnection};
 
-/// Kinds of queue items.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    FlaggedPost,
-    HeldPost,
-    Crisis,
-    TrialNotice,
-    CoordinatorApplication,
-    Appeal,
+crate::db::text_enum! {
+    /// Kinds of queue items.
+    pub enum ItemKind {
+        FlaggedPost = "flagged_post",
+        HeldPost = "held_post",
+        Crisis = "crisis",
+        TrialNotice = "trial_notice",
+        CoordinatorApplication = "coordinator_application",
+        Appeal = "appeal",
+    }
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 6] = [
-        Self::FlaggedPost,
-        Self::HeldPost,
-        Self::Crisis,
-        Self::TrialNotice,
-        Self::CoordinatorApplication,
-        Self::Appeal,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FlaggedPost => "flagged_post",
-            Self::HeldPost => "held_post",
-            Self::Crisis => "crisis",
-            Self::TrialNotice => "trial_notice",
-            Self::CoordinatorApplication => "coordinator_application",
-            Self::Appeal => "appeal",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
     /// Whether the subject is a post.
     pub fn is_post(self) -> bool {
         matches!(self, Self::FlaggedPost | Self::HeldPost | Self::Crisis)
+    }
+}
+
+crate::db::text_enum! {
+    /// Whether an item waits for a decision (a claim is not a status: it lapses by itself).
+    pub enum ItemStatus {
+        Open = "open",
+        Resolved = "resolved",
+    }
+}
+
+crate::db::text_enum! {
+    /// How an item was resolved: a moderator's decision, or what made it moot.
+    pub enum Resolution {
+        Approve = "approve",
+        Dismiss = "dismiss",
+        Hide = "hide",
+        Remove = "remove",
+        Edit = "edit",
+        LockThread = "lock_thread",
+        /// The author erased their account.
+        AccountErased = "account_erased",
+        /// The author edited the personal information out of a held post, which went up.
+        ReleasedAfterEdit = "released_after_edit",
+    }
+}
+
+impl Resolution {
+    /// Whether the decision acted against the content (what an author may appeal).
+    pub fn took_action(self) -> bool {
+        matches!(
+            self,
+            Self::Hide | Self::Remove | Self::Edit | Self::LockThread
+        )
     }
 }
 
@@ -162,9 +170,9 @@ fn try_open(
     base_score: f64,
 ) -> QueryResult<Option<i64>> {
     let open_of_subject = mod_items::table
-        .filter(mod_items::kind.eq(kind.as_str()))
+        .filter(mod_items::kind.eq(kind))
         .filter(mod_items::subject_id.eq(subject_id))
-        .filter(mod_items::status.eq("open"));
+        .filter(mod_items::status.eq(ItemStatus::Open));
     let existing: Option<(i64, f64, NaiveDateTime, i32, Option<String>)> = open_of_subject
         .select((
             mod_items::id,
@@ -184,7 +192,7 @@ fn try_open(
         let updated = diesel::update(
             mod_items::table
                 .find(id)
-                .filter(mod_items::status.eq("open"))
+                .filter(mod_items::status.eq(ItemStatus::Open))
                 .filter(mod_items::version.eq(version)),
         )
         .set((
@@ -200,9 +208,9 @@ fn try_open(
     let inserted = db::concurrency::insert_ignoring_conflicts(
         conn,
         diesel::insert_into(mod_items::table).values((
-            mod_items::kind.eq(kind.as_str()),
+            mod_items::kind.eq(kind),
             mod_items::subject_id.eq(subject_id),
-            mod_items::status.eq("open"),
+            mod_items::status.eq(ItemStatus::Open),
             mod_items::reason.eq(reason),
             mod_items::base_score.eq(base_score),
             mod_items::sort_key.eq(sort_key(base_score, now)),
@@ -222,9 +230,9 @@ pub fn open_reason(
     subject_id: i64,
 ) -> QueryResult<Option<String>> {
     Ok(mod_items::table
-        .filter(mod_items::kind.eq(kind.as_str()))
+        .filter(mod_items::kind.eq(kind))
         .filter(mod_items::subject_id.eq(subject_id))
-        .filter(mod_items::status.eq("open"))
+        .filter(mod_items::status.eq(ItemStatus::Open))
         .select(mod_items::reason)
         .first::<Option<String>>(conn)
         .optional()?
@@ -238,12 +246,12 @@ pub fn resolve_subject(
     kind: ItemKind,
     subject_id: i64,
     actor_id: i64,
-    resolution: &str,
+    resolution: Resolution,
 ) -> QueryResult<Option<i64>> {
     let open: Option<(i64, i32)> = mod_items::table
-        .filter(mod_items::kind.eq(kind.as_str()))
+        .filter(mod_items::kind.eq(kind))
         .filter(mod_items::subject_id.eq(subject_id))
-        .filter(mod_items::status.eq("open"))
+        .filter(mod_items::status.eq(ItemStatus::Open))
         .select((mod_items::id, mod_items::version))
         .first(conn)
         .optional()?;
@@ -260,14 +268,13 @@ pub fn resolve_open_about(
     kinds: &[ItemKind],
     subject_ids: &[i64],
     actor_id: i64,
-    resolution: &str,
+    resolution: Resolution,
 ) -> QueryResult<()> {
-    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     // In chunks, well below the bound-parameter limits of both backends.
     for chunk in subject_ids.chunks(500) {
         let open: Vec<(i64, i32)> = mod_items::table
-            .filter(mod_items::status.eq("open"))
-            .filter(mod_items::kind.eq_any(&kinds))
+            .filter(mod_items::status.eq(ItemStatus::Open))
+            .filter(mod_items::kind.eq_any(kinds))
             .filter(mod_items::subject_id.eq_any(chunk))
             .select((mod_items::id, mod_items::version))
             .load(conn)?;
@@ -283,7 +290,7 @@ pub fn release_claims_of(conn: &mut AnyConnection, moderator_id: i64) -> QueryRe
     diesel::update(
         mod_items::table
             .filter(mod_items::claimed_by.eq(moderator_id))
-            .filter(mod_items::status.eq("open")),
+            .filter(mod_items::status.eq(ItemStatus::Open)),
     )
     .set((
         mod_items::claimed_by.eq(None::<i64>),
@@ -299,16 +306,16 @@ pub fn resolve_at_version(
     item_id: i64,
     version: i32,
     actor_id: i64,
-    resolution: &str,
+    resolution: Resolution,
 ) -> QueryResult<bool> {
     diesel::update(
         mod_items::table
             .find(item_id)
-            .filter(mod_items::status.eq("open"))
+            .filter(mod_items::status.eq(ItemStatus::Open))
             .filter(mod_items::version.eq(version)),
     )
     .set((
-        mod_items::status.eq("resolved"),
+        mod_items::status.eq(ItemStatus::Resolved),
         mod_items::resolution.eq(resolution),
         mod_items::resolved_by.eq(actor_id),
         mod_items::resolved_at.eq(db::now()),
@@ -326,16 +333,18 @@ pub fn resolve_at_version(
 /// WHERE status = 'open'.
 pub fn register_open_items(conn: &mut AnyConnection, registry: &mut Registry) -> QueryResult<()> {
     let open = mod_items::table
-        .filter(mod_items::status.eq("open"))
+        .filter(mod_items::status.eq(ItemStatus::Open))
         .group_by(mod_items::kind)
         .select((mod_items::kind, count_star()))
-        .load::<(String, i64)>(conn)?;
+        .load::<(ItemKind, i64)>(conn)?;
     let items = Family::<[(&str, String); 1], Gauge>::default();
     for kind in ItemKind::ALL {
         let _ = items.get_or_create(&[("kind", kind.as_str().to_owned())]);
     }
     for (kind, n) in open {
-        items.get_or_create(&[("kind", kind)]).set(n);
+        items
+            .get_or_create(&[("kind", kind.as_str().to_owned())])
+            .set(n);
     }
     registry.register(
         "butterfly_moderation_queue_open_items",

@@ -97,7 +97,7 @@ pub fn forget(conn: &mut AnyConnection, user: &UserRow) -> QueryResult<()> {
             users::display_name.eq(&name),
             users::display_name_lower.eq(name.to_lowercase()),
             users::bio.eq(""),
-            users::role.eq(Role::Member.as_str()),
+            users::role.eq(Role::Member),
             users::display_name_skeleton.eq(names::skeleton(&name)),
             users::deleted_at.eq(now),
             users::trust_level.eq(0),

@@ -17,10 +17,10 @@ pub struct UserRow {
     pub email: String,
     pub password_hash: String,
     pub display_name: String,
-    pub locale: String,
+    pub locale: Locale,
     pub bio: String,
-    pub role: String,
-    pub sanction: String,
+    pub role: Role,
+    pub sanction: Sanction,
     pub sanction_until: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub trust_level: i32,
@@ -29,19 +29,11 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    pub fn locale(&self) -> Locale {
-        Locale::parse(&self.locale).unwrap_or_default()
-    }
-
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Member)
-    }
-
     /// The state in force now.
     pub fn state(&self) -> AccountState {
         AccountState::derive(
             self.deleted_at.is_some(),
-            Sanction::parse(&self.sanction).unwrap_or(Sanction::Banned),
+            self.sanction,
             self.sanction_until,
             crate::db::now(),
         )
@@ -66,9 +58,9 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub display_name: &'a str,
     pub display_name_lower: &'a str,
-    pub locale: &'a str,
+    pub locale: Locale,
     pub bio: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub display_name_skeleton: &'a str,
     pub trust_level: i32,
     pub email_verified_at: Option<NaiveDateTime>,
@@ -181,8 +173,8 @@ impl From<UserRow> for Me {
     fn from(row: UserRow) -> Self {
         Self {
             id: row.id,
-            locale: row.locale(),
-            role: row.role(),
+            locale: row.locale,
+            role: row.role,
             state: row.state(),
             state_until: row.state_until().map(utc),
             email: row.email,
@@ -223,7 +215,7 @@ impl From<UserRow> for PublicProfile {
     fn from(row: UserRow) -> Self {
         Self {
             id: row.id,
-            role: row.role(),
+            role: row.role,
             display_name: row.display_name,
             bio: row.bio,
             created_at: utc(row.created_at),

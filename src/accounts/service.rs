@@ -21,6 +21,7 @@ use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, Db};
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::ratelimit::{Attempt, Failure};
+use crate::modlog::{LogAction, LogTargetKind};
 use crate::notify::outbox;
 use crate::notify::templates::{Email, MailVars, Template};
 
@@ -146,7 +147,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiE
                 display_name: &display_name.written,
                 display_name_skeleton: &display_name.skeleton,
                 password_hash: &hash,
-                locale: locale.as_str(),
+                locale,
                 token_hash: &hash_token(&token),
                 expires_at: now + VERIFY_TTL,
                 created_at: now,
@@ -157,7 +158,7 @@ pub async fn register(state: &AppState, req: RegisterRequest) -> Result<(), ApiE
             let email = match store::user_by_email(conn, &email.lower)? {
                 Some(owner) => Email {
                     to: owner.email.clone(),
-                    locale: owner.locale(),
+                    locale: owner.locale,
                     template: Template::RegistrationAttempt,
                     vars: MailVars {
                         display_name: owner.display_name.clone(),
@@ -202,9 +203,9 @@ pub async fn verify_email(state: &AppState, token: String) -> Result<(), ApiErro
                 display_name: &registration.display_name,
                 display_name_lower: &registration.display_name.to_lowercase(),
                 display_name_skeleton: &registration.display_name_skeleton,
-                locale: &registration.locale,
+                locale: registration.locale,
                 bio: "",
-                role: Role::Member.as_str(),
+                role: Role::Member,
                 trust_level: 0,
                 email_verified_at: Some(now),
                 created_at: now,
@@ -255,7 +256,7 @@ pub async fn resend_verification(state: &AppState, email: String) -> Result<(), 
                 conn,
                 &verification_email(
                     &registration.email,
-                    Locale::parse(&registration.locale).unwrap_or_default(),
+                    registration.locale,
                     &registration.display_name,
                     format!("{verify_page}?token={token}"),
                 ),
@@ -310,7 +311,7 @@ pub(super) fn session_tokens(
 ) -> Result<TokenResponse, ApiError> {
     let access = state
         .keys
-        .issue(user.id, session_id, &user.role)
+        .issue(user.id, session_id, user.role)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(TokenResponse {
         access_token: access,
@@ -320,7 +321,7 @@ pub(super) fn session_tokens(
         user: SessionUser {
             id: user.id,
             display_name: user.display_name.clone(),
-            role: user.role(),
+            role: user.role,
             state: user.state(),
         },
     })
@@ -356,7 +357,7 @@ pub(super) async fn wrong_password(
     };
     let email = Email {
         to: owner.email.clone(),
-        locale: owner.locale(),
+        locale: owner.locale,
         template: Template::SignInAttempts,
         vars: MailVars {
             display_name: owner.display_name.clone(),
@@ -464,7 +465,7 @@ pub async fn request_reset(state: &AppState, email: String) -> Result<(), ApiErr
                 conn,
                 &Email {
                     to: user.email.clone(),
-                    locale: user.locale(),
+                    locale: user.locale,
                     template: Template::ResetPassword,
                     vars: MailVars {
                         display_name: user.display_name.clone(),
@@ -480,7 +481,7 @@ pub async fn request_reset(state: &AppState, email: String) -> Result<(), ApiErr
 fn password_changed_email(state: &AppState, user: &UserRow) -> Email {
     Email {
         to: user.email.clone(),
-        locale: user.locale(),
+        locale: user.locale,
         template: Template::PasswordChanged,
         vars: MailVars {
             display_name: user.display_name.clone(),
@@ -614,7 +615,7 @@ pub async fn update_me(
                 display_name: None,
                 display_name_lower: None,
                 display_name_skeleton: None,
-                locale: locale.map(Locale::as_str),
+                locale,
                 bio: bio.as_deref(),
                 notify_email_replies: req_emails,
                 updated_at: now,
@@ -689,9 +690,9 @@ pub fn create_user_blocking(
             display_name: &display_name.written,
             display_name_lower: &lower,
             display_name_skeleton: &display_name.skeleton,
-            locale: Locale::En.as_str(),
+            locale: Locale::En,
             bio: "",
-            role: role.as_str(),
+            role,
             trust_level: 2,
             email_verified_at: Some(now),
             created_at: now,
@@ -727,16 +728,16 @@ pub fn set_role_blocking(db: &Db, email: &str, role: Role) -> Result<(), ApiErro
     db.write_blocking(|conn| {
         let user = store::user_by_email(conn, &lower)?
             .ok_or_else(|| ApiError::NotFound(format!("no account has the address {email}")))?;
-        store::set_role(conn, user.id, role.as_str(), db::now())?;
+        store::set_role(conn, user.id, role, db::now())?;
         crate::modlog::append(
             conn,
             &crate::modlog::Entry {
                 actor_id: None,
-                action: "role_change",
-                target_kind: "user",
+                action: LogAction::RoleChange,
+                target_kind: LogTargetKind::User,
                 target_id: user.id,
                 reason: Some("set by an operator on the command line"),
-                before: Some(&user.role),
+                before: Some(user.role.as_str()),
                 after: Some(role.as_str()),
             },
         )?;

@@ -5,23 +5,16 @@ use diesel::prelude::*;
 
 use super::model::{NewUser, UserRow};
 
-use crate::auth::model::Sanction;
+use crate::auth::model::{Locale, Role, Sanction};
 use crate::auth::names::DisplayName;
 use crate::db::AnyConnection;
 use crate::db::schema::{registrations, sessions, user_tokens, users};
 
-/// Purpose of a one-time token of an account; a token for one purpose never serves another.
-/// (The link that confirms a registration is kept with the registration.)
-#[derive(Clone, Copy, Debug)]
-pub enum TokenPurpose {
-    ResetPassword,
-}
-
-impl TokenPurpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::ResetPassword => "reset_password",
-        }
+crate::db::text_enum! {
+    /// Purpose of a one-time token of an account; a token for one purpose never serves
+    /// another. (The link that confirms a registration is kept with the registration.)
+    pub enum TokenPurpose {
+        ResetPassword = "reset_password",
     }
 }
 
@@ -85,7 +78,7 @@ pub fn insert_token(
     diesel::insert_into(user_tokens::table)
         .values((
             user_tokens::user_id.eq(user_id),
-            user_tokens::purpose.eq(purpose.as_str()),
+            user_tokens::purpose.eq(purpose),
             user_tokens::token_hash.eq(token_hash),
             user_tokens::expires_at.eq(expires_at),
             user_tokens::created_at.eq(now),
@@ -104,7 +97,7 @@ pub fn consume_token(
 ) -> QueryResult<Option<i64>> {
     let found: Option<(i64, i64)> = user_tokens::table
         .filter(user_tokens::token_hash.eq(token_hash))
-        .filter(user_tokens::purpose.eq(purpose.as_str()))
+        .filter(user_tokens::purpose.eq(purpose))
         .filter(user_tokens::used_at.is_null())
         .filter(user_tokens::expires_at.gt(now))
         .select((user_tokens::id, user_tokens::user_id))
@@ -135,7 +128,7 @@ pub fn end_tokens(
     diesel::update(
         user_tokens::table
             .filter(user_tokens::user_id.eq(user_id))
-            .filter(user_tokens::purpose.eq(purpose.as_str()))
+            .filter(user_tokens::purpose.eq(purpose))
             .filter(user_tokens::used_at.is_null()),
     )
     .set(user_tokens::used_at.eq(now))
@@ -164,7 +157,7 @@ pub fn set_sanction(
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
-            users::sanction.eq(sanction.as_str()),
+            users::sanction.eq(sanction),
             users::sanction_until.eq(until),
             users::updated_at.eq(now),
         ))
@@ -175,7 +168,7 @@ pub fn set_sanction(
 pub fn set_role(
     conn: &mut AnyConnection,
     user_id: i64,
-    role: &str,
+    role: Role,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
@@ -191,7 +184,7 @@ pub struct ProfileChanges<'a> {
     pub display_name: Option<&'a str>,
     pub display_name_lower: Option<String>,
     pub display_name_skeleton: Option<&'a str>,
-    pub locale: Option<&'a str>,
+    pub locale: Option<Locale>,
     pub bio: Option<&'a str>,
     pub notify_email_replies: Option<bool>,
     pub updated_at: NaiveDateTime,
@@ -345,7 +338,7 @@ pub struct RegistrationRow {
     pub display_name: String,
     pub display_name_skeleton: String,
     pub password_hash: String,
-    pub locale: String,
+    pub locale: Locale,
 }
 
 /// A new `registrations` row.
@@ -357,7 +350,7 @@ pub struct NewRegistration<'a> {
     pub display_name: &'a str,
     pub display_name_skeleton: &'a str,
     pub password_hash: &'a str,
-    pub locale: &'a str,
+    pub locale: Locale,
     pub token_hash: &'a str,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,

@@ -59,14 +59,13 @@ impl FromRequest for Caller {
                             users::sanction_until,
                             users::deleted_at.is_not_null(),
                         ))
-                        .first::<(String, String, Option<chrono::NaiveDateTime>, bool)>(conn)
+                        .first::<(Role, Sanction, Option<chrono::NaiveDateTime>, bool)>(conn)
                         .optional()
                         .map_err(ApiError::from)
                 })
                 .await?
                 .ok_or_else(unauthorized)?;
-            let role = Role::parse(&row.0).ok_or_else(unauthorized)?;
-            let sanction = Sanction::parse(&row.1).ok_or_else(unauthorized)?;
+            let (role, sanction) = (row.0, row.1);
             let account_state = AccountState::derive(row.3, sanction, row.2, crate::db::now());
             if !account_state.may_sign_in() {
                 return Err(unauthorized());

@@ -1,6 +1,8 @@
 //! Identity and access: who someone is (locale, role, account state, display names), password
-//! hashing, access and one-time tokens, the authenticated caller, and the permission policy.
+//! hashing, access and one-time tokens, the authenticated caller, the permission policy, and
+//! the states of content that the policy reads.
 
+pub mod content;
 pub mod model;
 pub mod names;
 pub mod password;

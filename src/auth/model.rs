@@ -5,94 +5,46 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::schema::users;
 
-/// Language of a member's emails and of localised texts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
-pub enum Locale {
-    #[default]
-    #[serde(rename = "en")]
-    En,
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-}
-
-impl Locale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::ZhCn => "zh-CN",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "en" => Some(Self::En),
-            "zh-CN" => Some(Self::ZhCn),
-            _ => None,
-        }
+crate::db::text_enum! {
+    /// Language of a member's emails and of localised texts.
+    #[derive(Default)]
+    pub enum Locale {
+        #[default]
+        En = "en",
+        ZhCn = "zh-CN",
     }
 }
 
-/// What an account may do, by rank; see `auth::policy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Coordinator,
-    Moderator,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Coordinator => "coordinator",
-            Self::Moderator => "moderator",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "member" => Some(Self::Member),
-            "coordinator" => Some(Self::Coordinator),
-            "moderator" => Some(Self::Moderator),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
+crate::db::text_enum! {
+    /// What an account may do, by rank; see `auth::policy`.
+    pub enum Role {
+        Member = "member",
+        Coordinator = "coordinator",
+        Moderator = "moderator",
+        Admin = "admin",
     }
 }
 
-/// Where an account stands, derived from the sanction in force and erasure (an account exists
-/// only once its address is confirmed): never stored, so no later event can overwrite it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountState {
-    Active,
-    /// Read only until `state_until`.
-    Silenced,
-    /// Cannot log in until `state_until`.
-    Suspended,
-    Banned,
-    Deleted,
+crate::db::text_enum! {
+    /// Where an account stands, derived from the sanction in force and erasure (an account exists
+    /// only once its address is confirmed): never stored, so no later event can overwrite it.
+    pub enum AccountState {
+        Active = "active",
+        /// Read only until `state_until`.
+        Silenced = "silenced",
+        /// Cannot log in until `state_until`.
+        Suspended = "suspended",
+        Banned = "banned",
+        Deleted = "deleted",
+    }
 }
 
 impl AccountState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Silenced => "silenced",
-            Self::Suspended => "suspended",
-            Self::Banned => "banned",
-            Self::Deleted => "deleted",
-        }
-    }
-
     /// The state of an account erased or not, under the sanction recorded for it, at `now`: a
     /// silence or suspension whose end has passed is over.
     pub fn derive(
@@ -119,34 +71,15 @@ impl AccountState {
     }
 }
 
-/// The strongest sanction in force on an account, as recorded in `users.sanction` (kept in
-/// line with the sanctions table by the moderation service, under a lock of the account row).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sanction {
-    None,
-    Silenced,
-    Suspended,
-    Banned,
-}
-
-impl Sanction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Silenced => "silenced",
-            Self::Suspended => "suspended",
-            Self::Banned => "banned",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "none" => Some(Self::None),
-            "silenced" => Some(Self::Silenced),
-            "suspended" => Some(Self::Suspended),
-            "banned" => Some(Self::Banned),
-            _ => None,
-        }
+crate::db::text_enum! {
+    /// The strongest sanction in force on an account, as recorded in `users.sanction` (kept in
+    /// line with the sanctions table by the moderation service, under a lock of the account
+    /// row).
+    pub enum Sanction {
+        None = "none",
+        Silenced = "silenced",
+        Suspended = "suspended",
+        Banned = "banned",
     }
 }
 
@@ -154,8 +87,8 @@ impl Sanction {
 /// banned, and not under a suspension that has not ended.
 #[diesel::dsl::auto_type]
 pub fn may_sign_in_sql(now: NaiveDateTime) -> _ {
-    let banned: &'static str = "banned";
-    let suspended: &'static str = "suspended";
+    let banned: Sanction = Sanction::Banned;
+    let suspended: Sanction = Sanction::Suspended;
     users::deleted_at
         .is_null()
         .and(users::sanction.ne(banned))
@@ -202,7 +135,7 @@ impl AuthorSummary {
     /// The author as the viewer may see them: an erased account is "Former member" without an
     /// id to everyone, moderators included (nothing is left to reveal); an anonymous post is
     /// "Anonymous member" unless `reveal` (its author and moderators).
-    pub fn new(id: i64, display_name: String, role: &str, anonymous: bool, reveal: bool) -> Self {
+    pub fn new(id: i64, display_name: String, role: Role, anonymous: bool, reveal: bool) -> Self {
         if is_erased_display_name(&display_name) {
             return Self {
                 id: None,
@@ -222,7 +155,7 @@ impl AuthorSummary {
         Self {
             id: Some(id),
             display_name,
-            role: Role::parse(role),
+            role: Some(role),
             anonymous,
         }
     }

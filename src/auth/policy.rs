@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::Caller;
+use crate::auth::content::{NoticeState, PostStatus};
 use crate::auth::model::{AccountState, Role};
 use crate::http::error::ApiError;
 
@@ -96,11 +97,15 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
 /// public; notices under review only to their coordinator and to moderators and
 /// administrators (who review them); drafts only to their coordinator and administrators.
 /// Everyone else gets 404.
-pub fn may_see_trial(viewer: Option<&Caller>, coordinator_id: i64, state: &str) -> bool {
+pub fn may_see_trial(viewer: Option<&Caller>, coordinator_id: i64, state: NoticeState) -> bool {
     match state {
-        "published" | "closed" => true,
-        "pending_review" => viewer.is_some_and(|v| is_moderator(v) || v.user_id == coordinator_id),
-        _ => viewer.is_some_and(|v| v.role == Role::Admin || v.user_id == coordinator_id),
+        NoticeState::Published | NoticeState::Closed => true,
+        NoticeState::PendingReview => {
+            viewer.is_some_and(|v| is_moderator(v) || v.user_id == coordinator_id)
+        }
+        NoticeState::Draft => {
+            viewer.is_some_and(|v| v.role == Role::Admin || v.user_id == coordinator_id)
+        }
     }
 }
 
@@ -125,10 +130,12 @@ pub fn is_moderator(caller: &Caller) -> bool {
 /// Whether `viewer` may see content by `author_id` in `status`: published and deleted
 /// (as a placeholder) content is public; held, hidden and removed content only to its author
 /// and to moderators. Everyone else gets 404, never learning it exists.
-pub fn may_see(viewer: Option<&Caller>, author_id: i64, status: &str) -> bool {
+pub fn may_see(viewer: Option<&Caller>, author_id: i64, status: PostStatus) -> bool {
     match status {
-        "published" | "deleted" => true,
-        _ => viewer.is_some_and(|v| is_moderator(v) || v.user_id == author_id),
+        PostStatus::Published | PostStatus::Deleted => true,
+        PostStatus::Held | PostStatus::Hidden | PostStatus::Removed => {
+            viewer.is_some_and(|v| is_moderator(v) || v.user_id == author_id)
+        }
     }
 }
 
@@ -159,8 +166,8 @@ mod tests {
 
     #[test]
     fn visitors_see_only_public_content() {
-        assert!(may_see(None, 1, "published"));
-        assert!(!may_see(None, 1, "held"));
+        assert!(may_see(None, 1, PostStatus::Published));
+        assert!(!may_see(None, 1, PostStatus::Held));
         assert!(!sees_anonymous_author(None, 1));
     }
 
@@ -206,13 +213,13 @@ mod tests {
                 );
                 let moderates = matches!(role, Role::Moderator | Role::Admin);
                 assert_eq!(authorize(&c, Action::Moderate).is_ok(), moderates);
-                assert!(may_see(Some(&c), 99, "published"));
-                assert!(may_see(Some(&c), 99, "deleted"));
+                assert!(may_see(Some(&c), 99, PostStatus::Published));
+                assert!(may_see(Some(&c), 99, PostStatus::Deleted));
                 assert!(
-                    may_see(Some(&c), 1, "held"),
+                    may_see(Some(&c), 1, PostStatus::Held),
                     "authors see their own held posts"
                 );
-                for hidden in ["held", "hidden", "removed"] {
+                for hidden in [PostStatus::Held, PostStatus::Hidden, PostStatus::Removed] {
                     assert_eq!(may_see(Some(&c), 99, hidden), moderates);
                 }
                 assert_eq!(sees_anonymous_author(Some(&c), 99), moderates);
@@ -226,12 +233,12 @@ mod tests {
                     "{role:?} {state:?}"
                 );
                 assert!(authorize(&c, Action::SaveSearches).is_ok());
-                for public in ["published", "closed"] {
+                for public in [NoticeState::Published, NoticeState::Closed] {
                     assert!(may_see_trial(Some(&c), 99, public));
                     assert!(may_see_trial(None, 99, public));
                 }
-                for private in ["draft", "pending_review"] {
-                    let sees = if private == "draft" {
+                for private in [NoticeState::Draft, NoticeState::PendingReview] {
+                    let sees = if private == NoticeState::Draft {
                         role == Role::Admin
                     } else {
                         moderates
@@ -239,7 +246,7 @@ mod tests {
                     assert_eq!(
                         may_see_trial(Some(&c), 99, private),
                         sees,
-                        "{role:?} {private}"
+                        "{role:?} {private:?}"
                     );
                     assert!(may_see_trial(Some(&c), 1, private), "own notice");
                     assert!(!may_see_trial(None, 99, private));

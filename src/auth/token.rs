@@ -12,6 +12,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::auth::model::Role;
 use crate::config::{ConfigError, JwtSettings, Secret};
 
 /// Claims of an access token. All but `nbf` are required on decode, each of its own JSON type
@@ -101,12 +102,12 @@ impl TokenKeys {
     }
 
     /// Signs an access token for a session.
-    pub fn issue(&self, user_id: i64, session_id: i64, role: &str) -> Result<String, TokenError> {
+    pub fn issue(&self, user_id: i64, session_id: i64, role: Role) -> Result<String, TokenError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             sid: session_id,
-            role: role.to_owned(),
+            role: role.as_str().to_owned(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,

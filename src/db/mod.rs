@@ -1,5 +1,6 @@
-//! Storage: the connection enum over PostgreSQL and SQLite, the pools, migrations, and the two
-//! ways to run queries (`Db::read` and `Db::write`, both off the async workers).
+//! Storage: the connection enum over PostgreSQL and SQLite, the pools, migrations, the two
+//! ways to run queries (`Db::read` and `Db::write`, both off the async workers), and the
+//! enums stored as text (`text_enum!`).
 //!
 //! On SQLite every write transaction goes through a one-connection writer pool and begins
 //! `IMMEDIATE` (through diesel's transaction manager), so concurrent writers queue on the busy
@@ -18,6 +19,7 @@ pub mod metrics;
 mod pool;
 pub mod schema;
 pub mod search;
+mod text_enum;
 
 use std::path::PathBuf;
 
@@ -28,6 +30,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use self::error::{DbError, Outage, outage_of};
 pub use self::handle::{Db, PoolMetrics};
+pub use self::text_enum::UnknownName;
+pub(crate) use self::text_enum::text_enum;
 pub use crate::config::SqliteSynchronous;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -409,6 +409,8 @@ fn is_cjk(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::content::PostStatus;
+    use crate::auth::model::{Locale, Role};
     use crate::db::schema::{boards, posts, thread_tags, threads, users};
     use crate::db::{DatabaseUrl, Db, DbError};
     use chrono::{Duration, NaiveDateTime};
@@ -536,8 +538,14 @@ mod tests {
             .unwrap()
     }
 
-    fn add_thread(db: &Db, id: i64, board_id: i64, status: &str, tags: &[&str], at: NaiveDateTime) {
-        let status = status.to_owned();
+    fn add_thread(
+        db: &Db,
+        id: i64,
+        board_id: i64,
+        status: PostStatus,
+        tags: &[&str],
+        at: NaiveDateTime,
+    ) {
         let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
         db.write_blocking(move |conn| -> Result<(), DbError> {
             diesel::insert_into(threads::table)
@@ -567,12 +575,11 @@ mod tests {
         db: &Db,
         id: i64,
         thread_id: i64,
-        status: &str,
+        status: PostStatus,
         title: Option<&str>,
         body: &str,
         at: NaiveDateTime,
     ) {
-        let status = status.to_owned();
         let body = body.to_owned();
         let text = index_text(title, &body);
         db.write_blocking(move |conn| -> Result<(), DbError> {
@@ -651,8 +658,8 @@ mod tests {
                         users::password_hash.eq("x"),
                         users::display_name.eq("Butterfly"),
                         users::display_name_lower.eq("butterfly"),
-                        users::locale.eq("zh-CN"),
-                        users::role.eq("member"),
+                        users::locale.eq(Locale::ZhCn),
+                        users::role.eq(Role::Member),
                         users::display_name_skeleton.eq("butterfly"),
                         users::created_at.eq(base),
                         users::updated_at.eq(base),
@@ -664,22 +671,29 @@ mod tests {
         let at = |minutes: i64| base + Duration::minutes(minutes);
 
         // Thread 10 (kidneys, tag nephritis), thread 20 (my story, tag story), thread 30 (held).
-        add_thread(db, 10, kidneys, "published", &["nephritis"], at(0));
+        add_thread(
+            db,
+            10,
+            kidneys,
+            PostStatus::Published,
+            &["nephritis"],
+            at(0),
+        );
         add_thread(
             db,
             20,
             my_story,
-            "published",
+            PostStatus::Published,
             &["story", "diagnosis"],
             at(0),
         );
-        add_thread(db, 30, my_story, "held", &["story"], at(0));
+        add_thread(db, 30, my_story, PostStatus::Held, &["story"], at(0));
 
         add_post(
             db,
             101,
             10,
-            "published",
+            PostStatus::Published,
             Some("肾穿刺结果"),
             "我在二十一岁被诊断为系统性红斑狼疮，后来又得了狼疮性肾炎，现在每个月复查。",
             at(1),
@@ -688,7 +702,7 @@ mod tests {
             db,
             102,
             10,
-            "published",
+            PostStatus::Published,
             None,
             "Nephritis flare again: my kidneys and lupus are not friends.",
             at(2),
@@ -697,7 +711,7 @@ mod tests {
             db,
             201,
             20,
-            "published",
+            PostStatus::Published,
             Some("Diagnosed at 21"),
             "My lupus diagnosis came at 21. 医生说是狼疮, and I was scared of 肾炎 later.",
             at(3),
@@ -706,7 +720,7 @@ mod tests {
             db,
             202,
             20,
-            "held",
+            PostStatus::Held,
             None,
             "A held post about lupus, 狼疮 and 肾炎 and rituximab.",
             at(4),
@@ -715,7 +729,7 @@ mod tests {
             db,
             301,
             30,
-            "published",
+            PostStatus::Published,
             Some("Held thread"),
             "A published post in a held thread: lupus 狼疮 肾炎 rituximab.",
             at(5),
@@ -725,7 +739,7 @@ mod tests {
             db,
             203,
             20,
-            "published",
+            PostStatus::Published,
             None,
             "Rituximab, rituximab and more rituximab: it finally worked for me.",
             at(6),
@@ -734,7 +748,7 @@ mod tests {
             db,
             204,
             20,
-            "published",
+            PostStatus::Published,
             None,
             "My doctor mentioned rituximab once when we talked about my treatment options.",
             at(7),
@@ -827,7 +841,7 @@ mod tests {
             db,
             205,
             20,
-            "published",
+            PostStatus::Published,
             None,
             "fatigue",
             fx.base + Duration::minutes(8),
@@ -836,7 +850,7 @@ mod tests {
             db,
             206,
             20,
-            "published",
+            PostStatus::Published,
             None,
             "fatigue",
             fx.base + Duration::minutes(9),
@@ -845,7 +859,7 @@ mod tests {
             db,
             207,
             20,
-            "published",
+            PostStatus::Published,
             None,
             "fatigue",
             fx.base + Duration::minutes(10),

@@ -1,6 +1,5 @@
 //! The personal-information detector.
 //!
-//! [`find_pii`] reports, in text order:
 //! - email addresses (ASCII local part, a domain with a dot and a letters-only top level);
 //! - phone numbers: international numbers written with `+` and a real country-code prefix
 //!   (8–15 digits in all, E.164), North American numbers in their unmistakable layouts
@@ -36,22 +35,12 @@ pub struct PiiFinding {
     pub masked: String,
 }
 
-/// Kinds of personal information.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PiiKind {
-    Email,
-    Phone,
-    NationalId,
-}
-
-impl PiiKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::NationalId => "national_id",
-        }
+crate::db::text_enum! {
+    /// Kinds of personal information.
+    pub enum PiiKind {
+        Email = "email",
+        Phone = "phone",
+        NationalId = "national_id",
     }
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::auth::content::PostStatus;
 use crate::auth::model::Locale;
 use crate::config::SupportResource;
 use crate::db::AnyConnection;
@@ -26,13 +27,22 @@ pub enum HoldReason {
     NewMember,
 }
 
+crate::db::text_enum! {
+    /// Why a post is held, as its author is told and as its queue item's reason says.
+    pub enum HoldKind {
+        PersonalInfo = "personal_info",
+        WatchedWord = "watched_word",
+        NewMember = "new_member",
+    }
+}
+
 impl HoldReason {
-    /// The reason code stored on the queue item.
-    pub fn code(&self) -> &'static str {
+    /// Its kind, without the details.
+    pub fn kind(&self) -> HoldKind {
         match self {
-            Self::PersonalInfo(_) => "personal_info",
-            Self::WatchedWord(_) => "watched_word",
-            Self::NewMember => "new_member",
+            Self::PersonalInfo(_) => HoldKind::PersonalInfo,
+            Self::WatchedWord(_) => HoldKind::WatchedWord,
+            Self::NewMember => HoldKind::NewMember,
         }
     }
 
@@ -105,11 +115,11 @@ pub struct Screening {
 
 impl Screening {
     /// The status a screened new post is stored with.
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> PostStatus {
         if self.hold.is_some() {
-            "held"
+            PostStatus::Held
         } else {
-            "published"
+            PostStatus::Published
         }
     }
 }
@@ -119,8 +129,8 @@ impl Screening {
 pub struct PostNotice {
     /// Whether the post waits for a moderator before others can see it.
     pub held: bool,
-    /// `personal_info`, `watched_word` or `new_member` when held.
-    pub reason: Option<String>,
+    /// Why, when held.
+    pub reason: Option<HoldKind>,
     pub message: Option<String>,
     /// The personal information found, partly masked, so the author knows what to edit.
     pub personal_info: Vec<PiiFinding>,
@@ -129,7 +139,7 @@ pub struct PostNotice {
 }
 
 fn rules(conn: &mut AnyConnection) -> QueryResult<Vec<WatchedWord>> {
-    let rows: Vec<(i64, String, String)> = watched_words::table
+    let rows: Vec<(i64, String, WordAction)> = watched_words::table
         .select((
             watched_words::id,
             watched_words::pattern,
@@ -138,12 +148,10 @@ fn rules(conn: &mut AnyConnection) -> QueryResult<Vec<WatchedWord>> {
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, pattern, action)| {
-            WordAction::parse(&action).map(|action| WatchedWord {
-                id,
-                pattern,
-                action,
-            })
+        .map(|(id, pattern, action)| WatchedWord {
+            id,
+            pattern,
+            action,
         })
         .collect())
 }
@@ -218,8 +226,8 @@ pub fn enqueue_findings(
             conn,
             ItemKind::HeldPost,
             post_id,
-            Some(hold.code()),
-            queue::severity(ItemKind::HeldPost, Some(hold.code())),
+            Some(hold.kind().as_str()),
+            queue::severity(ItemKind::HeldPost, Some(hold.kind().as_str())),
         )?;
     }
     if screening.crisis {
@@ -245,7 +253,7 @@ pub fn enqueue_findings(
     }
     Ok(Some(PostNotice {
         held: screening.hold.is_some(),
-        reason: screening.hold.as_ref().map(|h| h.code().to_owned()),
+        reason: screening.hold.as_ref().map(HoldReason::kind),
         message: screening.hold.as_ref().map(|h| h.message(author_locale)),
         personal_info: match &screening.hold {
             Some(HoldReason::PersonalInfo(found)) => found.clone(),

@@ -1,6 +1,5 @@
 //! Moderators' watched words: rules, their validation, matching, and the defaults.
 //!
-//! A rule is a word, phrase or pattern in which `*` matches any run of characters, including
 //! none. Matching is a substring search with no word boundaries (so it works for Chinese,
 //! which has no spaces): `casino` also matches "casinos". Text and pattern are compared after
 //! the same normalisation: Unicode lower-case, full-width ASCII folded to ASCII ("ＣＡＳＩＮＯ"
@@ -22,34 +21,19 @@ use utoipa::ToSchema;
 
 use super::{fold_width, is_invisible};
 
-/// What a watched-word rule does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WordAction {
-    /// The post is refused (422 naming the rule); nothing is stored.
-    Block,
-    /// The post is stored but held for review.
-    Hold,
-    /// The post is published and a queue item opened.
-    Flag,
+crate::db::text_enum! {
+    /// What a watched-word rule does.
+    pub enum WordAction {
+        /// The post is refused (422 naming the rule); nothing is stored.
+        Block = "block",
+        /// The post is stored but held for review.
+        Hold = "hold",
+        /// The post is published and a queue item opened.
+        Flag = "flag",
+    }
 }
 
 impl WordAction {
-    /// Every action, strongest first.
-    pub const ALL: [Self; 3] = [Self::Block, Self::Hold, Self::Flag];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Block => "block",
-            Self::Hold => "hold",
-            Self::Flag => "flag",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == value)
-    }
-
     /// 0 for the strongest action.
     fn rank(self) -> u8 {
         match self {
@@ -327,7 +311,7 @@ mod tests {
 
     #[test]
     fn word_action_round_trips() {
-        for action in WordAction::ALL {
+        for &action in WordAction::ALL {
             assert_eq!(WordAction::parse(action.as_str()), Some(action));
             let json = serde_json::to_string(&action).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", action.as_str()));

@@ -10,15 +10,16 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::DELETED_PLACEHOLDER;
+use super::model::{DELETED_PLACEHOLDER, ReactionKind, StatusChange};
 use super::service as forum;
 use crate::app::AppState;
+use crate::auth::content::PostStatus;
 use crate::db::schema::{
     boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags, threads,
 };
 use crate::db::{AnyConnection, utc, utc_opt};
 use crate::http::error::ApiError;
-use crate::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind, Resolution};
 
 /// What a removed post and a removed thread title say instead.
 pub const REMOVED_PLACEHOLDER: &str = "[removed]";
@@ -48,7 +49,7 @@ pub fn erase(
     conn: &mut AnyConnection,
     id: i64,
     remove: bool,
-    resolution: &str,
+    resolution: Resolution,
 ) -> Result<(), ApiError> {
     if remove {
         remove_posts(state, conn, id, resolution)?;
@@ -68,7 +69,7 @@ pub struct ExportThread {
     pub tags: Vec<String>,
     pub anonymous: bool,
     pub content_warning: Option<String>,
-    pub status: String,
+    pub status: PostStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -81,8 +82,7 @@ pub struct ExportPost {
     pub is_first: bool,
     pub reply_to: Option<i64>,
     pub anonymous: bool,
-    /// `published`, `held`, `hidden`, `removed` or `deleted`.
-    pub status: String,
+    pub status: PostStatus,
     /// Markdown as stored.
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -105,8 +105,7 @@ pub struct ExportRevision {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportReaction {
     pub post_id: i64,
-    /// `support`, `helpful` or `hug`.
-    pub kind: String,
+    pub kind: ReactionKind,
     pub created_at: DateTime<Utc>,
 }
 
@@ -119,7 +118,7 @@ fn threads_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportThread
         String,
         bool,
         Option<String>,
-        String,
+        PostStatus,
         NaiveDateTime,
     );
     let rows: Vec<Row> = threads::table
@@ -162,7 +161,7 @@ fn posts_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportPost>> {
         bool,
         Option<i64>,
         bool,
-        String,
+        PostStatus,
         String,
         NaiveDateTime,
         Option<NaiveDateTime>,
@@ -225,7 +224,7 @@ fn posts_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportPost>> {
 
 /// Index `reactions_user_idx` (user_id, post_id).
 fn reactions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportReaction>> {
-    let rows: Vec<(i64, String, NaiveDateTime)> = reactions::table
+    let rows: Vec<(i64, ReactionKind, NaiveDateTime)> = reactions::table
         .filter(reactions::user_id.eq(id))
         .order((reactions::post_id.asc(), reactions::kind.asc()))
         .select((reactions::post_id, reactions::kind, reactions::created_at))
@@ -248,7 +247,7 @@ fn remove_posts(
     state: &AppState,
     conn: &mut AnyConnection,
     id: i64,
-    resolution: &str,
+    resolution: Resolution,
 ) -> Result<(), ApiError> {
     for post in forum::lock_posts_of(conn, id)? {
         let answered = post.is_first
@@ -257,8 +256,12 @@ fn remove_posts(
                 .select(threads::reply_count)
                 .first::<i32>(conn)?
                 > 0;
-        let status = if answered { "deleted" } else { "removed" };
-        forum::change_status(state, conn, &post, status, false)?;
+        let change = if answered {
+            StatusChange::Delete
+        } else {
+            StatusChange::Remove
+        };
+        forum::change_status(state, conn, &post, change)?;
     }
     let mine = || {
         posts::table
@@ -306,7 +309,7 @@ fn remove_posts(
 fn erase_deleted_posts(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     let deleted = posts::table
         .filter(posts::author_id.eq(id))
-        .filter(posts::status.eq("deleted"))
+        .filter(posts::status.eq(PostStatus::Deleted))
         .select(posts::id);
     diesel::update(post_revisions::table.filter(post_revisions::post_id.eq_any(deleted)))
         .set((
@@ -317,7 +320,7 @@ fn erase_deleted_posts(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     diesel::update(
         posts::table
             .filter(posts::author_id.eq(id))
-            .filter(posts::status.eq("deleted")),
+            .filter(posts::status.eq(PostStatus::Deleted)),
     )
     .set((
         posts::body.eq(DELETED_PLACEHOLDER),

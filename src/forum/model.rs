@@ -5,49 +5,66 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::model::AuthorSummary;
+use crate::auth::content::PostStatus;
+use crate::auth::model::{AuthorSummary, Role};
 
 use crate::db::schema::{boards, posts, threads};
 use crate::db::utc;
 use crate::filters::screen::PostNotice;
+use crate::http::pagination::Cursor;
 
-/// A reaction a member can give to someone else's post.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReactionKind {
-    Support,
-    Helpful,
-    Hug,
-}
-
-impl ReactionKind {
-    pub const ALL: [ReactionKind; 3] = [Self::Support, Self::Helpful, Self::Hug];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Support => "support",
-            Self::Helpful => "helpful",
-            Self::Hug => "hug",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
+crate::db::text_enum! {
+    /// A reaction a member can give to someone else's post.
+    pub enum ReactionKind {
+        Support = "support",
+        Helpful = "helpful",
+        Hug = "hug",
     }
 }
 
-/// Order of a board's thread list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ThreadSort {
-    /// Newest threads first.
-    #[default]
-    New,
-    /// Most recent activity first.
-    Active,
-    /// Most reactions first.
-    Top,
+crate::db::text_enum! {
+    /// Order of a board's thread list.
+    #[derive(Default)]
+    pub enum ThreadSort {
+        /// Newest threads first.
+        #[default]
+        New = "new",
+        /// Most recent activity first.
+        Active = "active",
+        /// Most reactions first.
+        Top = "top",
+    }
 }
+
+/// The position in a board's threads, newest first (`sort=new`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewThreadsCursor {
+    pub created_at: NaiveDateTime,
+    pub id: i64,
+}
+
+impl Cursor for NewThreadsCursor {}
+
+/// The position in a board's threads, most recently active first (`sort=active`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveThreadsCursor {
+    pub last_activity_at: NaiveDateTime,
+    pub id: i64,
+}
+
+impl Cursor for ActiveThreadsCursor {}
+
+/// The position in a board's threads, most reacted first (`sort=top`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopThreadsCursor {
+    pub reaction_count: i32,
+    pub id: i64,
+}
+
+impl Cursor for TopThreadsCursor {}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = boards)]
@@ -135,12 +152,12 @@ pub struct ThreadListRow {
     pub board_slug: String,
     pub author_id: i64,
     pub author_name: String,
-    pub author_role: String,
+    pub author_role: Role,
     pub title: String,
     pub tags: String,
     pub anonymous: bool,
     pub content_warning: Option<String>,
-    pub status: String,
+    pub status: PostStatus,
     pub locked: bool,
     pub pinned: bool,
     pub first_post_id: Option<i64>,
@@ -169,7 +186,7 @@ pub struct ThreadSummary {
     /// When set, clients hide the body behind this warning until the reader chooses to see it.
     pub content_warning: Option<String>,
     /// `published`, or for its author and moderators `held`, `hidden` or `removed`.
-    pub status: String,
+    pub status: PostStatus,
     pub locked: bool,
     pub pinned: bool,
     pub first_post_id: Option<i64>,
@@ -208,7 +225,7 @@ impl ThreadSummary {
             author: AuthorSummary::new(
                 row.author_id,
                 row.author_name,
-                &row.author_role,
+                row.author_role,
                 row.anonymous,
                 reveal_anonymous,
             ),
@@ -240,11 +257,11 @@ pub struct PostListRow {
     pub thread_id: i64,
     pub author_id: i64,
     pub author_name: String,
-    pub author_role: String,
+    pub author_role: Role,
     pub body: String,
     pub body_html: String,
     pub anonymous: bool,
-    pub status: String,
+    pub status: PostStatus,
     pub is_first: bool,
     pub reply_to: Option<i64>,
     pub support_count: i32,
@@ -270,7 +287,7 @@ pub struct PostView {
     /// The body rendered to sanitised HTML.
     pub body_html: String,
     /// `published`, `deleted`, or for its author and moderators `held`, `hidden`, `removed`.
-    pub status: String,
+    pub status: PostStatus,
     pub is_first: bool,
     pub reply_to: Option<i64>,
     pub reactions: ReactionCounts,
@@ -285,14 +302,14 @@ pub struct PostView {
 
 impl PostView {
     pub fn from_row(row: PostListRow, reveal_anonymous: bool) -> Self {
-        let deleted = row.status == "deleted";
+        let deleted = row.status == PostStatus::Deleted;
         Self {
             id: row.id,
             thread_id: row.thread_id,
             author: AuthorSummary::new(
                 row.author_id,
                 row.author_name,
-                &row.author_role,
+                row.author_role,
                 row.anonymous,
                 reveal_anonymous,
             ),
@@ -337,11 +354,41 @@ pub struct PostRef {
     pub id: i64,
     pub thread_id: i64,
     pub author_id: i64,
-    pub status: String,
+    pub status: PostStatus,
     pub is_first: bool,
     pub anonymous: bool,
     pub body: String,
     pub reply_to: Option<i64>,
+}
+
+/// A change of a post's status, as moderators and its author make it (through
+/// `forum::service::change_status`). Publishing is either a post's first publication, which is
+/// announced (notifications, reply emails), or its return after being hidden or removed, which
+/// is only counted and indexed again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusChange {
+    /// A held post goes up for the first time (approved, or released after an edit).
+    Publish,
+    /// A hidden or removed post is shown again.
+    Restore,
+    Hold,
+    Hide,
+    Remove,
+    /// Its author deletes it.
+    Delete,
+}
+
+impl StatusChange {
+    /// The status the post ends in.
+    pub fn status(self) -> PostStatus {
+        match self {
+            Self::Publish | Self::Restore => PostStatus::Published,
+            Self::Hold => PostStatus::Held,
+            Self::Hide => PostStatus::Hidden,
+            Self::Remove => PostStatus::Removed,
+            Self::Delete => PostStatus::Deleted,
+        }
+    }
 }
 
 /// The minimum about a thread that rules need.
@@ -352,7 +399,7 @@ pub struct ThreadRef {
     pub board_id: i64,
     pub author_id: i64,
     pub title: String,
-    pub status: String,
+    pub status: PostStatus,
     pub locked: bool,
     pub pinned: bool,
     pub anonymous: bool,
@@ -415,12 +462,12 @@ pub struct EditPostRequest {
     pub title: Option<String>,
 }
 
-/// Who replaced a version of a post.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Editor {
-    Author,
-    Moderator,
+crate::db::text_enum! {
+    /// Who replaced a version of a post.
+    pub enum Editor {
+        Author = "author",
+        Moderator = "moderator",
+    }
 }
 
 /// An earlier version of a post.

@@ -4,19 +4,20 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::model::{SearchHit, SearchQuery};
 
 use super::store;
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::auth::model::AuthorSummary;
+use crate::auth::model::{AuthorSummary, Role};
 use crate::auth::policy;
 use crate::db::schema::{boards, posts, threads, users};
 use crate::db::search::{self, SearchFilter};
 use crate::db::utc;
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, Page};
 use crate::markdown;
 use crate::notify::templates::escape;
 
@@ -26,6 +27,16 @@ const SNIPPET_CONTEXT: usize = 80;
 /// Deepest page a search can reach.
 const MAX_OFFSET: i64 = 1_000;
 
+/// The position in search results: how many hits come before the next page (results are
+/// ranked, so there is no key to resume from).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffsetCursor {
+    offset: i64,
+}
+
+impl Cursor for OffsetCursor {}
+
 type HitRow = (
     i64,
     i64,
@@ -33,7 +44,7 @@ type HitRow = (
     String,
     i64,
     String,
-    String,
+    Role,
     bool,
     String,
     bool,
@@ -55,7 +66,7 @@ pub async fn search(
     }
     let limit = pagination::limit(query.limit)?;
     let offset = match query.cursor.as_deref() {
-        Some(c) => pagination::int(&pagination::decode(c, 1)?[0])?.clamp(0, MAX_OFFSET),
+        Some(c) => OffsetCursor::decode(c)?.offset.clamp(0, MAX_OFFSET),
         None => 0,
     };
     let terms = search::query_terms(&q);
@@ -122,7 +133,7 @@ pub async fn search(
             author: AuthorSummary::new(
                 r.4,
                 r.5,
-                &r.6,
+                r.6,
                 r.7,
                 policy::sees_anonymous_author(caller, r.4),
             ),
@@ -132,7 +143,7 @@ pub async fn search(
     );
     if page.next_cursor.is_some() {
         let next = offset + limit;
-        page.next_cursor = (next <= MAX_OFFSET).then(|| pagination::encode(&[next.to_string()]));
+        page.next_cursor = (next <= MAX_OFFSET).then(|| OffsetCursor { offset: next }.encode());
     }
     Ok(page)
 }

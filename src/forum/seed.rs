@@ -29,6 +29,9 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+use super::model::ReactionKind;
+use crate::auth::content::PostStatus;
+use crate::auth::model::{Locale, Role};
 use crate::db::schema::{boards, threads, users};
 use crate::db::{self, AnyConnection, Db, DbError, search};
 use crate::markdown;
@@ -121,13 +124,14 @@ pub fn seed(
         let mut row = String::with_capacity(300);
         let _ = write!(
             row,
-            "({id}, {e}, {e}, {h}, {n}, {nl}, {sk}, {loc}, '', 'member', {trust}, {t}, {t}, {t})",
+            "({id}, {e}, {e}, {h}, {n}, {nl}, {sk}, '{loc}', '', '{role}', {trust}, {t}, {t}, {t})",
             e = quote(&email),
             h = quote(password_hash),
             n = quote(&name),
             nl = quote(&name.to_lowercase()),
             sk = quote(&crate::auth::names::skeleton(&name)),
-            loc = if zh { "'zh-CN'" } else { "'en'" },
+            loc = if zh { Locale::ZhCn } else { Locale::En },
+            role = Role::Member,
             trust = rng.below(3),
             t = ts(created),
         );
@@ -205,7 +209,7 @@ pub fn seed(
             let (body, html, plain) = pool.body(&mut rng);
             let search_text = search::index_text((k == 0).then_some(title.as_str()), &plain);
             let mut counts = [0_i64; 3];
-            for (kind_index, kind) in ["support", "helpful", "hug"].iter().enumerate() {
+            for (kind_index, kind) in ReactionKind::ALL.iter().enumerate() {
                 let c = match rng.below(10) {
                     0..=5 => 0,
                     6..=8 => 1 + rng.below(2),
@@ -226,7 +230,7 @@ pub fn seed(
                 rng.below(100) < 5
             };
             post_rows.push(format!(
-                "({post_id}, {thread_id}, {post_author}, {}, {}, {}, {}, 'published', {}, \
+                "({post_id}, {thread_id}, {post_author}, {}, {}, {}, {}, '{published}', {}, \
                  {}, {}, {}, {})",
                 quote(&body),
                 quote(&html),
@@ -237,6 +241,7 @@ pub fn seed(
                 counts[1],
                 counts[2],
                 ts(at),
+                published = PostStatus::Published,
             ));
             search_rows.push((post_id, search_text));
         }
@@ -246,7 +251,7 @@ pub fn seed(
             tag_rows.push(format!("({thread_id}, {})", quote(tag)));
         }
         thread_rows.push(format!(
-            "({thread_id}, {board_id}, {author}, {}, {}, {}, NULL, 'published', FALSE, FALSE, \
+            "({thread_id}, {board_id}, {author}, {}, {}, {}, NULL, '{published}', FALSE, FALSE, \
              {first_post_id}, {}, {thread_reactions}, {}, {})",
             quote(&title),
             quote(&tags.join(" ")),
@@ -254,6 +259,7 @@ pub fn seed(
             n - 1,
             ts(at),
             ts(created),
+            published = PostStatus::Published,
         ));
         board_count[board_index] += 1;
         if board_last[board_index].is_none_or(|last| last < at) {

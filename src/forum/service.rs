@@ -8,27 +8,29 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDateTime};
 
 use super::model::{
-    Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest, Editor,
-    ModerateThreadRequest, PageQuery, PostRef, PostView, ReactionCounts, ReactionKind, Revision,
-    ThreadDetail, ThreadListQuery, ThreadRef, ThreadSort, ThreadSummary, UpdateBoardRequest,
+    ActiveThreadsCursor, Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest,
+    EditPostRequest, Editor, ModerateThreadRequest, NewThreadsCursor, PageQuery, PostRef, PostView,
+    ReactionCounts, ReactionKind, Revision, StatusChange, ThreadDetail, ThreadListQuery, ThreadRef,
+    ThreadSort, ThreadSummary, TopThreadsCursor, UpdateBoardRequest,
 };
 use super::store::{self, ThreadKey, Viewer};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::content::PostStatus;
 use crate::auth::model::Locale;
 use crate::auth::policy::{self, Action, authorize};
 use crate::db::search;
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
-use crate::filters::screen;
+use crate::filters::screen::{self, HoldKind};
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::markdown;
-use crate::modlog;
+use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::{self, NotificationKind};
 use crate::notify::outbox;
 use crate::notify::templates::{Email, MailVars, Template};
-use crate::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind, Resolution};
 
 pub const BODY_MAX: usize = 20_000;
 const TITLE_MIN: usize = 5;
@@ -175,16 +177,6 @@ pub async fn update_board(
 
 // ---- reading ------------------------------------------------------------------------------
 
-fn time_key(t: NaiveDateTime) -> String {
-    t.and_utc().timestamp_micros().to_string()
-}
-
-fn parse_time_key(raw: &str) -> Result<NaiveDateTime, ApiError> {
-    chrono::DateTime::from_timestamp_micros(pagination::int(raw)?)
-        .map(|t| t.naive_utc())
-        .ok_or_else(|| ApiError::BadRequest("the cursor is invalid".into()))
-}
-
 /// `GET /boards/{slug}/threads`.
 pub async fn list_threads(
     state: &AppState,
@@ -194,19 +186,19 @@ pub async fn list_threads(
 ) -> Result<Page<ThreadSummary>, ApiError> {
     let limit = pagination::limit(query.limit)?;
     let sort = query.sort.unwrap_or_default();
-    let after = match query.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let parts = pagination::decode(c, 2)?;
-            let id = pagination::int(&parts[1])?;
-            Some(match sort {
-                ThreadSort::Top => ThreadKey::Count(
-                    i32::try_from(pagination::int(&parts[0])?)
-                        .map_err(|_| ApiError::BadRequest("the cursor is invalid".into()))?,
-                    id,
-                ),
-                _ => ThreadKey::Time(parse_time_key(&parts[0])?, id),
-            })
+    let after = match (sort, query.cursor.as_deref()) {
+        (_, None) => None,
+        (ThreadSort::New, Some(c)) => {
+            let c = NewThreadsCursor::decode(c)?;
+            Some(ThreadKey::Time(c.created_at, c.id))
+        }
+        (ThreadSort::Active, Some(c)) => {
+            let c = ActiveThreadsCursor::decode(c)?;
+            Some(ThreadKey::Time(c.last_activity_at, c.id))
+        }
+        (ThreadSort::Top, Some(c)) => {
+            let c = TopThreadsCursor::decode(c)?;
+            Some(ThreadKey::Count(c.reaction_count, c.id))
         }
     };
     let tag = query.tag.map(|t| t.trim().to_lowercase());
@@ -231,13 +223,21 @@ pub async fn list_threads(
         rows,
         limit,
         |r| match sort {
-            ThreadSort::New => pagination::encode(&[time_key(r.created_at), r.id.to_string()]),
-            ThreadSort::Active => {
-                pagination::encode(&[time_key(r.last_activity_at), r.id.to_string()])
+            ThreadSort::New => NewThreadsCursor {
+                created_at: r.created_at,
+                id: r.id,
             }
-            ThreadSort::Top => {
-                pagination::encode(&[r.reaction_count.to_string(), r.id.to_string()])
+            .encode(),
+            ThreadSort::Active => ActiveThreadsCursor {
+                last_activity_at: r.last_activity_at,
+                id: r.id,
             }
+            .encode(),
+            ThreadSort::Top => TopThreadsCursor {
+                reaction_count: r.reaction_count,
+                id: r.id,
+            }
+            .encode(),
         },
         |r| {
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
@@ -267,10 +267,10 @@ pub async fn get_thread(
         })
         .await?;
     let thread = thread
-        .filter(|t| policy::may_see(caller, t.author_id, &t.status))
+        .filter(|t| policy::may_see(caller, t.author_id, t.status))
         .ok_or_else(not_found_thread)?;
     let first_post = first
-        .filter(|p| policy::may_see(caller, p.author_id, &p.status))
+        .filter(|p| policy::may_see(caller, p.author_id, p.status))
         .map(|p| {
             let reveal = policy::sees_anonymous_author(caller, p.author_id);
             PostView::from_row(p, reveal)
@@ -290,10 +290,7 @@ pub async fn list_posts(
     query: PageQuery,
 ) -> Result<Page<PostView>, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let viewer = viewer(caller);
     let rows = state
         .db
@@ -309,13 +306,13 @@ pub async fn list_posts(
         })
         .await?;
     let (thread, rows) = rows.ok_or_else(not_found_thread)?;
-    if !policy::may_see(caller, thread.author_id, &thread.status) {
+    if !policy::may_see(caller, thread.author_id, thread.status) {
         return Err(not_found_thread());
     }
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.id.to_string()]),
+        |r| IdCursor { id: r.id }.encode(),
         |r| {
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
             PostView::from_row(r, reveal)
@@ -556,16 +553,16 @@ fn author_locale(conn: &mut AnyConnection, user_id: i64) -> Result<Locale, ApiEr
     Ok(store::user_locale(conn, user_id)?.unwrap_or_default())
 }
 
-/// Moves a post to `new_status`, keeping counters, thread status (for first posts) and the
-/// search index in step. Publishing runs [`on_published`] when `first_publication` (a held
-/// post approved), and only restores counters otherwise (a hidden post shown again).
+/// Moves a post to the status of `change`, keeping counters, thread status (for first posts)
+/// and the search index in step. [`StatusChange::Publish`] runs [`on_published`] (a held post
+/// approved); [`StatusChange::Restore`] only restores counters (a hidden post shown again).
 pub fn change_status(
     state: &AppState,
     conn: &mut AnyConnection,
     post: &PostRef,
-    new_status: &str,
-    first_publication: bool,
+    change: StatusChange,
 ) -> Result<(), ApiError> {
+    let new_status = change.status();
     // The counters move from the status the post leaves: read it under the post's lock rather
     // than trust the caller's copy, which another transaction may have made stale.
     store::lock_post(conn, post.id)?;
@@ -582,15 +579,15 @@ pub fn change_status(
     store::set_post_status(conn, post.id, new_status)?;
     let now = db::now();
     let thread = store::thread_ref(conn, post.thread_id)?.ok_or_else(not_found_thread)?;
-    let was_visible = post.status == "published";
-    let now_visible = new_status == "published";
-    if post.is_first && new_status != "deleted" {
+    let was_visible = post.status == PostStatus::Published;
+    let now_visible = new_status == PostStatus::Published;
+    if post.is_first && new_status != PostStatus::Deleted {
         store::set_thread_status(conn, thread.id, new_status)?;
     }
     if was_visible && !now_visible {
         search::unindex_post(conn, post.id)?;
         if post.is_first {
-            if new_status != "deleted" {
+            if new_status != PostStatus::Deleted {
                 store::uncount_thread(conn, thread.board_id)?;
             }
         } else {
@@ -600,8 +597,8 @@ pub fn change_status(
         let text = store::post_search_text(conn, post.id)?;
         search::index_post(conn, post.id, &text)?;
         let mut published = post.clone();
-        published.status = new_status.to_owned();
-        if first_publication {
+        published.status = new_status;
+        if change == StatusChange::Publish {
             on_published(state, conn, &published, &thread, now)?;
         } else if post.is_first {
             store::count_new_thread(conn, thread.board_id, now)?;
@@ -642,11 +639,11 @@ pub fn moderator_edit(
     store::update_post_body(conn, post.id, body, &render_body(body)?, &search_text, now)?;
     let mut edited = post.clone();
     edited.body = body.to_owned();
-    match post.status.as_str() {
-        "published" => search::index_post(conn, post.id, &search_text)?,
-        "held" => change_status(state, conn, &edited, "published", true)?,
-        "hidden" => change_status(state, conn, &edited, "published", false)?,
-        _ => {}
+    match post.status {
+        PostStatus::Published => search::index_post(conn, post.id, &search_text)?,
+        PostStatus::Held => change_status(state, conn, &edited, StatusChange::Publish)?,
+        PostStatus::Hidden => change_status(state, conn, &edited, StatusChange::Restore)?,
+        PostStatus::Removed | PostStatus::Deleted => {}
     }
     Ok(())
 }
@@ -746,7 +743,7 @@ pub async fn create_thread(
             store::set_first_post(conn, thread_id, post_id)?;
             let post = store::post_ref(conn, post_id)?.ok_or_else(not_found_post)?;
             let thread = store::thread_ref(conn, thread_id)?.ok_or_else(not_found_thread)?;
-            if status == "published" {
+            if status == PostStatus::Published {
                 search::index_post(conn, post_id, &search_text)?;
                 on_published(&app, conn, &post, &thread, now)?;
             }
@@ -786,8 +783,8 @@ pub async fn moderate_thread(
                 conn,
                 &modlog::Entry {
                     actor_id: Some(actor),
-                    action: "thread_settings",
-                    target_kind: "thread",
+                    action: LogAction::ThreadSettings,
+                    target_kind: LogTargetKind::Thread,
                     target_id: thread.id,
                     reason: None,
                     before: Some(&before),
@@ -822,7 +819,7 @@ pub async fn create_post(
         .write(move |conn| {
             let now = db::now();
             let thread = store::thread_ref(conn, thread_id)?
-                .filter(|t| policy::may_see(Some(&who), t.author_id, &t.status))
+                .filter(|t| policy::may_see(Some(&who), t.author_id, t.status))
                 .ok_or_else(not_found_thread)?;
             if thread.locked {
                 return Err(ApiError::Conflict(
@@ -837,7 +834,7 @@ pub async fn create_post(
             if let Some(id) = req.reply_to {
                 store::post_ref(conn, id)?
                     .filter(|p| p.thread_id == thread.id)
-                    .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                    .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
                     .ok_or_else(|| ApiError::invalid("reply_to", "is not a post of this thread"))?;
             }
             check_new_member_limits(conn, &who, false, &req.body, now)?;
@@ -858,7 +855,7 @@ pub async fn create_post(
                     now,
                 },
             )?;
-            if status == "published" {
+            if status == PostStatus::Published {
                 search::index_post(conn, post_id, &search_text)?;
                 let post = store::post_ref(conn, post_id)?.ok_or_else(not_found_post)?;
                 on_published(&app, conn, &post, &thread, now)?;
@@ -906,14 +903,14 @@ pub async fn edit_post(
             // Two edits at once each keep the other's text as a revision.
             store::lock_post(conn, post_id)?;
             let post = store::post_ref(conn, post_id)?
-                .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
                 .ok_or_else(not_found_post)?;
             if post.author_id != who.user_id {
                 return Err(ApiError::Forbidden(
                     "only the author may edit this post".into(),
                 ));
             }
-            if matches!(post.status.as_str(), "deleted" | "removed") {
+            if matches!(post.status, PostStatus::Deleted | PostStatus::Removed) {
                 return Err(ApiError::Conflict(format!(
                     "this post is {} and cannot be edited",
                     post.status
@@ -952,25 +949,27 @@ pub async fn edit_post(
                 &search_text,
                 now,
             )?;
-            if post.status == "published" {
+            if post.status == PostStatus::Published {
                 search::index_post(conn, post.id, &search_text)?;
             }
             let mut current = post.clone();
             current.body = body;
             // A post held for personal information is released once that is edited out.
-            let held_for_pii = post.status == "held"
+            let held_for_pii = post.status == PostStatus::Held
                 && queue::open_reason(conn, ItemKind::HeldPost, post.id)?.as_deref()
-                    == Some("personal_info");
-            match (&screening.hold, post.status.as_str()) {
-                (Some(_), "published") => change_status(&app, conn, &current, "held", false)?,
-                (None, "held") if held_for_pii => {
-                    change_status(&app, conn, &current, "published", true)?;
+                    == Some(HoldKind::PersonalInfo.as_str());
+            match (&screening.hold, post.status) {
+                (Some(_), PostStatus::Published) => {
+                    change_status(&app, conn, &current, StatusChange::Hold)?
+                }
+                (None, PostStatus::Held) if held_for_pii => {
+                    change_status(&app, conn, &current, StatusChange::Publish)?;
                     queue::resolve_subject(
                         conn,
                         ItemKind::HeldPost,
                         post.id,
                         who.user_id,
-                        "released_after_edit",
+                        Resolution::ReleasedAfterEdit,
                     )?;
                 }
                 _ => {}
@@ -993,14 +992,14 @@ pub async fn delete_post(state: &AppState, caller: &Caller, post_id: i64) -> Res
         .write(move |conn| {
             store::lock_post(conn, post_id)?;
             let post = store::post_ref(conn, post_id)?
-                .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
                 .ok_or_else(not_found_post)?;
             if post.author_id != who.user_id {
                 return Err(ApiError::Forbidden(
                     "only the author may delete this post".into(),
                 ));
             }
-            change_status(&app, conn, &post, "deleted", false)
+            change_status(&app, conn, &post, StatusChange::Delete)
         })
         .await
 }
@@ -1016,7 +1015,7 @@ pub async fn revisions(
         .db
         .read(move |conn| {
             let post = store::post_ref(conn, post_id)?
-                .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
                 .ok_or_else(not_found_post)?;
             if post.author_id != who.user_id && !policy::is_moderator(&who) {
                 return Err(ApiError::Forbidden(
@@ -1071,14 +1070,14 @@ pub async fn set_reaction(
         .db
         .write(move |conn| {
             let post = store::post_ref(conn, post_id)?
-                .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
                 .ok_or_else(not_found_post)?;
             if post.author_id == who.user_id {
                 return Err(ApiError::Forbidden(
                     "you cannot react to your own post".into(),
                 ));
             }
-            if post.status != "published" {
+            if post.status != PostStatus::Published {
                 return Err(ApiError::Conflict(format!(
                     "this post is {} and takes no reactions",
                     post.status

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::model::{
     BoardRow, PostListRow, PostRef, ReactionKind, ThreadListRow, ThreadRef, ThreadSort,
 };
+use crate::auth::content::PostStatus;
 use crate::auth::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{
@@ -132,19 +133,19 @@ macro_rules! thread_columns {
                 reactions::table
                     .filter(reactions::post_id.nullable().eq(threads::first_post_id))
                     .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq("support")),
+                    .filter(reactions::kind.eq(ReactionKind::Support)),
             ),
             exists(
                 reactions::table
                     .filter(reactions::post_id.nullable().eq(threads::first_post_id))
                     .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq("helpful")),
+                    .filter(reactions::kind.eq(ReactionKind::Helpful)),
             ),
             exists(
                 reactions::table
                     .filter(reactions::post_id.nullable().eq(threads::first_post_id))
                     .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq("hug")),
+                    .filter(reactions::kind.eq(ReactionKind::Hug)),
             ),
         )
     };
@@ -186,7 +187,7 @@ pub fn thread_page(
     if !viewer.moderator {
         query = query.filter(
             threads::status
-                .eq("published")
+                .eq(PostStatus::Published)
                 .or(threads::author_id.eq(me)),
         );
     }
@@ -263,7 +264,7 @@ pub struct NewThread<'a> {
     pub tags: &'a [String],
     pub anonymous: bool,
     pub content_warning: Option<&'a str>,
-    pub status: &'a str,
+    pub status: PostStatus,
     pub now: NaiveDateTime,
 }
 
@@ -329,7 +330,7 @@ pub fn set_thread_locked(
 pub fn set_thread_status(
     conn: &mut AnyConnection,
     thread_id: i64,
-    status: &str,
+    status: PostStatus,
 ) -> QueryResult<()> {
     diesel::update(threads::table.find(thread_id))
         .set(threads::status.eq(status))
@@ -402,7 +403,7 @@ pub struct NewPost<'a> {
     pub body_html: &'a str,
     pub search_text: &'a str,
     pub anonymous: bool,
-    pub status: &'a str,
+    pub status: PostStatus,
     pub is_first: bool,
     pub reply_to: Option<i64>,
     pub now: NaiveDateTime,
@@ -457,19 +458,19 @@ macro_rules! post_columns {
                 reactions::table
                     .filter(reactions::post_id.eq(posts::id))
                     .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq("support")),
+                    .filter(reactions::kind.eq(ReactionKind::Support)),
             ),
             exists(
                 reactions::table
                     .filter(reactions::post_id.eq(posts::id))
                     .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq("helpful")),
+                    .filter(reactions::kind.eq(ReactionKind::Helpful)),
             ),
             exists(
                 reactions::table
                     .filter(reactions::post_id.eq(posts::id))
                     .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq("hug")),
+                    .filter(reactions::kind.eq(ReactionKind::Hug)),
             ),
         )
     };
@@ -510,7 +511,7 @@ pub fn post_page(
     if !viewer.moderator {
         query = query.filter(
             posts::status
-                .eq_any(["published", "deleted"])
+                .eq_any([PostStatus::Published, PostStatus::Deleted])
                 .or(posts::author_id.eq(me)),
         );
     }
@@ -542,7 +543,7 @@ pub fn update_post_body(
 pub fn live_posts_of(conn: &mut AnyConnection, author_id: i64) -> QueryResult<Vec<PostRef>> {
     posts::table
         .filter(posts::author_id.eq(author_id))
-        .filter(posts::status.ne_all(["removed", "deleted"]))
+        .filter(posts::status.ne_all([PostStatus::Removed, PostStatus::Deleted]))
         .order(posts::id.asc())
         .select(PostRef::as_select())
         .load(conn)
@@ -555,7 +556,11 @@ pub fn post_search_text(conn: &mut AnyConnection, post_id: i64) -> QueryResult<S
         .first(conn)
 }
 
-pub fn set_post_status(conn: &mut AnyConnection, post_id: i64, status: &str) -> QueryResult<()> {
+pub fn set_post_status(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    status: PostStatus,
+) -> QueryResult<()> {
     diesel::update(posts::table.find(post_id))
         .set(posts::status.eq(status))
         .execute(conn)
@@ -636,7 +641,7 @@ pub fn recent_activity(
 pub fn published_post_count(conn: &mut AnyConnection, author_id: i64) -> QueryResult<i64> {
     posts::table
         .filter(posts::author_id.eq(author_id))
-        .filter(posts::status.eq("published"))
+        .filter(posts::status.eq(PostStatus::Published))
         .count()
         .get_result(conn)
 }
@@ -679,7 +684,7 @@ pub fn add_reaction(
         diesel::insert_into(reactions::table).values((
             reactions::post_id.eq(post.id),
             reactions::user_id.eq(user_id),
-            reactions::kind.eq(kind.as_str()),
+            reactions::kind.eq(kind),
             reactions::created_at.eq(now),
         )),
     )?;
@@ -700,8 +705,7 @@ pub fn remove_reaction(
     user_id: i64,
     kind: ReactionKind,
 ) -> QueryResult<bool> {
-    let removed =
-        diesel::delete(reactions::table.find((post.id, user_id, kind.as_str()))).execute(conn)?;
+    let removed = diesel::delete(reactions::table.find((post.id, user_id, kind))).execute(conn)?;
     if removed == 0 {
         return Ok(false);
     }
@@ -743,12 +747,11 @@ pub fn author_facts(
 }
 
 pub fn user_locale(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<Locale>> {
-    let locale: Option<String> = users::table
+    users::table
         .find(user_id)
         .select(users::locale)
         .first(conn)
-        .optional()?;
-    Ok(locale.and_then(|l| Locale::parse(&l)))
+        .optional()
 }
 
 pub fn set_trust_level(conn: &mut AnyConnection, user_id: i64, level: i32) -> QueryResult<()> {
@@ -770,7 +773,7 @@ pub fn reply_email_recipient(
     conn: &mut AnyConnection,
     user_id: i64,
 ) -> QueryResult<Option<ReplyEmailRecipient>> {
-    let row: Option<(String, String, String)> = users::table
+    let row: Option<(String, Locale, String)> = users::table
         .find(user_id)
         .filter(users::notify_email_replies.eq(true))
         .filter(may_sign_in_sql(crate::db::now()))
@@ -780,7 +783,7 @@ pub fn reply_email_recipient(
     Ok(
         row.map(|(email, locale, display_name)| ReplyEmailRecipient {
             email,
-            locale: Locale::parse(&locale).unwrap_or_default(),
+            locale,
             display_name,
         }),
     )

@@ -3,19 +3,21 @@
 
 use serde_json::json;
 
-use super::model::{AppealRequest, AppealSubjectKind, AppealView, DecisionAction};
+use super::model::{AppealRequest, AppealStatus, AppealSubjectKind, AppealView};
 use super::service::notify;
 use super::{sanctions, store};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::content::PostStatus;
 use crate::auth::policy::{Action, authorize};
 use crate::db::AnyConnection;
 use crate::db::utc;
+use crate::forum::model::StatusChange;
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
-use crate::modlog;
+use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::NotificationKind;
-use crate::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind, ItemStatus, Resolution};
 
 const TEXT_MIN: usize = 10;
 const TEXT_MAX: usize = 2_000;
@@ -47,12 +49,9 @@ pub async fn create(
             let acted_by = match kind {
                 AppealSubjectKind::Decision => {
                     let item = store::item(conn, subject_id)?
-                        .filter(|i| i.status == "resolved")
+                        .filter(|i| i.status == ItemStatus::Resolved)
                         .filter(|i| {
-                            ItemKind::parse(&i.kind).is_some_and(ItemKind::is_post)
-                                && i.resolution.as_deref().is_some_and(|r| {
-                                    ["hide", "remove", "edit", "lock_thread"].contains(&r)
-                                })
+                            i.kind.is_post() && i.resolution.is_some_and(Resolution::took_action)
                         })
                         .ok_or_else(nothing_to_appeal)?;
                     forum::load_post(conn, item.subject_id)?
@@ -67,18 +66,13 @@ pub async fn create(
                     Some(sanction.created_by)
                 }
             };
-            if store::appeal_exists(conn, kind.as_str(), subject_id)? {
+            if store::appeal_exists(conn, kind, subject_id)? {
                 return Err(ApiError::Conflict(
                     "this has been appealed already; each decision can be appealed once".into(),
                 ));
             }
             let id = crate::db::unique_violation(store::insert_appeal(
-                conn,
-                me,
-                kind.as_str(),
-                subject_id,
-                &text,
-                acted_by,
+                conn, me, kind, subject_id, &text, acted_by,
             ))?
             .ok_or_else(|| ApiError::Conflict("this has been appealed already".into()))?;
             queue::open_item(
@@ -142,28 +136,32 @@ pub fn decide(
         ));
     }
     if overturn {
-        match appeal.subject_kind.as_str() {
-            "sanction" => sanctions::lift_in(
+        match appeal.subject_kind {
+            AppealSubjectKind::Sanction => sanctions::lift_in(
                 conn,
                 who,
                 appeal.user_id,
                 appeal.subject_id,
                 "appeal upheld",
             )?,
-            _ => {
+            AppealSubjectKind::Decision => {
                 let item = store::item(conn, appeal.subject_id)?
                     .ok_or_else(|| ApiError::NotFound("the appealed decision is gone".into()))?;
                 if let Some(post) = forum::load_post(conn, item.subject_id)? {
-                    if item.resolution.as_deref() == Some(DecisionAction::LockThread.as_str()) {
+                    if item.resolution == Some(Resolution::LockThread) {
                         forum::set_locked(conn, post.thread_id, false)?;
-                    } else if matches!(post.status.as_str(), "hidden" | "removed") {
-                        forum::change_status(state, conn, &post, "published", false)?;
+                    } else if matches!(post.status, PostStatus::Hidden | PostStatus::Removed) {
+                        forum::change_status(state, conn, &post, StatusChange::Restore)?;
                     }
                 }
             }
         }
     }
-    let outcome = if overturn { "overturned" } else { "upheld" };
+    let outcome = if overturn {
+        AppealStatus::Overturned
+    } else {
+        AppealStatus::Upheld
+    };
     store::decide_appeal(conn, appeal.id, outcome, who.user_id)?;
     notify(
         conn,
@@ -177,11 +175,11 @@ pub fn decide(
         &modlog::Entry {
             actor_id: Some(who.user_id),
             action: if overturn {
-                "appeal_overturned"
+                LogAction::AppealOverturned
             } else {
-                "appeal_upheld"
+                LogAction::AppealUpheld
             },
-            target_kind: "appeal",
+            target_kind: LogTargetKind::Appeal,
             target_id: appeal.id,
             reason: Some(reason),
             before: None,

@@ -8,9 +8,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::model::{AppealStatus, AppealSubjectKind, FlagReason, FlagStatus, SanctionKind};
 use crate::db::schema::{appeals, flags, member_notes, sanctions};
 use crate::db::{AnyConnection, utc, utc_opt};
-use crate::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind, Resolution};
 
 /// The moderation sections of a member's export.
 pub struct ModerationRecords {
@@ -34,10 +35,9 @@ pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<ModerationRecord
 pub struct ExportFlag {
     pub id: i64,
     pub post_id: i64,
-    pub reason: String,
+    pub reason: FlagReason,
     pub note: Option<String>,
-    /// `open`, `actioned` or `dismissed`.
-    pub status: String,
+    pub status: FlagStatus,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
@@ -45,8 +45,7 @@ pub struct ExportFlag {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportSanction {
     pub id: i64,
-    /// `warn`, `silence`, `suspend` or `ban`.
-    pub kind: String,
+    pub kind: SanctionKind,
     pub reason: String,
     pub ends_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -56,12 +55,10 @@ pub struct ExportSanction {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportAppeal {
     pub id: i64,
-    /// `decision` or `sanction`.
-    pub subject_kind: String,
+    pub subject_kind: AppealSubjectKind,
     pub subject_id: i64,
     pub text: String,
-    /// `open`, `upheld` or `overturned`.
-    pub status: String,
+    pub status: AppealStatus,
     pub created_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
 }
@@ -77,9 +74,9 @@ fn flags_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportFlag>> {
     type Row = (
         i64,
         i64,
-        String,
+        FlagReason,
         Option<String>,
-        String,
+        FlagStatus,
         NaiveDateTime,
         Option<NaiveDateTime>,
     );
@@ -114,7 +111,7 @@ fn flags_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportFlag>> {
 fn sanctions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportSanction>> {
     type Row = (
         i64,
-        String,
+        SanctionKind,
         String,
         Option<NaiveDateTime>,
         NaiveDateTime,
@@ -149,10 +146,10 @@ fn sanctions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportSanc
 fn appeals_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportAppeal>> {
     type Row = (
         i64,
-        String,
+        AppealSubjectKind,
         i64,
         String,
-        String,
+        AppealStatus,
         NaiveDateTime,
         Option<NaiveDateTime>,
     );
@@ -203,14 +200,14 @@ fn notes_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNote>> {
 /// go; flags keep their reason without the note; appeals keep their outcome without the text;
 /// open queue items about the member's appeals are resolved as `resolution`, and the items
 /// the member had claimed are let go.
-pub fn erase(conn: &mut AnyConnection, id: i64, resolution: &str) -> QueryResult<()> {
+pub fn erase(conn: &mut AnyConnection, id: i64, resolution: Resolution) -> QueryResult<()> {
     diesel::delete(member_notes::table.filter(member_notes::user_id.eq(id))).execute(conn)?;
     diesel::update(flags::table.filter(flags::reporter_id.eq(id)))
         .set(flags::note.eq(None::<String>))
         .execute(conn)?;
     let open_appeals: Vec<i64> = appeals::table
         .filter(appeals::user_id.eq(id))
-        .filter(appeals::status.eq("open"))
+        .filter(appeals::status.eq(AppealStatus::Open))
         .select(appeals::id)
         .load(conn)?;
     for appeal_id in open_appeals {

@@ -5,34 +5,22 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::content::PostStatus;
 use crate::auth::model::Role;
 use crate::filters::WordAction;
-use crate::queue::ItemKind;
+use crate::modlog::{LogAction, LogTargetKind};
+use crate::queue::{ItemKind, Resolution};
 
-/// Why a member flags a post.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagReason {
-    Spam,
-    Harassment,
-    Misinformation,
-    SelfHarm,
-    PersonalInfo,
-    OffTopic,
-    Other,
-}
-
-impl FlagReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Spam => "spam",
-            Self::Harassment => "harassment",
-            Self::Misinformation => "misinformation",
-            Self::SelfHarm => "self_harm",
-            Self::PersonalInfo => "personal_info",
-            Self::OffTopic => "off_topic",
-            Self::Other => "other",
-        }
+crate::db::text_enum! {
+    /// Why a member flags a post.
+    pub enum FlagReason {
+        Spam = "spam",
+        Harassment = "harassment",
+        Misinformation = "misinformation",
+        SelfHarm = "self_harm",
+        PersonalInfo = "personal_info",
+        OffTopic = "off_topic",
+        Other = "other",
     }
 }
 
@@ -55,39 +43,86 @@ pub struct FlagReceipt {
     pub post_hidden: bool,
 }
 
-/// A moderator's decision on a queue item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DecisionAction {
-    /// Publish a held post, clear flags, accept a notice, application or appeal.
-    Approve,
-    /// No action: the flags, notice, application or appeal are turned down.
-    Dismiss,
-    Hide,
-    Remove,
-    /// Replace the body (`body` required); a revision is kept.
-    Edit,
-    LockThread,
+crate::db::text_enum! {
+    /// A moderator's decision on a queue item.
+    pub enum DecisionAction {
+        /// Publish a held post, clear flags, accept a notice, application or appeal.
+        Approve = "approve",
+        /// No action: the flags, notice, application or appeal are turned down.
+        Dismiss = "dismiss",
+        Hide = "hide",
+        Remove = "remove",
+        /// Replace the body (`body` required); a revision is kept.
+        Edit = "edit",
+        LockThread = "lock_thread",
+    }
 }
 
 impl DecisionAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Dismiss => "dismiss",
-            Self::Hide => "hide",
-            Self::Remove => "remove",
-            Self::Edit => "edit",
-            Self::LockThread => "lock_thread",
-        }
-    }
-
     /// Whether the decision acts against the content (for reporter accuracy and appeals).
     pub fn takes_action(self) -> bool {
         matches!(
             self,
             Self::Hide | Self::Remove | Self::Edit | Self::LockThread
         )
+    }
+}
+
+impl From<DecisionAction> for Resolution {
+    fn from(action: DecisionAction) -> Self {
+        match action {
+            DecisionAction::Approve => Self::Approve,
+            DecisionAction::Dismiss => Self::Dismiss,
+            DecisionAction::Hide => Self::Hide,
+            DecisionAction::Remove => Self::Remove,
+            DecisionAction::Edit => Self::Edit,
+            DecisionAction::LockThread => Self::LockThread,
+        }
+    }
+}
+
+impl From<DecisionAction> for LogAction {
+    fn from(action: DecisionAction) -> Self {
+        match action {
+            DecisionAction::Approve => Self::Approve,
+            DecisionAction::Dismiss => Self::Dismiss,
+            DecisionAction::Hide => Self::Hide,
+            DecisionAction::Remove => Self::Remove,
+            DecisionAction::Edit => Self::Edit,
+            DecisionAction::LockThread => Self::LockThread,
+        }
+    }
+}
+
+crate::db::text_enum! {
+    /// Where a flag stands.
+    pub enum FlagStatus {
+        /// Waiting for a moderator's decision on the post.
+        Open = "open",
+        /// The decision acted against the post.
+        Actioned = "actioned",
+        Dismissed = "dismissed",
+    }
+}
+
+crate::db::text_enum! {
+    /// Where a queue item stands, as moderators see it: an open item under a live claim is
+    /// `claimed` until the claim lapses. (As a filter, `open` also takes one's own claims.)
+    pub enum QueueStatus {
+        Open = "open",
+        Claimed = "claimed",
+        Resolved = "resolved",
+    }
+}
+
+crate::db::text_enum! {
+    /// Where an appeal stands.
+    pub enum AppealStatus {
+        Open = "open",
+        /// The decision or sanction stands.
+        Upheld = "upheld",
+        /// The decision was undone, or the sanction lifted.
+        Overturned = "overturned",
     }
 }
 
@@ -159,7 +194,7 @@ pub struct QueuedPost {
     pub thread_title: String,
     pub body: String,
     pub body_html: String,
-    pub status: String,
+    pub status: PostStatus,
     pub anonymous: bool,
     pub author: Person,
     pub created_at: DateTime<Utc>,
@@ -169,9 +204,9 @@ pub struct QueuedPost {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlagView {
     pub id: i64,
-    pub reason: String,
+    pub reason: FlagReason,
     pub note: Option<String>,
-    pub status: String,
+    pub status: FlagStatus,
     pub reporter: Person,
     /// Share of the reporter's earlier flags that led to action.
     pub reporter_accuracy: f64,
@@ -217,8 +252,7 @@ pub struct QueueItem {
     pub id: i64,
     pub kind: ItemKind,
     pub subject_id: i64,
-    /// `open`, `claimed` or `resolved`.
-    pub status: String,
+    pub status: QueueStatus,
     pub reason: Option<String>,
     /// Priority: crisis items first, then by this score, highest first.
     pub score: f64,
@@ -227,7 +261,7 @@ pub struct QueueItem {
     pub version: i32,
     pub claimed_by: Option<Person>,
     pub claimed_until: Option<DateTime<Utc>>,
-    pub resolution: Option<String>,
+    pub resolution: Option<Resolution>,
     pub allowed_actions: Vec<DecisionAction>,
     /// The post, for post items.
     pub post: Option<QueuedPost>,
@@ -240,34 +274,17 @@ pub struct QueueItem {
     pub created_at: DateTime<Utc>,
 }
 
-/// Sanctions a moderator can place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SanctionKind {
-    /// A warning: recorded and notified, nothing else.
-    Warn,
-    /// Read only until `until` (or until lifted).
-    Silence,
-    /// Cannot sign in until `until`; every session ends at once.
-    Suspend,
-    /// Permanent suspension.
-    Ban,
-}
-
-impl SanctionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Warn => "warn",
-            Self::Silence => "silence",
-            Self::Suspend => "suspend",
-            Self::Ban => "ban",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Warn, Self::Silence, Self::Suspend, Self::Ban]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+crate::db::text_enum! {
+    /// Sanctions a moderator can place.
+    pub enum SanctionKind {
+        /// A warning: recorded and notified, nothing else.
+        Warn = "warn",
+        /// Read only until `until` (or until lifted).
+        Silence = "silence",
+        /// Cannot sign in until `until`; every session ends at once.
+        Suspend = "suspend",
+        /// Permanent suspension.
+        Ban = "ban",
     }
 }
 
@@ -316,8 +333,8 @@ pub struct LogEntry {
     pub id: i64,
     /// `None` for automatic actions.
     pub actor: Option<Person>,
-    pub action: String,
-    pub target_kind: String,
+    pub action: LogAction,
+    pub target_kind: LogTargetKind,
     pub target_id: i64,
     pub reason: Option<String>,
     pub before: Option<String>,
@@ -331,29 +348,20 @@ pub struct PublicLogEntry {
     pub id: i64,
     /// "a moderator", or "automatic".
     pub actor: String,
-    pub action: String,
-    pub target_kind: String,
+    pub action: LogAction,
+    pub target_kind: LogTargetKind,
     pub target_id: i64,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-/// What an appeal is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AppealSubjectKind {
-    /// A queue decision (the queue item id).
-    Decision,
-    /// A sanction (the sanction id).
-    Sanction,
-}
-
-impl AppealSubjectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Decision => "decision",
-            Self::Sanction => "sanction",
-        }
+crate::db::text_enum! {
+    /// What an appeal is about.
+    pub enum AppealSubjectKind {
+        /// A queue decision (the queue item id).
+        Decision = "decision",
+        /// A sanction (the sanction id).
+        Sanction = "sanction",
     }
 }
 
@@ -379,8 +387,7 @@ pub struct AppealView {
     pub subject_kind: AppealSubjectKind,
     pub subject_id: i64,
     pub text: String,
-    /// `open`, `upheld` or `overturned`.
-    pub status: String,
+    pub status: AppealStatus,
     pub created_at: DateTime<Utc>,
 }
 

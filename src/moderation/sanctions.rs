@@ -14,9 +14,10 @@ use crate::auth::model::{Role, Sanction};
 use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
+use crate::forum::model::StatusChange;
 use crate::forum::service as forum;
 use crate::http::error::ApiError;
-use crate::modlog;
+use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::NotificationKind;
 
 const REASON_MAX: usize = 1_000;
@@ -34,7 +35,7 @@ fn check_rank(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
             "you cannot sanction yourself or lift your own sanction".into(),
         ));
     }
-    if matches!(target.role(), Role::Moderator | Role::Admin) && caller.role != Role::Admin {
+    if matches!(target.role, Role::Moderator | Role::Admin) && caller.role != Role::Admin {
         return Err(ApiError::Forbidden(
             "only administrators may sanction moderators and administrators".into(),
         ));
@@ -44,7 +45,7 @@ fn check_rank(caller: &Caller, target: &UserRow) -> Result<(), ApiError> {
 
 /// The strongest of the member's sanctions in force, and when it ends.
 fn in_force(active: &[SanctionRow], now: NaiveDateTime) -> (Sanction, Option<NaiveDateTime>) {
-    let live = |kind: &str| {
+    let live = |kind: SanctionKind| {
         active
             .iter()
             .filter(|s| s.kind == kind && s.lifted_at.is_none())
@@ -52,11 +53,11 @@ fn in_force(active: &[SanctionRow], now: NaiveDateTime) -> (Sanction, Option<Nai
             .map(|s| s.ends_at)
             .max_by_key(|end| end.unwrap_or(NaiveDateTime::MAX))
     };
-    if live("ban").is_some() {
+    if live(SanctionKind::Ban).is_some() {
         (Sanction::Banned, None)
-    } else if let Some(until) = live("suspend") {
+    } else if let Some(until) = live(SanctionKind::Suspend) {
         (Sanction::Suspended, until)
-    } else if let Some(until) = live("silence") {
+    } else if let Some(until) = live(SanctionKind::Silence) {
         (Sanction::Silenced, until)
     } else {
         (Sanction::None, None)
@@ -113,17 +114,11 @@ pub async fn place(
             };
             let target = lock_member(conn, user_id)?;
             check_rank(&who, &target)?;
-            let id = store::insert_sanction(
-                conn,
-                target.id,
-                req.kind.as_str(),
-                &reason,
-                until,
-                who.user_id,
-            )?;
+            let id =
+                store::insert_sanction(conn, target.id, req.kind, &reason, until, who.user_id)?;
             apply_sanctions(conn, &target)?;
             for post in &removed {
-                forum::change_status(&app, conn, post, "removed", false)?;
+                forum::change_status(&app, conn, post, StatusChange::Remove)?;
             }
             let detail = match until {
                 Some(end) => format!(
@@ -138,8 +133,8 @@ pub async fn place(
                 conn,
                 &modlog::Entry {
                     actor_id: Some(who.user_id),
-                    action: "sanction",
-                    target_kind: "user",
+                    action: LogAction::Sanction,
+                    target_kind: LogTargetKind::User,
                     target_id: target.id,
                     reason: Some(&reason),
                     before: Some(target.state().as_str()),
@@ -199,11 +194,11 @@ pub fn lift_in(
         conn,
         &modlog::Entry {
             actor_id: Some(who.user_id),
-            action: "lift_sanction",
-            target_kind: "user",
+            action: LogAction::LiftSanction,
+            target_kind: LogTargetKind::User,
             target_id: target.id,
             reason: Some(why),
-            before: Some(&sanction.kind),
+            before: Some(sanction.kind.as_str()),
             after: None,
         },
     )?;
@@ -249,7 +244,7 @@ pub async fn notes(
                     let (name, role) = people
                         .iter()
                         .find(|p| p.0 == author)
-                        .map(|p| (p.1.clone(), Role::parse(&p.2)))
+                        .map(|p| (p.1.clone(), Some(p.2)))
                         .unwrap_or_else(|| ("former member".into(), None));
                     NoteView {
                         id,

@@ -7,24 +7,25 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::appeals;
 use super::model::{
-    AuthorHistory, DecisionAction, DecisionRequest, FlagReason, FlagReceipt, FlagRequest, FlagView,
-    NoteView, Person, QueueItem, QueueQuery, QueuedPost, SanctionKind, SanctionView, ScoreParts,
-    allowed_actions,
+    AuthorHistory, DecisionAction, DecisionRequest, FlagReason, FlagReceipt, FlagRequest,
+    FlagStatus, FlagView, NoteView, Person, QueueItem, QueueQuery, QueueStatus, QueuedPost,
+    SanctionView, ScoreParts, allowed_actions,
 };
-use super::store::{self, ItemRow, QueueFilter};
+use super::store::{self, ItemRow, QueueCursor};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::content::PostStatus;
 use crate::auth::model::Role;
 use crate::auth::policy::{self, Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
-use crate::forum::model::PostRef;
+use crate::forum::model::{PostRef, StatusChange};
 use crate::forum::service as forum;
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
-use crate::modlog;
+use crate::http::pagination::{self, Cursor, Page};
+use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
-use crate::queue::{self, ItemKind};
+use crate::queue::{self, ItemKind, ItemStatus};
 
 /// Distinct reporters after which a post is hidden pending review.
 const HIDE_AFTER_REPORTERS: usize = 3;
@@ -76,14 +77,14 @@ fn rescore_flags(
     let accuracy = store::reporter_accuracy(conn, &reporters)?;
     let (severity, reason) = open
         .iter()
-        .map(|(_, reason)| (queue::severity(kind, Some(reason)), reason.clone()))
+        .map(|(_, reason)| (queue::severity(kind, Some(reason.as_str())), *reason))
         .fold((0.0, None), |(best, why), (s, r)| {
             if s > best { (s, Some(r)) } else { (best, why) }
         });
     let base = severity
         + 10.0 * (reporters.len().saturating_sub(1)) as f64
         + 10.0 * accuracy.values().sum::<f64>();
-    queue::open_item(conn, kind, post_id, reason.as_deref(), base)?;
+    queue::open_item(conn, kind, post_id, reason.map(FlagReason::as_str), base)?;
     Ok(reporters.len())
 }
 
@@ -120,12 +121,12 @@ pub async fn flag_post(
             // reporters before it, committed or not.
             queue::lock_subject(conn, ItemKind::FlaggedPost, post_id)?;
             let post = forum::load_post(conn, post_id)?
-                .filter(|p| policy::may_see(Some(&who), p.author_id, &p.status))
+                .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
                 .ok_or_else(not_found_post)?;
             if post.author_id == who.user_id {
                 return Err(ApiError::Forbidden("you cannot flag your own post".into()));
             }
-            if post.status != "published" {
+            if post.status != PostStatus::Published {
                 return Err(ApiError::Conflict(format!(
                     "this post is {} and is already out of sight",
                     post.status
@@ -140,7 +141,7 @@ pub async fn flag_post(
                 conn,
                 post.id,
                 who.user_id,
-                req.reason.as_str(),
+                req.reason,
                 note.as_deref(),
             ))?
             .ok_or_else(|| ApiError::Conflict("you have already flagged this post".into()))?;
@@ -152,7 +153,7 @@ pub async fn flag_post(
             let reporters = rescore_flags(conn, post.id, kind)?;
             let hide = reporters >= HIDE_AFTER_REPORTERS || policy::is_moderator(&who);
             if hide && kind != ItemKind::Crisis {
-                forum::change_status(&app, conn, &post, "hidden", false)?;
+                forum::change_status(&app, conn, &post, StatusChange::Hide)?;
                 notify(
                     conn,
                     post.author_id,
@@ -168,8 +169,8 @@ pub async fn flag_post(
                     conn,
                     &modlog::Entry {
                         actor_id: None,
-                        action: "auto_hide",
-                        target_kind: "post",
+                        action: LogAction::AutoHide,
+                        target_kind: LogTargetKind::Post,
                         target_id: post.id,
                         reason: Some(req.reason.as_str()),
                         before: None,
@@ -189,15 +190,15 @@ pub async fn flag_post(
 
 // ---- the queue ----------------------------------------------------------------------------
 
-fn person(people: &HashMap<i64, (String, String)>, id: i64) -> Person {
+fn person(people: &HashMap<i64, (String, Role)>, id: i64) -> Person {
     let (name, role) = people
         .get(&id)
         .cloned()
-        .unwrap_or_else(|| ("former member".into(), "member".into()));
+        .unwrap_or_else(|| ("former member".into(), Role::Member));
     Person {
         id,
         display_name: name,
-        role: Role::parse(&role),
+        role: Some(role),
     }
 }
 
@@ -205,7 +206,7 @@ pub fn sanction_view(row: &store::SanctionRow) -> SanctionView {
     SanctionView {
         id: row.id,
         user_id: row.user_id,
-        kind: SanctionKind::parse(&row.kind).unwrap_or(SanctionKind::Warn),
+        kind: row.kind,
         reason: row.reason.clone(),
         until: row.ends_at.map(utc),
         created_by: row.created_by,
@@ -223,7 +224,7 @@ fn views(
 ) -> Result<Vec<QueueItem>, ApiError> {
     let post_ids: Vec<i64> = items
         .iter()
-        .filter(|i| ItemKind::parse(&i.kind).is_some_and(ItemKind::is_post))
+        .filter(|i| i.kind.is_post())
         .map(|i| i.subject_id)
         .collect();
     let posts: HashMap<i64, store::QueuedPostRow> = store::queued_posts(conn, &post_ids)?
@@ -238,10 +239,10 @@ fn views(
     let accuracy = store::reporter_accuracy(conn, &reporters)?;
     let mut subjects: HashMap<i64, (serde_json::Value, Option<i64>)> = HashMap::new();
     for item in &items {
-        let Some(kind) = ItemKind::parse(&item.kind).filter(|k| !k.is_post()) else {
+        if item.kind.is_post() {
             continue;
-        };
-        if let Some(found) = subject_of(conn, kind, item.subject_id)? {
+        }
+        if let Some(found) = subject_of(conn, item.kind, item.subject_id)? {
             subjects.insert(item.id, found);
         }
     }
@@ -255,7 +256,7 @@ fn views(
     ids.extend(items.iter().filter_map(|i| i.claimed_by));
     let notes = store::notes_of(conn, &authors)?;
     ids.extend(notes.iter().map(|n| n.2));
-    let people: HashMap<i64, (String, String)> = store::people(conn, &ids)?
+    let people: HashMap<i64, (String, Role)> = store::people(conn, &ids)?
         .into_iter()
         .map(|(id, name, role)| (id, (name, role)))
         .collect();
@@ -270,10 +271,10 @@ fn views(
     }
     for (author, status, n) in store::post_counts(conn, &authors)? {
         if let Some(h) = history.get_mut(&author) {
-            match status.as_str() {
-                "published" => h.approved_posts += n,
-                "removed" | "hidden" => h.removed_posts += n,
-                _ => {}
+            match status {
+                PostStatus::Published => h.approved_posts += n,
+                PostStatus::Removed | PostStatus::Hidden => h.removed_posts += n,
+                PostStatus::Held | PostStatus::Deleted => {}
             }
         }
     }
@@ -290,21 +291,22 @@ fn views(
     Ok(items
         .into_iter()
         .map(|item| {
-            let kind = ItemKind::parse(&item.kind).unwrap_or(ItemKind::FlaggedPost);
+            let kind = item.kind;
             let post = posts.get(&item.subject_id).filter(|_| kind.is_post());
             let subject = subjects.remove(&item.id);
             let author = post.map(|p| p.7).or(subject.as_ref().and_then(|s| s.1));
-            let claimed = item.claimed_until.is_some_and(|t| t > now) && item.status == "open";
+            let claimed =
+                item.claimed_until.is_some_and(|t| t > now) && item.status == ItemStatus::Open;
             QueueItem {
                 id: item.id,
                 kind,
                 subject_id: item.subject_id,
-                status: if item.status == "resolved" {
-                    "resolved".into()
+                status: if item.status == ItemStatus::Resolved {
+                    QueueStatus::Resolved
                 } else if claimed {
-                    "claimed".into()
+                    QueueStatus::Claimed
                 } else {
-                    "open".into()
+                    QueueStatus::Open
                 },
                 reason: item.reason.clone(),
                 score: queue::score_now(item.base_score, item.created_at, now),
@@ -318,8 +320,8 @@ fn views(
                     .filter(|_| claimed)
                     .map(|id| person(&people, id)),
                 claimed_until: item.claimed_until.filter(|_| claimed).map(utc),
-                resolution: item.resolution.clone(),
-                allowed_actions: if item.status == "resolved" {
+                resolution: item.resolution,
+                allowed_actions: if item.status == ItemStatus::Resolved {
                     Vec::new()
                 } else {
                     allowed_actions(kind).to_vec()
@@ -330,7 +332,7 @@ fn views(
                     thread_title: p.2.clone(),
                     body: p.3.clone(),
                     body_html: p.4.clone(),
-                    status: p.5.clone(),
+                    status: p.5,
                     anonymous: p.6,
                     author: person(&people, p.7),
                     created_at: utc(p.8),
@@ -344,9 +346,9 @@ fn views(
                                     id: f.0,
                                     reporter: person(&people, f.1),
                                     reporter_accuracy: accuracy.get(&f.1).copied().unwrap_or(0.5),
-                                    reason: f.2.clone(),
+                                    reason: f.2,
                                     note: f.3.clone(),
-                                    status: f.4.clone(),
+                                    status: f.4,
                                     created_at: utc(f.5),
                                 })
                                 .collect()
@@ -387,28 +389,17 @@ pub async fn queue_page(
     authorize(caller, Action::Moderate)?;
     let limit = pagination::limit(query.limit)?;
     let filter = match query.status.as_deref() {
-        None | Some("open") => QueueFilter::Open,
-        Some("claimed") => QueueFilter::Claimed,
-        Some("resolved") => QueueFilter::Resolved,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "status",
-                "must be open, claimed or resolved",
-            ));
-        }
+        None => QueueStatus::Open,
+        Some(status) => QueueStatus::parse(status)
+            .ok_or_else(|| ApiError::invalid("status", "must be open, claimed or resolved"))?,
     };
-    let after = match query.cursor.as_deref() {
-        Some(c) => {
-            let parts = pagination::decode(c, 2)?;
-            let key: f64 = parts[0]
-                .parse()
-                .map_err(|_| ApiError::BadRequest("the cursor is invalid".into()))?;
-            Some((key, pagination::int(&parts[1])?))
-        }
-        None => None,
-    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(QueueCursor::decode)
+        .transpose()?;
     let me = caller.user_id;
-    let kind = query.kind.map(ItemKind::as_str);
+    let kind = query.kind;
     let reason = query.reason;
     let (rows, views) = state
         .db
@@ -426,14 +417,19 @@ pub async fn queue_page(
                     limit,
                 },
             )?;
-            let keys: Vec<(f64, i64)> = rows.iter().map(|r| (r.sort_key, r.id)).collect();
+            let keys: Vec<QueueCursor> = rows
+                .iter()
+                .map(|r| QueueCursor {
+                    sort_key: r.sort_key,
+                    id: r.id,
+                })
+                .collect();
             Ok::<_, ApiError>((keys, views(conn, rows, now)?))
         })
         .await?;
     let more = rows.len() as i64 > limit;
     let next_cursor = if more {
-        rows.get(limit as usize - 1)
-            .map(|(key, id)| pagination::encode(&[key.to_string(), id.to_string()]))
+        rows.get(limit as usize - 1).map(Cursor::encode)
     } else {
         None
     };
@@ -471,7 +467,7 @@ pub async fn claim(
         .write(move |conn| {
             let now = db::now();
             let item = store::item(conn, id)?.ok_or_else(not_found_item)?;
-            if item.status == "resolved" {
+            if item.status == ItemStatus::Resolved {
                 return Err(ApiError::Conflict("this item is already decided".into()));
             }
             let held_by_other = item.claimed_until.is_some_and(|t| t > now)
@@ -549,8 +545,7 @@ pub async fn decide(
         .write(move |conn| {
             let now = db::now();
             let item = store::item(conn, id)?.ok_or_else(not_found_item)?;
-            let kind = ItemKind::parse(&item.kind)
-                .ok_or_else(|| ApiError::Internal(format!("unknown item kind {}", item.kind)))?;
+            let kind = item.kind;
             if kind == ItemKind::CoordinatorApplication {
                 authorize(&who, Action::Administer)?;
             }
@@ -558,7 +553,7 @@ pub async fn decide(
             // this decision (or this decision for it), never the two for each other.
             queue::lock_subject(conn, kind, item.subject_id)?;
             let item = store::item(conn, id)?.ok_or_else(not_found_item)?;
-            if item.status == "resolved" {
+            if item.status == ItemStatus::Resolved {
                 return Err(ApiError::Conflict(
                     "this item has already been decided".into(),
                 ));
@@ -584,7 +579,7 @@ pub async fn decide(
             }
             // Resolve first, on the version read: a concurrent decision on the same version
             // then updates nothing and gets 409, and this row stays locked until commit.
-            if !queue::resolve_at_version(conn, item.id, item.version, who.user_id, req.action.as_str())? {
+            if !queue::resolve_at_version(conn, item.id, item.version, who.user_id, req.action.into())? {
                 return Err(ApiError::Conflict(
                     "another moderator decided this item a moment ago; reload it".into(),
                 ));
@@ -621,8 +616,8 @@ pub async fn decide(
                     conn,
                     &modlog::Entry {
                         actor_id: Some(who.user_id),
-                        action: req.action.as_str(),
-                        target_kind: kind.as_str(),
+                        action: req.action.into(),
+                        target_kind: kind.into(),
                         target_id: item.subject_id,
                         reason: Some(&reason),
                         before: None,
@@ -655,17 +650,17 @@ fn decide_post(
         // Approving a held post publishes it; clearing the flags of a post they hid shows it
         // again. A crisis item is only acknowledged: the post keeps the status other items
         // decide.
-        DecisionAction::Approve | DecisionAction::Dismiss => match (kind, post.status.as_str()) {
-            (ItemKind::HeldPost, "held") => {
-                forum::change_status(state, conn, &post, "published", true)?
+        DecisionAction::Approve | DecisionAction::Dismiss => match (kind, post.status) {
+            (ItemKind::HeldPost, PostStatus::Held) => {
+                forum::change_status(state, conn, &post, StatusChange::Publish)?
             }
-            (ItemKind::FlaggedPost, "hidden") => {
-                forum::change_status(state, conn, &post, "published", false)?
+            (ItemKind::FlaggedPost, PostStatus::Hidden) => {
+                forum::change_status(state, conn, &post, StatusChange::Restore)?
             }
             _ => {}
         },
-        DecisionAction::Hide => forum::change_status(state, conn, &post, "hidden", false)?,
-        DecisionAction::Remove => forum::change_status(state, conn, &post, "removed", false)?,
+        DecisionAction::Hide => forum::change_status(state, conn, &post, StatusChange::Hide)?,
+        DecisionAction::Remove => forum::change_status(state, conn, &post, StatusChange::Remove)?,
         DecisionAction::Edit => forum::moderator_edit(
             state,
             conn,
@@ -679,13 +674,17 @@ fn decide_post(
         // The post is out of sight: its other open items have nothing left to decide.
         for other in [ItemKind::FlaggedPost, ItemKind::HeldPost, ItemKind::Crisis] {
             if other != kind {
-                queue::resolve_subject(conn, other, post.id, who.user_id, req.action.as_str())?;
+                queue::resolve_subject(conn, other, post.id, who.user_id, req.action.into())?;
             }
         }
     }
     let acted = req.action.takes_action();
-    let reporters =
-        store::resolve_flags(conn, post.id, if acted { "actioned" } else { "dismissed" })?;
+    let outcome = if acted {
+        FlagStatus::Actioned
+    } else {
+        FlagStatus::Dismissed
+    };
+    let reporters = store::resolve_flags(conn, post.id, outcome)?;
     for reporter in reporters {
         notify(
             conn,
@@ -696,11 +695,13 @@ fn decide_post(
         )?;
     }
     let told = match req.action {
-        DecisionAction::Approve if kind == ItemKind::HeldPost && post.status == "held" => {
+        DecisionAction::Approve
+            if kind == ItemKind::HeldPost && post.status == PostStatus::Held =>
+        {
             Some("Your post was approved and is now visible.".to_owned())
         }
         DecisionAction::Approve | DecisionAction::Dismiss
-            if kind == ItemKind::FlaggedPost && post.status == "hidden" =>
+            if kind == ItemKind::FlaggedPost && post.status == PostStatus::Hidden =>
         {
             Some("Your post was reviewed and is visible again.".to_owned())
         }
@@ -725,8 +726,8 @@ fn decide_post(
             conn,
             &modlog::Entry {
                 actor_id: Some(who.user_id),
-                action: "content_change",
-                target_kind: "post",
+                action: LogAction::ContentChange,
+                target_kind: LogTargetKind::Post,
                 target_id: post.id,
                 reason: Some(reason),
                 before: Some(&before),

@@ -5,12 +5,22 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
+use super::model::{
+    AppealStatus, AppealSubjectKind, FlagReason, FlagStatus, QueueStatus, SanctionKind,
+};
+use crate::auth::content::PostStatus;
+use crate::auth::model::Role;
 use crate::db::schema::{
     appeals, flags, member_notes, mod_items, mod_log, posts, sanctions, threads, users,
     watched_words,
 };
 use crate::db::{self, AnyConnection};
+use crate::filters::WordAction;
+use crate::http::pagination::Cursor;
+use crate::modlog::{LogAction, LogTargetKind};
+use crate::queue::{ItemKind, ItemStatus, Resolution};
 
 // ---- flags --------------------------------------------------------------------------------
 
@@ -23,7 +33,7 @@ pub fn has_open_flag(
     let n: i64 = flags::table
         .filter(flags::post_id.eq(post_id))
         .filter(flags::reporter_id.eq(reporter_id))
-        .filter(flags::status.eq("open"))
+        .filter(flags::status.eq(FlagStatus::Open))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -33,7 +43,7 @@ pub fn insert_flag(
     conn: &mut AnyConnection,
     post_id: i64,
     reporter_id: i64,
-    reason: &str,
+    reason: FlagReason,
     note: Option<&str>,
 ) -> QueryResult<i64> {
     diesel::insert_into(flags::table)
@@ -42,7 +52,7 @@ pub fn insert_flag(
             flags::reporter_id.eq(reporter_id),
             flags::reason.eq(reason),
             flags::note.eq(note),
-            flags::status.eq("open"),
+            flags::status.eq(FlagStatus::Open),
             flags::created_at.eq(db::now()),
         ))
         .returning(flags::id)
@@ -50,10 +60,25 @@ pub fn insert_flag(
 }
 
 /// (flag id, reporter, reason, note, status, created) of a post's flags, open ones first.
-pub type FlagRow = (i64, i64, String, Option<String>, String, NaiveDateTime);
+pub type FlagRow = (
+    i64,
+    i64,
+    FlagReason,
+    Option<String>,
+    FlagStatus,
+    NaiveDateTime,
+);
 
 /// (post, flag id, reporter, reason, note, status, created).
-type PostFlagRow = (i64, i64, i64, String, Option<String>, String, NaiveDateTime);
+type PostFlagRow = (
+    i64,
+    i64,
+    i64,
+    FlagReason,
+    Option<String>,
+    FlagStatus,
+    NaiveDateTime,
+);
 
 pub fn flags_of_posts(
     conn: &mut AnyConnection,
@@ -81,10 +106,10 @@ pub fn flags_of_posts(
 }
 
 /// Open flags of a post: (reporter, reason).
-pub fn open_flags(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<(i64, String)>> {
+pub fn open_flags(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<(i64, FlagReason)>> {
     flags::table
         .filter(flags::post_id.eq(post_id))
-        .filter(flags::status.eq("open"))
+        .filter(flags::status.eq(FlagStatus::Open))
         .select((flags::reporter_id, flags::reason))
         .load(conn)
 }
@@ -93,17 +118,17 @@ pub fn open_flags(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Vec<(i6
 pub fn resolve_flags(
     conn: &mut AnyConnection,
     post_id: i64,
-    status: &str,
+    status: FlagStatus,
 ) -> QueryResult<Vec<i64>> {
     let reporters: Vec<i64> = flags::table
         .filter(flags::post_id.eq(post_id))
-        .filter(flags::status.eq("open"))
+        .filter(flags::status.eq(FlagStatus::Open))
         .select(flags::reporter_id)
         .load(conn)?;
     diesel::update(
         flags::table
             .filter(flags::post_id.eq(post_id))
-            .filter(flags::status.eq("open")),
+            .filter(flags::status.eq(FlagStatus::Open)),
     )
     .set((flags::status.eq(status), flags::resolved_at.eq(db::now())))
     .execute(conn)?;
@@ -116,9 +141,9 @@ pub fn reporter_accuracy(
     conn: &mut AnyConnection,
     reporters: &[i64],
 ) -> QueryResult<HashMap<i64, f64>> {
-    let rows: Vec<(i64, String, i64)> = flags::table
+    let rows: Vec<(i64, FlagStatus, i64)> = flags::table
         .filter(flags::reporter_id.eq_any(reporters))
-        .filter(flags::status.ne("open"))
+        .filter(flags::status.ne(FlagStatus::Open))
         .group_by((flags::reporter_id, flags::status))
         .select((flags::reporter_id, flags::status, diesel::dsl::count_star()))
         .load(conn)?;
@@ -126,7 +151,7 @@ pub fn reporter_accuracy(
     for (reporter, status, n) in rows {
         let entry = tally.entry(reporter).or_insert((0, 0));
         entry.1 += n;
-        if status == "actioned" {
+        if status == FlagStatus::Actioned {
             entry.0 += n;
         }
     }
@@ -143,16 +168,16 @@ pub fn reporter_accuracy(
 #[diesel(table_name = mod_items)]
 pub struct ItemRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: ItemKind,
     pub subject_id: i64,
-    pub status: String,
+    pub status: ItemStatus,
     pub reason: Option<String>,
     pub base_score: f64,
     pub sort_key: f64,
     pub claimed_by: Option<i64>,
     pub claimed_until: Option<NaiveDateTime>,
     pub version: i32,
-    pub resolution: Option<String>,
+    pub resolution: Option<Resolution>,
     pub resolved_by: Option<i64>,
     pub created_at: NaiveDateTime,
 }
@@ -165,30 +190,31 @@ pub fn item(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ItemRow>> {
         .optional()
 }
 
-/// Which items a queue page shows.
-#[derive(Clone, Copy)]
-pub enum QueueFilter {
-    /// Unresolved, and not claimed by someone else right now.
-    Open,
-    Claimed,
-    Resolved,
+/// The position in the queue: (sort key, id) of the last item seen.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueCursor {
+    pub sort_key: f64,
+    pub id: i64,
 }
 
-/// One page of the queue, highest priority first (index `mod_items_queue_idx`
-/// (status, sort_key, id)).
+impl Cursor for QueueCursor {}
+
 /// What a queue page asks for.
 pub struct QueuePageQuery<'a> {
-    pub filter: QueueFilter,
-    pub kind: Option<&'a str>,
+    /// `Open`: unresolved, and not claimed by someone else right now.
+    pub filter: QueueStatus,
+    pub kind: Option<ItemKind>,
     pub reason: Option<&'a str>,
-    /// Keyset position: (sort key, id) of the last item seen.
-    pub after: Option<(f64, i64)>,
+    pub after: Option<QueueCursor>,
     /// The moderator asking (their own claims count as open).
     pub me: i64,
     pub now: NaiveDateTime,
     pub limit: i64,
 }
 
+/// One page of the queue, highest priority first (index `mod_items_queue_idx`
+/// (status, sort_key, id)).
 pub fn queue_page(
     conn: &mut AnyConnection,
     page: &QueuePageQuery<'_>,
@@ -204,24 +230,24 @@ pub fn queue_page(
     } = *page;
     let mut q = mod_items::table.select(ItemRow::as_select()).into_boxed();
     q = match filter {
-        QueueFilter::Open => q.filter(mod_items::status.eq("open")).filter(
+        QueueStatus::Open => q.filter(mod_items::status.eq(ItemStatus::Open)).filter(
             mod_items::claimed_until
                 .is_null()
                 .or(mod_items::claimed_until.le(now))
                 .or(mod_items::claimed_by.eq(me)),
         ),
-        QueueFilter::Claimed => q
-            .filter(mod_items::status.eq("open"))
+        QueueStatus::Claimed => q
+            .filter(mod_items::status.eq(ItemStatus::Open))
             .filter(mod_items::claimed_until.gt(now)),
-        QueueFilter::Resolved => q.filter(mod_items::status.eq("resolved")),
+        QueueStatus::Resolved => q.filter(mod_items::status.eq(ItemStatus::Resolved)),
     };
     if let Some(kind) = kind {
-        q = q.filter(mod_items::kind.eq(kind.to_owned()));
+        q = q.filter(mod_items::kind.eq(kind));
     }
     if let Some(reason) = reason {
         q = q.filter(mod_items::reason.eq(reason.to_owned()));
     }
-    if let Some((key, id)) = after {
+    if let Some(QueueCursor { sort_key: key, id }) = after {
         q = q.filter(
             mod_items::sort_key
                 .lt(key)
@@ -245,7 +271,7 @@ pub fn claim_if_free(
     diesel::update(
         mod_items::table
             .find(id)
-            .filter(mod_items::status.eq("open"))
+            .filter(mod_items::status.eq(ItemStatus::Open))
             .filter(
                 mod_items::claimed_until
                     .is_null()
@@ -277,7 +303,7 @@ pub fn release(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
 // ---- people and posts for the queue view ---------------------------------------------------
 
 /// (id, display name, role) of users.
-pub fn people(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
+pub fn people(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, Role)>> {
     users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::display_name, users::role))
@@ -291,7 +317,7 @@ pub type QueuedPostRow = (
     String,
     String,
     String,
-    String,
+    PostStatus,
     bool,
     i64,
     NaiveDateTime,
@@ -319,7 +345,7 @@ pub fn queued_posts(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Qu
 pub fn post_counts(
     conn: &mut AnyConnection,
     authors: &[i64],
-) -> QueryResult<Vec<(i64, String, i64)>> {
+) -> QueryResult<Vec<(i64, PostStatus, i64)>> {
     posts::table
         .filter(posts::author_id.eq_any(authors))
         .group_by((posts::author_id, posts::status))
@@ -334,7 +360,7 @@ pub fn post_counts(
 pub struct SanctionRow {
     pub id: i64,
     pub user_id: i64,
-    pub kind: String,
+    pub kind: SanctionKind,
     pub reason: String,
     pub ends_at: Option<NaiveDateTime>,
     pub created_by: i64,
@@ -345,7 +371,7 @@ pub struct SanctionRow {
 pub fn insert_sanction(
     conn: &mut AnyConnection,
     user_id: i64,
-    kind: &str,
+    kind: SanctionKind,
     reason: &str,
     ends_at: Option<NaiveDateTime>,
     created_by: i64,
@@ -431,7 +457,7 @@ pub fn notes_of(conn: &mut AnyConnection, users: &[i64]) -> QueryResult<Vec<Note
 
 pub fn watched_words(
     conn: &mut AnyConnection,
-) -> QueryResult<Vec<(i64, String, String, NaiveDateTime)>> {
+) -> QueryResult<Vec<(i64, String, WordAction, NaiveDateTime)>> {
     watched_words::table
         .order(watched_words::id.asc())
         .select((
@@ -446,7 +472,7 @@ pub fn watched_words(
 pub fn insert_watched_word(
     conn: &mut AnyConnection,
     pattern: &str,
-    action: &str,
+    action: WordAction,
     by: i64,
 ) -> QueryResult<i64> {
     diesel::insert_into(watched_words::table)
@@ -460,7 +486,10 @@ pub fn insert_watched_word(
         .get_result(conn)
 }
 
-pub fn watched_word(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<(String, String)>> {
+pub fn watched_word(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> QueryResult<Option<(String, WordAction)>> {
     watched_words::table
         .find(id)
         .select((watched_words::pattern, watched_words::action))
@@ -481,8 +510,8 @@ pub fn delete_watched_word(conn: &mut AnyConnection, id: i64) -> QueryResult<boo
 pub type LogRow = (
     i64,
     Option<i64>,
-    String,
-    String,
+    LogAction,
+    LogTargetKind,
     i64,
     Option<String>,
     Option<String>,
@@ -536,11 +565,17 @@ pub fn log_page(
         );
         q = q.filter(
             mod_log::target_kind
-                .eq("trial_notice")
+                .eq(LogTargetKind::TrialNotice)
                 .or(mod_log::target_kind
-                    .eq_any(["post", "flagged_post", "held_post"])
+                    .eq_any([
+                        LogTargetKind::Post,
+                        LogTargetKind::FlaggedPost,
+                        LogTargetKind::HeldPost,
+                    ])
                     .and(named_post))
-                .or(mod_log::target_kind.eq("thread").and(named_thread)),
+                .or(mod_log::target_kind
+                    .eq(LogTargetKind::Thread)
+                    .and(named_thread)),
         );
     }
     if let Some(before) = before {
@@ -556,15 +591,19 @@ pub fn log_page(
 pub struct AppealRow {
     pub id: i64,
     pub user_id: i64,
-    pub subject_kind: String,
+    pub subject_kind: AppealSubjectKind,
     pub subject_id: i64,
     pub body: String,
-    pub status: String,
+    pub status: AppealStatus,
     pub acted_by: Option<i64>,
     pub created_at: NaiveDateTime,
 }
 
-pub fn appeal_exists(conn: &mut AnyConnection, kind: &str, subject_id: i64) -> QueryResult<bool> {
+pub fn appeal_exists(
+    conn: &mut AnyConnection,
+    kind: AppealSubjectKind,
+    subject_id: i64,
+) -> QueryResult<bool> {
     let n: i64 = appeals::table
         .filter(appeals::subject_kind.eq(kind))
         .filter(appeals::subject_id.eq(subject_id))
@@ -576,7 +615,7 @@ pub fn appeal_exists(conn: &mut AnyConnection, kind: &str, subject_id: i64) -> Q
 pub fn insert_appeal(
     conn: &mut AnyConnection,
     user_id: i64,
-    kind: &str,
+    kind: AppealSubjectKind,
     subject_id: i64,
     body: &str,
     acted_by: Option<i64>,
@@ -587,7 +626,7 @@ pub fn insert_appeal(
             appeals::subject_kind.eq(kind),
             appeals::subject_id.eq(subject_id),
             appeals::body.eq(body),
-            appeals::status.eq("open"),
+            appeals::status.eq(AppealStatus::Open),
             appeals::acted_by.eq(acted_by),
             appeals::created_at.eq(db::now()),
         ))
@@ -603,7 +642,12 @@ pub fn appeal(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<AppealRow
         .optional()
 }
 
-pub fn decide_appeal(conn: &mut AnyConnection, id: i64, status: &str, by: i64) -> QueryResult<()> {
+pub fn decide_appeal(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: AppealStatus,
+    by: i64,
+) -> QueryResult<()> {
     diesel::update(appeals::table.find(id))
         .set((
             appeals::status.eq(status),

@@ -15,14 +15,14 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::filters::{self, WordAction};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
-use crate::modlog;
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
+use crate::modlog::{self, LogAction, LogTargetKind};
 
-fn view((id, pattern, action, at): (i64, String, String, NaiveDateTime)) -> WatchedWordView {
+fn view((id, pattern, action, at): (i64, String, WordAction, NaiveDateTime)) -> WatchedWordView {
     WatchedWordView {
         id,
         pattern,
-        action: WordAction::parse(&action).unwrap_or(WordAction::Flag),
+        action,
         created_at: utc(at),
     }
 }
@@ -51,10 +51,7 @@ pub async fn create(
         .db
         .write(move |conn| {
             let id = crate::db::unique_violation(store::insert_watched_word(
-                conn,
-                &pattern,
-                req.action.as_str(),
-                me,
+                conn, &pattern, req.action, me,
             ))?
             .ok_or_else(|| {
                 ApiError::Conflict(format!("a rule for \"{pattern}\" exists already"))
@@ -63,8 +60,8 @@ pub async fn create(
                 conn,
                 &modlog::Entry {
                     actor_id: Some(me),
-                    action: "watched_word_added",
-                    target_kind: "watched_word",
+                    action: LogAction::WatchedWordAdded,
+                    target_kind: LogTargetKind::WatchedWord,
                     target_id: id,
                     reason: None,
                     before: None,
@@ -96,8 +93,8 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> Result<(), Ap
                 conn,
                 &modlog::Entry {
                     actor_id: Some(me),
-                    action: "watched_word_removed",
-                    target_kind: "watched_word",
+                    action: LogAction::WatchedWordRemoved,
+                    target_kind: LogTargetKind::WatchedWord,
                     target_id: id,
                     reason: None,
                     before: Some(&format!("{pattern} → {action}")),
@@ -113,12 +110,9 @@ async fn log_rows(
     state: &AppState,
     audience: LogAudience,
     query: LogQuery,
-) -> Result<(Vec<store::LogRow>, Vec<(i64, String, String)>, i64), ApiError> {
+) -> Result<(Vec<store::LogRow>, Vec<(i64, String, Role)>, i64), ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let (rows, people) = state
         .db
         .read(move |conn| {
@@ -147,7 +141,7 @@ pub async fn log(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |r| LogEntry {
             id: r.0,
             actor: r.1.map(|id| {
@@ -155,7 +149,7 @@ pub async fn log(
                 Person {
                     id,
                     display_name: found.map_or_else(|| "former member".into(), |p| p.1.clone()),
-                    role: found.and_then(|p| Role::parse(&p.2)),
+                    role: found.map(|p| p.2),
                 }
             }),
             action: r.2,
@@ -179,7 +173,7 @@ pub async fn public_log(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |r| PublicLogEntry {
             id: r.0,
             actor: if r.1.is_some() {

@@ -7,84 +7,49 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::auth::model::AuthorSummary;
+use crate::auth::content::PostStatus;
+use crate::auth::model::{AuthorSummary, Role};
 use crate::db::schema::{notifications, posts, threads, users};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 
-/// What a notification is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationKind {
-    /// Someone replied in a thread you started.
-    ReplyToThread,
-    /// Someone answered one of your posts.
-    ReplyToPost,
-    /// Someone mentioned you with `@display_name`.
-    Mention,
-    /// A moderator decided about your post (`detail` says what and why).
-    ModerationOutcome,
-    /// Your flag was looked at: `detail` is "action taken" or "no action".
-    FlagOutcome,
-    /// Your post was hidden pending review (`detail` says why).
-    PostHidden,
-    /// A sanction was placed on your account or lifted (`detail` says which).
-    Sanction,
-    /// Your appeal was decided (`detail` says how).
-    AppealOutcome,
-    /// Your coordinator application was decided (`detail` says how).
-    CoordinatorApplication,
-    /// Your trial notice was reviewed (`detail` says how).
-    TrialReview,
-    /// A member answered your trial notice.
-    TrialInterest,
-    /// A newly published trial notice matches one of your saved searches.
-    TrialAlert,
+crate::db::text_enum! {
+    /// What a notification is about.
+    pub enum NotificationKind {
+        /// Someone replied in a thread you started.
+        ReplyToThread = "reply_to_thread",
+        /// Someone answered one of your posts.
+        ReplyToPost = "reply_to_post",
+        /// Someone mentioned you with `@display_name`.
+        Mention = "mention",
+        /// A moderator decided about your post (`detail` says what and why).
+        ModerationOutcome = "moderation_outcome",
+        /// Your flag was looked at: `detail` is "action taken" or "no action".
+        FlagOutcome = "flag_outcome",
+        /// Your post was hidden pending review (`detail` says why).
+        PostHidden = "post_hidden",
+        /// A sanction was placed on your account or lifted (`detail` says which).
+        Sanction = "sanction",
+        /// Your appeal was decided (`detail` says how).
+        AppealOutcome = "appeal_outcome",
+        /// Your coordinator application was decided (`detail` says how).
+        CoordinatorApplication = "coordinator_application",
+        /// Your trial notice was reviewed (`detail` says how).
+        TrialReview = "trial_review",
+        /// A member answered your trial notice.
+        TrialInterest = "trial_interest",
+        /// A newly published trial notice matches one of your saved searches.
+        TrialAlert = "trial_alert",
+    }
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 12] = [
-        Self::ReplyToThread,
-        Self::ReplyToPost,
-        Self::Mention,
-        Self::ModerationOutcome,
-        Self::FlagOutcome,
-        Self::PostHidden,
-        Self::Sanction,
-        Self::AppealOutcome,
-        Self::CoordinatorApplication,
-        Self::TrialReview,
-        Self::TrialInterest,
-        Self::TrialAlert,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ReplyToThread => "reply_to_thread",
-            Self::ReplyToPost => "reply_to_post",
-            Self::Mention => "mention",
-            Self::ModerationOutcome => "moderation_outcome",
-            Self::FlagOutcome => "flag_outcome",
-            Self::PostHidden => "post_hidden",
-            Self::Sanction => "sanction",
-            Self::AppealOutcome => "appeal_outcome",
-            Self::CoordinatorApplication => "coordinator_application",
-            Self::TrialReview => "trial_review",
-            Self::TrialInterest => "trial_interest",
-            Self::TrialAlert => "trial_alert",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
     /// Kinds about another member's published post: they are listed only while the post is
     /// published, so none reveals a post the recipient may not see.
-    pub const ABOUT_PUBLISHED_POSTS: [&'static str; 3] =
-        ["reply_to_thread", "reply_to_post", "mention"];
+    pub const ABOUT_PUBLISHED_POSTS: [NotificationKind; 3] =
+        [Self::ReplyToThread, Self::ReplyToPost, Self::Mention];
 }
 
 /// A notification to record.
@@ -126,7 +91,7 @@ pub fn record_event(conn: &mut AnyConnection, n: &NewNotification<'_>) -> QueryR
     diesel::insert_into(notifications::table)
         .values((
             notifications::user_id.eq(n.user_id),
-            notifications::kind.eq(n.kind.as_str()),
+            notifications::kind.eq(n.kind),
             notifications::subject_id.eq(n.subject_id),
             notifications::thread_id.eq(n.thread_id),
             notifications::actor_id.eq(n.actor_id),
@@ -174,14 +139,14 @@ pub struct MarkReadRequest {
 
 type Row = (
     i64,
-    String,
+    NotificationKind,
     i64,
     Option<String>,
     Option<i64>,
     Option<String>,
     Option<i64>,
     Option<String>,
-    Option<String>,
+    Option<Role>,
     Option<bool>,
     Option<NaiveDateTime>,
     NaiveDateTime,
@@ -196,10 +161,7 @@ pub async fn list(
     query: NotificationQuery,
 ) -> Result<Page<Notification>, ApiError> {
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let unread = query.unread;
     let rows: Vec<Row> = state
         .db
@@ -216,7 +178,7 @@ pub async fn list(
                 .filter(
                     posts::status
                         .nullable()
-                        .eq("published")
+                        .eq(PostStatus::Published)
                         .or(notifications::kind.ne_all(NotificationKind::ABOUT_PUBLISHED_POSTS)),
                 )
                 .select((
@@ -250,10 +212,10 @@ pub async fn list(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |r| Notification {
             id: r.0,
-            kind: NotificationKind::parse(&r.1).unwrap_or(NotificationKind::Mention),
+            kind: r.1,
             subject_id: r.2,
             detail: r.3,
             thread_id: r.4,
@@ -262,7 +224,7 @@ pub async fn list(
                 (Some(id), Some(name)) => Some(AuthorSummary::new(
                     id,
                     name,
-                    r.8.as_deref().unwrap_or("member"),
+                    r.8.unwrap_or(Role::Member),
                     r.9.unwrap_or(false),
                     false,
                 )),

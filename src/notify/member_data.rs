@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::inapp::NotificationKind;
 use crate::db::schema::{notifications, outbox};
 use crate::db::{AnyConnection, utc, utc_opt};
 
@@ -18,7 +19,7 @@ diesel::define_sql_function! {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportNotification {
     pub id: i64,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub subject_id: i64,
     pub thread_id: Option<i64>,
     pub detail: Option<String>,
@@ -31,7 +32,7 @@ pub struct ExportNotification {
 pub fn notifications_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNotification>> {
     type Row = (
         i64,
-        String,
+        NotificationKind,
         i64,
         Option<i64>,
         Option<String>,

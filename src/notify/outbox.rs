@@ -35,9 +35,16 @@ mod worker;
 
 pub use self::worker::{Worker, spawn_worker};
 
-const PENDING: &str = "pending";
-const SENT: &str = "sent";
-const DEAD: &str = "dead";
+crate::db::text_enum! {
+    /// Where a message stands.
+    pub enum OutboxStatus {
+        /// Waiting for its next attempt (or leased by a worker sending it).
+        Pending = "pending",
+        Sent = "sent",
+        /// Given up after the last attempt; kept, and sent again by `requeue-dead`.
+        Dead = "dead",
+    }
+}
 
 /// The SMTP steps of one send that may each take up to the send timeout: connect, greeting,
 /// EHLO, MAIL and RCPT, DATA, the message and its answer.
@@ -51,10 +58,10 @@ const MAX_ERROR_CHARS: usize = 500;
 #[diesel(table_name = outbox)]
 struct NewMessage<'a> {
     to_addr: &'a str,
-    locale: &'a str,
-    template: &'a str,
+    locale: Locale,
+    template: Template,
     payload: String,
-    status: &'a str,
+    status: OutboxStatus,
     attempts: i32,
     next_attempt_at: chrono::NaiveDateTime,
     created_at: chrono::NaiveDateTime,
@@ -69,10 +76,10 @@ pub fn enqueue(conn: &mut AnyConnection, email: &Email) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
         .values(NewMessage {
             to_addr: email.to.trim(),
-            locale: email.locale.as_str(),
-            template: email.template.as_str(),
+            locale: email.locale,
+            template: email.template,
             payload,
-            status: PENDING,
+            status: OutboxStatus::Pending,
             attempts: 0,
             next_attempt_at: now,
             created_at: now,
@@ -85,17 +92,17 @@ pub fn enqueue(conn: &mut AnyConnection, email: &Email) -> QueryResult<()> {
 /// `outbox_status_next_attempt_idx` (status, next_attempt_at).
 pub fn backlog(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
     let counts = outbox::table
-        .filter(outbox::status.eq_any([PENDING, DEAD]))
+        .filter(outbox::status.eq_any([OutboxStatus::Pending, OutboxStatus::Dead]))
         .group_by(outbox::status)
         .select((outbox::status, count_star()))
-        .load::<(String, i64)>(conn)?;
-    let count = |status: &str| {
+        .load::<(OutboxStatus, i64)>(conn)?;
+    let count = |status: OutboxStatus| {
         counts
             .iter()
-            .find(|(s, _)| s == status)
+            .find(|(s, _)| *s == status)
             .map_or(0, |(_, n)| *n)
     };
-    Ok((count(PENDING), count(DEAD)))
+    Ok((count(OutboxStatus::Pending), count(OutboxStatus::Dead)))
 }
 
 /// Registers the backlog, read now, in a scrape's registry (a
@@ -103,8 +110,12 @@ pub fn backlog(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
 pub fn register_backlog(conn: &mut AnyConnection, registry: &mut Registry) -> QueryResult<()> {
     let (pending, dead) = backlog(conn)?;
     let messages = Family::<[(&str, &str); 1], Gauge>::default();
-    messages.get_or_create(&[("status", PENDING)]).set(pending);
-    messages.get_or_create(&[("status", DEAD)]).set(dead);
+    messages
+        .get_or_create(&[("status", OutboxStatus::Pending.as_str())])
+        .set(pending);
+    messages
+        .get_or_create(&[("status", OutboxStatus::Dead.as_str())])
+        .set(dead);
     registry.register(
         "butterfly_outbox_messages",
         "Emails in the outbox by status: pending (not sent yet) and dead (given up)",
@@ -113,13 +124,15 @@ pub fn register_backlog(conn: &mut AnyConnection, registry: &mut Registry) -> Qu
     Ok(())
 }
 
-/// A claimed outbox row, as much as sending needs.
+/// A claimed outbox row, as much as sending needs. The template is read as text: a row this
+/// version cannot render (written by another version) is marked dead on its own instead of
+/// failing the claim of the whole batch.
 #[derive(Queryable, Selectable, Debug)]
 #[diesel(table_name = outbox)]
 struct Claimed {
     id: i64,
     to_addr: String,
-    locale: String,
+    locale: Locale,
     template: String,
     payload: String,
     attempts: i32,
@@ -144,12 +157,11 @@ impl Claimed {
     /// The email this row describes, or why it can never be sent.
     fn email(&self) -> Result<Email, &'static str> {
         let template = Template::parse(&self.template).ok_or("unknown template")?;
-        let locale = Locale::parse(&self.locale).ok_or("unknown locale")?;
         let vars = serde_json::from_str::<MailVars>(&self.payload)
             .map_err(|_| "the payload does not fit the template")?;
         Ok(Email {
             to: self.to_addr.clone(),
-            locale,
+            locale: self.locale,
             template,
             vars,
         })
@@ -166,7 +178,7 @@ fn due_ids(
     db::concurrency::claim_ids(
         conn,
         outbox::table
-            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::status.eq(OutboxStatus::Pending))
             .filter(outbox::next_attempt_at.le(now))
             .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
             .limit(limit)
@@ -201,7 +213,7 @@ fn release(conn: &mut AnyConnection, ids: &[i64], now: chrono::NaiveDateTime) ->
     diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(ids))
-            .filter(outbox::status.eq(PENDING)),
+            .filter(outbox::status.eq(OutboxStatus::Pending)),
     )
     .set(outbox::next_attempt_at.eq(now))
     .execute(conn)?;
@@ -212,10 +224,10 @@ fn mark_sent(conn: &mut AnyConnection, id: i64, now: chrono::NaiveDateTime) -> Q
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(PENDING)),
+            .filter(outbox::status.eq(OutboxStatus::Pending)),
     )
     .set((
-        outbox::status.eq(SENT),
+        outbox::status.eq(OutboxStatus::Sent),
         outbox::attempts.eq(outbox::attempts + 1),
         outbox::sent_at.eq(now),
         outbox::last_error.eq(None::<String>),
@@ -228,9 +240,9 @@ fn mark_sent(conn: &mut AnyConnection, id: i64, now: chrono::NaiveDateTime) -> Q
 /// how many. For `butterfly outbox requeue-dead`, once whatever kept the mail from going out
 /// is fixed.
 pub fn requeue_dead(conn: &mut AnyConnection) -> QueryResult<usize> {
-    diesel::update(outbox::table.filter(outbox::status.eq(DEAD)))
+    diesel::update(outbox::table.filter(outbox::status.eq(OutboxStatus::Dead)))
         .set((
-            outbox::status.eq(PENDING),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(db::now()),
         ))
@@ -247,7 +259,7 @@ fn mark_failed(
 ) -> QueryResult<()> {
     let target = outbox::table
         .filter(outbox::id.eq(id))
-        .filter(outbox::status.eq(PENDING));
+        .filter(outbox::status.eq(OutboxStatus::Pending));
     let error = truncate(error, MAX_ERROR_CHARS);
     match retry_at {
         Some(at) => diesel::update(target)
@@ -259,7 +271,7 @@ fn mark_failed(
             .execute(conn)?,
         None => diesel::update(target)
             .set((
-                outbox::status.eq(DEAD),
+                outbox::status.eq(OutboxStatus::Dead),
                 outbox::attempts.eq(attempts),
                 outbox::last_error.eq(error),
             ))

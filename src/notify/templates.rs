@@ -19,60 +19,30 @@ pub struct Email {
     pub vars: MailVars,
 }
 
-/// Which email to send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Template {
-    /// "Please confirm your email", with the verification link (valid 48 hours).
-    VerifyEmail,
-    /// "Reset your password", with the reset link (valid 30 minutes).
-    ResetPassword,
-    /// "Someone tried to register with your address", with a link to the reset page.
-    RegistrationAttempt,
-    /// "Your password was changed", with a link to reset it if that was not the member.
-    PasswordChanged,
-    /// "There are new replies in your thread", with a link to the thread (never the post text:
-    /// health stories stay on Butterfly).
-    ReplyNotification,
-    /// To a trial coordinator: "members answered your trial notice", with a link to the
-    /// answers (never who they are or what they wrote).
-    TrialInterest,
-    /// To a member: "new trial notices match your saved searches", with a link to them; one a
-    /// day at most, so it is a digest of every match since the last one (never the notices'
-    /// titles: an inbox should not reveal a diagnosis).
-    TrialAlert,
-    /// "Someone is trying to sign in to your account": wrong passwords keep coming for it;
-    /// with a link to the reset page. One per account per throttling window at most.
-    SignInAttempts,
-}
-
-impl Template {
-    pub const ALL: [Template; 8] = [
-        Self::VerifyEmail,
-        Self::ResetPassword,
-        Self::RegistrationAttempt,
-        Self::PasswordChanged,
-        Self::ReplyNotification,
-        Self::TrialInterest,
-        Self::TrialAlert,
-        Self::SignInAttempts,
-    ];
-
-    /// The name stored in the `outbox.template` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::VerifyEmail => "verify_email",
-            Self::ResetPassword => "reset_password",
-            Self::RegistrationAttempt => "registration_attempt",
-            Self::PasswordChanged => "password_changed",
-            Self::ReplyNotification => "reply_notification",
-            Self::TrialInterest => "trial_interest",
-            Self::TrialAlert => "trial_alert",
-            Self::SignInAttempts => "sign_in_attempts",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == value)
+crate::db::text_enum! {
+    /// Which email to send (stored in the `outbox.template` column).
+    pub enum Template {
+        /// "Please confirm your email", with the verification link (valid 48 hours).
+        VerifyEmail = "verify_email",
+        /// "Reset your password", with the reset link (valid 30 minutes).
+        ResetPassword = "reset_password",
+        /// "Someone tried to register with your address", with a link to the reset page.
+        RegistrationAttempt = "registration_attempt",
+        /// "Your password was changed", with a link to reset it if that was not the member.
+        PasswordChanged = "password_changed",
+        /// "There are new replies in your thread", with a link to the thread (never the post
+        /// text: health stories stay on Butterfly).
+        ReplyNotification = "reply_notification",
+        /// To a trial coordinator: "members answered your trial notice", with a link to the
+        /// answers (never who they are or what they wrote).
+        TrialInterest = "trial_interest",
+        /// To a member: "new trial notices match your saved searches", with a link to them;
+        /// one a day at most, so it is a digest of every match since the last one (never the
+        /// notices' titles: an inbox should not reveal a diagnosis).
+        TrialAlert = "trial_alert",
+        /// "Someone is trying to sign in to your account": wrong passwords keep coming for
+        /// it; with a link to the reset page. One per account per throttling window at most.
+        SignInAttempts = "sign_in_attempts",
     }
 }
 
@@ -360,7 +330,7 @@ mod tests {
 
     #[test]
     fn every_template_in_every_language_has_a_subject_and_the_link() {
-        for template in Template::ALL {
+        for &template in Template::ALL {
             for locale in [Locale::En, Locale::ZhCn] {
                 let r = render(template, locale, &vars("lin_mei"));
                 assert!(!r.subject.is_empty(), "{template:?} {locale:?}");
@@ -423,7 +393,7 @@ mod tests {
 
     #[test]
     fn template_names_round_trip() {
-        for template in Template::ALL {
+        for &template in Template::ALL {
             assert_eq!(Template::parse(template.as_str()), Some(template));
         }
         assert_eq!(Template::parse("verify_email"), Some(Template::VerifyEmail));

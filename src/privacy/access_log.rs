@@ -19,7 +19,7 @@ pub fn record(
         .values((
             access_log::actor_id.eq(actor_id),
             access_log::subject_user_id.eq(subject_user_id),
-            access_log::what.eq(what.as_str()),
+            access_log::what.eq(what),
             access_log::created_at.eq(db::now()),
         ))
         .execute(conn)
@@ -27,7 +27,7 @@ pub fn record(
 }
 
 /// (id, actor, subject, what, when).
-pub type Row = (i64, i64, i64, String, NaiveDateTime);
+pub type Row = (i64, i64, i64, AccessKind, NaiveDateTime);
 
 /// One page, newest first, before id `before`: the primary key serves the whole log, index
 /// `access_log_subject_idx` (subject_user_id, id) one member's.

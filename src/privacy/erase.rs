@@ -24,12 +24,13 @@ use crate::db::AnyConnection;
 use crate::forum::member_data as forum;
 use crate::http::error::ApiError;
 use crate::moderation::member_data as moderation;
-use crate::modlog;
+use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::member_data as notify;
+use crate::queue::Resolution;
 use crate::trials::member_data as trials;
 
 /// How open queue items about the member are closed.
-const RESOLUTION: &str = "account_erased";
+const RESOLUTION: Resolution = Resolution::AccountErased;
 
 /// Erases `user` (whose password was checked) in the caller's transaction.
 pub fn erase(
@@ -54,8 +55,8 @@ pub fn erase(
         conn,
         &modlog::Entry {
             actor_id: Some(id),
-            action: "account_erased",
-            target_kind: "user",
+            action: LogAction::AccountErased,
+            target_kind: LogTargetKind::User,
             target_id: id,
             reason: Some(match content {
                 ContentChoice::Remove => "the member erased the account and removed the posts",

@@ -44,18 +44,16 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
 
 /// Index `access_log_subject_idx` (subject_user_id, id). The administrator is left out.
 fn accesses_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportAccess>> {
-    let rows: Vec<(String, NaiveDateTime)> = access_log::table
+    let rows: Vec<(AccessKind, NaiveDateTime)> = access_log::table
         .filter(access_log::subject_user_id.eq(id))
         .order(access_log::id.asc())
         .select((access_log::what, access_log::created_at))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(what, at)| {
-            AccessKind::parse(&what).map(|what| ExportAccess {
-                what,
-                created_at: utc(at),
-            })
+        .map(|(what, at)| ExportAccess {
+            what,
+            created_at: utc(at),
         })
         .collect())
 }

@@ -31,7 +31,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::AnyConnection;
 use crate::db::utc;
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 
 fn gone() -> ApiError {
     ApiError::Unauthorized("this account no longer exists".into())
@@ -150,10 +150,7 @@ pub async fn access_log_page(
 ) -> Result<Page<AccessLogEntry>, ApiError> {
     authorize(caller, Action::ReadPrivateData)?;
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let subject = query.subject_user_id;
     let rows = state
         .db
@@ -162,12 +159,12 @@ pub async fn access_log_page(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.to_string()]),
+        |r| IdCursor { id: r.0 }.encode(),
         |(id, actor_id, subject_user_id, what, at)| AccessLogEntry {
             id,
             actor_id,
             subject_user_id,
-            what: AccessKind::parse(&what).unwrap_or(AccessKind::Export),
+            what,
             created_at: utc(at),
         },
     ))

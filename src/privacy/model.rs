@@ -59,30 +59,15 @@ pub struct ExportAccess {
     pub created_at: DateTime<Utc>,
 }
 
-/// What happens to the member's posts when the account is erased.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContentChoice {
-    /// Every post is removed and its text erased, earlier versions too; a thread the member
-    /// started stays (title erased, first post a "[deleted]" placeholder) when others answered
-    /// it, so their replies are not lost, and is removed otherwise.
-    Remove,
-    /// Posts stay where they are, signed "Former member" to everyone.
-    KeepAnonymous,
-}
-
-impl ContentChoice {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Remove => "remove",
-            Self::KeepAnonymous => "keep_anonymous",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Remove, Self::KeepAnonymous]
-            .into_iter()
-            .find(|c| c.as_str() == value)
+crate::db::text_enum! {
+    /// What happens to the member's posts when the account is erased.
+    pub enum ContentChoice {
+        /// Every post is removed and its text erased, earlier versions too; a thread the
+        /// member started stays (title erased, first post a "[deleted]" placeholder) when
+        /// others answered it, so their replies are not lost, and is removed otherwise.
+        Remove = "remove",
+        /// Posts stay where they are, signed "Former member" to everyone.
+        KeepAnonymous = "keep_anonymous",
     }
 }
 
@@ -96,28 +81,13 @@ pub struct EraseRequest {
     pub content: String,
 }
 
-/// What an administrator read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessKind {
-    /// The private profile (`GET /admin/users/{id}`): email address, state, role.
-    PrivateProfile,
-    /// The whole export (`GET /admin/users/{id}/export`).
-    Export,
-}
-
-impl AccessKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PrivateProfile => "private_profile",
-            Self::Export => "export",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::PrivateProfile, Self::Export]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+crate::db::text_enum! {
+    /// What an administrator read.
+    pub enum AccessKind {
+        /// The private profile (`GET /admin/users/{id}`): email address, state, role.
+        PrivateProfile = "private_profile",
+        /// The whole export (`GET /admin/users/{id}/export`).
+        Export = "export",
     }
 }
 
@@ -159,7 +129,7 @@ mod tests {
 
     #[test]
     fn an_erased_account_signs_as_former_member_without_an_id_even_for_moderators() {
-        use crate::auth::model::AuthorSummary;
+        use crate::auth::model::{AuthorSummary, Role};
         use crate::auth::model::{erased_display_name, is_erased_display_name};
 
         let erased = erased_display_name("00c0ffee00c0ffee");
@@ -168,12 +138,12 @@ mod tests {
             assert!(!is_erased_display_name(name), "{name}");
         }
         for (anonymous, reveal) in [(false, false), (false, true), (true, true)] {
-            let author = AuthorSummary::new(7, erased.clone(), "member", anonymous, reveal);
+            let author = AuthorSummary::new(7, erased.clone(), Role::Member, anonymous, reveal);
             assert_eq!(author.id, None);
             assert_eq!(author.display_name, "Former member");
             assert_eq!(author.role, None);
         }
-        let kept = AuthorSummary::new(7, "Ana_L".into(), "member", false, false);
+        let kept = AuthorSummary::new(7, "Ana_L".into(), Role::Member, false, false);
         assert_eq!(kept.id, Some(7));
     }
 }

@@ -34,7 +34,7 @@ fn after_migrations(conn: &mut AnyConnection, applied: &[String]) -> QueryResult
             diesel::insert_into(watched_words::table)
                 .values((
                     watched_words::pattern.eq(*pattern),
-                    watched_words::action.eq(action.as_str()),
+                    watched_words::action.eq(*action),
                     watched_words::created_at.eq(now),
                 ))
                 .execute(conn)?;

@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::filters::NoticeFacts;
 use super::filters::{Criteria, TrialFilters};
 use super::model::TrialRow;
-use super::model::{Phase, RecruitmentStatus, Sex};
 use super::notify;
 use super::store;
 use super::store::alerts as alert_store;
@@ -21,7 +20,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::notify::inapp::NotificationKind;
 
 /// Saved searches per member.
@@ -72,10 +71,7 @@ pub async fn list(
 ) -> Result<Page<Alert>, ApiError> {
     authorize(caller, Action::ReadOwnAccount)?;
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let me = caller.user_id;
     let rows = state
         .db
@@ -84,7 +80,7 @@ pub async fn list(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.id.to_string()]),
+        |r| IdCursor { id: r.id }.encode(),
         view,
     ))
 }
@@ -148,11 +144,11 @@ pub fn facts(conn: &mut AnyConnection, row: &TrialRow) -> Result<NoticeFacts, Ap
     Ok(NoticeFacts {
         search_text: row.search_text.clone(),
         condition_keys: store::condition_keys(conn, row.id)?,
-        phase: Phase::parse(&row.phase),
-        status: RecruitmentStatus::parse(&row.recruitment_status),
+        phase: row.phase,
+        status: row.recruitment_status,
         min_age_months: row.min_age_months,
         max_age_months: row.max_age_months,
-        sex: Sex::parse(&row.sex),
+        sex: row.sex,
         sites: sites.into_iter().map(|s| (s.4, s.5, s.6)).collect(),
     })
 }

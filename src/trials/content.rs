@@ -334,7 +334,7 @@ pub fn needs_review(old: &NoticeData, new: &NoticeData) -> bool {
 /// The stored content of a notice, as a request (for edits, which are checked whole again).
 pub fn stored_request(
     row: &TrialRow,
-    interventions: Vec<(String, String)>,
+    interventions: Vec<(InterventionType, String)>,
     sites: Vec<store::SiteRow>,
 ) -> NoticeRequest {
     NoticeRequest {
@@ -344,19 +344,14 @@ pub fn stored_request(
         conditions: split_lines(&row.conditions),
         interventions: interventions
             .into_iter()
-            .filter_map(|(kind, name)| {
-                Some(Intervention {
-                    kind: InterventionType::parse(&kind)?,
-                    name,
-                })
-            })
+            .map(|(kind, name)| Intervention { kind, name })
             .collect(),
-        phase: Phase::parse(&row.phase).unwrap_or_default(),
-        recruitment_status: RecruitmentStatus::parse(&row.recruitment_status).unwrap_or_default(),
+        phase: row.phase,
+        recruitment_status: row.recruitment_status,
         eligibility: Eligibility {
             min_age_years: row.min_age_months.map(|m| f64::from(m) / 12.0),
             max_age_years: row.max_age_months.map(|m| f64::from(m) / 12.0),
-            sex: Sex::parse(&row.sex).unwrap_or_default(),
+            sex: row.sex,
             healthy_volunteers: row.healthy_volunteers,
             criteria: row.criteria.clone(),
         },
@@ -381,13 +376,13 @@ fn site_view(s: store::SiteRow) -> Site {
         country: s.3,
         latitude: s.5,
         longitude: s.6,
-        status: s.7.as_deref().and_then(RecruitmentStatus::parse),
+        status: s.7,
     }
 }
 
 type Children = (
     Vec<(String, String)>,
-    Vec<(String, String)>,
+    Vec<(InterventionType, String)>,
     Vec<SiteColumns>,
 );
 
@@ -414,12 +409,12 @@ pub fn columns(data: &NoticeData) -> (TrialContent, Children) {
         summary_html: data.summary_html.clone(),
         conditions,
         search_text,
-        phase: data.phase.as_str().to_owned(),
-        recruitment_status: data.recruitment_status.as_str().to_owned(),
+        phase: data.phase,
+        recruitment_status: data.recruitment_status,
         status_rank: data.recruitment_status.rank(),
         min_age_months: data.min_age_months,
         max_age_months: data.max_age_months,
-        sex: data.sex.as_str().to_owned(),
+        sex: data.sex,
         healthy_volunteers: data.healthy_volunteers,
         criteria: data.criteria.clone(),
         sponsor: data.sponsor.clone(),
@@ -438,7 +433,7 @@ pub fn columns(data: &NoticeData) -> (TrialContent, Children) {
     let interventions = data
         .interventions
         .iter()
-        .map(|i| (i.kind.as_str().to_owned(), i.name.clone()))
+        .map(|i| (i.kind, i.name.clone()))
         .collect();
     let sites = data
         .sites
@@ -451,7 +446,7 @@ pub fn columns(data: &NoticeData) -> (TrialContent, Children) {
             country_key: filters::country_key(&s.country),
             lat: s.latitude,
             lon: s.longitude,
-            status: s.status.map(|st| st.as_str().to_owned()),
+            status: s.status,
         })
         .collect();
     (content, (conditions, interventions, sites))

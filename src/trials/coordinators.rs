@@ -18,8 +18,8 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::utc;
 use crate::db::{self};
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
-use crate::queue::{self, ItemKind};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
+use crate::queue::{self, ItemKind, Resolution};
 
 const REGISTRY_IDS_MAX: usize = 20;
 const REASON_MAX: usize = 1_000;
@@ -98,7 +98,7 @@ pub fn view(row: ApplicationListRow) -> Application {
         applicant: Applicant {
             id: a.user_id,
             display_name,
-            role: Role::parse(&role).unwrap_or(Role::Member),
+            role,
         },
         organization: a.organization,
         job_title: a.job_title,
@@ -108,7 +108,7 @@ pub fn view(row: ApplicationListRow) -> Application {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-        status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Pending),
+        status: a.status,
         reason: a.reason,
         decided_by: a.decided_by,
         decided_at: a.decided_at.map(utc),
@@ -221,18 +221,15 @@ pub async fn list(
             ApiError::invalid("status", "must be `pending`, `approved` or `rejected`")
         })?,
     };
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let rows = state
         .db
-        .read(move |conn| Ok::<_, ApiError>(app_store::page(conn, status.as_str(), after, limit)?))
+        .read(move |conn| Ok::<_, ApiError>(app_store::page(conn, status, after, limit)?))
         .await?;
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.id.to_string()]),
+        |r| IdCursor { id: r.0.id }.encode(),
         view,
     ))
 }
@@ -263,7 +260,11 @@ pub async fn decide(
                 ItemKind::CoordinatorApplication,
                 id,
                 admin,
-                if req.approve { "approve" } else { "dismiss" },
+                if req.approve {
+                    Resolution::Approve
+                } else {
+                    Resolution::Dismiss
+                },
             )?;
             Ok::<_, ApiError>(())
         })

@@ -103,11 +103,11 @@ pub struct Criteria {
 pub struct NoticeFacts {
     pub search_text: String,
     pub condition_keys: Vec<String>,
-    pub phase: Option<Phase>,
-    pub status: Option<RecruitmentStatus>,
+    pub phase: Phase,
+    pub status: RecruitmentStatus,
     pub min_age_months: Option<i32>,
     pub max_age_months: Option<i32>,
-    pub sex: Option<Sex>,
+    pub sex: Sex,
     /// (country key, latitude, longitude) of each site.
     pub sites: Vec<(String, Option<f64>, Option<f64>)>,
 }
@@ -244,9 +244,8 @@ impl Criteria {
             .condition
             .as_ref()
             .is_none_or(|c| n.condition_keys.iter().any(|k| k.contains(c.as_str())));
-        let phase = self.phases.is_empty() || n.phase.is_some_and(|p| self.phases.contains(&p));
-        let status =
-            self.statuses.is_empty() || n.status.is_some_and(|s| self.statuses.contains(&s));
+        let phase = self.phases.is_empty() || self.phases.contains(&n.phase);
+        let status = self.statuses.is_empty() || self.statuses.contains(&n.status);
         let country = self
             .country
             .as_ref()
@@ -263,9 +262,7 @@ impl Criteria {
             let (low, high) = age_months(age);
             n.min_age_months.is_none_or(|m| m <= high) && n.max_age_months.is_none_or(|m| m >= low)
         });
-        let sex = self
-            .sex
-            .is_none_or(|s| n.sex.is_some_and(|t| t == Sex::All || t == s));
+        let sex = self.sex.is_none_or(|s| n.sex == Sex::All || n.sex == s);
         text && condition && phase && status && country && near && age && sex
     }
 }
@@ -370,11 +367,11 @@ mod tests {
                 &["Systemic Lupus Erythematosus", "北京协和医院"],
             ),
             condition_keys: vec![condition_key("Systemic Lupus  Erythematosus")],
-            phase: Some(Phase::Phase1_2),
-            status: Some(RecruitmentStatus::Recruiting),
+            phase: Phase::Phase1_2,
+            status: RecruitmentStatus::Recruiting,
             min_age_months: Some(18 * 12),
             max_age_months: Some(65 * 12),
-            sex: Some(Sex::All),
+            sex: Sex::All,
             sites: vec![("china".into(), Some(39.9127), Some(116.4168))],
         }
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::content::valid_phone;
-use super::model::{InterestStatus, MyInterest, NoticeState, RecruitmentStatus, effective_state};
+use super::model::{InterestStatus, MyInterest, NoticeState, effective_state};
 use super::notify;
 use super::service::today;
 use super::store::{self, interests as interest_store};
@@ -19,7 +19,7 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::{ApiError, FieldErrors};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
 
 const MESSAGE_MAX: usize = 1_000;
 
@@ -103,8 +103,7 @@ pub struct InterestQuery {
 
 /// The language of a member's account.
 pub fn locale_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<Locale>> {
-    Ok(interest_store::reachable_account(conn, user_id)?
-        .and_then(|(_, locale, _)| Locale::parse(&locale)))
+    Ok(interest_store::reachable_account(conn, user_id)?.map(|(_, locale, _)| locale))
 }
 
 fn my_view(row: interest_store::InterestRow) -> MyInterest {
@@ -131,10 +130,10 @@ pub fn mine(
 
 fn coordinator_view(row: interest_store::InterestListRow) -> InterestView {
     let (row, display_name, email) = row;
-    let withdrawn = row.status == InterestStatus::Withdrawn.as_str();
+    let withdrawn = row.status == InterestStatus::Withdrawn;
     InterestView {
         id: row.id,
-        status: InterestStatus::parse(&row.status).unwrap_or(InterestStatus::New),
+        status: row.status,
         member: (!withdrawn).then_some(InterestMember {
             id: row.user_id,
             display_name,
@@ -217,8 +216,8 @@ pub async fn express(
             // Answers to one notice take turns: one per member, and one email an hour.
             store::lock_trial(conn, trial_id)?;
             let row = store::trial(conn, trial_id)?.ok_or_else(not_found)?;
-            let shown = effective_state(&row.state, row.recruitment_ends.as_deref(), today);
-            if !policy::may_see_trial(Some(&who), row.coordinator_id, shown.as_str()) {
+            let shown = effective_state(row.state, row.recruitment_ends.as_deref(), today);
+            if !policy::may_see_trial(Some(&who), row.coordinator_id, shown) {
                 return Err(not_found());
             }
             if shown != NoticeState::Published {
@@ -227,7 +226,7 @@ pub async fn express(
                     shown.as_str()
                 )));
             }
-            let status = RecruitmentStatus::parse(&row.recruitment_status).unwrap_or_default();
+            let status = row.recruitment_status;
             if !status.takes_interest() {
                 return Err(ApiError::Conflict(format!(
                     "this trial is {} and takes no answers",
@@ -239,7 +238,7 @@ pub async fn express(
             }
             let now = db::now();
             let id = match interest_store::by_member(conn, trial_id, who.user_id)? {
-                Some(existing) if existing.status != InterestStatus::Withdrawn.as_str() => {
+                Some(existing) if existing.status != InterestStatus::Withdrawn => {
                     return Err(ApiError::Conflict(
                         "you have answered this notice already".into(),
                     ));
@@ -292,7 +291,7 @@ pub async fn withdraw(state: &AppState, caller: &Caller, trial_id: i64) -> Resul
         .db
         .write(move |conn| {
             let existing = interest_store::by_member(conn, trial_id, me)?
-                .filter(|i| i.status != InterestStatus::Withdrawn.as_str())
+                .filter(|i| i.status != InterestStatus::Withdrawn)
                 .ok_or_else(|| ApiError::NotFound("you have not answered this notice".into()))?;
             interest_store::withdraw(conn, existing.id, db::now())?;
             Ok(())
@@ -307,7 +306,7 @@ fn check_inbox(conn: &mut AnyConnection, caller: &Caller, trial_id: i64) -> Resu
     if policy::may_read_trial_interests(caller, row.coordinator_id) {
         return Ok(());
     }
-    if policy::may_see_trial(Some(caller), row.coordinator_id, &row.state) {
+    if policy::may_see_trial(Some(caller), row.coordinator_id, row.state) {
         Err(ApiError::Forbidden(
             "only the notice's coordinator sees the answers to it".into(),
         ))
@@ -325,10 +324,7 @@ pub async fn list(
 ) -> Result<Page<InterestView>, ApiError> {
     authorize(caller, Action::PublishTrials)?;
     let limit = pagination::limit(query.limit)?;
-    let after = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let after = pagination::after_id(query.cursor.as_deref())?;
     let status = match query.status.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -341,19 +337,13 @@ pub async fn list(
         .db
         .read(move |conn| {
             check_inbox(conn, &who, trial_id)?;
-            Ok::<_, ApiError>(interest_store::page(
-                conn,
-                trial_id,
-                status.map(InterestStatus::as_str),
-                after,
-                limit,
-            )?)
+            Ok::<_, ApiError>(interest_store::page(conn, trial_id, status, after, limit)?)
         })
         .await?;
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.0.id.to_string()]),
+        |r| IdCursor { id: r.0.id }.encode(),
         coordinator_view,
     ))
 }
@@ -382,10 +372,10 @@ pub async fn set_status(
             let row = interest_store::by_id(conn, interest_id)?
                 .filter(|i| i.trial_id == trial_id)
                 .ok_or_else(|| ApiError::NotFound("no such answer to this notice".into()))?;
-            if row.status == InterestStatus::Withdrawn.as_str() {
+            if row.status == InterestStatus::Withdrawn {
                 return Err(ApiError::Conflict("the member withdrew this answer".into()));
             }
-            interest_store::set_status(conn, row.id, req.status.as_str(), db::now())?;
+            interest_store::set_status(conn, row.id, req.status, db::now())?;
             let (_, name, email) = interest_store::page(conn, trial_id, None, Some(row.id - 1), 1)?
                 .into_iter()
                 .next()

@@ -11,13 +11,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::filters::TrialFilters;
+use super::model::{ApplicationStatus, InterestStatus, NoticeState, RecruitmentStatus};
 use crate::db::schema::{
     coordinator_applications, trial_alert_hits, trial_alert_ledger, trial_alerts, trial_interests,
     trials,
 };
 use crate::db::{self, AnyConnection, utc, utc_opt};
-use crate::modlog;
-use crate::queue::{self, ItemKind};
+use crate::modlog::{self, LogAction, LogTargetKind};
+use crate::queue::{self, ItemKind, Resolution};
 
 const CLOSED_REASON: &str = "the coordinator's account was deleted";
 
@@ -48,7 +49,7 @@ pub struct ExportInterest {
     /// Whether the member shared the account's email address with the coordinator.
     pub share_email: bool,
     pub share_phone: Option<String>,
-    pub status: String,
+    pub status: InterestStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -70,8 +71,7 @@ pub struct ExportApplication {
     pub job_title: String,
     pub evidence: String,
     pub registry_ids: Vec<String>,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    pub status: ApplicationStatus,
     /// The administrator's reason, once decided.
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -83,9 +83,8 @@ pub struct ExportNotice {
     pub id: i64,
     pub registry_id: String,
     pub title: String,
-    /// `draft`, `pending_review`, `published` or `closed`.
-    pub state: String,
-    pub recruitment_status: String,
+    pub state: NoticeState,
+    pub recruitment_status: RecruitmentStatus,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
@@ -103,7 +102,7 @@ fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportInte
         Option<String>,
         bool,
         Option<String>,
-        String,
+        InterestStatus,
         NaiveDateTime,
         NaiveDateTime,
     );
@@ -181,7 +180,7 @@ fn applications_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportA
         String,
         String,
         String,
-        String,
+        ApplicationStatus,
         Option<String>,
         NaiveDateTime,
         Option<NaiveDateTime>,
@@ -223,8 +222,8 @@ fn notices_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNotice
         i64,
         String,
         String,
-        String,
-        String,
+        NoticeState,
+        RecruitmentStatus,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -271,7 +270,7 @@ fn notices_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNotice
 /// `resolution`). Interests, saved searches and coordinator applications go. A coordinator's notices stay
 /// (other members answered them), without contact details: published ones are closed, ones
 /// under review go back to draft, drafts stay drafts (only administrators see them).
-pub fn erase(conn: &mut AnyConnection, id: i64, resolution: &str) -> QueryResult<()> {
+pub fn erase(conn: &mut AnyConnection, id: i64, resolution: Resolution) -> QueryResult<()> {
     let now = db::now();
     diesel::delete(trial_interests::table.filter(trial_interests::user_id.eq(id))).execute(conn)?;
     diesel::delete(trial_alert_hits::table.filter(trial_alert_hits::user_id.eq(id)))
@@ -281,7 +280,7 @@ pub fn erase(conn: &mut AnyConnection, id: i64, resolution: &str) -> QueryResult
         .execute(conn)?;
     let pending: Vec<i64> = coordinator_applications::table
         .filter(coordinator_applications::user_id.eq(id))
-        .filter(coordinator_applications::status.eq("pending"))
+        .filter(coordinator_applications::status.eq(ApplicationStatus::Pending))
         .select(coordinator_applications::id)
         .load(conn)?;
     for application_id in pending {
@@ -298,16 +297,16 @@ pub fn erase(conn: &mut AnyConnection, id: i64, resolution: &str) -> QueryResult
     )
     .execute(conn)?;
 
-    let notices: Vec<(i64, String)> = trials::table
+    let notices: Vec<(i64, NoticeState)> = trials::table
         .filter(trials::coordinator_id.eq(id))
         .select((trials::id, trials::state))
         .load(conn)?;
     for (trial_id, state) in notices {
-        match state.as_str() {
-            "published" => {
+        match state {
+            NoticeState::Published => {
                 diesel::update(trials::table.find(trial_id))
                     .set((
-                        trials::state.eq("closed"),
+                        trials::state.eq(NoticeState::Closed),
                         trials::closed_reason.eq(CLOSED_REASON),
                         trials::closed_at.eq(now),
                     ))
@@ -316,8 +315,8 @@ pub fn erase(conn: &mut AnyConnection, id: i64, resolution: &str) -> QueryResult
                     conn,
                     &modlog::Entry {
                         actor_id: Some(id),
-                        action: "trial_notice_closed",
-                        target_kind: "trial_notice",
+                        action: LogAction::TrialNoticeClosed,
+                        target_kind: LogTargetKind::TrialNotice,
                         target_id: trial_id,
                         reason: Some(CLOSED_REASON),
                         before: None,
@@ -325,13 +324,13 @@ pub fn erase(conn: &mut AnyConnection, id: i64, resolution: &str) -> QueryResult
                     },
                 )?;
             }
-            "pending_review" => {
+            NoticeState::PendingReview => {
                 diesel::update(trials::table.find(trial_id))
-                    .set(trials::state.eq("draft"))
+                    .set(trials::state.eq(NoticeState::Draft))
                     .execute(conn)?;
                 queue::resolve_subject(conn, ItemKind::TrialNotice, trial_id, id, resolution)?;
             }
-            _ => {}
+            NoticeState::Draft | NoticeState::Closed => {}
         }
     }
     diesel::update(trials::table.filter(trials::coordinator_id.eq(id)))

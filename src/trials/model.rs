@@ -1,7 +1,8 @@
-//! Trial notices: the stored enums (phase, recruitment status, lifecycle state, sex,
-//! intervention type), the rows the store reads, and the request and response bodies of the
-//! notice endpoints. Interests, alerts and coordinator applications keep their bodies beside
-//! their rules (`interest`, `alerts`, `coordinators`).
+//! Trial notices: the stored enums (phase, recruitment status, sex, intervention type, and the
+//! lifecycle state, which lives with the permission policy that reads it), the rows the store
+//! reads, and the request and response bodies of the notice endpoints. Interests, alerts and
+//! coordinator applications keep their bodies beside their rules (`interest`, `alerts`,
+//! `coordinators`).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -9,41 +10,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::registry::Registry;
+pub use crate::auth::content::NoticeState;
 use crate::auth::model::Locale;
 use crate::db::schema::trials;
 
-/// Declares a Rust enum stored as text: one name per variant serves as its wire name (serde), its
-/// name in the OpenAPI schema (utoipa reads the same `#[serde(rename)]`) and its column value.
-/// The name is taken as a `tt`, not a `literal` fragment: a `literal` reaches the derive macros
-/// wrapped in an invisible group, which utoipa does not read as a rename.
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt,)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-
-            pub fn parse(value: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == value)
-            }
-        }
-    };
-}
-
-text_enum! {
+crate::db::text_enum! {
     /// Trial phase, as the registries name them.
     #[derive(Default)]
-    Phase {
+    pub enum Phase {
         EarlyPhase1 = "early_phase1",
         Phase1 = "phase1",
         Phase1_2 = "phase1_2",
@@ -57,10 +31,10 @@ text_enum! {
     }
 }
 
-text_enum! {
+crate::db::text_enum! {
     /// Recruitment status of a trial (or of one of its sites).
     #[derive(Default)]
-    RecruitmentStatus {
+    pub enum RecruitmentStatus {
         #[default]
         NotYetRecruiting = "not_yet_recruiting",
         Recruiting = "recruiting",
@@ -93,24 +67,10 @@ impl RecruitmentStatus {
     }
 }
 
-text_enum! {
-    /// Where a notice is in its lifecycle.
-    NoticeState {
-        /// Being written; seen by its coordinator (and admins) only.
-        Draft = "draft",
-        /// Submitted; waiting in the moderation queue.
-        PendingReview = "pending_review",
-        /// Approved and searchable.
-        Published = "published",
-        /// Closed by its coordinator, or automatically when recruitment ended.
-        Closed = "closed",
-    }
-}
-
-text_enum! {
+crate::db::text_enum! {
     /// Who a trial takes.
     #[derive(Default)]
-    Sex {
+    pub enum Sex {
         #[default]
         All = "all",
         Female = "female",
@@ -118,9 +78,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+crate::db::text_enum! {
     /// Kind of intervention (the ClinicalTrials.gov vocabulary).
-    InterventionType {
+    pub enum InterventionType {
         Drug = "drug",
         Device = "device",
         Biological = "biological",
@@ -135,9 +95,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+crate::db::text_enum! {
     /// Where a member's answer to a notice stands, as its coordinator sets it.
-    InterestStatus {
+    pub enum InterestStatus {
         New = "new",
         Contacted = "contacted",
         NotEligible = "not_eligible",
@@ -147,9 +107,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+crate::db::text_enum! {
     /// Where a coordinator application stands.
-    ApplicationStatus {
+    pub enum ApplicationStatus {
         Pending = "pending",
         Approved = "approved",
         Rejected = "rejected",
@@ -359,8 +319,7 @@ pub struct CoordinatorSummary {
 pub struct MyInterest {
     pub id: i64,
     pub trial_id: i64,
-    /// `new`, `contacted`, `not_eligible`, `enrolled_elsewhere` or `withdrawn`.
-    pub status: String,
+    pub status: InterestStatus,
     pub message: Option<String>,
     pub share_email: bool,
     pub share_phone: Option<String>,
@@ -500,12 +459,12 @@ pub struct TrialRow {
     pub summary_html: String,
     pub conditions: String,
     pub search_text: String,
-    pub phase: String,
-    pub recruitment_status: String,
-    pub state: String,
+    pub phase: Phase,
+    pub recruitment_status: RecruitmentStatus,
+    pub state: NoticeState,
     pub min_age_months: Option<i32>,
     pub max_age_months: Option<i32>,
-    pub sex: String,
+    pub sex: Sex,
     pub healthy_volunteers: bool,
     pub criteria: String,
     pub sponsor: String,
@@ -532,13 +491,13 @@ pub struct SummaryRow {
     pub registry_id: String,
     pub title: String,
     pub conditions: String,
-    pub phase: String,
-    pub recruitment_status: String,
+    pub phase: Phase,
+    pub recruitment_status: RecruitmentStatus,
     pub status_rank: i32,
-    pub state: String,
+    pub state: NoticeState,
     pub min_age_months: Option<i32>,
     pub max_age_months: Option<i32>,
-    pub sex: String,
+    pub sex: Sex,
     pub healthy_volunteers: bool,
     pub sponsor: String,
     pub recruitment_ends: Option<String>,
@@ -554,11 +513,10 @@ pub fn parse_date(value: Option<&str>) -> Option<NaiveDate> {
 /// The state a notice is in today: a published notice whose recruitment end date has passed
 /// is closed, even before the expiry sweep has written it down.
 pub fn effective_state(
-    state: &str,
+    stored: NoticeState,
     recruitment_ends: Option<&str>,
     today: NaiveDate,
 ) -> NoticeState {
-    let stored = NoticeState::parse(state).unwrap_or(NoticeState::Closed);
     let ended = parse_date(recruitment_ends).is_some_and(|d| d < today);
     if stored == NoticeState::Published && ended {
         NoticeState::Closed
@@ -579,17 +537,16 @@ impl NoticeSummary {
     pub fn from_row(row: SummaryRow, today: NaiveDate, nearest_site: Option<NearestSite>) -> Self {
         Self {
             id: row.id,
-            state: effective_state(&row.state, row.recruitment_ends.as_deref(), today),
+            state: effective_state(row.state, row.recruitment_ends.as_deref(), today),
             registry_id: row.registry_id,
             title: row.title,
             conditions: split_lines(&row.conditions),
-            phase: Phase::parse(&row.phase).unwrap_or_default(),
-            recruitment_status: RecruitmentStatus::parse(&row.recruitment_status)
-                .unwrap_or_default(),
+            phase: row.phase,
+            recruitment_status: row.recruitment_status,
             eligibility: EligibilitySummary {
                 min_age_years: months_to_years(row.min_age_months),
                 max_age_years: months_to_years(row.max_age_months),
-                sex: Sex::parse(&row.sex).unwrap_or_default(),
+                sex: row.sex,
                 healthy_volunteers: row.healthy_volunteers,
             },
             sponsor: row.sponsor,
@@ -625,15 +582,15 @@ mod tests {
     fn a_published_notice_past_its_end_date_reads_as_closed() {
         let today = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
         assert_eq!(
-            effective_state("published", Some("2026-02-28"), today),
+            effective_state(NoticeState::Published, Some("2026-02-28"), today),
             NoticeState::Closed
         );
         assert_eq!(
-            effective_state("published", Some("2026-03-01"), today),
+            effective_state(NoticeState::Published, Some("2026-03-01"), today),
             NoticeState::Published
         );
         assert_eq!(
-            effective_state("draft", Some("2020-01-01"), today),
+            effective_state(NoticeState::Draft, Some("2020-01-01"), today),
             NoticeState::Draft
         );
     }

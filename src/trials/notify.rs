@@ -7,7 +7,6 @@ use diesel::QueryResult;
 
 use super::store::{self, alerts as alert_store, interests as interest_store};
 use crate::app::AppState;
-use crate::auth::model::Locale;
 use crate::db::AnyConnection;
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
 use crate::notify::outbox;
@@ -58,7 +57,7 @@ fn email(
         conn,
         &Email {
             to,
-            locale: Locale::parse(&locale).unwrap_or_default(),
+            locale,
             template,
             vars: MailVars {
                 display_name,

@@ -10,21 +10,18 @@
 //! Letter case and surrounding spaces are forgiven and normalised (`nct06121297` is stored as
 //! `NCT06121297`); anything else is refused with a message naming the expected formats.
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// The registry an id belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Registry {
-    /// ClinicalTrials.gov (`NCT…`).
-    ClinicalTrialsGov,
-    /// Chinese Clinical Trial Registry (`ChiCTR…`).
-    Chictr,
-    /// EU Clinical Trials Information System (`YYYY-NNNNNN-NN-NN`).
-    EuCt,
-    /// EudraCT (`YYYY-NNNNNN-NN`).
-    Eudract,
+crate::db::text_enum! {
+    /// The registry an id belongs to.
+    pub enum Registry {
+        /// ClinicalTrials.gov (`NCT…`).
+        ClinicalTrialsGov = "clinical_trials_gov",
+        /// Chinese Clinical Trial Registry (`ChiCTR…`).
+        Chictr = "chictr",
+        /// EU Clinical Trials Information System (`YYYY-NNNNNN-NN-NN`).
+        EuCt = "eu_ct",
+        /// EudraCT (`YYYY-NNNNNN-NN`).
+        Eudract = "eudract",
+    }
 }
 
 /// A valid registry id, normalised.

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::auth::model::Role;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::modlog::{self as modlog, Entry};
+use crate::modlog::{self as modlog, Entry, LogAction, LogTargetKind};
 use crate::notify::inapp::NotificationKind;
 use crate::queue::ItemKind;
 
@@ -31,7 +31,7 @@ pub fn apply_notice_review(
 ) -> Result<(), ApiError> {
     let row = store::trial(conn, trial_id)?
         .ok_or_else(|| ApiError::NotFound("the trial notice no longer exists".into()))?;
-    if row.state != NoticeState::PendingReview.as_str() {
+    if row.state != NoticeState::PendingReview {
         return Err(ApiError::Conflict(format!(
             "this notice is {} now, not waiting for review",
             row.state
@@ -45,7 +45,7 @@ pub fn apply_notice_review(
             NotificationKind::TrialReview,
             trial_id,
             Some(actor_id),
-            "published",
+            NoticeState::Published.as_str(),
         )?;
     } else {
         if !store::return_to_draft(conn, trial_id, reason, db::now())? {
@@ -57,12 +57,12 @@ pub fn apply_notice_review(
             conn,
             &Entry {
                 actor_id: Some(actor_id),
-                action: "trial_notice_returned",
-                target_kind: "trial_notice",
+                action: LogAction::TrialNoticeReturned,
+                target_kind: LogTargetKind::TrialNotice,
                 target_id: trial_id,
                 reason: Some(reason),
-                before: Some("pending_review"),
-                after: Some("draft"),
+                before: Some(NoticeState::PendingReview.as_str()),
+                after: Some(NoticeState::Draft.as_str()),
             },
         )?;
         notify::tell(
@@ -95,7 +95,7 @@ pub fn apply_application_decision(
     } else {
         ApplicationStatus::Rejected
     };
-    if !app_store::decide(conn, application_id, status.as_str(), reason, actor_id, now)? {
+    if !app_store::decide(conn, application_id, status, reason, actor_id, now)? {
         return Err(ApiError::Conflict(
             "this application has been decided already".into(),
         ));
@@ -105,11 +105,11 @@ pub fn apply_application_decision(
         &Entry {
             actor_id: Some(actor_id),
             action: if approve {
-                "coordinator_application_approved"
+                LogAction::CoordinatorApplicationApproved
             } else {
-                "coordinator_application_rejected"
+                LogAction::CoordinatorApplicationRejected
             },
-            target_kind: "coordinator_application",
+            target_kind: LogTargetKind::CoordinatorApplication,
             target_id: application_id,
             reason: Some(reason),
             before: None,
@@ -117,14 +117,14 @@ pub fn apply_application_decision(
         },
     )?;
     // Only a member becomes a coordinator: staff keep their wider role.
-    if approve && role == Role::Member.as_str() {
-        app_store::set_role(conn, application.user_id, Role::Coordinator.as_str(), now)?;
+    if approve && role == Role::Member {
+        app_store::set_role(conn, application.user_id, Role::Coordinator, now)?;
         modlog::append(
             conn,
             &Entry {
                 actor_id: Some(actor_id),
-                action: "role_change",
-                target_kind: "user",
+                action: LogAction::RoleChange,
+                target_kind: LogTargetKind::User,
                 target_id: application.user_id,
                 reason: Some(reason),
                 before: Some(Role::Member.as_str()),

@@ -3,6 +3,7 @@
 //! (`store::near_candidates`), then exact great-circle distances here, nearest site first.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::filters::{self, Criteria};
 use super::geo;
@@ -11,14 +12,20 @@ use super::service::today;
 use super::store::{self, ListKey};
 use crate::app::AppState;
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination::{self, Cursor, Page};
 
 /// Rows a distance search reads at most before computing exact distances.
 const NEAR_CANDIDATES_MAX: i64 = 5_000;
 
-fn invalid_cursor() -> ApiError {
-    ApiError::BadRequest("the cursor is invalid; start from the first page".into())
+/// The position in a distance search: (distance in km, id) of the last notice seen.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NearCursor {
+    distance_km: f64,
+    id: i64,
 }
+
+impl Cursor for NearCursor {}
 
 /// `GET /trials`: published notices matching the filters; by distance with `near`, else
 /// recruiting first and newest first.
@@ -30,31 +37,14 @@ pub async fn search(
     let limit = pagination::limit(query.limit)?;
     let today = today();
     if let Some(near) = criteria.near {
-        let after = match query.cursor.as_deref() {
-            Some(c) => {
-                let parts = pagination::decode(c, 2)?;
-                let distance: f64 = parts[0].parse().map_err(|_| invalid_cursor())?;
-                Some((distance, pagination::int(&parts[1])?))
-            }
-            None => None,
-        };
+        let after = query
+            .cursor
+            .as_deref()
+            .map(NearCursor::decode)
+            .transpose()?;
         return search_near(state, criteria, near, today, after, limit).await;
     }
-    let after = match query.cursor.as_deref() {
-        Some(c) => {
-            let parts = pagination::decode(c, 3)?;
-            let rank = i32::try_from(pagination::int(&parts[0])?).map_err(|_| invalid_cursor())?;
-            let published_at = chrono::DateTime::from_timestamp_micros(pagination::int(&parts[1])?)
-                .ok_or_else(invalid_cursor)?
-                .naive_utc();
-            Some(ListKey {
-                rank,
-                published_at,
-                id: pagination::int(&parts[2])?,
-            })
-        }
-        None => None,
-    };
+    let after = query.cursor.as_deref().map(ListKey::decode).transpose()?;
     let rows = state
         .db
         .read(move |conn| {
@@ -65,12 +55,12 @@ pub async fn search(
         rows,
         limit,
         |r| {
-            let micros = r.published_at.map_or(0, |t| t.and_utc().timestamp_micros());
-            pagination::encode(&[
-                r.status_rank.to_string(),
-                micros.to_string(),
-                r.id.to_string(),
-            ])
+            ListKey {
+                rank: r.status_rank,
+                published_at: r.published_at.unwrap_or_default(),
+                id: r.id,
+            }
+            .encode()
         },
         |r| NoticeSummary::from_row(r, today, None),
     ))
@@ -83,7 +73,7 @@ async fn search_near(
     criteria: Criteria,
     near: filters::Near,
     today: NaiveDate,
-    after: Option<(f64, i64)>,
+    after: Option<NearCursor>,
     limit: i64,
 ) -> Result<Page<NoticeSummary>, ApiError> {
     let bbox = geo::bounding_box(near.lat, near.lon, near.radius_km);
@@ -120,14 +110,24 @@ async fn search_near(
     }
     let mut found: Vec<(f64, store::NearRow)> = best.into_values().collect();
     found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.0.id.cmp(&b.1.0.id)));
-    if let Some((d0, id0)) = after {
+    if let Some(NearCursor {
+        distance_km: d0,
+        id: id0,
+    }) = after
+    {
         found.retain(|(d, r)| d.total_cmp(&d0).then(r.0.id.cmp(&id0)).is_gt());
     }
     found.truncate(limit as usize + 1);
     Ok(pagination::page(
         found,
         limit,
-        |(d, r)| pagination::encode(&[format!("{d:?}"), r.0.id.to_string()]),
+        |(d, r)| {
+            NearCursor {
+                distance_km: *d,
+                id: r.0.id,
+            }
+            .encode()
+        },
         |(d, (summary, facility, city, country, _, _))| {
             NoticeSummary::from_row(
                 summary,

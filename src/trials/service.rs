@@ -13,8 +13,9 @@ use super::content::{
 };
 use super::disclaimer::{disclaimer, locale_from_accept_language};
 use super::model::{
-    CloseRequest, CoordinatorSummary, Eligibility, MinePageQuery, MyInterest, Notice, NoticePatch,
-    NoticeRequest, NoticeState, NoticeSummary, TrialRow, effective_state, months_to_years,
+    CloseRequest, CoordinatorSummary, Eligibility, InterventionType, MinePageQuery, MyInterest,
+    Notice, NoticePatch, NoticeRequest, NoticeState, NoticeSummary, TrialRow, effective_state,
+    months_to_years,
 };
 use super::registry;
 use super::store;
@@ -26,8 +27,8 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
-use crate::http::pagination::{self, Page};
-use crate::modlog::{self as modlog, Entry};
+use crate::http::pagination::{self, Cursor, IdCursor, Page};
+use crate::modlog::{self as modlog, Entry, LogAction, LogTargetKind};
 use crate::queue::{self, ItemKind};
 
 const REASON_MAX: usize = 500;
@@ -62,7 +63,13 @@ pub fn publish_demo(
 ) -> Result<i64, ApiError> {
     let id = insert_draft(conn, coordinator_id, data, true)?;
     let now = db::now();
-    store::change_state(conn, id, "draft", "pending_review", now)?;
+    store::change_state(
+        conn,
+        id,
+        NoticeState::Draft,
+        NoticeState::PendingReview,
+        now,
+    )?;
     store::publish(conn, id, now)?;
     Ok(id)
 }
@@ -91,7 +98,7 @@ pub fn insert_draft(
 fn log(
     conn: &mut AnyConnection,
     actor_id: Option<i64>,
-    action: &str,
+    action: LogAction,
     trial_id: i64,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -100,7 +107,7 @@ fn log(
         &Entry {
             actor_id,
             action,
-            target_kind: "trial_notice",
+            target_kind: LogTargetKind::TrialNotice,
             target_id: trial_id,
             reason,
             before: None,
@@ -137,7 +144,7 @@ fn load_managed(
     if policy::may_manage_trial(caller, row.coordinator_id) {
         return Ok(row);
     }
-    if policy::may_see_trial(Some(caller), row.coordinator_id, &row.state) {
+    if policy::may_see_trial(Some(caller), row.coordinator_id, row.state) {
         Err(ApiError::Forbidden(
             "only the notice's coordinator and administrators may change it".into(),
         ))
@@ -178,8 +185,8 @@ pub async fn get(
         .read(move |conn| {
             let (row, coordinator_name) =
                 store::trial_with_coordinator(conn, trial_id)?.ok_or_else(not_found)?;
-            let shown = effective_state(&row.state, row.recruitment_ends.as_deref(), today);
-            if !policy::may_see_trial(viewer.as_ref(), row.coordinator_id, shown.as_str()) {
+            let shown = effective_state(row.state, row.recruitment_ends.as_deref(), today);
+            if !policy::may_see_trial(viewer.as_ref(), row.coordinator_id, shown) {
                 return Err(not_found());
             }
             let locale = match &viewer {
@@ -215,7 +222,7 @@ pub async fn get(
 fn view(
     row: TrialRow,
     coordinator_name: String,
-    interventions: Vec<(String, String)>,
+    interventions: Vec<(InterventionType, String)>,
     sites: Vec<store::SiteRow>,
     shown: NoticeState,
     locale: Locale,
@@ -282,7 +289,7 @@ pub async fn update(
         .db
         .write(move |conn| {
             let row = load_managed(conn, &who, trial_id)?;
-            let shown = effective_state(&row.state, row.recruitment_ends.as_deref(), today);
+            let shown = effective_state(row.state, row.recruitment_ends.as_deref(), today);
             if shown == NoticeState::Closed {
                 return Err(ApiError::Conflict(
                     "this notice is closed and can no longer be changed".into(),
@@ -319,18 +326,24 @@ pub async fn update(
                     log(
                         conn,
                         Some(who.user_id),
-                        "trial_notice_closed",
+                        LogAction::TrialNoticeClosed,
                         trial_id,
                         Some(&reason),
                     )?;
                 }
                 NoticeState::Published if needs_review(&old, &new) => {
-                    store::change_state(conn, trial_id, "published", "pending_review", now)?;
+                    store::change_state(
+                        conn,
+                        trial_id,
+                        NoticeState::Published,
+                        NoticeState::PendingReview,
+                        now,
+                    )?;
                     open_review(conn, trial_id, "edited after publication")?;
                     log(
                         conn,
                         Some(who.user_id),
-                        "trial_notice_resubmitted",
+                        LogAction::TrialNoticeResubmitted,
                         trial_id,
                         None,
                     )?;
@@ -356,14 +369,14 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
         .db
         .write(move |conn| {
             let row = load_managed(conn, &who, trial_id)?;
-            match NoticeState::parse(&row.state) {
-                Some(NoticeState::Draft) => {}
-                Some(NoticeState::PendingReview) => {
+            match row.state {
+                NoticeState::Draft => {}
+                NoticeState::PendingReview => {
                     return Err(ApiError::Conflict(
                         "this notice is under review already".into(),
                     ));
                 }
-                _ => {
+                NoticeState::Published | NoticeState::Closed => {
                     return Err(ApiError::Conflict(format!(
                         "this notice is {} and cannot be submitted",
                         row.state
@@ -374,7 +387,13 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
             let sites = store::sites(conn, trial_id)?;
             let data = check(stored_request(&row, interventions, sites))?;
             check_complete(&data, today)?;
-            if !store::change_state(conn, trial_id, "draft", "pending_review", db::now())? {
+            if !store::change_state(
+                conn,
+                trial_id,
+                NoticeState::Draft,
+                NoticeState::PendingReview,
+                db::now(),
+            )? {
                 return Err(ApiError::Conflict(
                     "this notice is under review already".into(),
                 ));
@@ -391,7 +410,7 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
             log(
                 conn,
                 Some(who.user_id),
-                "trial_notice_submitted",
+                LogAction::TrialNoticeSubmitted,
                 trial_id,
                 None,
             )?;
@@ -422,19 +441,19 @@ pub async fn close(
         .db
         .write(move |conn| {
             let row = load_managed(conn, &who, trial_id)?;
-            if effective_state(&row.state, row.recruitment_ends.as_deref(), today)
+            if effective_state(row.state, row.recruitment_ends.as_deref(), today)
                 != NoticeState::Published
             {
                 return Err(ApiError::Conflict(format!(
                     "only published notices can be closed; this one is {}",
-                    effective_state(&row.state, row.recruitment_ends.as_deref(), today).as_str()
+                    effective_state(row.state, row.recruitment_ends.as_deref(), today)
                 )));
             }
             store::close(conn, trial_id, &reason, db::now())?;
             log(
                 conn,
                 Some(who.user_id),
-                "trial_notice_closed",
+                LogAction::TrialNoticeClosed,
                 trial_id,
                 Some(&reason),
             )?;
@@ -452,7 +471,7 @@ pub async fn delete(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
         .db
         .write(move |conn| {
             let row = load_managed(conn, &who, trial_id)?;
-            if row.state != "draft" || row.published_at.is_some() {
+            if row.state != NoticeState::Draft || row.published_at.is_some() {
                 return Err(ApiError::Conflict(
                     "only drafts that were never published can be deleted; close it instead".into(),
                 ));
@@ -471,10 +490,7 @@ pub async fn mine(
 ) -> Result<Page<NoticeSummary>, ApiError> {
     authorize(caller, Action::PublishTrials)?;
     let limit = pagination::limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        Some(c) => Some(pagination::int(&pagination::decode(c, 1)?[0])?),
-        None => None,
-    };
+    let before = pagination::after_id(query.cursor.as_deref())?;
     let owner = caller.user_id;
     let rows = state
         .db
@@ -484,7 +500,7 @@ pub async fn mine(
     Ok(pagination::page(
         rows,
         limit,
-        |r| pagination::encode(&[r.id.to_string()]),
+        |r| IdCursor { id: r.id }.encode(),
         |r| NoticeSummary::from_row(r, today, None),
     ))
 }
@@ -505,7 +521,7 @@ pub fn publish(
     log(
         conn,
         Some(actor_id),
-        "trial_notice_published",
+        LogAction::TrialNoticePublished,
         trial_id,
         None,
     )?;
@@ -522,7 +538,7 @@ pub fn close_expired(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize
             log(
                 conn,
                 None,
-                "trial_notice_expired",
+                LogAction::TrialNoticeExpired,
                 id,
                 Some("recruitment has ended"),
             )?;

@@ -18,12 +18,16 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use serde::{Deserialize, Serialize};
 
 use super::filters::{Criteria, age_months};
-use super::model::{SummaryRow, TrialRow};
+use super::model::{
+    InterventionType, NoticeState, Phase, RecruitmentStatus, Sex, SummaryRow, TrialRow,
+};
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_conditions, trial_interventions, trial_sites, trials, users};
 use crate::db::search::{self, TextCondition};
+use crate::http::pagination::Cursor;
 
 /// The content columns of a notice, written on creation and on every edit.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -35,12 +39,12 @@ pub struct TrialContent {
     pub summary_html: String,
     pub conditions: String,
     pub search_text: String,
-    pub phase: String,
-    pub recruitment_status: String,
+    pub phase: Phase,
+    pub recruitment_status: RecruitmentStatus,
     pub status_rank: i32,
     pub min_age_months: Option<i32>,
     pub max_age_months: Option<i32>,
-    pub sex: String,
+    pub sex: Sex,
     pub healthy_volunteers: bool,
     pub criteria: String,
     pub sponsor: String,
@@ -62,7 +66,7 @@ pub struct SiteColumns {
     pub country_key: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    pub status: Option<String>,
+    pub status: Option<RecruitmentStatus>,
 }
 
 /// A site as read back.
@@ -74,7 +78,7 @@ pub type SiteRow = (
     String,
     Option<f64>,
     Option<f64>,
-    Option<String>,
+    Option<RecruitmentStatus>,
 );
 
 // ---- notices ------------------------------------------------------------------------------
@@ -90,7 +94,7 @@ pub fn insert_trial(
         .values((
             content,
             trials::coordinator_id.eq(coordinator_id),
-            trials::state.eq("draft"),
+            trials::state.eq(NoticeState::Draft),
             trials::demo.eq(demo),
             trials::created_at.eq(now),
             trials::updated_at.eq(now),
@@ -117,7 +121,7 @@ pub fn replace_children(
     conn: &mut AnyConnection,
     trial_id: i64,
     conditions: &[(String, String)],
-    interventions: &[(String, String)],
+    interventions: &[(InterventionType, String)],
     sites: &[SiteColumns],
 ) -> QueryResult<()> {
     diesel::delete(trial_conditions::table.filter(trial_conditions::trial_id.eq(trial_id)))
@@ -157,7 +161,7 @@ pub fn replace_children(
                 trial_sites::country_key.eq(&s.country_key),
                 trial_sites::lat.eq(s.lat),
                 trial_sites::lon.eq(s.lon),
-                trial_sites::status.eq(&s.status),
+                trial_sites::status.eq(s.status),
             ))
             .execute(conn)?;
     }
@@ -211,7 +215,7 @@ pub fn trial_with_coordinator(
 pub fn interventions(
     conn: &mut AnyConnection,
     trial_id: i64,
-) -> QueryResult<Vec<(String, String)>> {
+) -> QueryResult<Vec<(InterventionType, String)>> {
     trial_interventions::table
         .filter(trial_interventions::trial_id.eq(trial_id))
         .order(trial_interventions::position.asc())
@@ -250,8 +254,8 @@ pub fn sites(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Vec<SiteRow
 pub fn change_state(
     conn: &mut AnyConnection,
     trial_id: i64,
-    from: &str,
-    to: &str,
+    from: NoticeState,
+    to: NoticeState,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(trials::table.find(trial_id).filter(trials::state.eq(from)))
@@ -271,10 +275,10 @@ pub fn publish(conn: &mut AnyConnection, trial_id: i64, now: NaiveDateTime) -> Q
     diesel::update(
         trials::table
             .find(trial_id)
-            .filter(trials::state.eq("pending_review")),
+            .filter(trials::state.eq(NoticeState::PendingReview)),
     )
     .set((
-        trials::state.eq("published"),
+        trials::state.eq(NoticeState::Published),
         trials::published_at.eq(first.unwrap_or(now)),
         trials::review_note.eq(None::<String>),
         trials::updated_at.eq(now),
@@ -293,10 +297,10 @@ pub fn return_to_draft(
     diesel::update(
         trials::table
             .find(trial_id)
-            .filter(trials::state.eq("pending_review")),
+            .filter(trials::state.eq(NoticeState::PendingReview)),
     )
     .set((
-        trials::state.eq("draft"),
+        trials::state.eq(NoticeState::Draft),
         trials::review_note.eq(note),
         trials::updated_at.eq(now),
     ))
@@ -314,10 +318,10 @@ pub fn close(
     diesel::update(
         trials::table
             .find(trial_id)
-            .filter(trials::state.eq("published")),
+            .filter(trials::state.eq(NoticeState::Published)),
     )
     .set((
-        trials::state.eq("closed"),
+        trials::state.eq(NoticeState::Closed),
         trials::closed_reason.eq(reason),
         trials::closed_at.eq(now),
         trials::updated_at.eq(now),
@@ -334,7 +338,7 @@ pub fn expired(
     limit: i64,
 ) -> QueryResult<Vec<(i64, i64)>> {
     trials::table
-        .filter(trials::state.eq("published"))
+        .filter(trials::state.eq(NoticeState::Published))
         .filter(trials::recruitment_ends.lt(date_text(today)))
         .order((trials::recruitment_ends.asc(), trials::id.asc()))
         .select((trials::id, trials::coordinator_id))
@@ -370,7 +374,7 @@ pub fn open_notice_for(
     let mut query = trials::table
         .filter(trials::registry_id.eq(registry_id))
         .filter(trials::coordinator_id.eq(coordinator_id))
-        .filter(trials::state.ne("closed"))
+        .filter(trials::state.ne(NoticeState::Closed))
         .select(trials::id)
         .into_boxed();
     if let Some(id) = except {
@@ -400,11 +404,13 @@ fn contains_pattern(part: &str) -> String {
 macro_rules! filter_published {
     ($query:expr, $criteria:expr, $today:expr, $text:expr) => {{
         let c: &Criteria = $criteria;
-        let mut q = $query.filter(trials::state.eq("published")).filter(
-            trials::recruitment_ends
-                .is_null()
-                .or(trials::recruitment_ends.ge(date_text($today))),
-        );
+        let mut q = $query
+            .filter(trials::state.eq(NoticeState::Published))
+            .filter(
+                trials::recruitment_ends
+                    .is_null()
+                    .or(trials::recruitment_ends.ge(date_text($today))),
+            );
         for (before, value, after) in $text {
             q = q.filter(sql::<Bool>(before).bind::<Text, _>(value).sql(after));
         }
@@ -422,12 +428,10 @@ macro_rules! filter_published {
             );
         }
         if !c.phases.is_empty() {
-            let phases: Vec<&str> = c.phases.iter().map(|p| p.as_str()).collect();
-            q = q.filter(trials::phase.eq_any(phases));
+            q = q.filter(trials::phase.eq_any(c.phases.clone()));
         }
         if !c.statuses.is_empty() {
-            let statuses: Vec<&str> = c.statuses.iter().map(|s| s.as_str()).collect();
-            q = q.filter(trials::recruitment_status.eq_any(statuses));
+            q = q.filter(trials::recruitment_status.eq_any(c.statuses.clone()));
         }
         if let Some(country) = &c.country {
             // An alias: the distance search joins `trial_sites` already.
@@ -455,19 +459,22 @@ macro_rules! filter_published {
                 );
         }
         if let Some(sex) = c.sex {
-            q = q.filter(trials::sex.eq_any(["all", sex.as_str()]));
+            q = q.filter(trials::sex.eq_any([Sex::All, sex]));
         }
         q
     }};
 }
 
-/// Keyset position in the default order.
-#[derive(Clone, Copy, Debug)]
+/// Keyset position in the default order, and the cursor clients pass back for it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListKey {
     pub rank: i32,
     pub published_at: NaiveDateTime,
     pub id: i64,
 }
+
+impl Cursor for ListKey {}
 
 /// One page of published notices matching the criteria: recruiting first, then newest
 /// published first (index `trials_listing_idx` (state, status_rank, published_at DESC,

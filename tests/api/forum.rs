@@ -1446,6 +1446,44 @@ async fn page_sizes_are_checked_and_a_garbage_cursor_is_refused() {
     }
 }
 
+#[actix_web::test]
+async fn a_cursor_serves_only_the_list_and_the_order_it_came_from() {
+    let app = TestApp::spawn().await;
+    let ana = member(&app, "Ana_L").await;
+    let mut story = None;
+    for title in ["Caring for my wife", "Caring for my son"] {
+        story = Some(start_thread(&app, &ana, "carers", title, "Advice welcome.").await);
+    }
+    let thread_id = id_of(&story.expect("a thread"));
+    reply(&app, &ana, thread_id, "First answer").await;
+    let threads = "/api/v1/boards/carers/threads";
+    let posts = format!("/api/v1/threads/{thread_id}/posts");
+    let mut lists = Vec::new();
+    for sort in ["new", "active", "top"] {
+        lists.push(format!("{threads}?sort={sort}&limit=1"));
+    }
+    lists.push(format!("{posts}?limit=1"));
+    let mut cursors = Vec::new();
+    for list in &lists {
+        let page = app.get(list, None).await.expect(200);
+        let cursor = page["next_cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{list}: no next page in {page}"))
+            .to_owned();
+        cursors.push(cursor);
+    }
+    for (i, list) in lists.iter().enumerate() {
+        for (j, cursor) in cursors.iter().enumerate() {
+            let answer = app.get(&format!("{list}&cursor={cursor}"), None).await;
+            if i == j {
+                answer.expect(200);
+            } else {
+                answer.expect_problem(400);
+            }
+        }
+    }
+}
+
 // ----- speed -----
 
 #[actix_web::test]

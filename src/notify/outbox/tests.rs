@@ -40,7 +40,7 @@ fn settings(max_attempts: i32) -> OutboxSettings {
 
 #[derive(Queryable, Debug)]
 struct Row {
-    status: String,
+    status: OutboxStatus,
     attempts: i32,
     last_error: Option<String>,
     sent_at: Option<chrono::NaiveDateTime>,
@@ -97,7 +97,7 @@ async fn an_enqueued_email_is_written_once_and_marked_sent() {
     assert_eq!(worker.run_once(&rx).await.unwrap(), 0, "sent once only");
 
     let rows = rows(&db);
-    assert_eq!(rows[0].status, "sent");
+    assert_eq!(rows[0].status, OutboxStatus::Sent);
     assert_eq!(rows[0].attempts, 1);
     assert!(rows[0].sent_at.is_some());
     let files: Vec<_> = std::fs::read_dir(&mail_dir).unwrap().collect();
@@ -129,14 +129,14 @@ async fn a_mail_server_that_is_down_delays_the_email_until_it_is_dead_but_kept()
 
     assert_eq!(worker.run_once(&rx).await.unwrap(), 1);
     let first = rows(&db);
-    assert_eq!(first[0].status, "pending");
+    assert_eq!(first[0].status, OutboxStatus::Pending);
     assert_eq!(first[0].attempts, 1);
     let error = first[0].last_error.clone().unwrap();
     assert!(!error.contains("abc123"), "{error}");
 
     assert_eq!(worker.run_once(&rx).await.unwrap(), 1);
     let second = rows(&db);
-    assert_eq!(second[0].status, "dead");
+    assert_eq!(second[0].status, OutboxStatus::Dead);
     assert_eq!(second[0].attempts, 2);
     assert_eq!(
         db.read_blocking(|c| backlog(c).map_err(DbError::from))
@@ -190,7 +190,7 @@ async fn the_worker_stops_when_told_to() {
     );
     enqueue_one(&db);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while rows(&db)[0].status != "sent" {
+    while rows(&db)[0].status != OutboxStatus::Sent {
         assert!(Instant::now() < deadline, "the worker never sent the email");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -282,7 +282,10 @@ async fn two_servers_on_one_postgres_database_send_each_message_once() {
     assert_eq!(claimed, 30, "every message was claimed exactly once");
     assert_eq!(std::fs::read_dir(&mail_dir).unwrap().count(), 30);
     let rows = rows(&a.db);
-    assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1));
+    assert!(
+        rows.iter()
+            .all(|r| r.status == OutboxStatus::Sent && r.attempts == 1)
+    );
     drop((a, b));
 }
 
@@ -412,7 +415,7 @@ async fn dead_messages_go_out_once_an_operator_requeues_them() {
     );
     let (_tx, rx) = watch::channel(false);
     assert_eq!(down.run_once(&rx).await.unwrap(), 1);
-    assert_eq!(rows(&db)[0].status, "dead");
+    assert_eq!(rows(&db)[0].status, OutboxStatus::Dead);
 
     let requeued = db
         .write_blocking(|c| requeue_dead(c).map_err(DbError::from))
@@ -428,7 +431,7 @@ async fn dead_messages_go_out_once_an_operator_requeues_them() {
     );
     assert_eq!(up.run_once(&rx).await.unwrap(), 1);
     let row = &rows(&db)[0];
-    assert_eq!((row.status.as_str(), row.attempts), ("sent", 1));
+    assert_eq!((row.status, row.attempts), (OutboxStatus::Sent, 1));
     assert_eq!(std::fs::read_dir(&mail_dir).unwrap().count(), 1);
 }
 

@@ -3,8 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::auth::model::Role;
 use crate::db::AnyConnection;
 use crate::db::schema::{coordinator_applications, users};
+use crate::trials::model::ApplicationStatus;
 
 /// A `coordinator_applications` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -16,7 +18,7 @@ pub struct ApplicationRow {
     pub job_title: String,
     pub evidence: String,
     pub registry_ids: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub reason: Option<String>,
     pub decided_by: Option<i64>,
     pub decided_at: Option<NaiveDateTime>,
@@ -40,7 +42,7 @@ pub fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> QueryResult<i
             coordinator_applications::job_title.eq(a.job_title),
             coordinator_applications::evidence.eq(a.evidence),
             coordinator_applications::registry_ids.eq(a.registry_ids),
-            coordinator_applications::status.eq("pending"),
+            coordinator_applications::status.eq(ApplicationStatus::Pending),
             coordinator_applications::created_at.eq(a.now),
         ))
         .returning(coordinator_applications::id)
@@ -51,14 +53,14 @@ pub fn insert(conn: &mut AnyConnection, a: &NewApplication<'_>) -> QueryResult<i
 pub fn pending_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<i64>> {
     coordinator_applications::table
         .filter(coordinator_applications::user_id.eq(user_id))
-        .filter(coordinator_applications::status.eq("pending"))
+        .filter(coordinator_applications::status.eq(ApplicationStatus::Pending))
         .select(coordinator_applications::id)
         .first(conn)
         .optional()
 }
 
 /// An application with its applicant's display name and role.
-pub type ApplicationListRow = (ApplicationRow, String, String);
+pub type ApplicationListRow = (ApplicationRow, String, Role);
 
 pub fn by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ApplicationListRow>> {
     coordinator_applications::table
@@ -77,7 +79,7 @@ pub fn by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Applicatio
 /// `coordinator_applications_status_idx` (status, id)).
 pub fn page(
     conn: &mut AnyConnection,
-    status: &str,
+    status: ApplicationStatus,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ApplicationListRow>> {
@@ -99,7 +101,7 @@ pub fn page(
 pub fn decide(
     conn: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: ApplicationStatus,
     reason: &str,
     decided_by: i64,
     now: NaiveDateTime,
@@ -107,7 +109,7 @@ pub fn decide(
     diesel::update(
         coordinator_applications::table
             .find(id)
-            .filter(coordinator_applications::status.eq("pending")),
+            .filter(coordinator_applications::status.eq(ApplicationStatus::Pending)),
     )
     .set((
         coordinator_applications::status.eq(status),
@@ -124,7 +126,7 @@ pub fn decide(
 pub fn organization_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<String>> {
     coordinator_applications::table
         .filter(coordinator_applications::user_id.eq(user_id))
-        .filter(coordinator_applications::status.eq("approved"))
+        .filter(coordinator_applications::status.eq(ApplicationStatus::Approved))
         .order(coordinator_applications::id.desc())
         .select(coordinator_applications::organization)
         .first(conn)
@@ -135,7 +137,7 @@ pub fn organization_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Op
 pub fn set_role(
     conn: &mut AnyConnection,
     user_id: i64,
-    role: &str,
+    role: Role,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))

@@ -4,9 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::auth::model::may_sign_in_sql;
+use crate::auth::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_interests, users};
+use crate::trials::model::InterestStatus;
 
 /// A `trial_interests` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -18,7 +19,7 @@ pub struct InterestRow {
     pub message: Option<String>,
     pub share_email: bool,
     pub share_phone: Option<String>,
-    pub status: String,
+    pub status: InterestStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -61,7 +62,7 @@ pub fn insert(
             trial_interests::message.eq(message),
             trial_interests::share_email.eq(share_email),
             trial_interests::share_phone.eq(share_phone),
-            trial_interests::status.eq("new"),
+            trial_interests::status.eq(InterestStatus::New),
             trial_interests::created_at.eq(now),
             trial_interests::updated_at.eq(now),
         ))
@@ -83,7 +84,7 @@ pub fn renew(
             trial_interests::message.eq(message),
             trial_interests::share_email.eq(share_email),
             trial_interests::share_phone.eq(share_phone),
-            trial_interests::status.eq("new"),
+            trial_interests::status.eq(InterestStatus::New),
             trial_interests::updated_at.eq(now),
         ))
         .execute(conn)
@@ -97,7 +98,7 @@ pub fn withdraw(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryR
             trial_interests::message.eq(None::<String>),
             trial_interests::share_email.eq(false),
             trial_interests::share_phone.eq(None::<String>),
-            trial_interests::status.eq("withdrawn"),
+            trial_interests::status.eq(InterestStatus::Withdrawn),
             trial_interests::updated_at.eq(now),
         ))
         .execute(conn)
@@ -107,7 +108,7 @@ pub fn withdraw(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryR
 pub fn set_status(
     conn: &mut AnyConnection,
     id: i64,
-    status: &str,
+    status: InterestStatus,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(trial_interests::table.find(id))
@@ -127,7 +128,7 @@ pub type InterestListRow = (InterestRow, String, String);
 pub fn page(
     conn: &mut AnyConnection,
     trial_id: i64,
-    status: Option<&str>,
+    status: Option<InterestStatus>,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<InterestListRow>> {
@@ -138,7 +139,7 @@ pub fn page(
         .select((InterestRow::as_select(), users::display_name, users::email))
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(trial_interests::status.eq(status.to_owned()));
+        query = query.filter(trial_interests::status.eq(status));
     }
     query
         .order(trial_interests::id.asc())
@@ -167,7 +168,7 @@ pub fn answered_since(
 pub fn reachable_account(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> QueryResult<Option<(String, String, String)>> {
+) -> QueryResult<Option<(String, Locale, String)>> {
     users::table
         .find(user_id)
         .filter(may_sign_in_sql(crate::db::now()))

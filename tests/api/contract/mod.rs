@@ -6,13 +6,19 @@
 use std::collections::BTreeMap;
 
 use actix_web::dev::ResourceDef;
+use butterfly::auth::content::PostStatus;
 use butterfly::auth::model::{AccountState, Locale, Role};
+use butterfly::filters::screen::HoldKind;
 use butterfly::filters::{PiiKind, WordAction};
 use butterfly::forum::model::{Editor, ReactionKind, ThreadSort};
-use butterfly::moderation::model::{AppealSubjectKind, DecisionAction, FlagReason, SanctionKind};
+use butterfly::moderation::model::{
+    AppealStatus, AppealSubjectKind, DecisionAction, FlagReason, FlagStatus, QueueStatus,
+    SanctionKind,
+};
+use butterfly::modlog::{LogAction, LogTargetKind};
 use butterfly::notify::inapp::NotificationKind;
 use butterfly::privacy::model::{AccessKind, ContentChoice};
-use butterfly::queue::ItemKind;
+use butterfly::queue::{ItemKind, Resolution};
 use butterfly::trials::model::{
     ApplicationStatus, InterestStatus, InterventionType, NoticeState, Phase, RecruitmentStatus, Sex,
 };
@@ -276,24 +282,32 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
     BTreeMap::from([
         ("AccessKind", spelled_as_serde::<AccessKind> as EnumCheck),
         ("AccountState", spelled_as_serde::<AccountState>),
+        ("AppealStatus", spelled_as_serde::<AppealStatus>),
         ("AppealSubjectKind", spelled_as_serde::<AppealSubjectKind>),
         ("ApplicationStatus", spelled_as_serde::<ApplicationStatus>),
         ("ContentChoice", spelled_as_serde::<ContentChoice>),
         ("DecisionAction", spelled_as_serde::<DecisionAction>),
         ("FlagReason", spelled_as_serde::<FlagReason>),
+        ("FlagStatus", spelled_as_serde::<FlagStatus>),
+        ("HoldKind", spelled_as_serde::<HoldKind>),
         ("InterestStatus", spelled_as_serde::<InterestStatus>),
         ("InterventionType", spelled_as_serde::<InterventionType>),
         ("ItemKind", spelled_as_serde::<ItemKind>),
         ("Locale", spelled_as_serde::<Locale>),
+        ("LogAction", spelled_as_serde::<LogAction>),
+        ("LogTargetKind", spelled_as_serde::<LogTargetKind>),
         ("NoticeState", spelled_as_serde::<NoticeState>),
         ("NotificationKind", spelled_as_serde::<NotificationKind>),
         ("Phase", spelled_as_serde::<Phase>),
         ("PiiKind", |v| {
             sent_as(&[PiiKind::Email, PiiKind::Phone, PiiKind::NationalId], v)
         }),
+        ("PostStatus", spelled_as_serde::<PostStatus>),
+        ("QueueStatus", spelled_as_serde::<QueueStatus>),
         ("ReactionKind", spelled_as_serde::<ReactionKind>),
         ("Editor", spelled_as_serde::<Editor>),
         ("RecruitmentStatus", spelled_as_serde::<RecruitmentStatus>),
+        ("Resolution", spelled_as_serde::<Resolution>),
         ("Registry", |v| {
             use Registry::*;
             sent_as(&[ClinicalTrialsGov, Chictr, EuCt, Eudract], v)
