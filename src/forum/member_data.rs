@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::model::{DELETED_PLACEHOLDER, ReactionKind, StatusChange};
-use super::service as forum;
+use super::review as forum;
 use crate::app::AppState;
 use crate::auth::content::PostStatus;
 use crate::db::schema::{

@@ -1,7 +1,16 @@
 //! The forum: boards, threads, posts with revisions, tags, reactions and search.
+//!
+//! - [`boards`]; [`service`]: reading and writing threads and posts; [`publish`]: what follows
+//!   a post's publication; [`reactions`]; [`search`];
+//! - ports: [`review`] for moderation, [`member_data`] for privacy rights;
+//! - [`routes`] (handlers), [`model`] (types), `store` (queries), [`seed`] (demo data).
 
+pub mod boards;
 pub mod member_data;
 pub mod model;
+pub mod publish;
+pub mod reactions;
+pub mod review;
 pub mod routes;
 pub mod search;
 pub mod seed;

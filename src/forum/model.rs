@@ -362,7 +362,7 @@ pub struct PostRef {
 }
 
 /// A change of a post's status, as moderators and its author make it (through
-/// `forum::service::change_status`). Publishing is either a post's first publication, which is
+/// `forum::review::change_status`). Publishing is either a post's first publication, which is
 /// announced (notifications, reply emails), or its return after being hidden or removed, which
 /// is only counted and indexed again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

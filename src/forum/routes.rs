@@ -7,8 +7,9 @@ use super::model::{
     ModerateThreadRequest, PageQuery, PostView, Revision, SearchHit, SearchQuery, ThreadDetail,
     ThreadListQuery, ThreadSummary, UpdateBoardRequest,
 };
+use super::reactions::{self, PostReactions};
 use super::search;
-use super::service::{self, PostReactions};
+use super::{boards, service};
 use crate::app::AppState;
 use crate::app::caller::MaybeCaller;
 use crate::auth::Caller;
@@ -40,7 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(tag = "forum", responses((status = 200, body = Vec<Board>)))]
 #[get("/api/v1/boards")]
 pub async fn list_boards(state: web::Data<AppState>) -> Result<web::Json<Vec<Board>>, ApiError> {
-    Ok(web::Json(service::list_boards(&state).await?))
+    Ok(web::Json(boards::list_boards(&state).await?))
 }
 
 /// Create a board (administrators).
@@ -58,7 +59,7 @@ pub async fn create_board(
     body: Json<CreateBoardRequest>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::Administer)?;
-    let board = service::create_board(&state, body.into_inner()).await?;
+    let board = boards::create_board(&state, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(board))
 }
 
@@ -72,7 +73,7 @@ pub async fn get_board(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<web::Json<Board>, ApiError> {
-    Ok(web::Json(service::board(&state, slug.into_inner()).await?))
+    Ok(web::Json(boards::board(&state, slug.into_inner()).await?))
 }
 
 /// Rename, describe, reorder, archive or unarchive a board (administrators).
@@ -92,7 +93,7 @@ pub async fn update_board(
 ) -> Result<web::Json<Board>, ApiError> {
     authorize(&caller, Action::Administer)?;
     Ok(web::Json(
-        service::update_board(&state, slug.into_inner(), body.into_inner()).await?,
+        boards::update_board(&state, slug.into_inner(), body.into_inner()).await?,
     ))
 }
 
@@ -296,7 +297,7 @@ pub async fn add_reaction(
 ) -> Result<web::Json<PostReactions>, ApiError> {
     let (id, kind) = path.into_inner();
     Ok(web::Json(
-        service::set_reaction(&state, &caller, id, &kind, true).await?,
+        reactions::set_reaction(&state, &caller, id, &kind, true).await?,
     ))
 }
 
@@ -316,7 +317,7 @@ pub async fn remove_reaction(
 ) -> Result<web::Json<PostReactions>, ApiError> {
     let (id, kind) = path.into_inner();
     Ok(web::Json(
-        service::set_reaction(&state, &caller, id, &kind, false).await?,
+        reactions::set_reaction(&state, &caller, id, &kind, false).await?,
     ))
 }
 

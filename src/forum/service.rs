@@ -1,18 +1,18 @@
-//! The rules of the forum: boards, threads and posts (validation, visibility, anonymity,
-//! new-member limits, locks and archives), edits with revisions, soft deletes, reactions, and
-//! what happens when a post is published (counters, search index, notifications, reply
-//! emails).
-
-use std::collections::BTreeMap;
+//! The rules of threads and posts: reading them (visibility, anonymity, pages), writing them
+//! (validation, new-member limits, locks and archives, screening), edits with revisions, soft
+//! deletes, and moderators locking and pinning threads. Boards, reactions, what follows a
+//! publication and moderation's port are beside it (`boards`, `reactions`, `publish`,
+//! `review`).
 
 use chrono::{Duration, NaiveDateTime};
 
 use super::model::{
-    ActiveThreadsCursor, Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest,
-    EditPostRequest, Editor, ModerateThreadRequest, NewThreadsCursor, PageQuery, PostRef, PostView,
-    ReactionCounts, ReactionKind, Revision, StatusChange, ThreadDetail, ThreadListQuery, ThreadRef,
-    ThreadSort, ThreadSummary, TopThreadsCursor, UpdateBoardRequest,
+    ActiveThreadsCursor, CreatePostRequest, CreateThreadRequest, EditPostRequest, Editor,
+    ModerateThreadRequest, NewThreadsCursor, PageQuery, PostView, Revision, StatusChange,
+    ThreadDetail, ThreadListQuery, ThreadSort, ThreadSummary, TopThreadsCursor,
 };
+use super::publish::on_published;
+use super::review::change_status;
 use super::store::{self, ThreadKey, Viewer};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -27,9 +27,6 @@ use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Cursor, IdCursor, Page};
 use crate::markdown;
 use crate::modlog::{self, LogAction, LogTargetKind};
-use crate::notify::inapp::{self, NotificationKind};
-use crate::notify::outbox;
-use crate::notify::templates::{Email, MailVars, Template};
 use crate::queue::{self, ItemKind, Resolution};
 
 pub const BODY_MAX: usize = 20_000;
@@ -45,134 +42,24 @@ const NEW_MEMBER_LINKS: usize = 2;
 /// Trust level 1 comes after a week and this many published posts.
 const PROMOTION_POSTS: i64 = 5;
 const PROMOTION_AGE_DAYS: i64 = 7;
-/// At most one reply email per thread per hour.
-const REPLY_EMAIL_INTERVAL: Duration = Duration::hours(1);
-const MAX_MENTIONS: usize = 10;
 
-fn viewer(caller: Option<&Caller>) -> Viewer {
+pub(super) fn viewer(caller: Option<&Caller>) -> Viewer {
     Viewer {
         user_id: caller.map(|c| c.user_id),
         moderator: caller.is_some_and(policy::is_moderator),
     }
 }
 
-fn chars(s: &str) -> usize {
+pub(super) fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
-fn not_found_thread() -> ApiError {
+pub(super) fn not_found_thread() -> ApiError {
     ApiError::NotFound("no such thread".into())
 }
 
-fn not_found_post() -> ApiError {
+pub(super) fn not_found_post() -> ApiError {
     ApiError::NotFound("no such post".into())
-}
-
-// ---- boards -------------------------------------------------------------------------------
-
-pub async fn list_boards(state: &AppState) -> Result<Vec<Board>, ApiError> {
-    let rows = state
-        .db
-        .read(|conn| Ok::<_, ApiError>(store::boards(conn)?))
-        .await?;
-    Ok(rows.into_iter().map(Board::from).collect())
-}
-
-pub async fn board(state: &AppState, slug: String) -> Result<Board, ApiError> {
-    state
-        .db
-        .read(move |conn| Ok::<_, ApiError>(store::board_by_slug(conn, &slug)?))
-        .await?
-        .map(Board::from)
-        .ok_or_else(|| ApiError::NotFound("no such board".into()))
-}
-
-fn check_board_text(name: &str, description: &str, errors: &mut FieldErrors) {
-    if !(2..=80).contains(&chars(name.trim())) {
-        errors.insert("name".into(), "must be 2 to 80 characters".into());
-    }
-    if chars(description) > 500 {
-        errors.insert(
-            "description".into(),
-            "must be at most 500 characters".into(),
-        );
-    }
-}
-
-/// `POST /boards` (admins).
-pub async fn create_board(state: &AppState, req: CreateBoardRequest) -> Result<Board, ApiError> {
-    let mut errors = FieldErrors::new();
-    let slug = req.slug.trim().to_owned();
-    let slug_ok = (2..=40).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !slug_ok {
-        errors.insert(
-            "slug".into(),
-            "must be 2 to 40 lowercase letters, digits or `-`".into(),
-        );
-    }
-    check_board_text(&req.name, &req.description, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let lookup = slug.clone();
-    state
-        .db
-        .write(move |conn| {
-            if store::board_by_slug(conn, &slug)?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "a board `{slug}` exists already"
-                )));
-            }
-            // Another admin may create it between the check and this write.
-            db::unique_violation(store::insert_board(
-                conn,
-                &slug,
-                req.name.trim(),
-                req.description.trim(),
-                req.position,
-                db::now(),
-            ))?
-            .ok_or_else(|| ApiError::Conflict(format!("a board `{slug}` exists already")))?;
-            Ok(())
-        })
-        .await?;
-    board(state, lookup).await
-}
-
-/// `PATCH /boards/{slug}` (admins): rename, describe, reorder, archive or unarchive.
-pub async fn update_board(
-    state: &AppState,
-    slug: String,
-    req: UpdateBoardRequest,
-) -> Result<Board, ApiError> {
-    let lookup = slug.clone();
-    state
-        .db
-        .write(move |conn| {
-            let current = store::board_by_slug(conn, &slug)?
-                .ok_or_else(|| ApiError::NotFound("no such board".into()))?;
-            let name = req.name.unwrap_or(current.name);
-            let description = req.description.unwrap_or(current.description);
-            let mut errors = FieldErrors::new();
-            check_board_text(&name, &description, &mut errors);
-            if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
-            }
-            store::update_board(
-                conn,
-                current.id,
-                name.trim(),
-                description.trim(),
-                req.position.unwrap_or(current.position),
-                req.archived.unwrap_or(current.archived),
-            )?;
-            Ok(())
-        })
-        .await?;
-    board(state, lookup).await
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -320,7 +207,11 @@ pub async fn list_posts(
     ))
 }
 
-async fn post_view(state: &AppState, caller: &Caller, post_id: i64) -> Result<PostView, ApiError> {
+pub(super) async fn post_view(
+    state: &AppState,
+    caller: &Caller,
+    post_id: i64,
+) -> Result<PostView, ApiError> {
     let viewer = viewer(Some(caller));
     let row = state
         .db
@@ -333,7 +224,7 @@ async fn post_view(state: &AppState, caller: &Caller, post_id: i64) -> Result<Po
 
 // ---- writing ------------------------------------------------------------------------------
 
-fn check_body(body: &str, errors: &mut FieldErrors) {
+pub(super) fn check_body(body: &str, errors: &mut FieldErrors) {
     if body.trim().is_empty() {
         errors.insert("body".into(), "must not be empty".into());
     } else if chars(body) > BODY_MAX {
@@ -345,7 +236,7 @@ fn check_body(body: &str, errors: &mut FieldErrors) {
 }
 
 /// A body's HTML, or the 422 that says its formatting is too large to display.
-fn render_body(body: &str) -> Result<String, ApiError> {
+pub(super) fn render_body(body: &str) -> Result<String, ApiError> {
     markdown::render(body).map_err(|e| ApiError::invalid("body", e.to_string()))
 }
 
@@ -433,7 +324,7 @@ fn check_new_member_limits(
 }
 
 /// Raises a member to trust level 1 after a week and enough published posts.
-fn maybe_promote(
+pub(super) fn maybe_promote(
     conn: &mut AnyConnection,
     user_id: i64,
     now: NaiveDateTime,
@@ -449,222 +340,9 @@ fn maybe_promote(
     Ok(())
 }
 
-/// `@names` in a body, lower-cased, at most ten.
-fn mentions(body: &str) -> Vec<String> {
-    let chars: Vec<char> = body.chars().collect();
-    let mut names = Vec::new();
-    for (i, c) in chars.iter().enumerate() {
-        let starts =
-            *c == '@' && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'));
-        if !starts {
-            continue;
-        }
-        let name: String = chars[i + 1..]
-            .iter()
-            .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '-')
-            .collect();
-        let name = name.to_lowercase();
-        if (3..=32).contains(&name.chars().count()) && !names.contains(&name) {
-            names.push(name);
-        }
-        if names.len() == MAX_MENTIONS {
-            break;
-        }
-    }
-    names
-}
-
-/// What follows the publication of a post: counters, notifications and reply emails. Called
-/// in the transaction that publishes it (when it is written, or when a moderator approves it).
-pub fn on_published(
-    state: &AppState,
-    conn: &mut AnyConnection,
-    post: &PostRef,
-    thread: &ThreadRef,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let reply_to_author = match post.reply_to {
-        Some(id) => store::post_ref(conn, id)?.map(|p| p.author_id),
-        None => None,
-    };
-    if post.is_first {
-        store::count_new_thread(conn, thread.board_id, now)?;
-    } else {
-        store::count_new_reply(conn, thread, now)?;
-    }
-    maybe_promote(conn, post.author_id, now)?;
-    // One notification per recipient: answering you beats a reply in your thread beats a
-    // mention. Never to oneself.
-    let mut recipients: BTreeMap<i64, NotificationKind> = BTreeMap::new();
-    for (id, _) in store::users_by_names(conn, &mentions(&post.body))? {
-        recipients.insert(id, NotificationKind::Mention);
-    }
-    if !post.is_first {
-        recipients.insert(thread.author_id, NotificationKind::ReplyToThread);
-        if let Some(author) = reply_to_author {
-            recipients.insert(author, NotificationKind::ReplyToPost);
-        }
-    }
-    recipients.remove(&post.author_id);
-    for (user_id, kind) in recipients {
-        inapp::record(conn, user_id, kind, post.id, thread.id, post.author_id)?;
-        if kind != NotificationKind::Mention {
-            maybe_email_reply(state, conn, user_id, thread.id, now)?;
-        }
-    }
-    Ok(())
-}
-
-/// Sends a reply email if the member asked for them and none went out for this thread in the
-/// last hour.
-fn maybe_email_reply(
-    state: &AppState,
-    conn: &mut AnyConnection,
-    user_id: i64,
-    thread_id: i64,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let Some(recipient) = store::reply_email_recipient(conn, user_id)? else {
-        return Ok(());
-    };
-    if !store::claim_reply_email(conn, user_id, thread_id, now, now - REPLY_EMAIL_INTERVAL)? {
-        return Ok(());
-    }
-    outbox::enqueue(
-        conn,
-        &Email {
-            to: recipient.email,
-            locale: recipient.locale,
-            template: Template::ReplyNotification,
-            vars: MailVars {
-                display_name: recipient.display_name,
-                link: Some(format!(
-                    "{}/threads/{thread_id}",
-                    state.settings.public_url.trim_end_matches('/')
-                )),
-            },
-        },
-    )?;
-    Ok(())
-}
-
 /// The author's locale, for support resources in their language.
-fn author_locale(conn: &mut AnyConnection, user_id: i64) -> Result<Locale, ApiError> {
+pub(super) fn author_locale(conn: &mut AnyConnection, user_id: i64) -> Result<Locale, ApiError> {
     Ok(store::user_locale(conn, user_id)?.unwrap_or_default())
-}
-
-/// Moves a post to the status of `change`, keeping counters, thread status (for first posts)
-/// and the search index in step. [`StatusChange::Publish`] runs [`on_published`] (a held post
-/// approved); [`StatusChange::Restore`] only restores counters (a hidden post shown again).
-pub fn change_status(
-    state: &AppState,
-    conn: &mut AnyConnection,
-    post: &PostRef,
-    change: StatusChange,
-) -> Result<(), ApiError> {
-    let new_status = change.status();
-    // The counters move from the status the post leaves: read it under the post's lock rather
-    // than trust the caller's copy, which another transaction may have made stale.
-    store::lock_post(conn, post.id)?;
-    let Some(current) = store::post_ref(conn, post.id)? else {
-        return Err(not_found_post());
-    };
-    let post = PostRef {
-        status: current.status,
-        ..post.clone()
-    };
-    if post.status == new_status {
-        return Ok(());
-    }
-    store::set_post_status(conn, post.id, new_status)?;
-    let now = db::now();
-    let thread = store::thread_ref(conn, post.thread_id)?.ok_or_else(not_found_thread)?;
-    let was_visible = post.status == PostStatus::Published;
-    let now_visible = new_status == PostStatus::Published;
-    if post.is_first && new_status != PostStatus::Deleted {
-        store::set_thread_status(conn, thread.id, new_status)?;
-    }
-    if was_visible && !now_visible {
-        search::unindex_post(conn, post.id)?;
-        if post.is_first {
-            if new_status != PostStatus::Deleted {
-                store::uncount_thread(conn, thread.board_id)?;
-            }
-        } else {
-            store::uncount_reply(conn, thread.id)?;
-        }
-    } else if !was_visible && now_visible {
-        let text = store::post_search_text(conn, post.id)?;
-        search::index_post(conn, post.id, &text)?;
-        let mut published = post.clone();
-        published.status = new_status;
-        if change == StatusChange::Publish {
-            on_published(state, conn, &published, &thread, now)?;
-        } else if post.is_first {
-            store::count_new_thread(conn, thread.board_id, now)?;
-        } else {
-            store::count_new_reply(conn, &thread, now)?;
-        }
-    }
-    Ok(())
-}
-
-/// A post, for moderation (`None` if it does not exist).
-pub fn load_post(conn: &mut AnyConnection, post_id: i64) -> Result<Option<PostRef>, ApiError> {
-    Ok(store::post_ref(conn, post_id)?)
-}
-
-/// A moderator's edit (a queue decision): the new body replaces the old, which is kept as a
-/// revision; the post is published if it was held or hidden.
-pub fn moderator_edit(
-    state: &AppState,
-    conn: &mut AnyConnection,
-    post: &PostRef,
-    body: &str,
-    actor_id: i64,
-) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::new();
-    check_body(body, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let now = db::now();
-    let thread = store::thread_ref(conn, post.thread_id)?.ok_or_else(not_found_thread)?;
-    let old_title = post.is_first.then_some(thread.title.as_str());
-    store::insert_revision(conn, post.id, old_title, &post.body, actor_id, now)?;
-    let search_text = search::index_text(
-        post.is_first.then_some(&thread.title),
-        &markdown::plain_text(body),
-    );
-    store::update_post_body(conn, post.id, body, &render_body(body)?, &search_text, now)?;
-    let mut edited = post.clone();
-    edited.body = body.to_owned();
-    match post.status {
-        PostStatus::Published => search::index_post(conn, post.id, &search_text)?,
-        PostStatus::Held => change_status(state, conn, &edited, StatusChange::Publish)?,
-        PostStatus::Hidden => change_status(state, conn, &edited, StatusChange::Restore)?,
-        PostStatus::Removed | PostStatus::Deleted => {}
-    }
-    Ok(())
-}
-
-/// Locks or unlocks a thread (a queue decision or an appeal).
-pub fn set_locked(conn: &mut AnyConnection, thread_id: i64, locked: bool) -> Result<(), ApiError> {
-    if !store::set_thread_locked(conn, thread_id, locked)? {
-        return Err(not_found_thread());
-    }
-    Ok(())
-}
-
-/// Every post of a member that is still up, oldest first, each locked until the transaction
-/// ends (for a ban that removes content). Posts are locked before anything that hangs off
-/// them, as everywhere, so the ban and a flag or a decision on one of the posts take turns.
-pub fn lock_posts_of(conn: &mut AnyConnection, author_id: i64) -> Result<Vec<PostRef>, ApiError> {
-    let posts = store::live_posts_of(conn, author_id)?;
-    for post in &posts {
-        store::lock_post(conn, post.id)?;
-    }
-    Ok(posts)
 }
 
 /// `POST /boards/{slug}/threads`.
@@ -1044,71 +722,4 @@ pub async fn revisions(
             }
         })
         .collect())
-}
-
-/// The reactions of a post after a change.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct PostReactions {
-    pub post_id: i64,
-    pub reactions: ReactionCounts,
-    pub my_reactions: Vec<ReactionKind>,
-}
-
-/// `PUT` / `DELETE /posts/{id}/reactions/{kind}`: idempotent; never on one's own post.
-pub async fn set_reaction(
-    state: &AppState,
-    caller: &Caller,
-    post_id: i64,
-    kind: &str,
-    on: bool,
-) -> Result<PostReactions, ApiError> {
-    authorize(caller, Action::Contribute)?;
-    let kind = ReactionKind::parse(kind)
-        .ok_or_else(|| ApiError::NotFound("reactions are support, helpful or hug".into()))?;
-    let who = caller.clone();
-    state
-        .db
-        .write(move |conn| {
-            let post = store::post_ref(conn, post_id)?
-                .filter(|p| policy::may_see(Some(&who), p.author_id, p.status))
-                .ok_or_else(not_found_post)?;
-            if post.author_id == who.user_id {
-                return Err(ApiError::Forbidden(
-                    "you cannot react to your own post".into(),
-                ));
-            }
-            if post.status != PostStatus::Published {
-                return Err(ApiError::Conflict(format!(
-                    "this post is {} and takes no reactions",
-                    post.status
-                )));
-            }
-            if on {
-                store::add_reaction(conn, &post, who.user_id, kind, db::now())?;
-            } else {
-                store::remove_reaction(conn, &post, who.user_id, kind)?;
-            }
-            Ok(())
-        })
-        .await?;
-    let view = post_view(state, caller, post_id).await?;
-    Ok(PostReactions {
-        post_id,
-        reactions: view.reactions,
-        my_reactions: view.my_reactions,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mentions;
-
-    #[test]
-    fn mentions_are_found_once_and_not_in_email_addresses() {
-        assert_eq!(
-            mentions("thanks @Ana_L and @小蝶蝶 — @ana_l again, mail me at bo@example.org"),
-            vec!["ana_l".to_owned(), "小蝶蝶".to_owned()]
-        );
-        assert!(mentions("@ab is too short").is_empty());
-    }
 }

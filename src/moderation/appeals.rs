@@ -13,7 +13,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::AnyConnection;
 use crate::db::utc;
 use crate::forum::model::StatusChange;
-use crate::forum::service as forum;
+use crate::forum::review as forum;
 use crate::http::error::ApiError;
 use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::NotificationKind;

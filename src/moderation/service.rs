@@ -20,7 +20,7 @@ use crate::auth::policy::{self, Action, authorize};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::forum::model::{PostRef, StatusChange};
-use crate::forum::service as forum;
+use crate::forum::review as forum;
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Cursor, Page};
 use crate::modlog::{self, LogAction, LogTargetKind};

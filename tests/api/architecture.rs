@@ -1,7 +1,8 @@
 //! The layers of `src/` (see `ARCHITECTURE.md`), kept by reading the source: a module imports
 //! only from the layers below it and, inside the foundation and the shared services, from the
 //! modules listed before it in its layer (so no two modules import each other); the features
-//! never import one another; every top-level module has a layer; only `db` can name a database
+//! never import one another, and moderation and privacy use only their ports (`model`,
+//! `review`, `member_data`); every top-level module has a layer; only `db` can name a database
 //! backend.
 
 use std::collections::BTreeSet;
@@ -37,6 +38,11 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// The layer whose modules may not import one another.
 const FEATURES: u8 = 3;
+/// The composition root, which wires every feature's routes and may reach into any of them.
+const ROOT: u8 = 6;
+/// What the layers between the features and the root may use of a feature: its types and its
+/// ports.
+const PORTS: &[&str] = &["model", "review", "member_data"];
 
 fn layer(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
@@ -149,6 +155,20 @@ fn imports(code: &str) -> BTreeSet<String> {
     found
 }
 
+/// The `feature::submodule` paths a piece of code names (`crate::forum::review` → `review`).
+fn feature_paths<'a>(code: &'a str, feature: &str) -> Vec<&'a str> {
+    let prefix = format!("crate::{feature}::");
+    code.match_indices(&prefix)
+        .filter_map(|(at, _)| {
+            let rest = &code[at + prefix.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (end > 0).then(|| &rest[..end])
+        })
+        .collect()
+}
+
 /// Whether `code` names a backend of `db` (not diesel's `MultiBackend`).
 fn names_a_backend(code: &str) -> bool {
     code.match_indices("Backend")
@@ -180,6 +200,16 @@ fn violations(relative: &str, text: &str) -> Vec<String> {
                 "{relative}: the feature `{module}` imports the feature `{imported}`; go through a \
                  port in a lower layer or compose them above"
             ));
+        } else if theirs == FEATURES && own > FEATURES && own < ROOT {
+            for inner in feature_paths(&code, &imported) {
+                if !PORTS.contains(&inner) {
+                    found.push(format!(
+                        "{relative}: `{module}` reaches into `{imported}::{inner}`; use the \
+                         feature's ports ({})",
+                        PORTS.join(", ")
+                    ));
+                }
+            }
         } else if theirs == own && rank(&imported) > rank(module) {
             found.push(format!(
                 "{relative}: `{module}` imports `{imported}`, which comes after it in layer {own} \
@@ -243,6 +273,9 @@ fn the_rules_catch_what_they_forbid() {
     let tests = "use crate::db;\n#[cfg(test)]\nmod tests {\n    use crate::server::x;\n}\n";
     assert!(violations("db/search.rs", tests).is_empty());
     assert!(violations("queue.rs", "use crate::db::schema::mod_items;\n").is_empty());
+    let inside = violations("moderation/service.rs", "use crate::forum::store::posts;\n");
+    assert_eq!(inside.len(), 1, "{inside:?}");
+    assert!(violations("server/mod.rs", "use crate::forum::routes;\n").is_empty());
     let circle = violations("db/mod.rs", "use crate::app::AppState;\n");
     assert_eq!(circle.len(), 1, "{circle:?}");
     assert!(violations("app/mod.rs", "use crate::db::Db;\n").is_empty());
