@@ -1,6 +1,8 @@
 //! Appeals: the member affected by a decision or a sanction may appeal once; the appeal is a
 //! queue item that a moderator other than the one who acted decides.
 
+use std::collections::HashMap;
+
 use serde_json::json;
 
 use super::model::{AppealRequest, AppealStatus, AppealSubjectKind, AppealView};
@@ -96,26 +98,30 @@ pub async fn create(
         .await
 }
 
-/// How an appeal shows in the queue, and the member it concerns.
-pub fn describe(
+/// The descriptions of appeals for the queue view, and the members who made them, by appeal
+/// id (one query); appeals that no longer exist are missing.
+pub fn describe_all(
     conn: &mut AnyConnection,
-    appeal_id: i64,
-) -> Result<Option<(serde_json::Value, Option<i64>)>, ApiError> {
-    let Some(appeal) = store::appeal(conn, appeal_id)? else {
-        return Ok(None);
-    };
-    Ok(Some((
-        json!({
-            "appeal_id": appeal.id,
-            "subject_kind": appeal.subject_kind,
-            "subject_id": appeal.subject_id,
-            "text": appeal.body,
-            "status": appeal.status,
-            "acted_by": appeal.acted_by,
-            "created_at": utc(appeal.created_at),
-        }),
-        Some(appeal.user_id),
-    )))
+    appeal_ids: &[i64],
+) -> Result<HashMap<i64, (serde_json::Value, Option<i64>)>, ApiError> {
+    if appeal_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(store::appeals_by_ids(conn, appeal_ids)?
+        .into_iter()
+        .map(|appeal| {
+            let view = json!({
+                "appeal_id": appeal.id,
+                "subject_kind": appeal.subject_kind,
+                "subject_id": appeal.subject_id,
+                "text": appeal.body,
+                "status": appeal.status,
+                "acted_by": appeal.acted_by,
+                "created_at": utc(appeal.created_at),
+            });
+            (appeal.id, (view, Some(appeal.user_id)))
+        })
+        .collect())
 }
 
 /// Decides an appeal (from the queue): `approve` overturns the decision or lifts the sanction,

@@ -237,15 +237,14 @@ fn views(
     }
     let reporters: Vec<i64> = flags.values().flatten().map(|f| f.1).collect();
     let accuracy = store::reporter_accuracy(conn, &reporters)?;
-    let mut subjects: HashMap<i64, (serde_json::Value, Option<i64>)> = HashMap::new();
-    for item in &items {
-        if item.kind.is_post() {
-            continue;
-        }
-        if let Some(found) = subject_of(conn, item.kind, item.subject_id)? {
-            subjects.insert(item.id, found);
-        }
-    }
+    let subjects_by_id = subjects_of(conn, &items)?;
+    let mut subjects: HashMap<i64, Subject> = items
+        .iter()
+        .filter_map(|item| {
+            let found = subjects_by_id.get(&(item.kind, item.subject_id))?;
+            Some((item.id, found.clone()))
+        })
+        .collect();
     let authors: Vec<i64> = posts
         .values()
         .map(|p| p.7)
@@ -365,19 +364,32 @@ fn views(
         .collect())
 }
 
-/// The description of a non-post subject, and the member it concerns.
-fn subject_of(
+/// A non-post subject's description, and the member it concerns.
+type Subject = (serde_json::Value, Option<i64>);
+
+/// The descriptions of the non-post subjects of a page of items, by (kind, subject id): one
+/// batch per kind, never one query per item.
+fn subjects_of(
     conn: &mut AnyConnection,
-    kind: ItemKind,
-    subject_id: i64,
-) -> Result<Option<(serde_json::Value, Option<i64>)>, ApiError> {
-    match kind {
-        ItemKind::Appeal => appeals::describe(conn, subject_id),
-        ItemKind::TrialNotice | ItemKind::CoordinatorApplication => {
-            Ok(crate::trials::review::queue_subject(conn, kind, subject_id)?.map(|v| (v, None)))
-        }
-        ItemKind::FlaggedPost | ItemKind::HeldPost | ItemKind::Crisis => Ok(None),
+    items: &[ItemRow],
+) -> Result<HashMap<(ItemKind, i64), Subject>, ApiError> {
+    let ids_of = |kind: ItemKind| -> Vec<i64> {
+        items
+            .iter()
+            .filter(|i| i.kind == kind)
+            .map(|i| i.subject_id)
+            .collect()
+    };
+    let mut found = HashMap::new();
+    for (id, described) in appeals::describe_all(conn, &ids_of(ItemKind::Appeal))? {
+        found.insert((ItemKind::Appeal, id), described);
     }
+    for kind in [ItemKind::TrialNotice, ItemKind::CoordinatorApplication] {
+        for (id, view) in crate::trials::review::queue_subjects(conn, kind, &ids_of(kind))? {
+            found.insert((kind, id), (view, None));
+        }
+    }
+    Ok(found)
 }
 
 /// `GET /moderation/queue`.

@@ -642,6 +642,14 @@ pub fn appeal(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<AppealRow
         .optional()
 }
 
+/// Appeals by id (primary key), for the moderation queue's page.
+pub fn appeals_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<AppealRow>> {
+    appeals::table
+        .filter(appeals::id.eq_any(ids))
+        .select(AppealRow::as_select())
+        .load(conn)
+}
+
 pub fn decide_appeal(
     conn: &mut AnyConnection,
     id: i64,

@@ -4,6 +4,8 @@
 //! description of either subject for the queue view. Resolving the queue item itself is the
 //! caller's job.
 
+use std::collections::HashMap;
+
 use diesel::QueryResult;
 use serde_json::json;
 
@@ -148,48 +150,59 @@ pub fn apply_application_decision(
     Ok(())
 }
 
-/// A short JSON description of a queue item's subject for the moderation queue view (title,
-/// registry id, coordinator / organisation, applicant…); None if it no longer exists.
-pub fn queue_subject(
+/// Short JSON descriptions of queue items' subjects of one kind for the moderation queue view
+/// (title, registry id, coordinator / organisation, applicant…), by subject id; subjects that
+/// no longer exist are missing. Two queries for notices, one for applications, whatever the
+/// number of items.
+pub fn queue_subjects(
     conn: &mut AnyConnection,
     kind: ItemKind,
-    subject_id: i64,
-) -> QueryResult<Option<serde_json::Value>> {
+    subject_ids: &[i64],
+) -> QueryResult<HashMap<i64, serde_json::Value>> {
+    if subject_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     match kind {
         ItemKind::TrialNotice => {
-            let Some((row, coordinator_name)) = store::trial_with_coordinator(conn, subject_id)?
-            else {
-                return Ok(None);
-            };
-            let organization = app_store::organization_of(conn, row.coordinator_id)?;
-            Ok(Some(json!({
-                "trial_id": row.id,
-                "title": row.title,
-                "registry_id": row.registry_id,
-                "state": row.state,
-                "phase": row.phase,
-                "recruitment_status": row.recruitment_status,
-                "sponsor": row.sponsor,
-                "coordinator": {"id": row.coordinator_id, "display_name": coordinator_name},
-                "organization": organization,
-                "published_before": row.published_at.is_some(),
-            })))
+            let rows = store::trials_with_coordinators(conn, subject_ids)?;
+            let coordinators: Vec<i64> = rows.iter().map(|(row, _)| row.coordinator_id).collect();
+            let organizations = app_store::organizations_of(conn, &coordinators)?;
+            Ok(rows
+                .into_iter()
+                .map(|(row, coordinator_name)| {
+                    let organization = organizations.get(&row.coordinator_id);
+                    let view = json!({
+                        "trial_id": row.id,
+                        "title": row.title,
+                        "registry_id": row.registry_id,
+                        "state": row.state,
+                        "phase": row.phase,
+                        "recruitment_status": row.recruitment_status,
+                        "sponsor": row.sponsor,
+                        "coordinator": {"id": row.coordinator_id, "display_name": coordinator_name},
+                        "organization": organization,
+                        "published_before": row.published_at.is_some(),
+                    });
+                    (row.id, view)
+                })
+                .collect())
         }
-        ItemKind::CoordinatorApplication => {
-            let Some((a, display_name, role)) = app_store::by_id(conn, subject_id)? else {
-                return Ok(None);
-            };
-            Ok(Some(json!({
-                "application_id": a.id,
-                "applicant": {"id": a.user_id, "display_name": display_name, "role": role},
-                "organization": a.organization,
-                "job_title": a.job_title,
-                "evidence": a.evidence,
-                "registry_ids": a.registry_ids.split_whitespace().collect::<Vec<_>>(),
-                "status": a.status,
-            })))
-        }
-        _ => Ok(None),
+        ItemKind::CoordinatorApplication => Ok(app_store::by_ids(conn, subject_ids)?
+            .into_iter()
+            .map(|(a, display_name, role)| {
+                let view = json!({
+                    "application_id": a.id,
+                    "applicant": {"id": a.user_id, "display_name": display_name, "role": role},
+                    "organization": a.organization,
+                    "job_title": a.job_title,
+                    "evidence": a.evidence,
+                    "registry_ids": a.registry_ids.split_whitespace().collect::<Vec<_>>(),
+                    "status": a.status,
+                });
+                (a.id, view)
+            })
+            .collect()),
+        _ => Ok(HashMap::new()),
     }
 }
 

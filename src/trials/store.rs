@@ -211,6 +211,19 @@ pub fn trial_with_coordinator(
         .optional()
 }
 
+/// Notices with their coordinators' display names, by id (primary key), for the moderation
+/// queue's page.
+pub fn trials_with_coordinators(
+    conn: &mut AnyConnection,
+    trial_ids: &[i64],
+) -> QueryResult<Vec<(TrialRow, String)>> {
+    trials::table
+        .inner_join(users::table.on(users::id.eq(trials::coordinator_id)))
+        .filter(trials::id.eq_any(trial_ids))
+        .select((TrialRow::as_select(), users::display_name))
+        .load(conn)
+}
+
 /// (type, name) of a notice's interventions, in order (primary key).
 pub fn interventions(
     conn: &mut AnyConnection,

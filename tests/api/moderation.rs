@@ -2540,3 +2540,60 @@ async fn a_ban_and_a_silence_placed_at_the_same_moment_leave_the_member_banned()
         );
     }
 }
+
+/// The queue page costs the same number of SQL statements with one item as with many: the
+/// subjects (trial notices here) are read in batches, never one query per item.
+#[actix_web::test]
+async fn a_queue_page_costs_the_same_statements_for_one_item_as_for_many() {
+    use crate::harness::trials::{draft, notice, submit};
+
+    let app = TestApp::spawn().await;
+    let mo = moderator(&app, "Mo_Mod").await;
+    let coordinators = [
+        coordinator(&app, "Dr_Chen").await,
+        coordinator(&app, "Dr_Okafor").await,
+    ];
+    let path = "/api/v1/moderation/queue?kind=trial_notice&limit=100";
+    let statements = |app: &TestApp| app.db().statements_executed();
+
+    submit(
+        &app,
+        &coordinators[0],
+        draft(&app, &coordinators[0], &notice("NCT05000001")).await,
+    )
+    .await;
+    let mut fewest_for_one = u64::MAX;
+    for _ in 0..3 {
+        let before = statements(&app);
+        let page = app.get(path, mo.token()).await.expect(200);
+        fewest_for_one = fewest_for_one.min(statements(&app) - before);
+        assert_eq!(items(&page).len(), 1, "{page}");
+    }
+
+    for (i, registry_id) in ["NCT05000002", "NCT05000003", "NCT05000004", "NCT05000005"]
+        .into_iter()
+        .enumerate()
+    {
+        let who = &coordinators[i % 2];
+        submit(&app, who, draft(&app, who, &notice(registry_id)).await).await;
+    }
+    let mut fewest_for_five = u64::MAX;
+    for _ in 0..3 {
+        let before = statements(&app);
+        let page = app.get(path, mo.token()).await.expect(200);
+        fewest_for_five = fewest_for_five.min(statements(&app) - before);
+        let listed = items(&page);
+        assert_eq!(listed.len(), 5, "{page}");
+        for item in &listed {
+            assert!(item["subject"]["title"].is_string(), "{item}");
+            assert!(
+                item["subject"]["coordinator"]["display_name"].is_string(),
+                "{item}"
+            );
+        }
+    }
+    assert_eq!(
+        fewest_for_five, fewest_for_one,
+        "five notices cost {fewest_for_five} statements, one cost {fewest_for_one}"
+    );
+}

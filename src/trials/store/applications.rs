@@ -75,6 +75,19 @@ pub fn by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Applicatio
         .optional()
 }
 
+/// Applications with their applicants' display names and roles, by id (primary key).
+pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<ApplicationListRow>> {
+    coordinator_applications::table
+        .inner_join(users::table.on(users::id.eq(coordinator_applications::user_id)))
+        .filter(coordinator_applications::id.eq_any(ids))
+        .select((
+            ApplicationRow::as_select(),
+            users::display_name,
+            users::role,
+        ))
+        .load(conn)
+}
+
 /// One page of applications in a status, oldest first (index
 /// `coordinator_applications_status_idx` (status, id)).
 pub fn page(
@@ -121,16 +134,31 @@ pub fn decide(
     .map(|n| n == 1)
 }
 
-/// The organisation of the member's latest approved application (index
-/// `coordinator_applications_user_idx`).
-pub fn organization_of(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<String>> {
-    coordinator_applications::table
-        .filter(coordinator_applications::user_id.eq(user_id))
+/// The organisations of several coordinators (each one's latest approved application), in one
+/// query (index `coordinator_applications_user_idx` (user_id, id)).
+pub fn organizations_of(
+    conn: &mut AnyConnection,
+    user_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, i64, String)> = coordinator_applications::table
+        .filter(coordinator_applications::user_id.eq_any(user_ids))
         .filter(coordinator_applications::status.eq(ApplicationStatus::Approved))
-        .order(coordinator_applications::id.desc())
-        .select(coordinator_applications::organization)
-        .first(conn)
-        .optional()
+        .select((
+            coordinator_applications::user_id,
+            coordinator_applications::id,
+            coordinator_applications::organization,
+        ))
+        .load(conn)?;
+    let mut latest: std::collections::HashMap<i64, (i64, String)> = Default::default();
+    for (user_id, id, organization) in rows {
+        match latest.get(&user_id) {
+            Some((newer, _)) if *newer > id => {}
+            _ => {
+                latest.insert(user_id, (id, organization));
+            }
+        }
+    }
+    Ok(latest.into_iter().map(|(u, (_, o))| (u, o)).collect())
 }
 
 /// Grants a role (the approval of an application), in the caller's transaction.
