@@ -19,6 +19,9 @@ pub struct Caller {
     pub role: Role,
     pub state: AccountState,
     pub state_until: Option<NaiveDateTime>,
+    /// A moderator or administrator without two-factor authentication while the settings
+    /// require it (`auth.require_2fa_for_staff`): staff powers are refused until she enrols.
+    pub needs_two_factor: bool,
 }
 
 /// An email address as accounts are looked up by it (`users.email_lower`): the key the rate
