@@ -35,18 +35,26 @@ impl ClientInfo {
     }
 }
 
-/// A short name for a `User-Agent`: the browser and the system when the parser knows them,
-/// otherwise the first product token (`curl/8.5` → `curl`).
+/// A short name for a `User-Agent`: the browser and the system when the parser knows it for a
+/// browser or an app on a device, otherwise the first product token (`curl/8.5` → `curl`,
+/// where the parser would only say "HTTP Library").
 pub fn client_name(user_agent: Option<&str>) -> String {
     let Some(agent) = user_agent.map(str::trim).filter(|a| !a.is_empty()) else {
         return "Unknown client".into();
     };
     let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
-    let name = match woothee::parser::Parser::new().parse(agent) {
-        Some(found) if known(found.name) && known(found.os) => {
-            format!("{} on {}", found.name, found.os)
-        }
-        Some(found) if known(found.name) => found.name.to_owned(),
+    let parsed = woothee::parser::Parser::new()
+        .parse(agent)
+        .filter(|found| known(found.name))
+        .filter(|found| {
+            matches!(
+                found.category,
+                "pc" | "smartphone" | "mobilephone" | "appliance"
+            )
+        });
+    let name = match parsed {
+        Some(found) if known(found.os) => format!("{} on {}", found.name, found.os),
+        Some(found) => found.name.to_owned(),
         _ => agent
             .split(['/', ' ', ';', '('])
             .next()

@@ -6,6 +6,7 @@
 //! - [`people`]: who signs in ([`people::Person`]) and what they are told in-app;
 //! - [`forum`], [`moderation`], [`trials`]: the requests of each feature;
 //! - [`json`], [`pages`], [`http`], [`metrics`]: reading answers, lists, headers and metrics;
+//! - [`two_factor`]: the authenticator apps of the accounts it enrolled (staff are, when made);
 //! - [`mail`], [`outbox`]: the SMTP receiver, and waiting for the outbox to drain before saying
 //!   that an email did not come;
 //! - [`database`], [`faults`]: fresh databases, and the clusters and disks fault stories break.
@@ -22,6 +23,7 @@ pub mod outbox;
 pub mod pages;
 pub mod people;
 pub mod trials;
+pub mod two_factor;
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
@@ -60,6 +62,9 @@ pub struct TestApp {
     pub settings: Settings,
     pub database: Arc<TestDatabase>,
     pub mail: Arc<MailServer>,
+    /// The authenticator apps of the accounts the harness enrolled in two-factor
+    /// authentication (shared with sibling servers).
+    pub authenticators: two_factor::Authenticators,
     db: Db,
     handle: actix_web::dev::ServerHandle,
     /// The server runs on its own thread and actix system, as in its own process, so that it
@@ -165,7 +170,10 @@ impl TestApp {
         let mut settings = settings;
         settings.bind = "127.0.0.1:0".into();
         settings.data_dir = data_dir.path().to_path_buf();
-        Self::launch(settings, self.database.clone(), self.mail.clone(), data_dir).await
+        let mut sibling =
+            Self::launch(settings, self.database.clone(), self.mail.clone(), data_dir).await;
+        sibling.authenticators = self.authenticators.clone();
+        sibling
     }
 
     async fn launch(
@@ -214,6 +222,7 @@ impl TestApp {
             settings,
             database,
             mail,
+            authenticators: Default::default(),
             db,
             handle,
             thread: Some(thread),
