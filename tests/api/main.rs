@@ -28,3 +28,4 @@ mod storage;
 mod throttle;
 mod tokens;
 mod trials;
+mod two_factor;
