@@ -80,9 +80,7 @@ type SessionExportRow = (
 /// `sessions_user_id_idx`, then `session_families_family_id_key`).
 pub fn sessions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportSession>> {
     let rows: Vec<SessionExportRow> = sessions::table
-        .left_join(
-            session_families::table.on(session_families::family_id.eq(sessions::family_id)),
-        )
+        .left_join(session_families::table.on(session_families::family_id.eq(sessions::family_id)))
         .filter(sessions::user_id.eq(id))
         .filter(sessions::replaced_by.is_null())
         .order(sessions::id.asc())

@@ -67,9 +67,7 @@ impl FromRequest for Caller {
                                     .filter(two_factor::enabled_at.is_not_null()),
                             ),
                         ))
-                        .first::<(String, String, Option<chrono::NaiveDateTime>, bool, bool)>(
-                            conn,
-                        )
+                        .first::<(String, String, Option<chrono::NaiveDateTime>, bool, bool)>(conn)
                         .optional()
                         .map_err(ApiError::from)
                 })

@@ -208,7 +208,11 @@ mod tests {
                 needs_two_factor: true,
                 ..caller(role, AccountState::Active)
             };
-            for action in [Action::Moderate, Action::Administer, Action::ReadPrivateData] {
+            for action in [
+                Action::Moderate,
+                Action::Administer,
+                Action::ReadPrivateData,
+            ] {
                 assert!(
                     matches!(authorize(&c, action), Err(ApiError::TwoFactorRequired(_))),
                     "{role:?} {action:?}"

@@ -17,6 +17,7 @@ mod faults;
 mod forum;
 mod limits;
 mod moderation;
+mod my_sessions;
 mod notifications;
 mod openapi;
 mod permissions;

@@ -72,13 +72,13 @@ pub fn client_name(user_agent: Option<&str>) -> String {
 /// The network of an address: its /24 for IPv4 (IPv4-mapped IPv6 included), its /48 for IPv6.
 pub fn network(ip: Option<IpAddr>) -> Option<String> {
     let ip = match ip? {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     };
     let prefix = if ip.is_ipv4() { 24 } else { 48 };
-    IpNet::new(ip, prefix).ok().map(|net| net.trunc().to_string())
+    IpNet::new(ip, prefix)
+        .ok()
+        .map(|net| net.trunc().to_string())
 }
 
 #[cfg(test)]
@@ -97,7 +97,10 @@ mod tests {
     #[test]
     fn other_clients_are_named_by_their_product() {
         assert_eq!(client_name(Some("curl/8.5.0")), "curl");
-        assert_eq!(client_name(Some("ButterflyApp/2.1 (Android 14)")), "ButterflyApp");
+        assert_eq!(
+            client_name(Some("ButterflyApp/2.1 (Android 14)")),
+            "ButterflyApp"
+        );
         assert_eq!(client_name(None), "Unknown client");
         assert_eq!(client_name(Some("   ")), "Unknown client");
         assert_eq!(client_name(Some("<script>")), "script");

@@ -56,8 +56,9 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: i64) -> Result<(), Ap
         .db
         .write(move |conn| {
             let now = db::now();
-            let family = store::open_family(conn, user_id, id, now)?
-                .ok_or_else(|| ApiError::NotFound("you have no open session with this id".into()))?;
+            let family = store::open_family(conn, user_id, id, now)?.ok_or_else(|| {
+                ApiError::NotFound("you have no open session with this id".into())
+            })?;
             accounts_store::revoke_family(conn, &family, now)?;
             Ok(())
         })

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use super::client::ClientInfo;
 use crate::db::AnyConnection;
-use crate::db::schema::{recovery_codes, session_families, sessions, sign_in_challenges, two_factor};
+use crate::db::schema::{
+    recovery_codes, session_families, sessions, sign_in_challenges, two_factor,
+};
 
 // ----- sessions as their owner sees them -----
 
@@ -32,7 +34,11 @@ pub fn insert_family(
 }
 
 /// A refresh used the family (index `session_families_family_id_key`).
-pub fn touch_family(conn: &mut AnyConnection, family_id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn touch_family(
+    conn: &mut AnyConnection,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(session_families::table.filter(session_families::family_id.eq(family_id)))
         .set(session_families::last_used_at.eq(now))
         .execute(conn)
@@ -40,7 +46,14 @@ pub fn touch_family(conn: &mut AnyConnection, family_id: &str, now: NaiveDateTim
 }
 
 /// An open family: its newest refresh token is neither rotated, revoked nor expired.
-pub type FamilyRow = (i64, String, String, Option<String>, NaiveDateTime, NaiveDateTime);
+pub type FamilyRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
 /// The open families of a user, newest sign-in first, `limit` of them below the id `before`
 /// (index `session_families_user_id_idx`, then `sessions_family_id_idx` for each).
@@ -149,7 +162,10 @@ pub fn enable(
             .filter(two_factor::user_id.eq(user_id))
             .filter(two_factor::enabled_at.is_null()),
     )
-    .set((two_factor::enabled_at.eq(now), two_factor::last_step.eq(step)))
+    .set((
+        two_factor::enabled_at.eq(now),
+        two_factor::last_step.eq(step),
+    ))
     .execute(conn)
     .map(|n| n == 1)
 }

@@ -114,7 +114,10 @@ mod tests {
         let t = totp(&secret, "Ana_L").unwrap();
         let now = 1_800_000_000;
         let code = t.generate(now as u64);
-        assert_eq!(matching_step(&secret, &code, now).unwrap(), Some(step_at(now)));
+        assert_eq!(
+            matching_step(&secret, &code, now).unwrap(),
+            Some(step_at(now))
+        );
         assert_eq!(
             matching_step(&secret, &code, now + 30).unwrap(),
             Some(step_at(now)),

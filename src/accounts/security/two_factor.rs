@@ -50,8 +50,7 @@ fn now_unix() -> i64 {
 /// authentication is off, the code is wrong, or a code of its time step (or a later one) was
 /// accepted already.
 fn accept_code(conn: &mut AnyConnection, user_id: i64, code: &str) -> Result<bool, ApiError> {
-    let Some(row) = store::two_factor_of(conn, user_id)?.filter(|r| r.enabled_at.is_some())
-    else {
+    let Some(row) = store::two_factor_of(conn, user_id)?.filter(|r| r.enabled_at.is_some()) else {
         return Ok(false);
     };
     match totp::matching_step(&row.secret, code, now_unix())? {
@@ -318,12 +317,9 @@ pub async fn complete_sign_in(
         .write(move |conn| {
             let proved = match &by_code {
                 Ok(code) => accept_code(conn, signer.id, code)?,
-                Err(recovery) => store::use_recovery_code(
-                    conn,
-                    signer.id,
-                    &hash_token(recovery),
-                    db::now(),
-                )?,
+                Err(recovery) => {
+                    store::use_recovery_code(conn, signer.id, &hash_token(recovery), db::now())?
+                }
             };
             if !proved {
                 return Ok(SecondStep::Wrong);

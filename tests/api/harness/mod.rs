@@ -6,6 +6,7 @@
 //! - [`people`]: who signs in ([`people::Person`]) and what they are told in-app;
 //! - [`forum`], [`moderation`], [`trials`]: the requests of each feature;
 //! - [`json`], [`pages`], [`http`], [`metrics`]: reading answers, lists, headers and metrics;
+//! - [`sessions`]: signing in from a named client, one's sessions, ending one;
 //! - [`two_factor`]: the authenticator apps of the accounts it enrolled (staff are, when made);
 //! - [`mail`], [`outbox`]: the SMTP receiver, and waiting for the outbox to drain before saying
 //!   that an email did not come;
@@ -22,6 +23,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 pub mod people;
+pub mod sessions;
 pub mod trials;
 pub mod two_factor;
 

@@ -105,9 +105,11 @@ impl TestApp {
         loop {
             {
                 let mut all = self.authenticators.lock().expect("the authenticators");
-                let app = all
-                    .get_mut(&email.to_lowercase())
-                    .unwrap_or_else(|| panic!("{email} has two-factor authentication on, but the harness did not enrol it"));
+                let app = all.get_mut(&email.to_lowercase()).unwrap_or_else(|| {
+                    panic!(
+                        "{email} has two-factor authentication on, but the harness did not enrol it"
+                    )
+                });
                 if let Some(code) = app.fresh_code() {
                     return SecondFactor::Code(code);
                 }
@@ -127,9 +129,18 @@ impl TestApp {
 
     /// Turns two-factor authentication on for the signed-in `email` (enrolment with the
     /// password, then a first code), and remembers the authenticator.
-    pub async fn enrol_two_factor(&self, email: &str, password: &str, access: &str) -> Authenticator {
+    pub async fn enrol_two_factor(
+        &self,
+        email: &str,
+        password: &str,
+        access: &str,
+    ) -> Authenticator {
         let enrolment = self
-            .post_json_as("/api/v1/me/two-factor", access, &json!({"password": password}))
+            .post_json_as(
+                "/api/v1/me/two-factor",
+                access,
+                &json!({"password": password}),
+            )
             .await
             .expect(200);
         let secret = enrolment["secret"].as_str().expect("a secret").to_owned();

@@ -75,9 +75,10 @@ impl World {
             "POST /api/v1/me/two-factor" => {
                 post("/api/v1/me/two-factor", json!({"password": PASSWORD}))
             }
-            "POST /api/v1/me/two-factor/confirm" => {
-                post("/api/v1/me/two-factor/confirm", json!({"code": "not-a-code"}))
-            }
+            "POST /api/v1/me/two-factor/confirm" => post(
+                "/api/v1/me/two-factor/confirm",
+                json!({"code": "not-a-code"}),
+            ),
             "POST /api/v1/me/two-factor/recovery-codes" => post(
                 "/api/v1/me/two-factor/recovery-codes",
                 json!({"code": "not-a-code"}),

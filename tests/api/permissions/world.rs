@@ -341,7 +341,11 @@ impl World {
         let (Some(access), Some(_)) = self.fresh_session(who).await else {
             return 1;
         };
-        let page = self.app.get("/api/v1/me/sessions", Some(&access)).await.expect(200);
+        let page = self
+            .app
+            .get("/api/v1/me/sessions", Some(&access))
+            .await
+            .expect(200);
         page["items"]
             .as_array()
             .and_then(|items| items.iter().find(|s| s["current"] == true))
