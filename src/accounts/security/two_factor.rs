@@ -252,7 +252,7 @@ pub(in crate::accounts) fn challenge(
     conn: &mut AnyConnection,
     user_id: i64,
 ) -> Result<Option<TwoFactorChallenge>, ApiError> {
-    if !store::two_factor_of(conn, user_id)?.is_some_and(|r| r.enabled_at.is_some()) {
+    if store::two_factor_of(conn, user_id)?.is_none_or(|r| r.enabled_at.is_none()) {
         return Ok(None);
     }
     let token = random_token();
