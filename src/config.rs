@@ -210,12 +210,17 @@ pub struct AuthSettings {
     /// Moderators and administrators must turn on two-factor authentication before they can
     /// use their staff powers (they can still sign in, and enrol).
     pub require_2fa_for_staff: bool,
+    /// Key that encrypts two-factor secrets at rest (32 characters or more); `None` generates
+    /// one into `{data_dir}/two_factor.key` on first start. Servers sharing a database need
+    /// the same key.
+    pub two_factor_key: Option<Secret>,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             require_2fa_for_staff: true,
+            two_factor_key: None,
         }
     }
 }

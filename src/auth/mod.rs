@@ -1,10 +1,12 @@
 //! Identity and access: who someone is (locale, role, account state, display names), password
-//! hashing, access and one-time tokens, the authenticated caller, and the permission policy.
+//! hashing, access and one-time tokens, small secrets sealed at rest, the authenticated caller,
+//! and the permission policy.
 
 pub mod model;
 pub mod names;
 pub mod password;
 pub mod policy;
+pub mod seal;
 pub mod token;
 
 use chrono::NaiveDateTime;

@@ -372,7 +372,8 @@ async fn rows_of(app: &TestApp, user_id: i64) -> [i64; 3] {
 }
 
 #[actix_web::test]
-async fn erasing_her_account_forgets_her_secret_her_recovery_codes_and_where_she_signed_in() {
+async fn her_secret_is_sealed_and_erasing_her_account_forgets_it_her_codes_and_where_she_signed_in()
+{
     let app = TestApp::spawn().await;
     let lin = member(&app, "Lin_Leaves").await;
     app.enrol_two_factor(&lin.email, PASSWORD, &lin.access)

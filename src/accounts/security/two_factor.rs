@@ -7,7 +7,8 @@
 //! the owner is warned as well), and a right password of an account with two-factor
 //! authentication does not reset that count, so a guesser who knows the password cannot start
 //! over with new challenges. A code is accepted once (the time step of the last code accepted
-//! is kept; see [`store::accept_step`]); a recovery code too.
+//! is kept; see [`store::accept_step`]); a recovery code too. The secret is stored sealed
+//! (`auth::seal`) and shown only once, when enrolling.
 
 use std::net::IpAddr;
 
@@ -25,6 +26,7 @@ use super::store;
 use super::totp;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::seal::SealKey;
 use crate::auth::token::{hash_token, random_token};
 use crate::db::{self, AnyConnection, utc_opt};
 use crate::http::error::ApiError;
@@ -46,14 +48,29 @@ fn now_unix() -> i64 {
     db::now().and_utc().timestamp()
 }
 
+/// The secret of a `two_factor` row, opened.
+fn open_secret(seal: &SealKey, sealed: &str) -> Result<String, ApiError> {
+    seal.open(sealed).ok_or_else(|| {
+        ApiError::Internal(
+            "a two-factor secret does not open with this server's key (auth.two_factor_key)".into(),
+        )
+    })
+}
+
 /// Accepts a code of the user's authenticator app once; `false` when two-factor
 /// authentication is off, the code is wrong, or a code of its time step (or a later one) was
 /// accepted already.
-fn accept_code(conn: &mut AnyConnection, user_id: i64, code: &str) -> Result<bool, ApiError> {
+fn accept_code(
+    conn: &mut AnyConnection,
+    seal: &SealKey,
+    user_id: i64,
+    code: &str,
+) -> Result<bool, ApiError> {
     let Some(row) = store::two_factor_of(conn, user_id)?.filter(|r| r.enabled_at.is_some()) else {
         return Ok(false);
     };
-    match totp::matching_step(&row.secret, code, now_unix())? {
+    let secret = open_secret(seal, &row.secret)?;
+    match totp::matching_step(&secret, code, now_unix())? {
         Some(step) => Ok(store::accept_step(conn, user_id, step)?),
         None => Ok(false),
     }
@@ -124,7 +141,7 @@ pub async fn enrol(
     confirm_password(state, &user, password, client).await?;
     let secret = totp::new_secret();
     let otpauth_uri = totp::otpauth_uri(&secret, &user.display_name)?;
-    let stored = secret.clone();
+    let stored = state.seal.seal(&secret).map_err(ApiError::Internal)?;
     state
         .db
         .write(move |conn| {
@@ -151,6 +168,7 @@ pub async fn confirm(
 ) -> Result<RecoveryCodes, ApiError> {
     let user = load_user(state, caller.user_id).await?;
     let email = notice(state, &user, Template::TwoFactorEnabled);
+    let seal = state.seal.clone();
     state
         .db
         .write(move |conn| {
@@ -162,7 +180,8 @@ pub async fn confirm(
             if row.enabled_at.is_some() {
                 return Err(already_on());
             }
-            let step = totp::matching_step(&row.secret, &code, now_unix())?
+            let secret = open_secret(&seal, &row.secret)?;
+            let step = totp::matching_step(&secret, &code, now_unix())?
                 .ok_or_else(|| ApiError::invalid("code", "is wrong"))?;
             if !store::enable(conn, user.id, step, db::now())? {
                 return Err(already_on());
@@ -216,6 +235,7 @@ pub async fn regenerate(
         .attempt(&crate::auth::email_key(&user.email), client)
         .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     let user_id = user.id;
+    let seal = state.seal.clone();
     let codes = state
         .db
         .write(move |conn| {
@@ -224,7 +244,7 @@ pub async fn regenerate(
                     "two-factor authentication is not on".into(),
                 )));
             }
-            if !accept_code(conn, user_id, &code)? {
+            if !accept_code(conn, &seal, user_id, &code)? {
                 return Ok(Err(ApiError::invalid(
                     "code",
                     "is wrong, or was used already",
@@ -316,7 +336,7 @@ pub async fn complete_sign_in(
         .db
         .write(move |conn| {
             let proved = match &by_code {
-                Ok(code) => accept_code(conn, signer.id, code)?,
+                Ok(code) => accept_code(conn, &app.seal, signer.id, code)?,
                 Err(recovery) => {
                     store::use_recovery_code(conn, signer.id, &hash_token(recovery), db::now())?
                 }

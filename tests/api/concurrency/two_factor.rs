@@ -54,7 +54,8 @@ async fn one_recovery_code_sent_twice_at_once_signs_in_once() {
 async fn one_code_sent_twice_at_once_signs_in_once() {
     let app = spawn_without_throttle().await;
     let mei = with_role(&app, "Mei_Race", Role::Member).await;
-    app.enrol_two_factor(&mei.email, PASSWORD, &mei.access).await;
+    app.enrol_two_factor(&mei.email, PASSWORD, &mei.access)
+        .await;
     // The enrolment used the step before the current one; the current one and the next are
     // fresh: two rounds.
     for round in 0..2 {

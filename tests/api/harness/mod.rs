@@ -45,6 +45,8 @@ pub use self::people::Tokens;
 
 /// The access-token signing secret every test server uses.
 pub const JWT_SECRET: &str = "butterfly-test-signing-secret-0123456789abcdef";
+/// The key every test server seals two-factor secrets with.
+pub const TWO_FACTOR_KEY: &str = "butterfly-test-two-factor-key-0123456789abcdef";
 /// The web client's address; email links start with it.
 pub const PUBLIC_URL: &str = "http://client.test";
 /// A password the server accepts (long, not common).
@@ -135,6 +137,8 @@ fn test_settings(database: &TestDatabase, mail: &MailServer, data_dir: &Path) ->
         ..Settings::default()
     };
     settings.jwt.secret = Some(Secret::new(JWT_SECRET));
+    // Sibling servers on one database share it, as a real deployment's instances must.
+    settings.auth.two_factor_key = Some(Secret::new(TWO_FACTOR_KEY));
     settings.outbox.poll_interval_ms = 50;
     settings.outbox.retry_base_ms = 200;
     // Stories post, search and sign in far faster than people do; the rate limits are told in
