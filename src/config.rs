@@ -60,6 +60,7 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     pub outbox: OutboxSettings,
     pub login_throttle: ThrottleSettings,
+    pub auth: AuthSettings,
     pub crisis: CrisisSettings,
     /// Who may read `/metrics`.
     pub metrics: MetricsSettings,
@@ -202,6 +203,28 @@ pub struct OutboxSettings {
     pub send_timeout_secs: u64,
 }
 
+/// Sign-in rules beyond the password.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// Moderators and administrators must turn on two-factor authentication before they can
+    /// use their staff powers (they can still sign in, and enrol).
+    pub require_2fa_for_staff: bool,
+    /// Key that encrypts two-factor secrets at rest (32 characters or more); `None` generates
+    /// one into `{data_dir}/two_factor.key` on first start. Servers sharing a database need
+    /// the same key.
+    pub two_factor_key: Option<Secret>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            require_2fa_for_staff: true,
+            two_factor_key: None,
+        }
+    }
+}
+
 /// Throttling of wrong passwords (login, and erasure of one's account). A client is an IPv4
 /// address or an IPv6 /64 (its /56 and /48 get four and sixteen times `per_ip`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -238,6 +261,7 @@ impl Default for Settings {
             passwords: PasswordSettings::default(),
             outbox: OutboxSettings::default(),
             login_throttle: ThrottleSettings::default(),
+            auth: AuthSettings::default(),
             crisis: CrisisSettings::default(),
             metrics: MetricsSettings::default(),
             rate_limits: RateLimitSettings::default(),

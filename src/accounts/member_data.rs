@@ -1,6 +1,7 @@
-//! The account's part of a member's privacy rights: the password check before an erasure, the
-//! account row and the signed-in devices in the data export, and the scrubbing of the account
-//! when it is erased.
+//! The account's part of a member's privacy rights: the password check before an erasure (and
+//! before turning two-factor authentication on or off), the account row, the signed-in devices
+//! and whether two-factor authentication is on in the data export, and the scrubbing of the
+//! account when it is erased.
 
 use std::net::IpAddr;
 
@@ -15,11 +16,11 @@ use super::store;
 use crate::app::AppState;
 use crate::auth::model::{Role, erased_display_name};
 use crate::auth::names;
-use crate::db::schema::{sessions, user_tokens, users};
+use crate::db::schema::{session_families, sessions, two_factor, user_tokens, users};
 use crate::db::{self, AnyConnection, utc, utc_opt};
 use crate::http::error::ApiError;
 
-/// Checks `password` before the account is erased. Wrong ones count like failed logins from
+/// Checks `password` before the account is erased (or two-factor authentication changes). Wrong ones count like failed logins from
 /// `client` (the same throttle, the same warning to the owner), so that erasure is no way
 /// around the login throttle: 429 when there were too many, 422 when it is wrong.
 pub async fn confirm_password(
@@ -51,15 +52,35 @@ pub fn account(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<UserRow>
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportSession {
+    /// When its latest refresh token was issued.
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     /// Set once the session was logged out or revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The client it signed in from (from its `User-Agent`); `null` for sessions older than
+    /// this record.
+    pub client: Option<String>,
+    /// The network it signed in from (an IPv4 /24, an IPv6 /48; the full address is never
+    /// kept).
+    pub network: Option<String>,
+    /// When it signed in.
+    pub signed_in_at: Option<DateTime<Utc>>,
 }
 
-/// The latest row of each session family (index `sessions_user_id_idx`).
+type SessionExportRow = (
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+/// The latest row of each session family, with the client it signed in from (index
+/// `sessions_user_id_idx`, then `session_families_family_id_key`).
 pub fn sessions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportSession>> {
-    let rows: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)> = sessions::table
+    let rows: Vec<SessionExportRow> = sessions::table
+        .left_join(session_families::table.on(session_families::family_id.eq(sessions::family_id)))
         .filter(sessions::user_id.eq(id))
         .filter(sessions::replaced_by.is_null())
         .order(sessions::id.asc())
@@ -67,23 +88,53 @@ pub fn sessions_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportS
             sessions::created_at,
             sessions::expires_at,
             sessions::revoked_at,
+            session_families::client.nullable(),
+            session_families::network.nullable(),
+            session_families::created_at.nullable(),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(created, expires, revoked)| ExportSession {
-            created_at: utc(created),
-            expires_at: utc(expires),
-            revoked_at: utc_opt(revoked),
-        })
+        .map(
+            |(created, expires, revoked, client, network, signed_in)| ExportSession {
+                created_at: utc(created),
+                expires_at: utc(expires),
+                revoked_at: utc_opt(revoked),
+                client,
+                network,
+                signed_in_at: utc_opt(signed_in),
+            },
+        )
         .collect())
 }
 
+/// Whether two-factor authentication is on, in the export (never its secret or codes).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportTwoFactor {
+    pub enabled: bool,
+    pub enabled_at: Option<DateTime<Utc>>,
+}
+
+pub fn two_factor_of(conn: &mut AnyConnection, id: i64) -> QueryResult<ExportTwoFactor> {
+    let enabled_at: Option<Option<NaiveDateTime>> = two_factor::table
+        .find(id)
+        .select(two_factor::enabled_at)
+        .first(conn)
+        .optional()?;
+    let enabled_at = enabled_at.flatten();
+    Ok(ExportTwoFactor {
+        enabled: enabled_at.is_some(),
+        enabled_at: utc_opt(enabled_at),
+    })
+}
+
 /// Forgets the account in the caller's transaction: sessions revoked (old access and refresh
-/// tokens get 401), one-time tokens deleted, and the row scrubbed.
+/// tokens get 401) and their clients and networks deleted, one-time tokens, the two-factor
+/// secret, recovery codes and sign-in challenges deleted, and the row scrubbed.
 pub fn forget(conn: &mut AnyConnection, user: &UserRow) -> QueryResult<()> {
     let now = db::now();
     store::revoke_user_sessions(conn, user.id, None, now)?;
+    super::security::store::forget_user(conn, user.id)?;
     diesel::delete(user_tokens::table.filter(user_tokens::user_id.eq(user.id))).execute(conn)?;
     let tag = format!("{:016x}", rand::random::<u64>());
     let email = format!("deleted-{tag}@invalid");

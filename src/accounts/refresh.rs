@@ -108,6 +108,7 @@ fn rotate(state: &AppState, conn: &mut AnyConnection, token: &str) -> Result<Rot
             let (tokens, new_id) =
                 open_session_with(state, conn, &user, &row.family_id, successor)?;
             store::mark_replaced(conn, row.id, new_id)?;
+            super::security::store::touch_family(conn, &row.family_id, now)?;
             tokens
         }
     };

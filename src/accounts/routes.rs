@@ -8,6 +8,8 @@ use super::model::{
     RegisterRequest, ResetConfirmRequest, StatusResponse, TokenRequest, TokenResponse,
     UpdateMeRequest,
 };
+use super::security::client::ClientInfo;
+use super::security::model::TwoFactorChallenge;
 use super::service;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -28,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(me)
         .service(update_me)
         .service(change_password)
-        .service(public_profile);
+        .service(public_profile)
+        .configure(super::security::routes::configure);
 }
 
 fn accepted(status: &'static str) -> HttpResponse {
@@ -89,8 +92,12 @@ pub async fn resend_verification(
 /// passwords are throttled (429 with `Retry-After`) per account from one client, so whoever
 /// guesses waits while the owner still signs in from her own; per account from everywhere,
 /// with a much higher ceiling; and per client. The owner is emailed once when they pile up.
+///
+/// For an account with two-factor authentication, a right password answers 202 with a
+/// challenge instead of a session: complete it at `POST /api/v1/sessions/two-factor`.
 #[utoipa::path(tag = "sessions", request_body = LoginRequest, responses(
     (status = 200, body = TokenResponse, description = "Signed in"),
+    (status = 202, body = TwoFactorChallenge, description = "Password right; two-factor authentication is on: send a code with the challenge to `POST /api/v1/sessions/two-factor`"),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Wrong email or password"),
     (status = 403, body = Problem, content_type = "application/problem+json", description = "Account suspended or banned"),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many failed attempts"),
@@ -101,11 +108,16 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let client = crate::http::ratelimit::client_ip(&req);
-    let tokens = service::login(&state, body.email, body.password, client).await?;
-    Ok(web::Json(tokens))
+    let info = ClientInfo::of(&req);
+    Ok(
+        match service::login(&state, body.email, body.password, client, info).await? {
+            service::SignIn::Session(tokens) => HttpResponse::Ok().json(tokens),
+            service::SignIn::SecondStep(challenge) => HttpResponse::Accepted().json(challenge),
+        },
+    )
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token dies: presenting it again

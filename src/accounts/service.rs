@@ -11,6 +11,8 @@ use super::model::{
     UserRow,
 };
 
+use super::security::client::ClientInfo;
+use super::security::model::TwoFactorChallenge;
 use super::store::{self, TokenPurpose};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -277,6 +279,18 @@ fn open_session(
     open_session_with(state, conn, user, family_id, random_token())
 }
 
+/// Opens a new session (a new family) for `user`, signed in from `client`; returns its tokens.
+pub(super) fn sign_in_session(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user: &UserRow,
+    client: &ClientInfo,
+) -> Result<TokenResponse, ApiError> {
+    let family = random_token();
+    super::security::store::insert_family(conn, user.id, &family, client, db::now())?;
+    open_session(state, conn, user, &family).map(|(tokens, _)| tokens)
+}
+
 /// Adds a session row to `family_id` for this refresh token; returns its tokens and id.
 pub(super) fn open_session_with(
     state: &AppState,
@@ -374,16 +388,27 @@ pub(super) async fn wrong_password(
     }
 }
 
+/// What a right password leads to.
+pub enum SignIn {
+    /// A session.
+    Session(Box<TokenResponse>),
+    /// The account has two-factor authentication on: a challenge to complete with a code.
+    SecondStep(TwoFactorChallenge),
+}
+
 /// `POST /sessions`: checks the password (same work and answer for unknown addresses).
 /// Wrong passwords are throttled per account and client, per account and per client (see
 /// [`crate::http::ratelimit::LoginThrottle`]): a guesser is stopped while the owner, from her
-/// own client, still signs in.
+/// own client, still signs in. For an account with two-factor authentication a right
+/// password gives a challenge, not a session, and does not reset the account's count from
+/// this client (the code does, see `security::two_factor`).
 pub async fn login(
     state: &AppState,
     email: String,
     password: String,
     client: Option<IpAddr>,
-) -> Result<TokenResponse, ApiError> {
+    info: ClientInfo,
+) -> Result<SignIn, ApiError> {
     let email_lower = crate::auth::email_key(&email);
     let attempt = state
         .login_throttle
@@ -405,17 +430,28 @@ pub async fn login(
             return Err(wrong_credentials());
         }
     };
-    attempt.succeeded();
     if !user.state().may_sign_in() {
+        attempt.succeeded();
         return Err(refused_state(&user));
     }
-    let state = state.clone();
-    state
+    let app = state.clone();
+    let signed = state
         .db
-        .clone()
-        .write(move |conn| open_session(&state, conn, &user, &random_token()))
-        .await
-        .map(|(tokens, _)| tokens)
+        .write(move |conn| {
+            if let Some(challenge) = super::security::two_factor::challenge(conn, user.id)? {
+                return Ok(SignIn::SecondStep(challenge));
+            }
+            Ok::<_, ApiError>(SignIn::Session(Box::new(sign_in_session(
+                &app, conn, &user, &info,
+            )?)))
+        })
+        .await?;
+    match signed {
+        // The try is given back (the attempt is dropped), without starting the count again.
+        SignIn::SecondStep(_) => drop(attempt),
+        SignIn::Session(_) => attempt.succeeded(),
+    }
+    Ok(signed)
 }
 
 /// `DELETE /sessions/current`: revokes the caller's session family.

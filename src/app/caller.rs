@@ -1,5 +1,6 @@
 //! The `Caller` extractor: a handler that takes a `Caller` argument cannot run without a valid
-//! access token whose session is still open and whose account may still sign in; and
+//! access token whose session is still open and whose account may still sign in (and it tells
+//! whether a staff account still has to turn on two-factor authentication); and
 //! [`bearer_subject`], which the rate limiter asks for the account of a request.
 
 use std::future::Future;
@@ -13,7 +14,7 @@ use diesel::prelude::*;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::{AccountState, Role, Sanction};
-use crate::db::schema::{sessions, users};
+use crate::db::schema::{sessions, two_factor, users};
 use crate::http::error::ApiError;
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -44,7 +45,9 @@ impl FromRequest for Caller {
             })?;
             let user_id: i64 = claims.sub.parse().map_err(|_| unauthorized())?;
             let session_id = claims.sid;
-            // One query: the session must be open and belong to the token's user.
+            let require_2fa = state.settings.auth.require_2fa_for_staff;
+            // One query: the session must be open and belong to the token's user; and whether
+            // the account has two-factor authentication turned on.
             let row = state
                 .db
                 .read(move |conn| {
@@ -58,8 +61,13 @@ impl FromRequest for Caller {
                             users::sanction,
                             users::sanction_until,
                             users::deleted_at.is_not_null(),
+                            diesel::dsl::exists(
+                                two_factor::table
+                                    .filter(two_factor::user_id.eq(users::id))
+                                    .filter(two_factor::enabled_at.is_not_null()),
+                            ),
                         ))
-                        .first::<(Role, Sanction, Option<chrono::NaiveDateTime>, bool)>(conn)
+                        .first::<(Role, Sanction, Option<chrono::NaiveDateTime>, bool, bool)>(conn)
                         .optional()
                         .map_err(ApiError::from)
                 })
@@ -78,6 +86,9 @@ impl FromRequest for Caller {
                 state_until: (account_state == AccountState::Silenced)
                     .then_some(row.2)
                     .flatten(),
+                needs_two_factor: require_2fa
+                    && matches!(role, Role::Moderator | Role::Admin)
+                    && !row.4,
             })
         })
     }

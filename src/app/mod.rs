@@ -1,5 +1,6 @@
 //! The application state every handler, worker and command reaches: the database, the signing
-//! keys, the password hasher, the settings and the wrong-password throttle. Built in one place,
+//! keys, the key sealing two-factor secrets, the password hasher, the settings and the
+//! wrong-password throttle. Built in one place,
 //! [`AppState::new`], by the server and by the command line alike; and, in [`caller`], the
 //! extractors that read it to tell who is asking.
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::password::Hasher;
+use crate::auth::seal::SealKey;
 use crate::auth::token::TokenKeys;
 use crate::config::{ConfigError, Settings};
 use crate::db::Db;
@@ -19,6 +21,8 @@ use crate::http::ratelimit::LoginThrottle;
 pub struct AppState {
     pub db: Db,
     pub keys: Arc<TokenKeys>,
+    /// Seals two-factor secrets at rest.
+    pub seal: Arc<SealKey>,
     pub hasher: Hasher,
     pub settings: Arc<Settings>,
     /// Wrong passwords, per account and client, per account and per client.
@@ -30,6 +34,7 @@ impl AppState {
     /// sizes the password hasher (one slot per core unless the settings say otherwise).
     pub fn new(settings: Settings, db: Db) -> Result<Self, ConfigError> {
         let keys = TokenKeys::load(&settings.jwt, &settings.data_dir)?;
+        let seal = SealKey::load(settings.auth.two_factor_key.as_ref(), &settings.data_dir)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hasher = Hasher::new(
             settings.passwords.hash_slots.unwrap_or(cores),
@@ -38,6 +43,7 @@ impl AppState {
         Ok(Self {
             db,
             keys: Arc::new(keys),
+            seal: Arc::new(seal),
             hasher,
             login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
             settings: Arc::new(settings),

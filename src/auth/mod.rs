@@ -1,12 +1,13 @@
 //! Identity and access: who someone is (locale, role, account state, display names), password
-//! hashing, access and one-time tokens, the authenticated caller, the permission policy, and
-//! the states of content that the policy reads.
+//! hashing, access and one-time tokens, small secrets sealed at rest, the authenticated caller,
+//! the permission policy, and the states of content that the policy reads.
 
 pub mod content;
 pub mod model;
 pub mod names;
 pub mod password;
 pub mod policy;
+pub mod seal;
 pub mod token;
 
 use chrono::NaiveDateTime;
@@ -21,6 +22,9 @@ pub struct Caller {
     pub role: Role,
     pub state: AccountState,
     pub state_until: Option<NaiveDateTime>,
+    /// A moderator or administrator without two-factor authentication while the settings
+    /// require it (`auth.require_2fa_for_staff`): staff powers are refused until she enrols.
+    pub needs_two_factor: bool,
 }
 
 /// An email address as accounts are looked up by it (`users.email_lower`): the key the rate

@@ -45,6 +45,11 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
             Ok(())
         }
         Action::EditOwnProfile | Action::Contribute => require_writer(caller),
+        Action::Administer | Action::ReadPrivateData | Action::Moderate
+            if caller.needs_two_factor && is_staff(caller.role) =>
+        {
+            Err(two_factor_required())
+        }
         Action::Administer => {
             if caller.role == Role::Admin {
                 Ok(())
@@ -71,7 +76,9 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
             }
         }
         Action::PublishTrials => {
-            if matches!(caller.role, Role::Coordinator | Role::Admin) {
+            if caller.role == Role::Admin && caller.needs_two_factor {
+                Err(two_factor_required())
+            } else if matches!(caller.role, Role::Coordinator | Role::Admin) {
                 require_writer(caller)
             } else {
                 Err(ApiError::Forbidden(
@@ -103,17 +110,14 @@ pub fn may_see_trial(viewer: Option<&Caller>, coordinator_id: i64, state: Notice
         NoticeState::PendingReview => {
             viewer.is_some_and(|v| is_moderator(v) || v.user_id == coordinator_id)
         }
-        NoticeState::Draft => {
-            viewer.is_some_and(|v| v.role == Role::Admin || v.user_id == coordinator_id)
-        }
+        NoticeState::Draft => viewer.is_some_and(|v| is_admin(v) || v.user_id == coordinator_id),
     }
 }
 
 /// Whether `caller` may change a notice: its own coordinator while still a coordinator, and
 /// administrators. (Whether the account may write at all is `Action::PublishTrials`.)
 pub fn may_manage_trial(caller: &Caller, coordinator_id: i64) -> bool {
-    caller.role == Role::Admin
-        || (caller.role == Role::Coordinator && caller.user_id == coordinator_id)
+    is_admin(caller) || (caller.role == Role::Coordinator && caller.user_id == coordinator_id)
 }
 
 /// Whether `caller` may read the answers to a notice: its own coordinator only. Members
@@ -122,9 +126,29 @@ pub fn may_read_trial_interests(caller: &Caller, coordinator_id: i64) -> bool {
     caller.user_id == coordinator_id && matches!(caller.role, Role::Coordinator | Role::Admin)
 }
 
-/// Moderators and administrators.
+/// Moderators and administrators (with two-factor authentication when the settings require
+/// it: until then they see what members see).
 pub fn is_moderator(caller: &Caller) -> bool {
-    matches!(caller.role, Role::Moderator | Role::Admin)
+    is_staff(caller.role) && !caller.needs_two_factor
+}
+
+/// Administrators (with two-factor authentication when the settings require it).
+fn is_admin(caller: &Caller) -> bool {
+    caller.role == Role::Admin && !caller.needs_two_factor
+}
+
+fn is_staff(role: Role) -> bool {
+    matches!(role, Role::Moderator | Role::Admin)
+}
+
+/// The refusal of a staff power to a moderator or administrator without two-factor
+/// authentication.
+fn two_factor_required() -> ApiError {
+    ApiError::TwoFactorRequired(
+        "staff accounts must turn on two-factor authentication before using staff powers: \
+         enrol at POST /api/v1/me/two-factor, then confirm with a code"
+            .into(),
+    )
 }
 
 /// Whether `viewer` may see content by `author_id` in `status`: published and deleted
@@ -178,6 +202,30 @@ mod tests {
             role,
             state,
             state_until: None,
+            needs_two_factor: false,
+        }
+    }
+
+    #[test]
+    fn staff_without_two_factor_are_told_to_enrol_and_see_what_members_see() {
+        for role in [Role::Moderator, Role::Admin] {
+            let c = Caller {
+                needs_two_factor: true,
+                ..caller(role, AccountState::Active)
+            };
+            for action in [
+                Action::Moderate,
+                Action::Administer,
+                Action::ReadPrivateData,
+            ] {
+                assert!(
+                    matches!(authorize(&c, action), Err(ApiError::TwoFactorRequired(_))),
+                    "{role:?} {action:?}"
+                );
+            }
+            assert!(authorize(&c, Action::Contribute).is_ok());
+            assert!(!is_moderator(&c));
+            assert!(!may_see(Some(&c), 99, PostStatus::Held));
         }
     }
 

@@ -70,7 +70,7 @@ impl TokenKeys {
                 ));
             }
             Some(secret) => secret.clone(),
-            None => generated_secret(data_dir)?,
+            None => generated_secret(data_dir, "jwt.key", "signing key")?,
         };
         let mut verifying = HashMap::new();
         verifying.insert(
@@ -143,15 +143,21 @@ impl TokenKeys {
     }
 }
 
-fn generated_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
-    let path = data_dir.join("jwt.key");
+/// The secret kept in `{data_dir}/{file}` (`what` names it in errors), generated there once
+/// (mode 0600) when the file does not exist yet.
+pub(crate) fn generated_secret(
+    data_dir: &Path,
+    file: &str,
+    what: &str,
+) -> Result<Secret, ConfigError> {
+    let path = data_dir.join(file);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim();
         if existing.len() >= 32 {
             return Ok(Secret::new(existing));
         }
         return Err(ConfigError(format!(
-            "the signing key file {} is too short; delete it to generate a new one",
+            "the {what} file {} is too short; delete it to generate a new one",
             path.display()
         )));
     }
@@ -171,13 +177,13 @@ fn generated_secret(data_dir: &Path) -> Result<Secret, ConfigError> {
     }
     let mut file = options.open(&path).map_err(|e| {
         ConfigError(format!(
-            "the signing key file {} cannot be written: {e}",
+            "the {what} file {} cannot be written: {e}",
             path.display()
         ))
     })?;
     file.write_all(secret.as_bytes()).map_err(|e| {
         ConfigError(format!(
-            "the signing key file {} cannot be written: {e}",
+            "the {what} file {} cannot be written: {e}",
             path.display()
         ))
     })?;

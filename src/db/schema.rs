@@ -414,6 +414,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    session_families (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family_id -> Text,
+        client -> Text,
+        network -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> BigInt,
+        secret -> Text,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_challenges (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -454,4 +496,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     trial_alert_ledger,
     access_log,
     registrations,
+    session_families,
+    two_factor,
+    recovery_codes,
+    sign_in_challenges,
 );

@@ -26,6 +26,10 @@ pub enum ApiError {
     /// 403: authenticated, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// 403: a moderator or administrator must turn on two-factor authentication before using
+    /// staff powers (`auth.require_2fa_for_staff`).
+    #[error("{0}")]
+    TwoFactorRequired(String),
     /// 404: the thing does not exist, or the caller may not know it does.
     #[error("{0}")]
     NotFound(String),
@@ -76,6 +80,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
+            Self::TwoFactorRequired(_) => "two_factor_required",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict(_) => "conflict",
@@ -95,6 +100,7 @@ impl ApiError {
             Self::BadRequest(_) => "Malformed request",
             Self::Unauthorized(_) => "Authentication required",
             Self::Forbidden(_) => "Not allowed",
+            Self::TwoFactorRequired(_) => "Two-factor authentication required",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Conflict(_) => "Conflict",
@@ -149,7 +155,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::TwoFactorRequired(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,

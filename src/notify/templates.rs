@@ -1,5 +1,6 @@
-//! Email templates: the five account emails (verification, password reset, registration
-//! attempt, password changed, sign-in attempts), the reply notification and the two trial
+//! Email templates: the seven account emails (verification, password reset, registration
+//! attempt, password changed, sign-in attempts, two-factor authentication turned on and off),
+//! the reply notification and the two trial
 //! emails (an answer to a coordinator's notice, the daily alert digest), in English and
 //! Simplified Chinese, each rendered as a subject, a plain-text part and an HTML part.
 //!
@@ -43,6 +44,12 @@ crate::db::text_enum! {
         /// "Someone is trying to sign in to your account": wrong passwords keep coming for
         /// it; with a link to the reset page. One per account per throttling window at most.
         SignInAttempts = "sign_in_attempts",
+        /// "Two-factor authentication was turned on", with a link to the reset page if that
+        /// was not the member.
+        TwoFactorEnabled = "two_factor_enabled",
+        /// "Two-factor authentication was turned off", with a link to the reset page if that
+        /// was not the member.
+        TwoFactorDisabled = "two_factor_disabled",
     }
 }
 
@@ -131,6 +138,42 @@ fn wording(template: Template, locale: Locale) -> Wording {
                 "如果是您本人，直接登录即可；如果忘记了密码，可以在这里重置：",
             ],
             after: &["如果不是您本人，请忽略这封邮件，您的账户没有任何改动。"],
+        },
+        (Template::TwoFactorEnabled, Locale::En) => Wording {
+            subject: "Two-factor authentication is on for your Butterfly account",
+            before: &[
+                "Two-factor authentication was just turned on for your Butterfly account: from \
+                 now on, signing in asks for a code from your authenticator app. Keep your \
+                 recovery codes somewhere safe.",
+                "If this was not you, please reset your password now to keep your account safe:",
+            ],
+            after: &[],
+        },
+        (Template::TwoFactorEnabled, Locale::ZhCn) => Wording {
+            subject: "您的 Butterfly 账户已开启两步验证",
+            before: &[
+                "您的 Butterfly 账户刚刚开启了两步验证：今后登录时需要输入身份验证器应用中的验证码。请妥善保管您的恢复码。",
+                "如果不是您本人操作，请立即通过下面的链接重置密码，保护您的账户：",
+            ],
+            after: &[],
+        },
+        (Template::TwoFactorDisabled, Locale::En) => Wording {
+            subject: "Two-factor authentication is off for your Butterfly account",
+            before: &[
+                "Two-factor authentication was just turned off for your Butterfly account: \
+                 signing in now asks for your password only, and your recovery codes no longer \
+                 work.",
+                "If this was not you, please reset your password now to keep your account safe:",
+            ],
+            after: &[],
+        },
+        (Template::TwoFactorDisabled, Locale::ZhCn) => Wording {
+            subject: "您的 Butterfly 账户已关闭两步验证",
+            before: &[
+                "您的 Butterfly 账户刚刚关闭了两步验证：现在登录只需要密码，原有的恢复码也已失效。",
+                "如果不是您本人操作，请立即通过下面的链接重置密码，保护您的账户：",
+            ],
+            after: &[],
         },
         (Template::PasswordChanged, Locale::En) => Wording {
             subject: "Your Butterfly password was changed",

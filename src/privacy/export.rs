@@ -25,6 +25,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
     Ok(DataExport {
         generated_at: utc(db::now()),
         sessions: accounts::sessions_of(conn, id)?,
+        two_factor: accounts::two_factor_of(conn, id)?,
         threads: forum.threads,
         posts: forum.posts,
         reactions: forum.reactions,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::member_data::ExportSession;
+use crate::accounts::member_data::{ExportSession, ExportTwoFactor};
 use crate::accounts::model::Me;
 use crate::forum::member_data::{ExportPost, ExportReaction, ExportThread};
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
@@ -26,6 +26,9 @@ pub struct DataExport {
     pub account: Me,
     /// Signed-in devices: the latest refresh of each session.
     pub sessions: Vec<ExportSession>,
+    /// Whether two-factor authentication is on (its secret and recovery codes are never
+    /// exported).
+    pub two_factor: ExportTwoFactor,
     /// Threads the member started (their first posts are among `posts`).
     pub threads: Vec<ExportThread>,
     /// Every post the member wrote, in every status (held, hidden, removed and deleted too),

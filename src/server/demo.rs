@@ -289,6 +289,8 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedReport, ApiError> {
         role,
         state: AccountState::Active,
         state_until: None,
+        // The seed acts for the demo accounts; no session, so no second factor to ask for.
+        needs_two_factor: false,
     };
     let mut threads = 0;
     for (author, board, title, body) in threads_to_post() {

@@ -10,6 +10,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::accounts::routes as accounts;
+use crate::accounts::security::routes as security;
 use crate::forum::routes as forum;
 use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
@@ -212,6 +213,15 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         accounts::update_me,
         accounts::change_password,
         accounts::public_profile,
+        security::complete_sign_in,
+        security::list_sessions,
+        security::revoke_session,
+        security::revoke_other_sessions,
+        security::two_factor_status,
+        security::enrol,
+        security::confirm,
+        security::disable,
+        security::regenerate,
         privacy::export,
         privacy::erase,
         privacy::admin_user,
@@ -278,7 +288,8 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
     modifiers(&BearerAuth, &ProblemResponses, &RateLimitDocs),
     tags(
         (name = "accounts", description = "Registration, email verification, password reset"),
-        (name = "sessions", description = "Log in, refresh, log out"),
+        (name = "sessions", description = "Log in (with a second step when two-factor authentication is on), refresh, log out; one's sessions, revoking one or every other"),
+        (name = "two-factor", description = "Two-factor authentication (TOTP) with single-use recovery codes: enrol, confirm, turn off, new recovery codes"),
         (name = "profile", description = "One's own account and public profiles"),
         (name = "privacy", description = "Privacy rights: export of everything Butterfly holds about you, account erasure, and administrators' logged reads of private data"),
         (name = "forum", description = "Boards, threads, posts, reactions and search"),

@@ -135,6 +135,8 @@ impl Rule {
 pub const LIMITED_ROUTES: &[(Method, &str, Rule)] = &[
     (Method::POST, "/api/v1/accounts", Rule::Registration),
     (Method::POST, "/api/v1/sessions", Rule::Login),
+    // The second step of a sign-in counts with the first (its body names no address).
+    (Method::POST, "/api/v1/sessions/two-factor", Rule::Login),
     (Method::POST, "/api/v1/password-resets", Rule::PasswordReset),
     (
         Method::POST,

@@ -6,6 +6,8 @@
 //! - [`people`]: who signs in ([`people::Person`]) and what they are told in-app;
 //! - [`forum`], [`moderation`], [`trials`]: the requests of each feature;
 //! - [`json`], [`pages`], [`http`], [`metrics`]: reading answers, lists, headers and metrics;
+//! - [`sessions`]: signing in from a named client, one's sessions, ending one;
+//! - [`two_factor`]: the authenticator apps of the accounts it enrolled (staff are, when made);
 //! - [`mail`], [`outbox`]: the SMTP receiver, and waiting for the outbox to drain before saying
 //!   that an email did not come;
 //! - [`database`], [`faults`]: fresh databases, and the clusters and disks fault stories break.
@@ -21,7 +23,9 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 pub mod people;
+pub mod sessions;
 pub mod trials;
+pub mod two_factor;
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
@@ -41,6 +45,8 @@ pub use self::people::Tokens;
 
 /// The access-token signing secret every test server uses.
 pub const JWT_SECRET: &str = "butterfly-test-signing-secret-0123456789abcdef";
+/// The key every test server seals two-factor secrets with.
+pub const TWO_FACTOR_KEY: &str = "butterfly-test-two-factor-key-0123456789abcdef";
 /// The web client's address; email links start with it.
 pub const PUBLIC_URL: &str = "http://client.test";
 /// A password the server accepts (long, not common).
@@ -60,6 +66,9 @@ pub struct TestApp {
     pub settings: Settings,
     pub database: Arc<TestDatabase>,
     pub mail: Arc<MailServer>,
+    /// The authenticator apps of the accounts the harness enrolled in two-factor
+    /// authentication (shared with sibling servers).
+    pub authenticators: two_factor::Authenticators,
     db: Db,
     handle: actix_web::dev::ServerHandle,
     /// The server runs on its own thread and actix system, as in its own process, so that it
@@ -128,6 +137,8 @@ fn test_settings(database: &TestDatabase, mail: &MailServer, data_dir: &Path) ->
         ..Settings::default()
     };
     settings.jwt.secret = Some(Secret::new(JWT_SECRET));
+    // Sibling servers on one database share it, as a real deployment's instances must.
+    settings.auth.two_factor_key = Some(Secret::new(TWO_FACTOR_KEY));
     settings.outbox.poll_interval_ms = 50;
     settings.outbox.retry_base_ms = 200;
     // Stories post, search and sign in far faster than people do; the rate limits are told in
@@ -165,7 +176,10 @@ impl TestApp {
         let mut settings = settings;
         settings.bind = "127.0.0.1:0".into();
         settings.data_dir = data_dir.path().to_path_buf();
-        Self::launch(settings, self.database.clone(), self.mail.clone(), data_dir).await
+        let mut sibling =
+            Self::launch(settings, self.database.clone(), self.mail.clone(), data_dir).await;
+        sibling.authenticators = self.authenticators.clone();
+        sibling
     }
 
     async fn launch(
@@ -214,6 +228,7 @@ impl TestApp {
             settings,
             database,
             mail,
+            authenticators: Default::default(),
             db,
             handle,
             thread: Some(thread),

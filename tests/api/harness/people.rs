@@ -38,9 +38,20 @@ impl TestApp {
         .await
     }
 
-    /// Logs in and returns the session's tokens; fails the test unless the login succeeds.
+    /// Logs in and returns the session's tokens, completing the second step with the account's
+    /// authenticator when two-factor authentication is on; fails the test unless the login
+    /// succeeds.
     pub async fn sign_in(&self, email: &str, password: &str) -> Tokens {
-        Tokens::from_body(self.login(email, password).await.expect(200))
+        let reply = self.login(email, password).await;
+        if reply.status != 202 {
+            return Tokens::from_body(reply.expect(200));
+        }
+        let challenge = reply.expect(202)["challenge_token"]
+            .as_str()
+            .expect("a challenge token")
+            .to_owned();
+        let factor = self.second_factor(email).await;
+        Tokens::from_body(self.complete_sign_in(&challenge, &factor).await.expect(200))
     }
 
     /// `POST /api/v1/sessions/refresh`.
@@ -75,8 +86,21 @@ impl TestApp {
     }
 
     /// An active, verified account made directly (as `butterfly admin create-user` does),
-    /// without the email round trip, for stories that are not about signing up.
+    /// without the email round trip, for stories that are not about signing up. Moderators and
+    /// administrators turn on two-factor authentication at once (staff powers need it), in a
+    /// session of their own.
     pub async fn member_with_role(&self, email: &str, display_name: &str, role: Role) -> Member {
+        let member = self.account_with_role(email, display_name, role).await;
+        if matches!(role, Role::Moderator | Role::Admin) {
+            let tokens = self.sign_in(email, PASSWORD).await;
+            self.enrol_two_factor(email, PASSWORD, &tokens.access).await;
+        }
+        member
+    }
+
+    /// An account made as [`TestApp::member_with_role`] does, without two-factor
+    /// authentication whatever its role.
+    pub async fn account_with_role(&self, email: &str, display_name: &str, role: Role) -> Member {
         let id = butterfly::accounts::service::create_user(
             &self.db,
             email,

@@ -58,6 +58,36 @@ impl World {
                     )
                 }
             }
+            "POST /api/v1/sessions/two-factor" => Req {
+                token: Some(None),
+                ..post(
+                    "/api/v1/sessions/two-factor",
+                    self.second_step_body(who, &email).await,
+                )
+            },
+            "GET /api/v1/me/sessions" => get("/api/v1/me/sessions"),
+            "DELETE /api/v1/me/sessions/{id}" => {
+                let id = self.fresh_session_id(who).await;
+                delete(format!("/api/v1/me/sessions/{id}"))
+            }
+            "DELETE /api/v1/me/sessions" => delete("/api/v1/me/sessions"),
+            "GET /api/v1/me/two-factor" => get("/api/v1/me/two-factor"),
+            "POST /api/v1/me/two-factor" => {
+                post("/api/v1/me/two-factor", json!({"password": PASSWORD}))
+            }
+            "POST /api/v1/me/two-factor/confirm" => post(
+                "/api/v1/me/two-factor/confirm",
+                json!({"code": "not-a-code"}),
+            ),
+            "POST /api/v1/me/two-factor/recovery-codes" => post(
+                "/api/v1/me/two-factor/recovery-codes",
+                json!({"code": "not-a-code"}),
+            ),
+            "DELETE /api/v1/me/two-factor" => Req::new(
+                Method::DELETE,
+                "/api/v1/me/two-factor",
+                Some(json!({"password": "not my password"})),
+            ),
             "GET /api/v1/me" => get("/api/v1/me"),
             "PATCH /api/v1/me" => patch("/api/v1/me", json!({"bio": "Diagnosed in 2019."})),
             "POST /api/v1/me/password" => post(

@@ -321,6 +321,39 @@ impl World {
     }
 }
 
+impl World {
+    /// The second step of a sign-in: a real challenge and a fresh code for the actors with
+    /// two-factor authentication (staff), a made-up challenge for everyone else.
+    pub(super) async fn second_step_body(&self, who: Actor, email: &str) -> Value {
+        if self.app.authenticator(email).is_none() || self.person(who).is_none() {
+            return json!({"challenge_token": "not-a-challenge", "code": "123456"});
+        }
+        let challenge = self.app.login(email, PASSWORD).await.expect(202)["challenge_token"]
+            .as_str()
+            .expect("a challenge")
+            .to_owned();
+        self.app.second_factor(email).await.body(&challenge)
+    }
+
+    /// The id of a new session of the actor's (as the session list shows it to that session);
+    /// an id nobody has for those without one.
+    pub(super) async fn fresh_session_id(&self, who: Actor) -> i64 {
+        let (Some(access), Some(_)) = self.fresh_session(who).await else {
+            return 1;
+        };
+        let page = self
+            .app
+            .get("/api/v1/me/sessions", Some(&access))
+            .await
+            .expect(200);
+        page["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|s| s["current"] == true))
+            .and_then(|s| s["id"].as_i64())
+            .unwrap_or_else(|| panic!("no current session in {page}"))
+    }
+}
+
 pub(super) fn application_body() -> Value {
     json!({
         "organization": "Peking Union Medical College Hospital",
