@@ -16,7 +16,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked \
     && install -m 0755 target/release/butterfly /usr/local/bin/butterfly
-# A lean binary (about 43 MB): its line tables (about 90 MB) move to butterfly.debug, which
+# A lean binary (43 MB): its line tables (150 MB) move to butterfly.debug, which
 # `docker build --target debug-symbols --output type=local,dest=. .` exports. Put it beside the
 # binary for backtraces with file and line; without it they name the functions.
 RUN objcopy --only-keep-debug /usr/local/bin/butterfly /usr/local/lib/butterfly.debug \
