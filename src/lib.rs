@@ -4,7 +4,7 @@
 //! the first two layers, from the modules listed before it, so that no two modules import
 //! each other (`ARCHITECTURE.md` draws them; an architecture test in the suite enforces them):
 //! 1. foundation: `config`, `telemetry`, `db`, `http`, `auth`, `app`;
-//! 2. shared services: `notify`, `queue`, `modlog`, `filters`, `markdown`;
+//! 2. shared services: `relations`, `notify`, `queue`, `modlog`, `filters`, `markdown`;
 //! 3. features, which never import one another: `accounts`, `forum`, `trials`;
 //! 4. moderation decisions, acting on the features through their ports: `moderation`;
 //! 5. privacy rights across every feature: `privacy`;
@@ -24,6 +24,7 @@ pub mod markdown;
 pub mod modlog;
 pub mod notify;
 pub mod queue;
+pub mod relations;
 
 // 3. features
 pub mod accounts;

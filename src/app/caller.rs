@@ -1,7 +1,7 @@
 //! The `Caller` extractor: a handler that takes a `Caller` argument cannot run without a valid
 //! access token whose session is still open and whose account may still sign in (and it tells
 //! whether a staff account still has to turn on two-factor authentication); and
-//! [`bearer_subject`], which the rate limiter asks for the account of a request.
+//! [`bearer_requester`], which the rate limiter asks for the account of a request.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::auth::model::{AccountState, Role, Sanction};
 use crate::db::schema::{sessions, two_factor, users};
 use crate::http::error::ApiError;
+use crate::http::ratelimit::Requester;
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -111,13 +112,19 @@ impl FromRequest for MaybeCaller {
     }
 }
 
-/// The user id of a valid bearer token, without asking the database (a revoked session's
-/// token still counts against its own account, which is harmless).
-pub fn bearer_subject(req: &HttpRequest) -> Option<String> {
+/// The user id and staff role of a valid bearer token, without asking the database (a revoked
+/// session's token still counts against its own account, which is harmless; its requests are
+/// refused by [`Caller`] anyway). A role taken away shows once the token is renewed, within
+/// `auth.access_ttl_secs`.
+pub fn bearer_requester(req: &HttpRequest) -> Option<Requester> {
     let state = req.app_data::<web::Data<AppState>>()?;
-    state
-        .keys
-        .verify(&bearer(req)?)
-        .ok()
-        .map(|claims| claims.sub)
+    let claims = state.keys.verify(&bearer(req)?).ok()?;
+    let staff = matches!(
+        Role::parse(&claims.role),
+        Some(Role::Moderator | Role::Admin)
+    );
+    Some(Requester {
+        account: claims.sub,
+        staff,
+    })
 }

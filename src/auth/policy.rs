@@ -17,6 +17,9 @@ pub enum Action {
     EditOwnProfile,
     /// Change one's own password.
     ChangeOwnPassword,
+    /// Keep oneself safe: ignore members, mute threads and boards. Every account that may sign
+    /// in, silenced ones too (safety does not depend on standing).
+    ProtectOneself,
     /// Write community content (posts, reactions, flags, applications…).
     Contribute,
     /// Administer accounts, roles and boards.
@@ -41,9 +44,10 @@ pub enum Action {
 /// Allows or refuses `action` for `caller`.
 pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
     match action {
-        Action::ReadOwnAccount | Action::ChangeOwnPassword | Action::ExerciseOwnPrivacyRights => {
-            Ok(())
-        }
+        Action::ReadOwnAccount
+        | Action::ChangeOwnPassword
+        | Action::ProtectOneself
+        | Action::ExerciseOwnPrivacyRights => Ok(()),
         Action::EditOwnProfile | Action::Contribute => require_writer(caller),
         Action::Administer | Action::ReadPrivateData | Action::Moderate
             if caller.needs_two_factor && is_staff(caller.role) =>
@@ -244,6 +248,7 @@ mod tests {
                 assert!(authorize(&c, Action::ReadOwnAccount).is_ok());
                 assert!(authorize(&c, Action::ChangeOwnPassword).is_ok());
                 assert!(authorize(&c, Action::ExerciseOwnPrivacyRights).is_ok());
+                assert!(authorize(&c, Action::ProtectOneself).is_ok());
                 assert_eq!(
                     authorize(&c, Action::ReadPrivateData).is_ok(),
                     role == Role::Admin,

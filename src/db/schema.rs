@@ -456,6 +456,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    member_ignores (user_id, ignored_id) {
+        user_id -> BigInt,
+        ignored_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -500,4 +508,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     two_factor,
     recovery_codes,
     sign_in_challenges,
+    member_ignores,
 );

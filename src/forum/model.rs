@@ -172,6 +172,7 @@ pub struct ThreadListRow {
     pub my_support: bool,
     pub my_helpful: bool,
     pub my_hug: bool,
+    pub author_ignored: bool,
 }
 
 /// A thread as lists show it: everything a client needs to draw it without further calls.
@@ -196,6 +197,9 @@ pub struct ThreadSummary {
     pub reactions: ReactionCounts,
     /// The caller's own reactions on the first post (empty when signed out).
     pub my_reactions: Vec<ReactionKind>,
+    /// The caller ignores the author: clients collapse the thread. Never set for an anonymous
+    /// post whose author the caller does not see.
+    pub author_ignored: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub last_activity_at: DateTime<Utc>,
@@ -218,6 +222,7 @@ pub fn split_tags(tags: &str) -> Vec<String> {
 
 impl ThreadSummary {
     pub fn from_row(row: ThreadListRow, reveal_anonymous: bool) -> Self {
+        let author_ignored = row.author_ignored && (!row.anonymous || reveal_anonymous);
         Self {
             id: row.id,
             board: row.board_slug,
@@ -243,6 +248,7 @@ impl ThreadSummary {
                 hug: row.hug_count.unwrap_or(0),
             },
             my_reactions: my_reactions(row.my_support, row.my_helpful, row.my_hug),
+            author_ignored,
             created_at: utc(row.created_at),
             edited_at: row.edited_at.map(utc),
             last_activity_at: utc(row.last_activity_at),
@@ -272,6 +278,7 @@ pub struct PostListRow {
     pub my_support: bool,
     pub my_helpful: bool,
     pub my_hug: bool,
+    pub author_ignored: bool,
 }
 
 pub const DELETED_PLACEHOLDER: &str = "[deleted]";
@@ -292,6 +299,9 @@ pub struct PostView {
     pub reply_to: Option<i64>,
     pub reactions: ReactionCounts,
     pub my_reactions: Vec<ReactionKind>,
+    /// The caller ignores the author: clients collapse the post. Never set for an anonymous
+    /// post whose author the caller does not see.
+    pub author_ignored: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     /// Only in the answer to writing or editing a post: whether it is held and why, and
@@ -303,6 +313,7 @@ pub struct PostView {
 impl PostView {
     pub fn from_row(row: PostListRow, reveal_anonymous: bool) -> Self {
         let deleted = row.status == PostStatus::Deleted;
+        let author_ignored = row.author_ignored && (!row.anonymous || reveal_anonymous);
         Self {
             id: row.id,
             thread_id: row.thread_id,
@@ -332,6 +343,7 @@ impl PostView {
                 hug: row.hug_count,
             },
             my_reactions: my_reactions(row.my_support, row.my_helpful, row.my_hug),
+            author_ignored,
             created_at: utc(row.created_at),
             edited_at: row.edited_at.map(utc),
             notice: None,

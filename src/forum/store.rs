@@ -12,7 +12,8 @@ use crate::auth::content::PostStatus;
 use crate::auth::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags, threads, users,
+    boards, member_ignores, post_revisions, posts, reactions, reply_email_ledger, thread_tags,
+    threads, users,
 };
 
 /// Who is looking, for visibility filters: `None` for visitors.
@@ -103,8 +104,9 @@ pub fn board_archived(conn: &mut AnyConnection, board_id: i64) -> QueryResult<bo
 
 // ---- threads ------------------------------------------------------------------------------
 
-/// The columns of a `ThreadListRow`, with the viewer's own reactions on the first post as
-/// `EXISTS` subqueries (primary key of `reactions`), so a page is one query.
+/// The columns of a `ThreadListRow`, with the viewer's own reactions on the first post and
+/// whether the viewer ignores the author as `EXISTS` subqueries (primary keys of `reactions`
+/// and `member_ignores`, the latter `relations`' table), so a page is one query.
 macro_rules! thread_columns {
     ($me:expr) => {
         (
@@ -146,6 +148,11 @@ macro_rules! thread_columns {
                     .filter(reactions::post_id.nullable().eq(threads::first_post_id))
                     .filter(reactions::user_id.eq($me))
                     .filter(reactions::kind.eq(ReactionKind::Hug)),
+            ),
+            exists(
+                member_ignores::table
+                    .filter(member_ignores::user_id.eq($me))
+                    .filter(member_ignores::ignored_id.eq(threads::author_id)),
             ),
         )
     };
@@ -471,6 +478,11 @@ macro_rules! post_columns {
                     .filter(reactions::post_id.eq(posts::id))
                     .filter(reactions::user_id.eq($me))
                     .filter(reactions::kind.eq(ReactionKind::Hug)),
+            ),
+            exists(
+                member_ignores::table
+                    .filter(member_ignores::user_id.eq($me))
+                    .filter(member_ignores::ignored_id.eq(posts::author_id)),
             ),
         )
     };

@@ -243,6 +243,8 @@ pub struct AuthorHistory {
     pub approved_posts: i64,
     /// Posts removed or hidden by moderators.
     pub removed_posts: i64,
+    /// How many members ignore this member (who they are is never shown).
+    pub ignored_by: i64,
     pub notes: Vec<NoteView>,
 }
 

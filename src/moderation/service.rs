@@ -277,6 +277,11 @@ fn views(
             }
         }
     }
+    for (author, n) in crate::relations::store::ignored_by_counts(conn, &authors)? {
+        if let Some(h) = history.get_mut(&author) {
+            h.ignored_by = n;
+        }
+    }
     for (id, user, author, body, at) in notes {
         if let Some(h) = history.get_mut(&user) {
             h.notes.push(NoteView {

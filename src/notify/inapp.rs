@@ -86,8 +86,14 @@ pub fn record(
     )
 }
 
-/// Records any notification; call inside the write transaction of the event.
+/// Records any notification; call inside the write transaction of the event. Nothing is
+/// recorded when the recipient ignores the member who caused it.
 pub fn record_event(conn: &mut AnyConnection, n: &NewNotification<'_>) -> QueryResult<()> {
+    if let Some(actor) = n.actor_id
+        && crate::relations::store::ignores(conn, n.user_id, actor)?
+    {
+        return Ok(());
+    }
     diesel::insert_into(notifications::table)
         .values((
             notifications::user_id.eq(n.user_id),

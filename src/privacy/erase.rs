@@ -1,6 +1,6 @@
 //! The steps of erasing an account, run in the one write transaction of `DELETE /me`: each
-//! feature erases its own part (`member_data` in `forum`, `moderation`, `trials`, `notify` and
-//! `accounts`), in that order, and the erasure is written to the moderation log.
+//! feature erases its own part (`member_data` in `forum`, `moderation`, `trials`, `notify`,
+//! `relations` and `accounts`), in that order, and the erasure is written to the moderation log.
 //!
 //! What stays, and why:
 //! - the `users` row, scrubbed (email `deleted-<random>@invalid`, display name
@@ -27,6 +27,7 @@ use crate::moderation::member_data as moderation;
 use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::member_data as notify;
 use crate::queue::Resolution;
+use crate::relations::member_data as relations;
 use crate::trials::member_data as trials;
 
 /// How open queue items about the member are closed.
@@ -50,6 +51,7 @@ pub fn erase(
     moderation::erase(conn, id, RESOLUTION)?;
     trials::erase(conn, id, RESOLUTION)?;
     notify::erase(conn, id, &user.email)?;
+    relations::erase(conn, id)?;
     accounts::forget(conn, user)?;
     modlog::append(
         conn,

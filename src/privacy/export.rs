@@ -1,5 +1,5 @@
 //! The data export, composed from each feature's part (`member_data` in `accounts`, `forum`,
-//! `trials`, `moderation` and `notify`) and the access log kept here. Every table holding
+//! `trials`, `moderation`, `relations` and `notify`) and the access log kept here. Every table holding
 //! personal data is owned by one of those modules, and each of them has both an export and an
 //! erasure step: a new table holding any must get both.
 
@@ -14,6 +14,7 @@ use crate::db::{self, AnyConnection, utc};
 use crate::forum::member_data as forum;
 use crate::moderation::member_data as moderation;
 use crate::notify::member_data as notify;
+use crate::relations::member_data as relations;
 use crate::trials::member_data as trials;
 
 /// Everything about `user`, read on one connection.
@@ -31,6 +32,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         reactions: forum.reactions,
         flags: moderation.flags,
         notifications: notify::notifications_of(conn, id)?,
+        ignored_members: relations::export(conn, id)?,
         trial_interests: trials.interests,
         trial_alerts: trials.alerts,
         coordinator_applications: trials.applications,

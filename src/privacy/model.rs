@@ -15,6 +15,7 @@ use crate::accounts::model::Me;
 use crate::forum::member_data::{ExportPost, ExportReaction, ExportThread};
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
 use crate::notify::member_data::ExportNotification;
+use crate::relations::member_data::ExportIgnored;
 use crate::trials::member_data::{ExportAlert, ExportApplication, ExportInterest, ExportNotice};
 
 /// Everything Butterfly holds about one member.
@@ -39,6 +40,8 @@ pub struct DataExport {
     /// Posts the member reported.
     pub flags: Vec<ExportFlag>,
     pub notifications: Vec<ExportNotification>,
+    /// Members the member ignores (who ignores her is never shown).
+    pub ignored_members: Vec<ExportIgnored>,
     /// Answers to trial notices ("I'm interested").
     pub trial_interests: Vec<ExportInterest>,
     /// Saved trial searches, with the notices they matched.

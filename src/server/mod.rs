@@ -109,7 +109,7 @@ impl Application {
         let trusted_proxies = web::Data::new(trusted_proxies);
         let route_limits = web::Data::new(RouteLimits::new(
             state.settings.rate_limits.clone(),
-            crate::app::caller::bearer_subject,
+            crate::app::caller::bearer_requester,
         ));
         let requests = web::Data::new(RequestMetrics::default());
         let metrics = web::Data::new(Metrics::new(&state, &requests, &route_limits));
@@ -203,6 +203,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::forum::routes::configure)
         .configure(crate::moderation::routes::configure)
         .configure(crate::notify::routes::configure)
+        .configure(crate::relations::routes::configure)
         .configure(crate::trials::routes::configure)
         .configure(crate::privacy::routes::configure);
 }

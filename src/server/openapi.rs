@@ -17,6 +17,7 @@ use crate::http::ratelimit::RateLimitDocs;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
 use crate::privacy::routes as privacy;
+use crate::relations::routes as relations;
 use crate::server::health;
 use crate::trials::routes as trials;
 
@@ -262,6 +263,9 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         moderation::appeal,
         notifications::list,
         notifications::mark_read,
+        relations::list_ignored,
+        relations::ignore_member,
+        relations::unignore_member,
         trials::apply,
         trials::list_applications,
         trials::decide_application,
@@ -295,6 +299,7 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         (name = "forum", description = "Boards, threads, posts, reactions and search"),
         (name = "moderation", description = "Flags, the moderation queue, sanctions, watched words, logs and appeals"),
         (name = "notifications", description = "In-app notifications"),
+        (name = "ignore", description = "Ignoring members: their posts collapsed, their notifications and messages stopped, without telling them"),
         (name = "trials", description = "Clinical trials: coordinator applications, recruitment notices, search, import from ClinicalTrials.gov, interest and saved searches. Trials are research: eligibility is decided by the trial's physicians"),
         (name = "health", description = "Probes"),
         (name = "operations", description = "Prometheus metrics for operators (loopback or metrics token only)"),

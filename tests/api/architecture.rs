@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("auth", 1),
     ("app", 1),
     // 2. shared services
+    ("relations", 2),
     ("notify", 2),
     ("queue", 2),
     ("modlog", 2),

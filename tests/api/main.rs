@@ -15,6 +15,7 @@ mod email;
 mod errors;
 mod faults;
 mod forum;
+mod ignore;
 mod limits;
 mod moderation;
 mod my_sessions;

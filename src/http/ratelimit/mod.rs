@@ -5,7 +5,8 @@
 //!   (`login_throttle`, used by the login and erasure services).
 //! - [`enforce`]: one middleware that limits requests by route pattern and method
 //!   (`rate_limits` in the settings): registration, login, password reset, verification
-//!   resend, posting, flagging, trial interest and search, counted with governor (GCRA: a
+//!   resend, posting, flagging, trial interest and search (posting and flagging not for
+//!   moderators and administrators, by their tokens' role), counted with governor (GCRA: a
 //!   burst of N, refilled at N per window, see `limiter`). Each request counts against the
 //!   client (an IPv4 address; an IPv6 /64, /56 and /48, see `keys`) and against the account:
 //!   the bearer token's user, or, on the routes used before signing in, the email address of
@@ -121,6 +122,13 @@ impl Rule {
         }
     }
 
+    /// Limits meant for members that moderators and administrators are not held by (as
+    /// Discourse exempts its staff): they post and flag as part of their work, and every
+    /// one of those actions is still recorded.
+    fn exempts_staff(self) -> bool {
+        matches!(self, Self::Posting | Self::Flagging)
+    }
+
     /// Routes used before signing in name their account by the body's `email`, and act on
     /// that address whoever is signed in.
     fn account_in_body(self) -> bool {
@@ -177,8 +185,16 @@ impl From<Rule> for RuleLabel {
     }
 }
 
+/// The account a request is made by, as its bearer token says.
+pub struct Requester {
+    /// The account id.
+    pub account: String,
+    /// The token names a moderator or an administrator.
+    pub staff: bool,
+}
+
 /// Tells the account a request is made by, without asking the database.
-pub type Identify = fn(&actix_web::HttpRequest) -> Option<String>;
+pub type Identify = fn(&actix_web::HttpRequest) -> Option<Requester>;
 
 impl RouteLimits {
     pub fn new(settings: RateLimitSettings, identify: Identify) -> Self {
@@ -294,11 +310,23 @@ pub async fn enforce(
         return Ok(next.call(req).await?.map_into_right_body());
     };
     let limit = rule.limit(&limits.settings);
-    let user = if rule.account_in_body() {
+    let requester = if rule.account_in_body() {
         None
     } else {
         (limits.identify)(req.request())
     };
+    if let Some(staff) = requester
+        .as_ref()
+        .filter(|r| r.staff && rule.exempts_staff())
+    {
+        tracing::info!(
+            rule = rule.name(),
+            account = %staff.account,
+            "staff request not counted by the rate limits"
+        );
+        return Ok(next.call(req).await?.map_into_right_body());
+    }
+    let user = requester.map(|r| r.account);
     let mut keys: Vec<(Key<'_>, u32)> = client_networks(client_ip(req.request()))
         .into_iter()
         .map(|(net, factor)| (Key::Client(net), limit.per_ip.saturating_mul(factor)))

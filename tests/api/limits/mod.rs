@@ -12,6 +12,7 @@ use butterfly::config::{RateLimit, Settings};
 use serde_json::json;
 
 use crate::harness::metrics::sample;
+use crate::harness::people::{admin, member, moderator};
 use crate::harness::{PASSWORD, Reply, TestApp};
 
 /// The window of every limit in these stories: ten minutes.
@@ -232,6 +233,85 @@ async fn members_who_post_flag_or_raise_their_hand_too_fast_are_told_to_wait() {
             "{rule}: {metrics}"
         );
     }
+}
+
+#[actix_web::test]
+async fn moderators_and_administrators_post_and_flag_past_the_limits_meant_for_members() {
+    let app = TestApp::spawn_with(|s: &mut Settings| {
+        s.rate_limits.enabled = true;
+        s.rate_limits.posting = limit(1, 1);
+        s.rate_limits.flagging = limit(1, 1);
+    })
+    .await;
+    let ana = member(&app, "Ana_A").await;
+    let lee = moderator(&app, "Mod_Lee").await;
+    let root = admin(&app, "Admin_Root").await;
+
+    let thread = app
+        .post_json_as(
+            "/api/v1/boards/kidneys/threads",
+            &ana.access,
+            &json!({"title": "Biopsy next week", "body": "Any tips for the day itself?"}),
+        )
+        .await;
+    assert_allowed(&thread, 201, 1, 0);
+    let thread = thread.expect(201);
+    let thread_id = thread["id"].as_i64().expect("a thread id");
+    let anas_post = thread["first_post"]["id"].as_i64().expect("a post id");
+    let replies = format!("/api/v1/threads/{thread_id}/posts");
+    assert_refused(
+        &app.post_json_as(&replies, &ana.access, &json!({"body": "And another."}))
+            .await,
+        1,
+    );
+
+    // Staff answer a busy thread and report what they find, beyond the members' allowance
+    // (and the client's, on the same address): not counted, so no RateLimit headers.
+    let mut staff_posts = Vec::new();
+    for (who, text) in [
+        (&lee, "Welcome, Ana: the pinned guide covers biopsy day."),
+        (&lee, "Please keep advice to your own experience."),
+        (&root, "The kidneys board has a biopsy thread too."),
+        (&lee, "Locking soon: the guide answers this."),
+    ] {
+        let reply = app
+            .post_json_as(&replies, &who.access, &json!({"body": text}))
+            .await;
+        assert!(
+            reply.header("ratelimit-limit").is_none(),
+            "{:?}",
+            reply.headers
+        );
+        staff_posts.push(reply.expect(201)["id"].as_i64().expect("a post id"));
+    }
+    for (who, post) in [
+        (&lee, staff_posts[2]),
+        (&lee, anas_post),
+        (&root, staff_posts[0]),
+        (&root, staff_posts[1]),
+    ] {
+        app.post_json_as(
+            &format!("/api/v1/posts/{post}/flags"),
+            &who.access,
+            &json!({"reason": "off_topic"}),
+        )
+        .await
+        .expect(201);
+    }
+
+    // Their posts are recorded like anyone's (their flags hid some: a moderator's flag
+    // hides at once); only the member was refused.
+    let page = app.get(&replies, Some(&lee.access)).await.expect(200);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(5), "{page}");
+    let metrics = app.get("/metrics", None).await.body;
+    assert_eq!(
+        sample(&metrics, "butterfly_rate_limited_total{rule=\"posting\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&metrics, "butterfly_rate_limited_total{rule=\"flagging\"}"),
+        Some(0.0)
+    );
 }
 
 // ----- IPv6 networks -----

@@ -117,6 +117,10 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
     // notifications
     ("GET /api/v1/notifications",                                [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
     ("POST /api/v1/notifications/read",                          [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
+    // ignoring members: every account that may sign in, silenced ones too
+    ("GET /api/v1/me/ignored",                                   [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("PUT /api/v1/me/ignored/{user_id}",                         [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
+    ("DELETE /api/v1/me/ignored/{user_id}",                      [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
     // trials
     ("POST /api/v1/coordinator-applications",                    [401, 401, 201, 201, 403, 401, 409, 409, 409, 409]),
     ("GET /api/v1/admin/coordinator-applications",               [401, 401, 403, 403, 403, 401, 403, 403, 403, 200]),

@@ -215,6 +215,20 @@ impl World {
                 json!({"subject": {"kind": "sanction", "id": self.warning_on_a}, "text": "I was quoting my doctor, not giving advice."}),
             ),
             "GET /api/v1/notifications" => get("/api/v1/notifications"),
+            // each actor ignores member B (member B ignores member A)
+            "GET /api/v1/me/ignored" => get("/api/v1/me/ignored"),
+            "PUT /api/v1/me/ignored/{user_id}" => Req::new(
+                Method::PUT,
+                format!(
+                    "/api/v1/me/ignored/{}",
+                    if who == Actor::MemberB { a } else { b }
+                ),
+                None,
+            ),
+            "DELETE /api/v1/me/ignored/{user_id}" => delete(format!(
+                "/api/v1/me/ignored/{}",
+                if who == Actor::MemberB { a } else { b }
+            )),
             "POST /api/v1/notifications/read" => {
                 post("/api/v1/notifications/read", json!({"all": true}))
             }
