@@ -26,6 +26,7 @@ pub struct UserRow {
     pub trust_level: i32,
     pub created_at: NaiveDateTime,
     pub notify_email_replies: bool,
+    pub profile_hidden: bool,
 }
 
 impl UserRow {
@@ -167,6 +168,8 @@ pub struct Me {
     pub created_at: DateTime<Utc>,
     /// Whether replies to the member are also emailed (at most one email per thread per hour).
     pub notify_email_replies: bool,
+    /// Whether her profile page is hidden from visitors (members still see it).
+    pub profile_hidden: bool,
 }
 
 impl From<UserRow> for Me {
@@ -183,6 +186,7 @@ impl From<UserRow> for Me {
             trust_level: row.trust_level,
             created_at: utc(row.created_at),
             notify_email_replies: row.notify_email_replies,
+            profile_hidden: row.profile_hidden,
         }
     }
 }
@@ -199,6 +203,8 @@ pub struct UpdateMeRequest {
     pub bio: Option<String>,
     /// Email me about replies (opt-in).
     pub notify_email_replies: Option<bool>,
+    /// Hide my profile page from visitors (members still see it).
+    pub profile_hidden: Option<bool>,
 }
 
 /// What anyone may see of an account: never the email.

@@ -12,6 +12,7 @@ use super::security::client::ClientInfo;
 use super::security::model::TwoFactorChallenge;
 use super::service;
 use crate::app::AppState;
+use crate::app::caller::MaybeCaller;
 use crate::auth::Caller;
 use crate::auth::policy::{Action, authorize};
 use crate::http::error::{ApiError, Problem};
@@ -244,17 +245,20 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A member's public profile (never the email address).
+/// A member's public profile (never the email address). A member may hide it from visitors:
+/// they are answered as for an unknown member.
 #[utoipa::path(tag = "profile", params(("id" = i64, Path, description = "User id")), responses(
     (status = 200, body = PublicProfile),
-    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such member"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such member, or a hidden profile asked by a visitor"),
 ))]
 #[get("/api/v1/users/{id}")]
 pub async fn public_profile(
     state: web::Data<AppState>,
+    caller: MaybeCaller,
     id: web::Path<i64>,
 ) -> Result<web::Json<PublicProfile>, ApiError> {
     Ok(web::Json(
-        service::public_profile(&state, id.into_inner()).await?,
+        service::public_profile(&state, caller.0.as_ref(), id.into_inner()).await?,
     ))
 }

@@ -632,6 +632,7 @@ pub async fn update_me(
         None => None,
     };
     let req_emails = req.notify_email_replies;
+    let profile_hidden = req.profile_hidden;
     let bio = req.bio.map(|b| b.trim().to_owned());
     if bio.as_ref().is_some_and(|b| b.chars().count() > BIO_MAX) {
         errors.insert(
@@ -654,6 +655,7 @@ pub async fn update_me(
                 locale,
                 bio: bio.as_deref(),
                 notify_email_replies: req_emails,
+                profile_hidden,
                 updated_at: now,
             };
             if let Some(name) = &display_name {
@@ -673,12 +675,19 @@ pub async fn update_me(
 }
 
 /// `GET /users/{id}`: the public profile; deleted accounts do not exist for others.
-pub async fn public_profile(state: &AppState, user_id: i64) -> Result<PublicProfile, ApiError> {
+/// A profile its member hid is, for visitors, like one that does not exist.
+pub async fn public_profile(
+    state: &AppState,
+    caller: Option<&Caller>,
+    user_id: i64,
+) -> Result<PublicProfile, ApiError> {
+    let visitor = caller.is_none();
     state
         .db
         .read(move |conn| Ok::<_, ApiError>(store::user_by_id(conn, user_id)?))
         .await?
         .filter(|u| u.state() != AccountState::Deleted)
+        .filter(|u| !(visitor && u.profile_hidden))
         .map(PublicProfile::from)
         .ok_or_else(|| ApiError::NotFound("no such member".into()))
 }

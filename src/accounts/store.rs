@@ -187,6 +187,7 @@ pub struct ProfileChanges<'a> {
     pub locale: Option<Locale>,
     pub bio: Option<&'a str>,
     pub notify_email_replies: Option<bool>,
+    pub profile_hidden: Option<bool>,
     pub updated_at: NaiveDateTime,
 }
 

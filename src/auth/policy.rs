@@ -167,6 +167,18 @@ pub fn may_see(viewer: Option<&Caller>, author_id: i64, status: PostStatus) -> b
     }
 }
 
+/// Whether `viewer` may read the threads of a board: those of a members-only board only
+/// signed-in accounts may (visitors and search engines are told to sign in).
+pub fn may_read_board(viewer: Option<&Caller>, members_only: bool) -> Result<(), ApiError> {
+    if members_only && viewer.is_none() {
+        Err(ApiError::Unauthorized(
+            "this board is for members only: sign in to read it".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether `viewer` sees who wrote an anonymous post: its author and moderators do.
 pub fn sees_anonymous_author(viewer: Option<&Caller>, author_id: i64) -> bool {
     viewer.is_some_and(|v| is_moderator(v) || v.user_id == author_id)
@@ -197,6 +209,11 @@ mod tests {
         assert!(may_see(None, 1, PostStatus::Published));
         assert!(!may_see(None, 1, PostStatus::Held));
         assert!(!sees_anonymous_author(None, 1));
+        assert!(may_read_board(None, false).is_ok());
+        assert!(matches!(
+            may_read_board(None, true),
+            Err(ApiError::Unauthorized(_))
+        ));
     }
 
     fn caller(role: Role, state: AccountState) -> Caller {
@@ -266,6 +283,7 @@ mod tests {
                 );
                 let moderates = matches!(role, Role::Moderator | Role::Admin);
                 assert_eq!(authorize(&c, Action::Moderate).is_ok(), moderates);
+                assert!(may_read_board(Some(&c), true).is_ok());
                 assert!(may_see(Some(&c), 99, PostStatus::Published));
                 assert!(may_see(Some(&c), 99, PostStatus::Deleted));
                 assert!(

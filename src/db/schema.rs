@@ -21,6 +21,7 @@ diesel::table! {
         sanction_until -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
         display_name_skeleton -> Text,
+        profile_hidden -> Bool,
     }
 }
 
@@ -91,6 +92,7 @@ diesel::table! {
         thread_count -> BigInt,
         last_activity_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        members_only -> Bool,
     }
 }
 

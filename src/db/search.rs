@@ -38,6 +38,8 @@ pub struct SearchFilter {
     pub board_id: Option<i64>,
     /// Only posts of threads carrying this tag (compared as given; tags are stored normalised).
     pub tag: Option<String>,
+    /// Leave out the boards for members only (a visitor's search).
+    pub public_only: bool,
 }
 
 /// One matching post.
@@ -272,7 +274,7 @@ fn search_postgres(
     bind_filter_and_page(query, filter, offset, limit).load(conn)
 }
 
-/// Appends the optional board and tag conditions, numbering placeholders from `first`; returns
+/// Appends the optional board, tag and members-only conditions, numbering placeholders from `first`; returns
 /// the number of the next placeholder.
 fn push_filter_sql(
     sql: &mut String,
@@ -294,6 +296,12 @@ fn push_filter_sql(
         sql.push_str(&placeholder(next));
         sql.push(')');
         next += 1;
+    }
+    if filter.public_only {
+        sql.push_str(
+            " AND NOT EXISTS (SELECT 1 FROM boards \
+             WHERE boards.id = threads.board_id AND boards.members_only)",
+        );
     }
     next
 }
@@ -797,32 +805,38 @@ mod tests {
         let kidneys = SearchFilter {
             board_id: Some(fx.kidneys),
             tag: None,
+            public_only: false,
         };
         assert_eq!(search(db, "lupus", &kidneys), vec![102]);
         assert_eq!(search(db, "狼疮", &kidneys), vec![101]);
         let my_story = SearchFilter {
             board_id: Some(fx.my_story),
             tag: None,
+            public_only: false,
         };
         assert_eq!(search(db, "狼疮", &my_story), vec![201]);
         let story = SearchFilter {
             board_id: None,
             tag: Some("story".to_owned()),
+            public_only: false,
         };
         assert_eq!(search(db, "肾炎", &story), vec![201]);
         let nephritis = SearchFilter {
             board_id: None,
             tag: Some("nephritis".to_owned()),
+            public_only: false,
         };
         assert_eq!(sorted(search(db, "lupus", &nephritis)), vec![102]);
         let both = SearchFilter {
             board_id: Some(fx.kidneys),
             tag: Some("story".to_owned()),
+            public_only: false,
         };
         assert!(search(db, "lupus", &both).is_empty());
         let both = SearchFilter {
             board_id: Some(fx.my_story),
             tag: Some("diagnosis".to_owned()),
+            public_only: false,
         };
         assert_eq!(search(db, "lupus", &both), vec![201]);
 

@@ -1,22 +1,44 @@
-//! Boards: the list, one board, and administrators creating, renaming, reordering and
-//! archiving them.
+//! Boards: the list, one board, and administrators creating, renaming, reordering,
+//! archiving them and making them members only.
 
 use super::model::{Board, CreateBoardRequest, UpdateBoardRequest};
 use super::service::chars;
 use super::store;
 use crate::app::AppState;
+use crate::auth::Caller;
+use crate::auth::policy;
 use crate::db;
 use crate::http::error::{ApiError, FieldErrors};
 
-pub async fn list_boards(state: &AppState) -> Result<Vec<Board>, ApiError> {
+/// Every board the viewer may read, in display order: visitors do not see the boards for
+/// members only.
+pub async fn list_boards(
+    state: &AppState,
+    caller: Option<&Caller>,
+) -> Result<Vec<Board>, ApiError> {
     let rows = state
         .db
         .read(|conn| Ok::<_, ApiError>(store::boards(conn)?))
         .await?;
-    Ok(rows.into_iter().map(Board::from).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|b| policy::may_read_board(caller, b.members_only).is_ok())
+        .map(Board::from)
+        .collect())
 }
 
-pub async fn board(state: &AppState, slug: String) -> Result<Board, ApiError> {
+/// One board; a board for members only asks a visitor to sign in (401).
+pub async fn board(
+    state: &AppState,
+    caller: Option<&Caller>,
+    slug: String,
+) -> Result<Board, ApiError> {
+    let board = find(state, slug).await?;
+    policy::may_read_board(caller, board.members_only)?;
+    Ok(board)
+}
+
+async fn find(state: &AppState, slug: String) -> Result<Board, ApiError> {
     state
         .db
         .read(move |conn| Ok::<_, ApiError>(store::board_by_slug(conn, &slug)?))
@@ -71,13 +93,14 @@ pub async fn create_board(state: &AppState, req: CreateBoardRequest) -> Result<B
                 req.name.trim(),
                 req.description.trim(),
                 req.position,
+                req.members_only,
                 db::now(),
             ))?
             .ok_or_else(|| ApiError::Conflict(format!("a board `{slug}` exists already")))?;
             Ok(())
         })
         .await?;
-    board(state, lookup).await
+    find(state, lookup).await
 }
 
 /// `PATCH /boards/{slug}` (admins): rename, describe, reorder, archive or unarchive.
@@ -102,13 +125,16 @@ pub async fn update_board(
             store::update_board(
                 conn,
                 current.id,
-                name.trim(),
-                description.trim(),
-                req.position.unwrap_or(current.position),
-                req.archived.unwrap_or(current.archived),
+                &store::BoardSettings {
+                    name: name.trim(),
+                    description: description.trim(),
+                    position: req.position.unwrap_or(current.position),
+                    archived: req.archived.unwrap_or(current.archived),
+                    members_only: req.members_only.unwrap_or(current.members_only),
+                },
             )?;
             Ok(())
         })
         .await?;
-    board(state, lookup).await
+    find(state, lookup).await
 }

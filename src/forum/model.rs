@@ -77,6 +77,7 @@ pub struct BoardRow {
     pub archived: bool,
     pub thread_count: i64,
     pub last_activity_at: Option<NaiveDateTime>,
+    pub members_only: bool,
 }
 
 /// A board as clients see it.
@@ -89,6 +90,9 @@ pub struct Board {
     pub position: i32,
     /// Archived boards are read-only.
     pub archived: bool,
+    /// Only signed-in members see its threads: visitors and search engines never do (not in
+    /// lists, search or counts), and its answers carry `X-Robots-Tag: noindex`.
+    pub members_only: bool,
     pub thread_count: i64,
     pub last_activity_at: Option<DateTime<Utc>>,
 }
@@ -102,6 +106,7 @@ impl From<BoardRow> for Board {
             description: row.description,
             position: row.position,
             archived: row.archived,
+            members_only: row.members_only,
             thread_count: row.thread_count,
             last_activity_at: row.last_activity_at.map(utc),
         }
@@ -124,6 +129,9 @@ pub struct CreateBoardRequest {
     /// Place in the list (ascending); defaults to the end.
     #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
+    /// Only signed-in members see its threads (default false).
+    #[serde(default)]
+    pub members_only: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -135,6 +143,8 @@ pub struct UpdateBoardRequest {
     #[schema(minimum = -2147483648, maximum = 2147483647)]
     pub position: Option<i32>,
     pub archived: Option<bool>,
+    /// Only signed-in members see its threads.
+    pub members_only: Option<bool>,
 }
 
 /// Reaction counts of a post.
@@ -150,6 +160,8 @@ pub struct ReactionCounts {
 pub struct ThreadListRow {
     pub id: i64,
     pub board_slug: String,
+    /// The board is for members only.
+    pub members_only: bool,
     pub author_id: i64,
     pub author_name: String,
     pub author_role: Role,

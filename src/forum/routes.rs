@@ -37,11 +37,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(search_posts);
 }
 
-/// Every board, in display order, with thread count and last activity.
-#[utoipa::path(tag = "forum", responses((status = 200, body = Vec<Board>)))]
+/// Every board the caller may read, in display order, with thread count and last activity
+/// (visitors do not see the boards for members only).
+#[utoipa::path(tag = "forum", responses(
+    (status = 200, body = Vec<Board>),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+))]
 #[get("/api/v1/boards")]
-pub async fn list_boards(state: web::Data<AppState>) -> Result<web::Json<Vec<Board>>, ApiError> {
-    Ok(web::Json(boards::list_boards(&state).await?))
+pub async fn list_boards(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+) -> Result<web::Json<Vec<Board>>, ApiError> {
+    Ok(web::Json(
+        boards::list_boards(&state, caller.0.as_ref()).await?,
+    ))
+}
+
+/// An answer about a board for members only tells search engines not to index it.
+fn members_answer(body: impl serde::Serialize, members_only: bool) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if members_only {
+        response.insert_header(("X-Robots-Tag", "noindex"));
+    }
+    response.json(body)
 }
 
 /// Create a board (administrators).
@@ -63,20 +81,25 @@ pub async fn create_board(
     Ok(HttpResponse::Created().json(board))
 }
 
-/// One board.
+/// One board. A board for members only asks visitors to sign in.
 #[utoipa::path(tag = "forum", params(("slug" = String, Path)), responses(
-    (status = 200, body = Board),
+    (status = 200, body = Board, headers(("X-Robots-Tag" = String, description = "`noindex` when the board is for members only"))),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token, or a board for members only asked by a visitor"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
 ))]
 #[get("/api/v1/boards/{slug}")]
 pub async fn get_board(
     state: web::Data<AppState>,
+    caller: MaybeCaller,
     slug: web::Path<String>,
-) -> Result<web::Json<Board>, ApiError> {
-    Ok(web::Json(boards::board(&state, slug.into_inner()).await?))
+) -> Result<HttpResponse, ApiError> {
+    let board = boards::board(&state, caller.0.as_ref(), slug.into_inner()).await?;
+    let members_only = board.members_only;
+    Ok(members_answer(board, members_only))
 }
 
-/// Rename, describe, reorder, archive or unarchive a board (administrators).
+/// Rename, describe, reorder, archive or unarchive a board, or make it members only
+/// (administrators).
 #[utoipa::path(tag = "forum", security(("bearer" = [])), params(("slug" = String, Path)), request_body = UpdateBoardRequest, responses(
     (status = 200, body = Board),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
@@ -97,11 +120,12 @@ pub async fn update_board(
     ))
 }
 
-/// A board's threads: `sort=new|active|top`, optional `tag`, keyset pages.
+/// A board's threads: `sort=new|active|top`, optional `tag`, keyset pages. The threads of a
+/// board for members only are for signed-in members.
 #[utoipa::path(tag = "forum", params(("slug" = String, Path), ThreadListQuery), responses(
-    (status = 200, body = Page<ThreadSummary>),
+    (status = 200, body = Page<ThreadSummary>, headers(("X-Robots-Tag" = String, description = "`noindex` when the board is for members only"))),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad cursor or sort"),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token, or a board for members only read by a visitor"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
 ))]
 #[get("/api/v1/boards/{slug}/threads")]
@@ -110,16 +134,15 @@ pub async fn list_threads(
     caller: MaybeCaller,
     slug: web::Path<String>,
     query: web::Query<ThreadListQuery>,
-) -> Result<web::Json<Page<ThreadSummary>>, ApiError> {
-    Ok(web::Json(
-        service::list_threads(
-            &state,
-            caller.0.as_ref(),
-            slug.into_inner(),
-            query.into_inner(),
-        )
-        .await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let (page, members_only) = service::list_threads(
+        &state,
+        caller.0.as_ref(),
+        slug.into_inner(),
+        query.into_inner(),
+    )
+    .await?;
+    Ok(members_answer(page, members_only))
 }
 
 /// Start a thread: title, markdown body, tags, optional anonymity and content warning.
@@ -146,8 +169,8 @@ pub async fn create_thread(
 
 /// A thread with its first post.
 #[utoipa::path(tag = "forum", params(("id" = i64, Path)), responses(
-    (status = 200, body = ThreadDetail),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 200, body = ThreadDetail, headers(("X-Robots-Tag" = String, description = "`noindex` when the board is for members only"))),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token, or a thread of a board for members only read by a visitor"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread, or not visible"),
 ))]
 #[get("/api/v1/threads/{id}")]
@@ -155,10 +178,10 @@ pub async fn get_thread(
     state: web::Data<AppState>,
     caller: MaybeCaller,
     id: web::Path<i64>,
-) -> Result<web::Json<ThreadDetail>, ApiError> {
-    Ok(web::Json(
-        service::get_thread(&state, caller.0.as_ref(), id.into_inner()).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let (thread, members_only) =
+        service::get_thread(&state, caller.0.as_ref(), id.into_inner()).await?;
+    Ok(members_answer(thread, members_only))
 }
 
 /// Lock or unlock, pin or unpin a thread (moderators).
@@ -182,8 +205,8 @@ pub async fn moderate_thread(
 
 /// A thread's posts, oldest first, keyset pages.
 #[utoipa::path(tag = "forum", params(("id" = i64, Path), PageQuery), responses(
-    (status = 200, body = Page<PostView>),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 200, body = Page<PostView>, headers(("X-Robots-Tag" = String, description = "`noindex` when the board is for members only"))),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token, or a thread of a board for members only read by a visitor"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread, or not visible"),
 ))]
 #[get("/api/v1/threads/{id}/posts")]
@@ -192,16 +215,15 @@ pub async fn list_posts(
     caller: MaybeCaller,
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
-) -> Result<web::Json<Page<PostView>>, ApiError> {
-    Ok(web::Json(
-        service::list_posts(
-            &state,
-            caller.0.as_ref(),
-            id.into_inner(),
-            query.into_inner(),
-        )
-        .await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let (page, members_only) = service::list_posts(
+        &state,
+        caller.0.as_ref(),
+        id.into_inner(),
+        query.into_inner(),
+    )
+    .await?;
+    Ok(members_answer(page, members_only))
 }
 
 /// Reply in a thread.

@@ -72,6 +72,7 @@ pub async fn search(
     let terms = search::query_terms(&q);
     let tag = query.tag.map(|t| t.trim().to_lowercase());
     let board = query.board;
+    let public_only = caller.is_none();
     let rows: Vec<HitRow> = state
         .db
         .read(move |conn| {
@@ -83,7 +84,11 @@ pub async fn search(
                 ),
                 None => None,
             };
-            let filter = SearchFilter { board_id, tag };
+            let filter = SearchFilter {
+                board_id,
+                tag,
+                public_only,
+            };
             let hits = search::search_posts(conn, &q, &filter, offset, limit + 1)?;
             let ids: Vec<i64> = hits.iter().map(|h| h.post_id).collect();
             let mut rows: Vec<HitRow> = posts::table

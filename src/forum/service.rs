@@ -64,13 +64,13 @@ pub(super) fn not_found_post() -> ApiError {
 
 // ---- reading ------------------------------------------------------------------------------
 
-/// `GET /boards/{slug}/threads`.
+/// `GET /boards/{slug}/threads`, and whether the board is for members only.
 pub async fn list_threads(
     state: &AppState,
     caller: Option<&Caller>,
     slug: String,
     query: ThreadListQuery,
-) -> Result<Page<ThreadSummary>, ApiError> {
+) -> Result<(Page<ThreadSummary>, bool), ApiError> {
     let limit = pagination::limit(query.limit)?;
     let sort = query.sort.unwrap_or_default();
     let after = match (sort, query.cursor.as_deref()) {
@@ -90,23 +90,21 @@ pub async fn list_threads(
     };
     let tag = query.tag.map(|t| t.trim().to_lowercase());
     let viewer = viewer(caller);
-    let rows = state
+    let visitor = caller.is_none();
+    let (rows, members_only) = state
         .db
         .read(move |conn| {
             let board = store::board_by_slug(conn, &slug)?
                 .ok_or_else(|| ApiError::NotFound("no such board".into()))?;
-            Ok::<_, ApiError>(store::thread_page(
-                conn,
-                board.id,
-                sort,
-                tag.as_deref(),
-                after,
-                viewer,
-                limit,
-            )?)
+            if visitor {
+                policy::may_read_board(None, board.members_only)?;
+            }
+            let rows =
+                store::thread_page(conn, board.id, sort, tag.as_deref(), after, viewer, limit)?;
+            Ok::<_, ApiError>((rows, board.members_only))
         })
         .await?;
-    Ok(pagination::page(
+    let page = pagination::page(
         rows,
         limit,
         |r| match sort {
@@ -130,15 +128,17 @@ pub async fn list_threads(
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
             ThreadSummary::from_row(r, reveal)
         },
-    ))
+    );
+    Ok((page, members_only))
 }
 
-/// `GET /threads/{id}`: the thread and its first post.
+/// `GET /threads/{id}`: the thread and its first post, and whether its board is for members
+/// only.
 pub async fn get_thread(
     state: &AppState,
     caller: Option<&Caller>,
     thread_id: i64,
-) -> Result<ThreadDetail, ApiError> {
+) -> Result<(ThreadDetail, bool), ApiError> {
     let viewer = viewer(caller);
     let (thread, first) = state
         .db
@@ -156,6 +156,8 @@ pub async fn get_thread(
     let thread = thread
         .filter(|t| policy::may_see(caller, t.author_id, t.status))
         .ok_or_else(not_found_thread)?;
+    let members_only = thread.members_only;
+    policy::may_read_board(caller, members_only)?;
     let first_post = first
         .filter(|p| policy::may_see(caller, p.author_id, p.status))
         .map(|p| {
@@ -163,40 +165,44 @@ pub async fn get_thread(
             PostView::from_row(p, reveal)
         });
     let reveal = policy::sees_anonymous_author(caller, thread.author_id);
-    Ok(ThreadDetail {
+    let detail = ThreadDetail {
         thread: ThreadSummary::from_row(thread, reveal),
         first_post,
-    })
+    };
+    Ok((detail, members_only))
 }
 
-/// `GET /threads/{id}/posts`: oldest first.
+/// `GET /threads/{id}/posts`: oldest first; and whether the thread's board is for members
+/// only.
 pub async fn list_posts(
     state: &AppState,
     caller: Option<&Caller>,
     thread_id: i64,
     query: PageQuery,
-) -> Result<Page<PostView>, ApiError> {
+) -> Result<(Page<PostView>, bool), ApiError> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::after_id(query.cursor.as_deref())?;
     let viewer = viewer(caller);
     let rows = state
         .db
         .read(move |conn| {
-            let thread = store::thread_ref(conn, thread_id)?;
-            let Some(thread) = thread else {
+            let thread = store::thread_ref_in_board(conn, thread_id)?;
+            let Some((thread, members_only)) = thread else {
                 return Ok::<_, ApiError>(None);
             };
             Ok(Some((
                 thread,
+                members_only,
                 store::post_page(conn, thread_id, after, viewer, limit)?,
             )))
         })
         .await?;
-    let (thread, rows) = rows.ok_or_else(not_found_thread)?;
+    let (thread, members_only, rows) = rows.ok_or_else(not_found_thread)?;
     if !policy::may_see(caller, thread.author_id, thread.status) {
         return Err(not_found_thread());
     }
-    Ok(pagination::page(
+    policy::may_read_board(caller, members_only)?;
+    let page = pagination::page(
         rows,
         limit,
         |r| IdCursor { id: r.id }.encode(),
@@ -204,7 +210,8 @@ pub async fn list_posts(
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
             PostView::from_row(r, reveal)
         },
-    ))
+    );
+    Ok((page, members_only))
 }
 
 pub(super) async fn post_view(
@@ -430,7 +437,7 @@ pub async fn create_thread(
             Ok((thread_id, notice))
         })
         .await?;
-    let mut detail = get_thread(state, Some(caller), thread_id).await?;
+    let (mut detail, _) = get_thread(state, Some(caller), thread_id).await?;
     if let Some(first) = detail.first_post.as_mut() {
         first.notice = notice;
     }
@@ -472,7 +479,7 @@ pub async fn moderate_thread(
             Ok::<_, ApiError>(())
         })
         .await?;
-    get_thread(state, Some(caller), thread_id).await
+    Ok(get_thread(state, Some(caller), thread_id).await?.0)
 }
 
 /// `POST /threads/{id}/posts`.

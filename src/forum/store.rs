@@ -53,6 +53,7 @@ pub fn insert_board(
     name: &str,
     description: &str,
     position: Option<i32>,
+    members_only: bool,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     let position = match position {
@@ -70,26 +71,34 @@ pub fn insert_board(
             boards::name.eq(name),
             boards::description.eq(description),
             boards::position.eq(position),
+            boards::members_only.eq(members_only),
             boards::created_at.eq(now),
         ))
         .returning(boards::id)
         .get_result(conn)
 }
 
+/// A board's settings, as administrators change them.
+pub struct BoardSettings<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub position: i32,
+    pub archived: bool,
+    pub members_only: bool,
+}
+
 pub fn update_board(
     conn: &mut AnyConnection,
     id: i64,
-    name: &str,
-    description: &str,
-    position: i32,
-    archived: bool,
+    settings: &BoardSettings<'_>,
 ) -> QueryResult<()> {
     diesel::update(boards::table.find(id))
         .set((
-            boards::name.eq(name),
-            boards::description.eq(description),
-            boards::position.eq(position),
-            boards::archived.eq(archived),
+            boards::name.eq(settings.name),
+            boards::description.eq(settings.description),
+            boards::position.eq(settings.position),
+            boards::archived.eq(settings.archived),
+            boards::members_only.eq(settings.members_only),
         ))
         .execute(conn)
         .map(|_| ())
@@ -112,6 +121,7 @@ macro_rules! thread_columns {
         (
             threads::id,
             boards::slug,
+            boards::members_only,
             threads::author_id,
             users::display_name,
             users::role,
@@ -251,6 +261,19 @@ pub fn thread_row(
     thread_source!()
         .filter(threads::id.eq(thread_id))
         .select(thread_columns!(me))
+        .first(conn)
+        .optional()
+}
+
+/// A thread and whether its board is for members only (primary keys).
+pub fn thread_ref_in_board(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+) -> QueryResult<Option<(ThreadRef, bool)>> {
+    threads::table
+        .inner_join(boards::table.on(boards::id.eq(threads::board_id)))
+        .filter(threads::id.eq(thread_id))
+        .select((ThreadRef::as_select(), boards::members_only))
         .first(conn)
         .optional()
 }

@@ -502,7 +502,9 @@ async fn a_benchmark_operator_seeds_a_tiny_community_whose_threads_read_back_con
     assert_eq!(again.status.code(), Some(2), "stderr: {}", again.stderr);
 
     let app = TestApp::builder().database(database.clone()).spawn().await;
-    let boards = app.get("/api/v1/boards", None).await.expect(200);
+    // A member sees every board, those for members only too.
+    let reader = crate::harness::people::member(&app, "Reader_R").await;
+    let boards = app.get("/api/v1/boards", reader.token()).await.expect(200);
     let counted: i64 = boards["items"]
         .as_array()
         .or_else(|| boards.as_array())

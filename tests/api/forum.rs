@@ -429,7 +429,7 @@ async fn an_anonymous_story_hides_its_author_from_members_and_visitors_but_not_f
     let story = post_thread(
         &app,
         ana.token(),
-        "mental-health",
+        "my-story",
         &json!({
             "title": "I have not told my family",
             "body": "Nobody at home knows how bad the fatigue is.",
@@ -456,7 +456,7 @@ async fn an_anonymous_story_hides_its_author_from_members_and_visitors_but_not_f
     let thread_path = format!("/api/v1/threads/{thread_id}");
     for (viewer, token) in [("a member", ben.token()), ("a visitor", None)] {
         let thread = app.get(&thread_path, token).await.expect(200);
-        let listed = board_threads(&app, "mental-health", "", token).await;
+        let listed = board_threads(&app, "my-story", "", token).await;
         let posts = thread_posts(&app, thread_id, token).await;
         let anonymous_posts: Vec<&Value> = posts
             .iter()
@@ -500,7 +500,7 @@ async fn an_anonymous_story_hides_its_author_from_members_and_visitors_but_not_f
             anas, 2,
             "{viewer} sees both of Ana's posts as hers: {posts:?}"
         );
-        let listed = board_threads(&app, "mental-health", "", token).await;
+        let listed = board_threads(&app, "my-story", "", token).await;
         assert_eq!(listed[0]["author"]["id"], ana.id, "{viewer}: {listed:?}");
     }
 }

@@ -17,6 +17,7 @@ mod faults;
 mod forum;
 mod ignore;
 mod limits;
+mod members_only;
 mod moderation;
 mod my_sessions;
 mod notifications;

@@ -269,7 +269,7 @@ async fn search_results_keep_anonymous_authors_anonymous() {
     post_thread(
         &app,
         ana.token(),
-        "mental-health",
+        "my-story",
         &json!({
             "title": "Hiding my diagnosis at work",
             "body": "My manager does not know about the lupus.",
