@@ -17,8 +17,9 @@ pub enum Action {
     EditOwnProfile,
     /// Change one's own password.
     ChangeOwnPassword,
-    /// Keep oneself safe: ignore members, mute threads and boards. Every account that may sign
-    /// in, silenced ones too (safety does not depend on standing).
+    /// Keep oneself safe and choose what reaches oneself: ignore members; watch, track or mute
+    /// threads and boards; mark threads read. Every account that may sign in, silenced ones
+    /// too (safety does not depend on standing).
     ProtectOneself,
     /// Write community content (posts, reactions, flags, applications…).
     Contribute,

@@ -466,6 +466,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    thread_tracking (user_id, thread_id) {
+        user_id -> BigInt,
+        thread_id -> BigInt,
+        level -> Nullable<Text>,
+        last_read_post_id -> BigInt,
+        read_count -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    board_tracking (user_id, board_id) {
+        user_id -> BigInt,
+        board_id -> BigInt,
+        level -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -511,4 +531,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     sign_in_challenges,
     member_ignores,
+    thread_tracking,
+    board_tracking,
 );

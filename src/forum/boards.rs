@@ -1,9 +1,9 @@
 //! Boards: the list, one board, and administrators creating, renaming, reordering,
 //! archiving them and making them members only.
 
-use super::model::{Board, CreateBoardRequest, UpdateBoardRequest};
+use super::model::{Board, CreateBoardRequest, TrackingLevel, UpdateBoardRequest};
 use super::service::chars;
-use super::store;
+use super::{store, tracking};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::policy;
@@ -16,14 +16,29 @@ pub async fn list_boards(
     state: &AppState,
     caller: Option<&Caller>,
 ) -> Result<Vec<Board>, ApiError> {
-    let rows = state
+    let me = caller.map(|c| c.user_id);
+    let (rows, followed) = state
         .db
-        .read(|conn| Ok::<_, ApiError>(store::boards(conn)?))
+        .read(move |conn| {
+            let followed = match me {
+                Some(me) => Some(tracking::boards_of(conn, me)?),
+                None => None,
+            };
+            Ok::<_, ApiError>((store::boards(conn)?, followed))
+        })
         .await?;
     Ok(rows
         .into_iter()
         .filter(|b| policy::may_read_board(caller, b.members_only).is_ok())
-        .map(Board::from)
+        .map(|row| {
+            let id = row.id;
+            let mut board = Board::from(row);
+            if let Some((levels, unread)) = &followed {
+                board.tracking = Some(levels.get(&id).copied().unwrap_or(TrackingLevel::Normal));
+                board.unread_threads = Some(unread.get(&id).copied().unwrap_or(0));
+            }
+            board
+        })
         .collect())
 }
 

@@ -1,7 +1,7 @@
 //! The forum's part of a member's privacy rights: what the data export shows of the
-//! member's threads, posts (every status, with earlier versions) and reactions, and what
-//! erasing the account does to them. `privacy` composes these with the other features' parts;
-//! no other module reads the forum's tables for it.
+//! member's threads, posts (every status, with earlier versions), reactions and the threads
+//! and boards she follows, and what erasing the account does to them. `privacy` composes
+//! these with the other features' parts; no other module reads the forum's tables for it.
 
 use std::collections::BTreeMap;
 
@@ -10,12 +10,13 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{DELETED_PLACEHOLDER, ReactionKind, StatusChange};
+use super::model::{DELETED_PLACEHOLDER, ReactionKind, StatusChange, TrackingLevel};
 use super::review as forum;
 use crate::app::AppState;
 use crate::auth::content::PostStatus;
 use crate::db::schema::{
-    boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags, threads,
+    board_tracking, boards, post_revisions, posts, reactions, reply_email_ledger, thread_tags,
+    thread_tracking, threads,
 };
 use crate::db::{AnyConnection, utc, utc_opt};
 use crate::http::error::ApiError;
@@ -29,6 +30,8 @@ pub struct ForumRecords {
     pub threads: Vec<ExportThread>,
     pub posts: Vec<ExportPost>,
     pub reactions: Vec<ExportReaction>,
+    pub followed_threads: Vec<ExportFollowedThread>,
+    pub followed_boards: Vec<ExportFollowedBoard>,
 }
 
 /// The member's threads, posts and reactions.
@@ -37,6 +40,8 @@ pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<ForumRecords> {
         threads: threads_of(conn, id)?,
         posts: posts_of(conn, id)?,
         reactions: reactions_of(conn, id)?,
+        followed_threads: followed_threads_of(conn, id)?,
+        followed_boards: followed_boards_of(conn, id)?,
     })
 }
 
@@ -57,7 +62,66 @@ pub fn erase(
     erase_deleted_posts(conn, id)?;
     diesel::delete(reply_email_ledger::table.filter(reply_email_ledger::user_id.eq(id)))
         .execute(conn)?;
+    diesel::delete(thread_tracking::table.filter(thread_tracking::user_id.eq(id))).execute(conn)?;
+    diesel::delete(board_tracking::table.filter(board_tracking::user_id.eq(id))).execute(conn)?;
     Ok(())
+}
+
+/// A thread the member follows, or has read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportFollowedThread {
+    pub thread_id: i64,
+    /// Her own level for it; absent when it takes its board's.
+    pub level: Option<TrackingLevel>,
+    pub last_read_post_id: i64,
+}
+
+/// A board the member chose a level for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportFollowedBoard {
+    /// Slug of the board.
+    pub board: String,
+    pub level: TrackingLevel,
+}
+
+/// Primary key (user_id, thread_id).
+fn followed_threads_of(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> QueryResult<Vec<ExportFollowedThread>> {
+    let rows: Vec<(i64, Option<TrackingLevel>, i64)> = thread_tracking::table
+        .filter(thread_tracking::user_id.eq(id))
+        .order(thread_tracking::thread_id.asc())
+        .select((
+            thread_tracking::thread_id,
+            thread_tracking::level,
+            thread_tracking::last_read_post_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(thread_id, level, last_read_post_id)| ExportFollowedThread {
+                thread_id,
+                level,
+                last_read_post_id,
+            },
+        )
+        .collect())
+}
+
+/// Primary key (user_id, board_id).
+fn followed_boards_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportFollowedBoard>> {
+    let rows: Vec<(String, TrackingLevel)> = board_tracking::table
+        .inner_join(boards::table.on(boards::id.eq(board_tracking::board_id)))
+        .filter(board_tracking::user_id.eq(id))
+        .order(boards::slug.asc())
+        .select((boards::slug, board_tracking::level))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(board, level)| ExportFollowedBoard { board, level })
+        .collect())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

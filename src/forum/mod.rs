@@ -1,7 +1,8 @@
 //! The forum: boards, threads, posts with revisions, tags, reactions and search.
 //!
 //! - [`boards`]; [`service`]: reading and writing threads and posts; [`publish`]: what follows
-//!   a post's publication; [`reactions`]; [`search`];
+//!   a post's publication; [`reactions`]; [`search`]; [`tracking`]: watching, tracking and
+//!   muting threads and boards, and what a member has read;
 //! - ports: [`review`] for moderation, [`member_data`] for privacy rights;
 //! - [`routes`] (handlers), [`model`] (types), `store` (queries), [`seed`] (demo data).
 
@@ -16,3 +17,4 @@ pub mod search;
 pub mod seed;
 pub mod service;
 mod store;
+pub mod tracking;

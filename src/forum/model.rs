@@ -23,6 +23,52 @@ crate::db::text_enum! {
 }
 
 crate::db::text_enum! {
+    /// How closely a member follows a thread or a board.
+    pub enum TrackingLevel {
+        /// A notification for every new post (on a board: every new thread), and unread counts.
+        Watching = "watching",
+        /// Unread counts; notified only of replies to her and mentions.
+        Tracking = "tracking",
+        /// Notified only of replies to her and mentions (the default).
+        Normal = "normal",
+        /// No notifications at all from it.
+        Muted = "muted",
+    }
+}
+
+impl TrackingLevel {
+    /// A thread's level for a member: its own, else its board's, else normal.
+    pub fn effective(thread: Option<Self>, board: Option<Self>) -> Self {
+        thread.or(board).unwrap_or(Self::Normal)
+    }
+
+    /// Whether unread counts are kept.
+    pub fn counts_unread(self) -> bool {
+        matches!(self, Self::Watching | Self::Tracking)
+    }
+}
+
+/// `PUT /threads/{id}/tracking` and `PUT /boards/{slug}/tracking`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingRequest {
+    pub level: TrackingLevel,
+}
+
+/// A member's tracking level of a thread or board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tracking {
+    pub level: TrackingLevel,
+}
+
+/// `POST /threads/{id}/read`: she has read up to this post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    pub post_id: i64,
+}
+
+crate::db::text_enum! {
     /// Order of a board's thread list.
     #[derive(Default)]
     pub enum ThreadSort {
@@ -95,6 +141,13 @@ pub struct Board {
     pub members_only: bool,
     pub thread_count: i64,
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// The caller's level for the board (signed-in callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<TrackingLevel>,
+    /// Threads of the board the caller watches or tracks that have posts she has not read
+    /// (signed-in callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_threads: Option<i64>,
 }
 
 impl From<BoardRow> for Board {
@@ -109,6 +162,8 @@ impl From<BoardRow> for Board {
             members_only: row.members_only,
             thread_count: row.thread_count,
             last_activity_at: row.last_activity_at.map(utc),
+            tracking: None,
+            unread_threads: None,
         }
     }
 }
@@ -185,6 +240,9 @@ pub struct ThreadListRow {
     pub my_helpful: bool,
     pub my_hug: bool,
     pub author_ignored: bool,
+    pub thread_level: Option<TrackingLevel>,
+    pub read_count: Option<i32>,
+    pub board_level: Option<TrackingLevel>,
 }
 
 /// A thread as lists show it: everything a client needs to draw it without further calls.
@@ -212,6 +270,13 @@ pub struct ThreadSummary {
     /// The caller ignores the author: clients collapse the thread. Never set for an anonymous
     /// post whose author the caller does not see.
     pub author_ignored: bool,
+    /// The caller's level for the thread: its own, else its board's, else normal (signed-in
+    /// callers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<TrackingLevel>,
+    /// Posts the caller has not read, when she watches or tracks the thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_count: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub last_activity_at: DateTime<Utc>,
@@ -233,8 +298,13 @@ pub fn split_tags(tags: &str) -> Vec<String> {
 }
 
 impl ThreadSummary {
-    pub fn from_row(row: ThreadListRow, reveal_anonymous: bool) -> Self {
+    /// The thread as `viewer` sees it (`None`: a visitor).
+    pub fn from_row(row: ThreadListRow, reveal_anonymous: bool, viewer: Option<i64>) -> Self {
         let author_ignored = row.author_ignored && (!row.anonymous || reveal_anonymous);
+        let tracking = viewer.map(|_| TrackingLevel::effective(row.thread_level, row.board_level));
+        let unread_count = tracking
+            .filter(|l| l.counts_unread())
+            .map(|_| (row.reply_count + 1 - row.read_count.unwrap_or(0)).max(0));
         Self {
             id: row.id,
             board: row.board_slug,
@@ -261,6 +331,8 @@ impl ThreadSummary {
             },
             my_reactions: my_reactions(row.my_support, row.my_helpful, row.my_hug),
             author_ignored,
+            tracking,
+            unread_count,
             created_at: utc(row.created_at),
             edited_at: row.edited_at.map(utc),
             last_activity_at: utc(row.last_activity_at),

@@ -1,13 +1,14 @@
-//! What follows the publication of a post: counters, mentions and reply notifications, and
-//! reply emails at most once an hour per thread.
+//! What follows the publication of a post: counters, the author following the thread,
+//! notifications (replies, mentions, watched threads and boards; none where muted), and reply
+//! emails at most once an hour per thread.
 
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::model::{PostRef, ThreadRef};
+use super::model::{PostRef, ThreadRef, TrackingLevel};
 use super::service::maybe_promote;
-use super::store;
+use super::{store, tracking};
 use crate::app::AppState;
 use crate::db::AnyConnection;
 use crate::http::error::ApiError;
@@ -38,22 +39,51 @@ pub fn on_published(
         store::count_new_reply(conn, thread, now)?;
     }
     maybe_promote(conn, post.author_id, now)?;
-    // One notification per recipient: answering you beats a reply in your thread beats a
-    // mention. Never to oneself.
+    // The author watches the thread she starts; a reply tracks it; she has read her own post.
+    let follow = if post.is_first {
+        TrackingLevel::Watching
+    } else {
+        TrackingLevel::Tracking
+    };
+    tracking::follow_unless_chosen(conn, post.author_id, thread.id, follow, now)?;
+    tracking::read_up_to(conn, post.author_id, thread.id, post.id, now)?;
+    // One notification per recipient: answering you beats a reply in your (watched) thread
+    // beats a mention beats a new post where you watch. Never to oneself, nothing to those
+    // who muted the thread or its board.
     let mut recipients: BTreeMap<i64, NotificationKind> = BTreeMap::new();
+    let (watchers, watched) = if post.is_first {
+        let watchers = tracking::watchers_of_board(conn, thread.board_id)?;
+        (watchers, NotificationKind::WatchedBoardThread)
+    } else {
+        let watchers = tracking::watchers_of_thread(conn, thread.id, thread.board_id)?;
+        (watchers, NotificationKind::WatchedThreadPost)
+    };
+    for id in &watchers {
+        recipients.insert(*id, watched);
+    }
     for (id, _) in store::users_by_names(conn, &mentions(&post.body))? {
         recipients.insert(id, NotificationKind::Mention);
     }
     if !post.is_first {
-        recipients.insert(thread.author_id, NotificationKind::ReplyToThread);
+        if watchers.contains(&thread.author_id) {
+            recipients.insert(thread.author_id, NotificationKind::ReplyToThread);
+        }
         if let Some(author) = reply_to_author {
             recipients.insert(author, NotificationKind::ReplyToPost);
         }
     }
     recipients.remove(&post.author_id);
+    let candidates: Vec<i64> = recipients.keys().copied().collect();
+    let levels = tracking::levels_of(conn, thread.id, thread.board_id, &candidates)?;
     for (user_id, kind) in recipients {
+        if levels.get(&user_id) == Some(&TrackingLevel::Muted) {
+            continue;
+        }
         inapp::record(conn, user_id, kind, post.id, thread.id, post.author_id)?;
-        if kind != NotificationKind::Mention {
+        if matches!(
+            kind,
+            NotificationKind::ReplyToThread | NotificationKind::ReplyToPost
+        ) {
             maybe_email_reply(state, conn, user_id, thread.id, now)?;
         }
     }

@@ -4,12 +4,12 @@ use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 
 use super::model::{
     Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest,
-    ModerateThreadRequest, PageQuery, PostView, Revision, SearchHit, SearchQuery, ThreadDetail,
-    ThreadListQuery, ThreadSummary, UpdateBoardRequest,
+    ModerateThreadRequest, PageQuery, PostView, ReadRequest, Revision, SearchHit, SearchQuery,
+    ThreadDetail, ThreadListQuery, ThreadSummary, Tracking, TrackingRequest, UpdateBoardRequest,
 };
 use super::reactions::{self, PostReactions};
 use super::search;
-use super::{boards, service};
+use super::{boards, service, tracking};
 use crate::app::AppState;
 use crate::app::caller::MaybeCaller;
 use crate::auth::Caller;
@@ -34,7 +34,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revisions)
         .service(add_reaction)
         .service(remove_reaction)
-        .service(search_posts);
+        .service(search_posts)
+        .service(track_thread)
+        .service(track_board)
+        .service(mark_read);
 }
 
 /// Every board the caller may read, in display order, with thread count and last activity
@@ -358,4 +361,60 @@ pub async fn search_posts(
     Ok(web::Json(
         search::search(&state, caller.0.as_ref(), query.into_inner()).await?,
     ))
+}
+
+/// Follow a thread: `watching` (every new post notifies you), `tracking` (unread counts),
+/// `normal` (replies to you and mentions) or `muted` (nothing from it). Without a level of
+/// its own a thread takes its board's.
+#[utoipa::path(tag = "following", security(("bearer" = [])), params(("id" = i64, Path)), request_body = TrackingRequest, responses(
+    (status = 200, body = Tracking),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread, or not visible"),
+))]
+#[put("/api/v1/threads/{id}/tracking")]
+pub async fn track_thread(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<TrackingRequest>,
+) -> Result<web::Json<Tracking>, ApiError> {
+    Ok(web::Json(
+        tracking::set_thread_level(&state, &caller, id.into_inner(), body.into_inner().level)
+            .await?,
+    ))
+}
+
+/// Follow a board: `watching` (every new thread notifies you), `tracking`, `normal` or
+/// `muted`; its threads take this level unless you chose one for them.
+#[utoipa::path(tag = "following", security(("bearer" = [])), params(("slug" = String, Path)), request_body = TrackingRequest, responses(
+    (status = 200, body = Tracking),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such board"),
+))]
+#[put("/api/v1/boards/{slug}/tracking")]
+pub async fn track_board(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    body: Json<TrackingRequest>,
+) -> Result<web::Json<Tracking>, ApiError> {
+    Ok(web::Json(
+        tracking::set_board_level(&state, &caller, slug.into_inner(), body.into_inner().level)
+            .await?,
+    ))
+}
+
+/// Mark a thread read up to one of its posts (a mark never moves backwards): the unread
+/// counts of the thread and its board follow.
+#[utoipa::path(tag = "following", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ReadRequest, responses(
+    (status = 204, description = "Marked read"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such thread or post of it, or not visible"),
+))]
+#[post("/api/v1/threads/{id}/read")]
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<ReadRequest>,
+) -> Result<HttpResponse, ApiError> {
+    tracking::mark_read(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -126,7 +126,7 @@ pub async fn list_threads(
         },
         |r| {
             let reveal = policy::sees_anonymous_author(caller, r.author_id);
-            ThreadSummary::from_row(r, reveal)
+            ThreadSummary::from_row(r, reveal, viewer.user_id)
         },
     );
     Ok((page, members_only))
@@ -166,7 +166,7 @@ pub async fn get_thread(
         });
     let reveal = policy::sees_anonymous_author(caller, thread.author_id);
     let detail = ThreadDetail {
-        thread: ThreadSummary::from_row(thread, reveal),
+        thread: ThreadSummary::from_row(thread, reveal, viewer.user_id),
         first_post,
     };
     Ok((detail, members_only))

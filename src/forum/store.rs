@@ -12,8 +12,8 @@ use crate::auth::content::PostStatus;
 use crate::auth::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    boards, member_ignores, post_revisions, posts, reactions, reply_email_ledger, thread_tags,
-    threads, users,
+    board_tracking, boards, member_ignores, post_revisions, posts, reactions, reply_email_ledger,
+    thread_tags, thread_tracking, threads, users,
 };
 
 /// Who is looking, for visibility filters: `None` for visitors.
@@ -164,16 +164,31 @@ macro_rules! thread_columns {
                     .filter(member_ignores::user_id.eq($me))
                     .filter(member_ignores::ignored_id.eq(threads::author_id)),
             ),
+            thread_tracking::level.nullable(),
+            thread_tracking::read_count.nullable(),
+            board_tracking::level.nullable(),
         )
     };
 }
 
+/// Threads with their board, author and first post, and the viewer's tracking of the thread
+/// and of its board (primary keys of `thread_tracking` and `board_tracking`).
 macro_rules! thread_source {
-    () => {
+    ($me:expr) => {
         threads::table
             .inner_join(boards::table.on(boards::id.eq(threads::board_id)))
             .inner_join(users::table.on(users::id.eq(threads::author_id)))
             .left_join(posts::table.on(posts::id.nullable().eq(threads::first_post_id)))
+            .left_join(
+                thread_tracking::table.on(thread_tracking::thread_id
+                    .eq(threads::id)
+                    .and(thread_tracking::user_id.eq($me))),
+            )
+            .left_join(
+                board_tracking::table.on(board_tracking::board_id
+                    .eq(threads::board_id)
+                    .and(board_tracking::user_id.eq($me))),
+            )
     };
 }
 
@@ -197,7 +212,7 @@ pub fn thread_page(
     limit: i64,
 ) -> QueryResult<Vec<ThreadListRow>> {
     let me = viewer.id();
-    let mut query = thread_source!()
+    let mut query = thread_source!(me)
         .filter(threads::board_id.eq(board_id))
         .select(thread_columns!(me))
         .into_boxed();
@@ -258,7 +273,7 @@ pub fn thread_row(
     viewer: Viewer,
 ) -> QueryResult<Option<ThreadListRow>> {
     let me = viewer.id();
-    thread_source!()
+    thread_source!(me)
         .filter(threads::id.eq(thread_id))
         .select(thread_columns!(me))
         .first(conn)

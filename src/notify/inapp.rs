@@ -42,14 +42,23 @@ crate::db::text_enum! {
         TrialInterest = "trial_interest",
         /// A newly published trial notice matches one of your saved searches.
         TrialAlert = "trial_alert",
+        /// A new post in a thread you watch.
+        WatchedThreadPost = "watched_thread_post",
+        /// A new thread on a board you watch (the subject is its first post).
+        WatchedBoardThread = "watched_board_thread",
     }
 }
 
 impl NotificationKind {
     /// Kinds about another member's published post: they are listed only while the post is
     /// published, so none reveals a post the recipient may not see.
-    pub const ABOUT_PUBLISHED_POSTS: [NotificationKind; 3] =
-        [Self::ReplyToThread, Self::ReplyToPost, Self::Mention];
+    pub const ABOUT_PUBLISHED_POSTS: [NotificationKind; 5] = [
+        Self::ReplyToThread,
+        Self::ReplyToPost,
+        Self::Mention,
+        Self::WatchedThreadPost,
+        Self::WatchedBoardThread,
+    ];
 }
 
 /// A notification to record.

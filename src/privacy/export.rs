@@ -30,6 +30,8 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         threads: forum.threads,
         posts: forum.posts,
         reactions: forum.reactions,
+        followed_threads: forum.followed_threads,
+        followed_boards: forum.followed_boards,
         flags: moderation.flags,
         notifications: notify::notifications_of(conn, id)?,
         ignored_members: relations::export(conn, id)?,

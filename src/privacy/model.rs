@@ -12,7 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::member_data::{ExportSession, ExportTwoFactor};
 use crate::accounts::model::Me;
-use crate::forum::member_data::{ExportPost, ExportReaction, ExportThread};
+use crate::forum::member_data::{
+    ExportFollowedBoard, ExportFollowedThread, ExportPost, ExportReaction, ExportThread,
+};
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
 use crate::notify::member_data::ExportNotification;
 use crate::relations::member_data::ExportIgnored;
@@ -37,6 +39,10 @@ pub struct DataExport {
     pub posts: Vec<ExportPost>,
     /// Reactions the member gave.
     pub reactions: Vec<ExportReaction>,
+    /// Threads the member follows or has read, with her level and read mark.
+    pub followed_threads: Vec<ExportFollowedThread>,
+    /// Boards the member chose a level for.
+    pub followed_boards: Vec<ExportFollowedBoard>,
     /// Posts the member reported.
     pub flags: Vec<ExportFlag>,
     pub notifications: Vec<ExportNotification>,

@@ -14,6 +14,7 @@ mod crash;
 mod email;
 mod errors;
 mod faults;
+mod following;
 mod forum;
 mod ignore;
 mod limits;

@@ -97,6 +97,10 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
     ("DELETE /api/v1/posts/{id}/reactions/{kind}",               [401, 401, 403, 200, 403, 401, 200, 200, 200, 200]),
     ("POST /api/v1/posts/{id}/flags",                            [401, 401, 403, 201, 403, 401, 201, 201, 201, 201]),
     ("GET /api/v1/search",                                       [200, 200, 200, 200, 200, 401, 200, 200, 200, 200]),
+    // following: every account that may sign in, silenced ones too
+    ("PUT /api/v1/threads/{id}/tracking",                        [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("PUT /api/v1/boards/{slug}/tracking",                       [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("POST /api/v1/threads/{id}/read",                           [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
     // moderation
     ("GET /api/v1/moderation/queue",                             [401, 401, 403, 403, 403, 401, 403, 403, 200, 200]),
     ("GET /api/v1/moderation/queue/{id}",                        [401, 401, 403, 403, 403, 401, 403, 403, 200, 200]),

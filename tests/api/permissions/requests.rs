@@ -147,6 +147,20 @@ impl World {
                 json!({"reason": "off_topic"}),
             ),
             "GET /api/v1/search" => get("/api/v1/search?q=treatment"),
+            "PUT /api/v1/threads/{id}/tracking" => Req::new(
+                Method::PUT,
+                format!("/api/v1/threads/{thread}/tracking"),
+                Some(json!({"level": "watching"})),
+            ),
+            "PUT /api/v1/boards/{slug}/tracking" => Req::new(
+                Method::PUT,
+                format!("/api/v1/boards/{}/tracking", self.board),
+                Some(json!({"level": "muted"})),
+            ),
+            "POST /api/v1/threads/{id}/read" => post(
+                format!("/api/v1/threads/{thread}/read"),
+                json!({"post_id": post_id}),
+            ),
             "GET /api/v1/moderation/queue" => get("/api/v1/moderation/queue"),
             "GET /api/v1/moderation/queue/{id}" => get(format!(
                 "/api/v1/moderation/queue/{}",

@@ -1,0 +1,2 @@
+DROP TABLE board_tracking;
+DROP TABLE thread_tracking;
