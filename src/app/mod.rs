@@ -2,9 +2,10 @@
 //! keys, the key sealing two-factor secrets, the password hasher, the settings and the
 //! wrong-password throttle. Built in one place,
 //! [`AppState::new`], by the server and by the command line alike; and, in [`caller`], the
-//! extractors that read it to tell who is asking.
+//! extractors that read it to tell who is asking; in [`periodic`], how background jobs run.
 
 pub mod caller;
+pub mod periodic;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -486,6 +486,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activity_digests (user_id) {
+        user_id -> BigInt,
+        frequency -> Text,
+        last_period -> Nullable<Text>,
+        since -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -533,4 +543,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     member_ignores,
     thread_tracking,
     board_tracking,
+    activity_digests,
 );

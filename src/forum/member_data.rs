@@ -10,7 +10,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{DELETED_PLACEHOLDER, ReactionKind, StatusChange, TrackingLevel};
+use super::model::{
+    DELETED_PLACEHOLDER, DigestFrequency, ReactionKind, StatusChange, TrackingLevel,
+};
 use super::review as forum;
 use crate::app::AppState;
 use crate::auth::content::PostStatus;
@@ -32,6 +34,7 @@ pub struct ForumRecords {
     pub reactions: Vec<ExportReaction>,
     pub followed_threads: Vec<ExportFollowedThread>,
     pub followed_boards: Vec<ExportFollowedBoard>,
+    pub digest: DigestFrequency,
 }
 
 /// The member's threads, posts and reactions.
@@ -42,6 +45,7 @@ pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<ForumRecords> {
         reactions: reactions_of(conn, id)?,
         followed_threads: followed_threads_of(conn, id)?,
         followed_boards: followed_boards_of(conn, id)?,
+        digest: super::digest::frequency_of(conn, id)?,
     })
 }
 
@@ -64,6 +68,7 @@ pub fn erase(
         .execute(conn)?;
     diesel::delete(thread_tracking::table.filter(thread_tracking::user_id.eq(id))).execute(conn)?;
     diesel::delete(board_tracking::table.filter(board_tracking::user_id.eq(id))).execute(conn)?;
+    super::digest::erase(conn, id)?;
     Ok(())
 }
 

@@ -48,6 +48,18 @@ impl TrackingLevel {
     }
 }
 
+crate::db::text_enum! {
+    /// How often the digest comes.
+    pub enum DigestFrequency {
+        /// No digest.
+        Off = "off",
+        /// At most one a day (UTC).
+        Daily = "daily",
+        /// At most one an ISO week (UTC).
+        Weekly = "weekly",
+    }
+}
+
 /// `PUT /threads/{id}/tracking` and `PUT /boards/{slug}/tracking`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -99,7 +99,7 @@ fn maybe_email_reply(
     thread_id: i64,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let Some(recipient) = store::reply_email_recipient(conn, user_id)? else {
+    let Some(recipient) = store::email_recipient(conn, user_id, true)? else {
         return Ok(());
     };
     if !store::claim_reply_email(conn, user_id, thread_id, now, now - REPLY_EMAIL_INTERVAL)? {

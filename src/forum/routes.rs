@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 
+use super::digest::{self, DigestSettings};
 use super::model::{
     Board, CreateBoardRequest, CreatePostRequest, CreateThreadRequest, EditPostRequest,
     ModerateThreadRequest, PageQuery, PostView, ReadRequest, Revision, SearchHit, SearchQuery,
@@ -37,7 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(search_posts)
         .service(track_thread)
         .service(track_board)
-        .service(mark_read);
+        .service(mark_read)
+        .service(digest_settings)
+        .service(choose_digest);
 }
 
 /// Every board the caller may read, in display order, with thread count and last activity
@@ -417,4 +420,33 @@ pub async fn mark_read(
 ) -> Result<HttpResponse, ApiError> {
     tracking::mark_read(&state, &caller, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The email digest of followed activity the caller chose: `off`, `daily` or `weekly`.
+#[utoipa::path(tag = "following", security(("bearer" = [])), responses(
+    (status = 200, body = DigestSettings),
+))]
+#[get("/api/v1/me/digest")]
+pub async fn digest_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<DigestSettings>, ApiError> {
+    Ok(web::Json(digest::settings(&state, &caller).await?))
+}
+
+/// Choose the email digest of followed activity: `daily` or `weekly` (at most one email a
+/// day or an ISO week, in your language, saying there is new activity where you follow,
+/// never what was written), or `off`.
+#[utoipa::path(tag = "following", security(("bearer" = [])), request_body = DigestSettings, responses(
+    (status = 200, body = DigestSettings),
+))]
+#[put("/api/v1/me/digest")]
+pub async fn choose_digest(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<DigestSettings>,
+) -> Result<web::Json<DigestSettings>, ApiError> {
+    Ok(web::Json(
+        digest::choose(&state, &caller, body.into_inner()).await?,
+    ))
 }

@@ -811,32 +811,34 @@ pub fn set_trust_level(conn: &mut AnyConnection, user_id: i64, level: i32) -> Qu
         .map(|_| ())
 }
 
-/// Where a reply email goes.
-pub struct ReplyEmailRecipient {
+/// Where an email to a member goes.
+pub struct EmailRecipient {
     pub email: String,
     pub locale: Locale,
     pub display_name: String,
 }
 
-/// The recipient of reply emails, if this member asked for them and can still sign in.
-pub fn reply_email_recipient(
+/// Where to email a member who can still sign in; with `replies_only`, only if she asked for
+/// reply emails.
+pub fn email_recipient(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> QueryResult<Option<ReplyEmailRecipient>> {
-    let row: Option<(String, Locale, String)> = users::table
+    replies_only: bool,
+) -> QueryResult<Option<EmailRecipient>> {
+    let mut query = users::table
         .find(user_id)
-        .filter(users::notify_email_replies.eq(true))
         .filter(may_sign_in_sql(crate::db::now()))
         .select((users::email, users::locale, users::display_name))
-        .first(conn)
-        .optional()?;
-    Ok(
-        row.map(|(email, locale, display_name)| ReplyEmailRecipient {
-            email,
-            locale,
-            display_name,
-        }),
-    )
+        .into_boxed();
+    if replies_only {
+        query = query.filter(users::notify_email_replies.eq(true));
+    }
+    let row: Option<(String, Locale, String)> = query.first(conn).optional()?;
+    Ok(row.map(|(email, locale, display_name)| EmailRecipient {
+        email,
+        locale,
+        display_name,
+    }))
 }
 
 /// Takes the one reply email an hour a member may get about a thread: records `now` in the

@@ -117,6 +117,23 @@ pub fn record_event(conn: &mut AnyConnection, n: &NewNotification<'_>) -> QueryR
         .map(|_| ())
 }
 
+/// How many notifications of `kinds` recorded for `user_id` after `since` are still unread
+/// (index `notifications_user_idx`).
+pub fn unread_since(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    since: NaiveDateTime,
+    kinds: &[NotificationKind],
+) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::created_at.gt(since))
+        .filter(notifications::read_at.is_null())
+        .filter(notifications::kind.eq_any(kinds))
+        .count()
+        .get_result(conn)
+}
+
 /// A notification as its recipient sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Notification {

@@ -50,6 +50,10 @@ crate::db::text_enum! {
         /// "Two-factor authentication was turned off", with a link to the reset page if that
         /// was not the member.
         TwoFactorDisabled = "two_factor_disabled",
+        /// The daily or weekly digest a member chose: "there is new activity where you
+        /// follow", with a link to her notifications (never titles or text: an inbox should
+        /// not reveal a diagnosis). One per period at most.
+        ActivityDigest = "activity_digest",
     }
 }
 
@@ -174,6 +178,26 @@ fn wording(template: Template, locale: Locale) -> Wording {
                 "如果不是您本人操作，请立即通过下面的链接重置密码，保护您的账户：",
             ],
             after: &[],
+        },
+        (Template::ActivityDigest, Locale::En) => Wording {
+            subject: "New activity where you follow on Butterfly",
+            before: &[
+                "Since your last digest there are new posts in threads and boards you follow, or \
+                 replies and mentions for you. See them here:",
+            ],
+            after: &[
+                "You chose this digest (daily or weekly) in your settings, where you can change it \
+                 or turn it off. It never says what was written, to keep your inbox private.",
+            ],
+        },
+        (Template::ActivityDigest, Locale::ZhCn) => Wording {
+            subject: "您在 Butterfly 关注的内容有新动态",
+            before: &[
+                "自上次摘要以来，您关注的话题和版块有新的帖子，或有人回复、提到了您。点击下面的链接查看：",
+            ],
+            after: &[
+                "这是您在设置中选择的摘要邮件（每日或每周），您可以在设置中修改或关闭。为保护您的隐私，邮件中不会包含帖子内容。",
+            ],
         },
         (Template::PasswordChanged, Locale::En) => Wording {
             subject: "Your Butterfly password was changed",

@@ -32,6 +32,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         reactions: forum.reactions,
         followed_threads: forum.followed_threads,
         followed_boards: forum.followed_boards,
+        activity_digest: forum.digest,
         flags: moderation.flags,
         notifications: notify::notifications_of(conn, id)?,
         ignored_members: relations::export(conn, id)?,

@@ -15,6 +15,7 @@ use crate::accounts::model::Me;
 use crate::forum::member_data::{
     ExportFollowedBoard, ExportFollowedThread, ExportPost, ExportReaction, ExportThread,
 };
+use crate::forum::model::DigestFrequency;
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
 use crate::notify::member_data::ExportNotification;
 use crate::relations::member_data::ExportIgnored;
@@ -43,6 +44,8 @@ pub struct DataExport {
     pub followed_threads: Vec<ExportFollowedThread>,
     /// Boards the member chose a level for.
     pub followed_boards: Vec<ExportFollowedBoard>,
+    /// The email digest of followed activity she chose.
+    pub activity_digest: DigestFrequency,
     /// Posts the member reported.
     pub flags: Vec<ExportFlag>,
     pub notifications: Vec<ExportNotification>,

@@ -176,6 +176,12 @@ impl Application {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let trials_worker =
             crate::trials::worker::spawn_worker(self.state.clone(), stopped.clone());
+        let digest_worker = crate::app::periodic::spawn(
+            self.state.clone(),
+            crate::forum::digest::INTERVAL,
+            stopped.clone(),
+            crate::forum::digest::sweep,
+        );
         let worker = outbox::spawn_worker(
             self.state.db.clone(),
             self.mailer,
@@ -187,6 +193,7 @@ impl Application {
         let _ = stop.send(true);
         let _ = worker.await;
         let _ = trials_worker.await;
+        let _ = digest_worker.await;
         tracing::info!("butterfly stopped");
         result
     }

@@ -247,6 +247,8 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         forum::track_thread,
         forum::track_board,
         forum::mark_read,
+        forum::digest_settings,
+        forum::choose_digest,
         moderation::flag_post,
         moderation::queue,
         moderation::queue_item,

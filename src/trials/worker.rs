@@ -39,22 +39,9 @@ pub async fn sweep(state: &AppState) {
 /// Spawns the worker; it stops when `shutdown` turns true or its sender is gone.
 pub fn spawn_worker(
     state: AppState,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    actix_web::rt::spawn(async move {
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            sweep(&state).await;
-            tokio::select! {
-                changed = shutdown.changed() => {
-                    if changed.is_err() {
-                        break;
-                    }
-                }
-                _ = actix_web::rt::time::sleep(INTERVAL) => {}
-            }
-        }
+    crate::app::periodic::spawn(state, INTERVAL, shutdown, |state| async move {
+        sweep(&state).await
     })
 }

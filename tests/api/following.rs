@@ -4,9 +4,14 @@
 //! new threads, watching a thread its new posts; muting a thread or a board silences it
 //! entirely, mentions included. Visitors see none of it.
 
+use std::time::{Duration, Instant};
+
+use butterfly::db::DbError;
+use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;
+use crate::harness::database::Count;
 use crate::harness::forum::{BOARD, board_threads, reply, start_thread};
 use crate::harness::people::{Person, member, notifications};
 
@@ -246,4 +251,106 @@ async fn watching_brings_every_new_post_and_thread_and_muting_silences_even_ment
     )
     .await
     .expect_problem(404);
+}
+
+#[actix_web::test]
+async fn a_weekly_digest_says_there_is_new_activity_once_a_week_and_never_what_was_written() {
+    let app = TestApp::spawn().await;
+    let mei = member(&app, "Mei_Lin").await;
+    let bo = member(&app, "Bo_Reed").await;
+    let digest = app.get("/api/v1/me/digest", mei.token()).await.expect(200);
+    assert_eq!(digest["frequency"], "off", "{digest}");
+    let chosen = app
+        .send(
+            awc::http::Method::PUT,
+            "/api/v1/me/digest",
+            mei.token(),
+            Some(&json!({"frequency": "weekly"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(chosen["frequency"], "weekly");
+    crate::harness::people::set_locale(&app, &mei, "zh-CN").await;
+
+    // Activity where she follows: a reply in the thread she started.
+    let thread = start_thread(&app, &mei, BOARD, "Belimumab week 12", "Less joint pain.").await;
+    reply(&app, &bo, id(&thread), "Glad to hear it, my sister too.").await;
+
+    // Servers that start now send her one digest for this week, whichever of them claims it.
+    let digests = format!("to_addr = '{}' AND template = 'activity_digest'", mei.email);
+    let first = app.spawn_sibling().await;
+    let second = app.spawn_sibling().await;
+    app.wait_for_outbox(&digests, 1).await;
+    let sent = app.emails_once_sent(&mei.email).await;
+    let email = sent
+        .iter()
+        .find(|e| e.subject().contains("关注"))
+        .unwrap_or_else(|| panic!("a digest in Chinese: {sent:?}"));
+    assert!(email.contains("/notifications"), "{}", email.text());
+    assert!(
+        !email.contains("Belimumab") && !email.contains("sister"),
+        "{}",
+        email.text()
+    );
+
+    // Nothing more this week, however much happens: a later pass (seen claiming the digest
+    // Dana just chose) sends Mei none; none for Bo, who chose none.
+    reply(&app, &bo, id(&thread), "Keep us posted.").await;
+    let dana = member(&app, "Dana_Kim").await;
+    app.send(
+        awc::http::Method::PUT,
+        "/api/v1/me/digest",
+        dana.token(),
+        Some(&json!({"frequency": "daily"})),
+    )
+    .await
+    .expect(200);
+    let third = app.spawn_sibling().await;
+    wait_until_claimed(&app, dana.id).await;
+    assert_eq!(app.outbox_count(&digests).await, 1);
+    assert_eq!(app.queued(&bo.email, "activity_digest").await, 0);
+    drop((first, second, third));
+
+    // Her export shows her choice; turning it off removes it.
+    let export = app.get("/api/v1/me/export", mei.token()).await.expect(200);
+    assert_eq!(export["activity_digest"], "weekly");
+    app.send(
+        awc::http::Method::PUT,
+        "/api/v1/me/digest",
+        mei.token(),
+        Some(&json!({"frequency": "off"})),
+    )
+    .await
+    .expect(200);
+    let digest = app.get("/api/v1/me/digest", mei.token()).await.expect(200);
+    assert_eq!(digest["frequency"], "off");
+}
+
+/// Waits until a server's digest job has claimed `user_id`'s digest for this period.
+async fn wait_until_claimed(app: &TestApp, user_id: i64) {
+    let start = Instant::now();
+    loop {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM activity_digests \
+             WHERE user_id = {user_id} AND last_period IS NOT NULL"
+        );
+        let claimed = app
+            .db()
+            .read(move |conn| {
+                diesel::sql_query(sql)
+                    .get_result::<Count>(conn)
+                    .map(|c| c.n)
+                    .map_err(DbError::Query)
+            })
+            .await
+            .expect("the digests can be read");
+        if claimed == 1 {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no server claimed the digest of {user_id}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
 }

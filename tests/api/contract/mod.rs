@@ -10,7 +10,7 @@ use butterfly::auth::content::PostStatus;
 use butterfly::auth::model::{AccountState, Locale, Role};
 use butterfly::filters::screen::HoldKind;
 use butterfly::filters::{PiiKind, WordAction};
-use butterfly::forum::model::{Editor, ReactionKind, ThreadSort, TrackingLevel};
+use butterfly::forum::model::{DigestFrequency, Editor, ReactionKind, ThreadSort, TrackingLevel};
 use butterfly::moderation::model::{
     AppealStatus, AppealSubjectKind, DecisionAction, FlagReason, FlagStatus, QueueStatus,
     SanctionKind,
@@ -315,6 +315,7 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("Role", spelled_as_serde::<Role>),
         ("SanctionKind", spelled_as_serde::<SanctionKind>),
         ("Sex", spelled_as_serde::<Sex>),
+        ("DigestFrequency", spelled_as_serde::<DigestFrequency>),
         ("ThreadSort", read_as::<ThreadSort>),
         ("TrackingLevel", spelled_as_serde::<TrackingLevel>),
         ("WordAction", spelled_as_serde::<WordAction>),

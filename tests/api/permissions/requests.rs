@@ -157,6 +157,12 @@ impl World {
                 format!("/api/v1/boards/{}/tracking", self.board),
                 Some(json!({"level": "muted"})),
             ),
+            "GET /api/v1/me/digest" => get("/api/v1/me/digest"),
+            "PUT /api/v1/me/digest" => Req::new(
+                Method::PUT,
+                "/api/v1/me/digest",
+                Some(json!({"frequency": "weekly"})),
+            ),
             "POST /api/v1/threads/{id}/read" => post(
                 format!("/api/v1/threads/{thread}/read"),
                 json!({"post_id": post_id}),
