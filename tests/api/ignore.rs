@@ -166,3 +166,27 @@ async fn ignoring_oneself_or_nobody_is_refused_and_erasure_forgets_both_sides() 
         .await
         .expect_problem(404);
 }
+
+#[actix_web::test]
+async fn ignoring_a_moderator_never_stops_moderation_notices() {
+    let app = TestApp::spawn().await;
+    let mei = member(&app, "Mei_Lin").await;
+    let lee = moderator(&app, "Mod_Lee").await;
+    app.put(&format!("/api/v1/me/ignored/{}", lee.id), mei.token())
+        .await
+        .expect(204);
+    crate::harness::moderation::sanction(
+        &app,
+        &lee,
+        mei.id,
+        &json!({"kind": "warn", "reason": "medical advice presented as fact"}),
+    )
+    .await
+    .expect(201);
+    let told = notifications(&app, &mei, "sanction").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0]["actor"].is_null(),
+        "moderators are never named: {told:?}"
+    );
+}
