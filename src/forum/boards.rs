@@ -17,25 +17,29 @@ pub async fn list_boards(
     caller: Option<&Caller>,
 ) -> Result<Vec<Board>, ApiError> {
     let me = caller.map(|c| c.user_id);
-    let (rows, followed) = state
+    let rows = state
         .db
         .read(move |conn| {
-            let followed = match me {
-                Some(me) => Some(tracking::boards_of(conn, me)?),
-                None => None,
-            };
-            Ok::<_, ApiError>((store::boards(conn)?, followed))
+            Ok::<_, ApiError>(match me {
+                Some(me) => tracking::boards_for(conn, me)?
+                    .into_iter()
+                    .map(|(row, level, unread)| (row, Some((level, unread))))
+                    .collect(),
+                None => store::boards(conn)?
+                    .into_iter()
+                    .map(|row| (row, None))
+                    .collect::<Vec<_>>(),
+            })
         })
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|b| policy::may_read_board(caller, b.members_only).is_ok())
-        .map(|row| {
-            let id = row.id;
+        .filter(|(b, _)| policy::may_read_board(caller, b.members_only).is_ok())
+        .map(|(row, followed)| {
             let mut board = Board::from(row);
-            if let Some((levels, unread)) = &followed {
-                board.tracking = Some(levels.get(&id).copied().unwrap_or(TrackingLevel::Normal));
-                board.unread_threads = Some(unread.get(&id).copied().unwrap_or(0));
+            if let Some((level, unread)) = followed {
+                board.tracking = Some(level.unwrap_or(TrackingLevel::Normal));
+                board.unread_threads = Some(unread);
             }
             board
         })

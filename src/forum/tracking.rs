@@ -8,14 +8,14 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{ReadRequest, Tracking, TrackingLevel};
+use super::model::{BoardRow, ReadRequest, Tracking, TrackingLevel};
 use super::service::{not_found_post, not_found_thread};
 use super::store;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::content::PostStatus;
 use crate::auth::policy::{self, Action, authorize};
-use crate::db::schema::{board_tracking, posts, thread_tracking, threads};
+use crate::db::schema::{board_tracking, boards, posts, thread_tracking, threads};
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
 
@@ -281,30 +281,40 @@ pub(super) fn watchers_of_board(conn: &mut AnyConnection, board_id: i64) -> Quer
 
 // ---- the board list -----------------------------------------------------------------------
 
-/// Her level per board, and per board how many threads she watches or tracks have posts she
-/// has not read: one query each, whatever the number of boards.
-pub(super) fn boards_of(
+/// Every board with the member's level for it and how many threads of it she watches or
+/// tracks have posts she has not read, in one query (primary key of `board_tracking`; the
+/// count reads her `thread_tracking` rows).
+pub(super) fn boards_for(
     conn: &mut AnyConnection,
     user_id: i64,
-) -> QueryResult<(HashMap<i64, TrackingLevel>, HashMap<i64, i64>)> {
-    let levels: HashMap<i64, TrackingLevel> = board_tracking::table
-        .filter(board_tracking::user_id.eq(user_id))
-        .select((board_tracking::board_id, board_tracking::level))
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let followed: Vec<(i64, Option<TrackingLevel>)> = thread_tracking::table
-        .inner_join(threads::table.on(threads::id.eq(thread_tracking::thread_id)))
-        .filter(thread_tracking::user_id.eq(user_id))
-        .filter(threads::status.eq(PostStatus::Published))
-        .filter((threads::reply_count + 1).gt(thread_tracking::read_count))
-        .select((threads::board_id, thread_tracking::level))
-        .load(conn)?;
-    let mut unread: HashMap<i64, i64> = HashMap::new();
-    for (board_id, level) in followed {
-        if TrackingLevel::effective(level, levels.get(&board_id).copied()).counts_unread() {
-            *unread.entry(board_id).or_default() += 1;
-        }
-    }
-    Ok((levels, unread))
+) -> QueryResult<Vec<(BoardRow, Option<TrackingLevel>, i64)>> {
+    let followed = [TrackingLevel::Watching, TrackingLevel::Tracking];
+    boards::table
+        .left_join(
+            board_tracking::table.on(board_tracking::board_id
+                .eq(boards::id)
+                .and(board_tracking::user_id.eq(user_id))),
+        )
+        .order((boards::position.asc(), boards::id.asc()))
+        .select((
+            BoardRow::as_select(),
+            board_tracking::level.nullable(),
+            thread_tracking::table
+                .inner_join(threads::table.on(threads::id.eq(thread_tracking::thread_id)))
+                .filter(thread_tracking::user_id.eq(user_id))
+                .filter(threads::board_id.eq(boards::id))
+                .filter(threads::status.eq(PostStatus::Published))
+                .filter((threads::reply_count + 1).gt(thread_tracking::read_count))
+                .filter(
+                    thread_tracking::level
+                        .eq_any(followed)
+                        .or(thread_tracking::level
+                            .is_null()
+                            .and(board_tracking::level.nullable().eq_any(followed))),
+                )
+                .count()
+                .single_value()
+                .assume_not_null(),
+        ))
+        .load(conn)
 }

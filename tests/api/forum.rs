@@ -1487,7 +1487,7 @@ async fn a_cursor_serves_only_the_list_and_the_order_it_came_from() {
 // ----- speed -----
 
 #[actix_web::test]
-async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
+async fn a_board_page_a_thread_page_and_the_board_list_cost_a_few_statements_whatever_their_size() {
     let app = TestApp::spawn_with(|s| s.outbox.poll_interval_ms = 3_600_000).await;
     let ana = member(&app, "Ana_L").await;
     let ben = member(&app, "Ben_B").await;
@@ -1530,6 +1530,29 @@ async fn a_board_page_and_a_thread_page_each_cost_at_most_three_statements() {
     assert!(
         statements <= 3,
         "a thread page took {statements} SQL statements"
+    );
+
+    // The board list with Ben's levels and unread counts (he follows the thread he reacted
+    // in, and Cleo's replies in it are unread to him) costs what it costs a visitor, plus the
+    // session: one query for every board.
+    let path = format!("/api/v1/threads/{thread_id}/tracking");
+    app.send(
+        awc::http::Method::PUT,
+        &path,
+        ben.token(),
+        Some(&json!({"level": "tracking"})),
+    )
+    .await
+    .expect(200);
+    let (boards, statements) = statements_for(&app, "/api/v1/boards", &ben).await;
+    let kidneys = boards
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["slug"] == "kidneys"))
+        .expect("the kidneys board");
+    assert_eq!(kidneys["unread_threads"], 1, "{kidneys}");
+    assert!(
+        statements <= 2,
+        "the board list took {statements} SQL statements"
     );
 }
 
