@@ -8,6 +8,7 @@
 //! - [`insert_ignoring_conflicts`] inserts a row unless a unique index already holds one, and
 //!   tells which happened, without the unique violation that would abort a PostgreSQL
 //!   transaction.
+//! - [`insert_or_update`] is the upsert built on it.
 //! - [`claim_ids`] loads the ids of due jobs, skipping those another server is working on.
 
 use diesel::prelude::*;
@@ -62,6 +63,23 @@ where
     Q: QueryFragment<MultiBackend>,
 {
     IgnoreConflicts(insert).execute(conn).map(|n| n == 1)
+}
+
+/// Inserts a row (as [`insert_ignoring_conflicts`]), or when a unique index already holds one,
+/// changes that row with `update` instead: an upsert in two statements, safe under concurrency
+/// because the insert waits for any other transaction inserting the same key.
+pub fn insert_or_update<Q>(
+    conn: &mut AnyConnection,
+    insert: Q,
+    update: impl FnOnce(&mut AnyConnection) -> QueryResult<usize>,
+) -> QueryResult<()>
+where
+    Q: QueryFragment<MultiBackend>,
+{
+    if !insert_ignoring_conflicts(conn, insert)? {
+        update(conn)?;
+    }
+    Ok(())
 }
 
 /// A `SELECT`, followed by `FOR UPDATE SKIP LOCKED` when `skip_locked` (PostgreSQL only).

@@ -92,7 +92,7 @@ pub async fn choose(
                 return Ok::<_, ApiError>(());
             }
             let now = db::now();
-            let inserted = db::concurrency::insert_ignoring_conflicts(
+            db::concurrency::insert_or_update(
                 conn,
                 diesel::insert_into(activity_digests::table).values((
                     activity_digests::user_id.eq(me),
@@ -100,15 +100,15 @@ pub async fn choose(
                     activity_digests::since.eq(now),
                     activity_digests::updated_at.eq(now),
                 )),
+                |conn| {
+                    diesel::update(activity_digests::table.find(me))
+                        .set((
+                            activity_digests::frequency.eq(frequency),
+                            activity_digests::updated_at.eq(now),
+                        ))
+                        .execute(conn)
+                },
             )?;
-            if !inserted {
-                diesel::update(activity_digests::table.find(me))
-                    .set((
-                        activity_digests::frequency.eq(frequency),
-                        activity_digests::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
             Ok(())
         })
         .await?;

@@ -45,7 +45,7 @@ pub fn on_published(
     } else {
         TrackingLevel::Tracking
     };
-    tracking::follow_unless_chosen(conn, post.author_id, thread.id, follow, now)?;
+    tracking::follow(conn, post.author_id, thread.id, follow, true, now)?;
     tracking::read_up_to(conn, post.author_id, thread.id, post.id, now)?;
     // One notification per recipient: answering you beats a reply in your (watched) thread
     // beats a mention beats a new post where you watch. Never to oneself, nothing to those

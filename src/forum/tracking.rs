@@ -36,7 +36,7 @@ pub async fn set_thread_level(
             let thread = store::thread_ref(conn, thread_id)?
                 .filter(|t| policy::may_see(Some(&who), t.author_id, t.status))
                 .ok_or_else(not_found_thread)?;
-            set_thread(conn, who.user_id, thread.id, Some(level), db::now())?;
+            follow(conn, who.user_id, thread.id, level, false, db::now())?;
             Ok(Tracking { level })
         })
         .await
@@ -64,18 +64,18 @@ pub async fn set_board_level(
                 board_tracking::level.eq(level),
                 board_tracking::updated_at.eq(now),
             );
-            let inserted = db::concurrency::insert_ignoring_conflicts(
+            db::concurrency::insert_or_update(
                 conn,
                 diesel::insert_into(board_tracking::table).values(row),
+                |conn| {
+                    diesel::update(board_tracking::table.find((me, board.id)))
+                        .set((
+                            board_tracking::level.eq(level),
+                            board_tracking::updated_at.eq(now),
+                        ))
+                        .execute(conn)
+                },
             )?;
-            if !inserted {
-                diesel::update(board_tracking::table.find((me, board.id)))
-                    .set((
-                        board_tracking::level.eq(level),
-                        board_tracking::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
             Ok(Tracking { level })
         })
         .await
@@ -107,44 +107,17 @@ pub async fn mark_read(
 
 // ---- what publishing a post does ----------------------------------------------------------
 
-/// Her own level for a thread (`None`: take the board's), keeping what she read.
-pub(super) fn set_thread(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    thread_id: i64,
-    level: Option<TrackingLevel>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let inserted = db::concurrency::insert_ignoring_conflicts(
-        conn,
-        diesel::insert_into(thread_tracking::table).values((
-            thread_tracking::user_id.eq(user_id),
-            thread_tracking::thread_id.eq(thread_id),
-            thread_tracking::level.eq(level),
-            thread_tracking::updated_at.eq(now),
-        )),
-    )?;
-    if !inserted {
-        diesel::update(thread_tracking::table.find((user_id, thread_id)))
-            .set((
-                thread_tracking::level.eq(level),
-                thread_tracking::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Follows a thread at `level` unless she chose a level for it already (the author watches
-/// the thread she starts; a reply tracks it).
-pub(super) fn follow_unless_chosen(
+/// Her own level for a thread, keeping what she read; with `unless_chosen`, only if she has
+/// not chosen one (the author watches the thread she starts; a reply tracks it).
+pub(super) fn follow(
     conn: &mut AnyConnection,
     user_id: i64,
     thread_id: i64,
     level: TrackingLevel,
+    unless_chosen: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let inserted = db::concurrency::insert_ignoring_conflicts(
+    db::concurrency::insert_or_update(
         conn,
         diesel::insert_into(thread_tracking::table).values((
             thread_tracking::user_id.eq(user_id),
@@ -152,20 +125,21 @@ pub(super) fn follow_unless_chosen(
             thread_tracking::level.eq(Some(level)),
             thread_tracking::updated_at.eq(now),
         )),
-    )?;
-    if !inserted {
-        diesel::update(
-            thread_tracking::table
-                .find((user_id, thread_id))
-                .filter(thread_tracking::level.is_null()),
-        )
-        .set((
-            thread_tracking::level.eq(Some(level)),
-            thread_tracking::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    }
-    Ok(())
+        |conn| {
+            let mine = thread_tracking::table.find((user_id, thread_id));
+            let change = (
+                thread_tracking::level.eq(Some(level)),
+                thread_tracking::updated_at.eq(now),
+            );
+            if unless_chosen {
+                diesel::update(mine.filter(thread_tracking::level.is_null()))
+                    .set(change)
+                    .execute(conn)
+            } else {
+                diesel::update(mine).set(change).execute(conn)
+            }
+        },
+    )
 }
 
 /// Marks the thread read up to `post_id`: `read_count` becomes the visible posts up to it
@@ -184,7 +158,7 @@ pub(super) fn read_up_to(
         .count()
         .get_result(conn)?;
     let read = i32::try_from(read).unwrap_or(i32::MAX);
-    let inserted = db::concurrency::insert_ignoring_conflicts(
+    db::concurrency::insert_or_update(
         conn,
         diesel::insert_into(thread_tracking::table).values((
             thread_tracking::user_id.eq(user_id),
@@ -193,21 +167,20 @@ pub(super) fn read_up_to(
             thread_tracking::read_count.eq(read),
             thread_tracking::updated_at.eq(now),
         )),
-    )?;
-    if !inserted {
-        diesel::update(
-            thread_tracking::table
-                .find((user_id, thread_id))
-                .filter(thread_tracking::last_read_post_id.lt(post_id)),
-        )
-        .set((
-            thread_tracking::last_read_post_id.eq(post_id),
-            thread_tracking::read_count.eq(read),
-            thread_tracking::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    }
-    Ok(())
+        |conn| {
+            diesel::update(
+                thread_tracking::table
+                    .find((user_id, thread_id))
+                    .filter(thread_tracking::last_read_post_id.lt(post_id)),
+            )
+            .set((
+                thread_tracking::last_read_post_id.eq(post_id),
+                thread_tracking::read_count.eq(read),
+                thread_tracking::updated_at.eq(now),
+            ))
+            .execute(conn)
+        },
+    )
 }
 
 /// The levels that decide what `users` hear of a thread: each one's own, else the board's,
