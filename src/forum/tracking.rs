@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{BoardRow, ReadRequest, Tracking, TrackingLevel};
+use super::model::{BoardRow, ReadRequest, ThreadRef, Tracking, TrackingLevel};
 use super::service::{not_found_post, not_found_thread};
 use super::store;
 use crate::app::AppState;
@@ -33,9 +33,7 @@ pub async fn set_thread_level(
     state
         .db
         .write(move |conn| {
-            let thread = store::thread_ref(conn, thread_id)?
-                .filter(|t| policy::may_see(Some(&who), t.author_id, t.status))
-                .ok_or_else(not_found_thread)?;
+            let thread = visible_thread(conn, &who, thread_id)?;
             follow(conn, who.user_id, thread.id, level, false, db::now())?;
             Ok(Tracking { level })
         })
@@ -93,9 +91,7 @@ pub async fn mark_read(
     state
         .db
         .write(move |conn| {
-            let thread = store::thread_ref(conn, thread_id)?
-                .filter(|t| policy::may_see(Some(&who), t.author_id, t.status))
-                .ok_or_else(not_found_thread)?;
+            let thread = visible_thread(conn, &who, thread_id)?;
             let post = store::post_ref(conn, req.post_id)?
                 .filter(|p| p.thread_id == thread.id)
                 .ok_or_else(not_found_post)?;
@@ -103,6 +99,17 @@ pub async fn mark_read(
             Ok(())
         })
         .await
+}
+
+/// A thread `who` may see, else 404.
+fn visible_thread(
+    conn: &mut AnyConnection,
+    who: &Caller,
+    thread_id: i64,
+) -> Result<ThreadRef, ApiError> {
+    store::thread_ref(conn, thread_id)?
+        .filter(|t| policy::may_see(Some(who), t.author_id, t.status))
+        .ok_or_else(not_found_thread)
 }
 
 // ---- what publishing a post does ----------------------------------------------------------
