@@ -636,4 +636,7 @@ pub struct SearchHit {
     pub snippet: String,
     pub is_first: bool,
     pub created_at: DateTime<Utc>,
+    /// The caller ignores the author (never set for an anonymous post whose author the caller
+    /// does not see).
+    pub author_ignored: bool,
 }

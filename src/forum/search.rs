@@ -3,6 +3,7 @@
 //! highlighted snippet around the first match.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::{AuthorSummary, Role};
 use crate::auth::policy;
-use crate::db::schema::{boards, posts, threads, users};
+use crate::db::schema::{boards, member_ignores, posts, threads, users};
 use crate::db::search::{self, SearchFilter};
 use crate::db::utc;
 use crate::http::error::ApiError;
@@ -49,6 +50,7 @@ type HitRow = (
     String,
     bool,
     NaiveDateTime,
+    bool,
 );
 
 /// `GET /search`.
@@ -73,6 +75,7 @@ pub async fn search(
     let tag = query.tag.map(|t| t.trim().to_lowercase());
     let board = query.board;
     let public_only = caller.is_none();
+    let me = caller.map_or(-1, |c| c.user_id);
     let rows: Vec<HitRow> = state
         .db
         .read(move |conn| {
@@ -108,6 +111,11 @@ pub async fn search(
                     posts::body,
                     posts::is_first,
                     posts::created_at,
+                    exists(
+                        member_ignores::table
+                            .filter(member_ignores::user_id.eq(me))
+                            .filter(member_ignores::ignored_id.eq(posts::author_id)),
+                    ),
                 ))
                 .load(conn)?;
             rows.sort_by_key(|r| ids.iter().position(|id| *id == r.0));
@@ -144,6 +152,7 @@ pub async fn search(
             ),
             is_first: r.9,
             created_at: utc(r.10),
+            author_ignored: r.11 && (!r.7 || policy::sees_anonymous_author(caller, r.4)),
         },
     );
     if page.next_cursor.is_some() {

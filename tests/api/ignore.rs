@@ -79,6 +79,15 @@ async fn a_harasser_she_ignores_stops_reaching_her_at_once_and_is_not_told() {
     assert_eq!(seen["author_ignored"], false, "{seen}");
     assert!(seen["author"]["id"].is_null(), "{seen}");
 
+    // Search results carry the flag too.
+    let hits = app
+        .get("/api/v1/search?q=HCQ", mei.token())
+        .await
+        .expect(200);
+    let hits = items(&hits);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["author_ignored"], true, "{hits:?}");
+
     // She sees whom she ignores; he sees nothing of it anywhere.
     let ignored = app.get("/api/v1/me/ignored", mei.token()).await.expect(200);
     let ignored = items(&ignored);
