@@ -466,6 +466,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        thread_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        remind_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -511,4 +524,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     sign_in_challenges,
     member_ignores,
+    bookmarks,
 );

@@ -1,11 +1,12 @@
 //! The forum: boards, threads, posts with revisions, tags, reactions and search.
 //!
-//! - [`boards`]; [`service`]: reading and writing threads and posts; [`publish`]: what follows
+//! - [`boards`]; [`bookmarks`] (members' private bookmarks and reminders); [`service`]: reading and writing threads and posts; [`publish`]: what follows
 //!   a post's publication; [`reactions`]; [`search`];
 //! - ports: [`review`] for moderation, [`member_data`] for privacy rights;
 //! - [`routes`] (handlers), [`model`] (types), `store` (queries), [`seed`] (demo data).
 
 pub mod boards;
+pub mod bookmarks;
 pub mod member_data;
 pub mod model;
 pub mod publish;

@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revisions)
         .service(add_reaction)
         .service(remove_reaction)
-        .service(search_posts);
+        .service(search_posts)
+        .configure(super::bookmarks::routes::configure);
 }
 
 /// Every board the caller may read, in display order, with thread count and last activity

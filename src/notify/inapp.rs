@@ -42,6 +42,9 @@ crate::db::text_enum! {
         TrialInterest = "trial_interest",
         /// A newly published trial notice matches one of your saved searches.
         TrialAlert = "trial_alert",
+        /// A reminder you set on a bookmark is due: `subject_id` is the bookmarked post, or
+        /// the thread for a bookmark of a thread; `detail` is the bookmark's note.
+        BookmarkReminder = "bookmark_reminder",
     }
 }
 

@@ -30,6 +30,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         threads: forum.threads,
         posts: forum.posts,
         reactions: forum.reactions,
+        bookmarks: forum.bookmarks,
         flags: moderation.flags,
         notifications: notify::notifications_of(conn, id)?,
         ignored_members: relations::export(conn, id)?,

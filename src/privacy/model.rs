@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::member_data::{ExportSession, ExportTwoFactor};
 use crate::accounts::model::Me;
-use crate::forum::member_data::{ExportPost, ExportReaction, ExportThread};
+use crate::forum::member_data::{ExportBookmark, ExportPost, ExportReaction, ExportThread};
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
 use crate::notify::member_data::ExportNotification;
 use crate::relations::member_data::ExportIgnored;
@@ -37,6 +37,8 @@ pub struct DataExport {
     pub posts: Vec<ExportPost>,
     /// Reactions the member gave.
     pub reactions: Vec<ExportReaction>,
+    /// Threads and posts the member bookmarked, with her notes and reminders.
+    pub bookmarks: Vec<ExportBookmark>,
     /// Posts the member reported.
     pub flags: Vec<ExportFlag>,
     pub notifications: Vec<ExportNotification>,

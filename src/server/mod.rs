@@ -7,6 +7,7 @@
 //! workers after the last request in flight.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
@@ -176,6 +177,11 @@ impl Application {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let trials_worker =
             crate::trials::worker::spawn_worker(self.state.clone(), stopped.clone());
+        let reminders = crate::forum::bookmarks::reminders::spawn_worker(
+            self.state.db.clone(),
+            Duration::from_millis(self.state.settings.reminder_interval_ms),
+            stopped.clone(),
+        );
         let worker = outbox::spawn_worker(
             self.state.db.clone(),
             self.mailer,
@@ -187,6 +193,7 @@ impl Application {
         let _ = stop.send(true);
         let _ = worker.await;
         let _ = trials_worker.await;
+        let _ = reminders.await;
         tracing::info!("butterfly stopped");
         result
     }
