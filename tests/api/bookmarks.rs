@@ -394,3 +394,62 @@ async fn bad_bookmarks_are_422_with_the_field_at_fault() {
     .await
     .expect_problem(422);
 }
+
+#[actix_web::test]
+async fn her_list_comes_in_pages_and_keeps_anonymous_authors_anonymous() {
+    let app = TestApp::spawn().await;
+    let mei = member(&app, "Mei_Lin").await;
+    let ana = member(&app, "Ana_Moss").await;
+    let thread = start_thread(&app, &mei, BOARD, "Hair loss", "Does it grow back?").await;
+    let thread_id = id_of(&thread);
+    let anonymous_reply = crate::harness::forum::post_reply(
+        &app,
+        ana.token(),
+        thread_id,
+        &json!({"body": "Mine did, after a year.", "anonymous": true}),
+    )
+    .await
+    .expect(201);
+    let mut made = Vec::new();
+    for body in [
+        json!({"thread_id": thread_id}),
+        json!({"post_id": first_post_id(&thread)}),
+        json!({"post_id": id_of(&anonymous_reply)}),
+    ] {
+        made.push(id_of(
+            &app.post_json_as(BOOKMARKS, &mei.access, &body)
+                .await
+                .expect(201),
+        ));
+    }
+
+    // One a page, newest first, until the cursor runs out.
+    let mut seen = Vec::new();
+    let mut path = format!("{BOOKMARKS}?limit=1");
+    loop {
+        let page = app.get(&path, mei.token()).await.expect(200);
+        seen.extend(items(&page).iter().map(id_of));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{BOOKMARKS}?limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    made.reverse();
+    assert_eq!(seen, made);
+
+    // The anonymous reply is signed "Anonymous member" for her; its author sees herself.
+    let listed = bookmarks_of(&app, mei.token()).await;
+    let anonymous = &listed[0]["author"];
+    assert!(anonymous["id"].is_null(), "{anonymous}");
+    assert_eq!(anonymous["display_name"], "Anonymous member");
+    assert_eq!(anonymous["anonymous"], true);
+    let own = app
+        .post_json_as(
+            BOOKMARKS,
+            &ana.access,
+            &json!({"post_id": id_of(&anonymous_reply)}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(own["author"]["id"], ana.id, "{own}");
+}
