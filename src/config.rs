@@ -71,6 +71,8 @@ pub struct Settings {
     /// Reverse proxies (IP addresses or CIDR ranges such as `10.0.0.0/8`) whose
     /// `X-Forwarded-For` is believed; empty means the client is the socket's peer.
     pub trusted_proxies: Vec<String>,
+    /// Pause between two passes of the bookmark reminders' worker.
+    pub reminder_interval_ms: u64,
 }
 
 /// SQLite's `synchronous` setting (see `Settings::database_sqlite_synchronous`).
@@ -267,6 +269,7 @@ impl Default for Settings {
             rate_limits: RateLimitSettings::default(),
             cors: CorsSettings::default(),
             trusted_proxies: Vec::new(),
+            reminder_interval_ms: 60_000,
         }
     }
 }

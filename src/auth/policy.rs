@@ -21,6 +21,9 @@ pub enum Action {
     /// threads and boards; mark threads read. Every account that may sign in, silenced ones
     /// too (safety does not depend on standing).
     ProtectOneself,
+    /// Keep private bookmarks of threads and posts, with notes and reminders: every account
+    /// that may sign in, silenced ones too (bookmarks are private, not community content).
+    KeepBookmarks,
     /// Write community content (posts, reactions, flags, applications…).
     Contribute,
     /// Administer accounts, roles and boards.
@@ -48,6 +51,7 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
         Action::ReadOwnAccount
         | Action::ChangeOwnPassword
         | Action::ProtectOneself
+        | Action::KeepBookmarks
         | Action::ExerciseOwnPrivacyRights => Ok(()),
         Action::EditOwnProfile | Action::Contribute => require_writer(caller),
         Action::Administer | Action::ReadPrivateData | Action::Moderate

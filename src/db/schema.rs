@@ -496,6 +496,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        thread_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        remind_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -544,4 +557,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     thread_tracking,
     board_tracking,
     activity_digests,
+    bookmarks,
 );

@@ -1,7 +1,8 @@
 //! The forum's part of a member's privacy rights: what the data export shows of the
-//! member's threads, posts (every status, with earlier versions), reactions and the threads
-//! and boards she follows, and what erasing the account does to them. `privacy` composes
-//! these with the other features' parts; no other module reads the forum's tables for it.
+//! member's threads, posts (every status, with earlier versions), reactions, bookmarks and the
+//! threads and boards she follows, and what erasing the account does to them. `privacy`
+//! composes these with the other features' parts; no other module reads the forum's tables
+//! for it.
 
 use std::collections::BTreeMap;
 
@@ -35,9 +36,10 @@ pub struct ForumRecords {
     pub followed_threads: Vec<ExportFollowedThread>,
     pub followed_boards: Vec<ExportFollowedBoard>,
     pub digest: DigestFrequency,
+    pub bookmarks: Vec<ExportBookmark>,
 }
 
-/// The member's threads, posts and reactions.
+/// The member's threads, posts, reactions and bookmarks.
 pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<ForumRecords> {
     Ok(ForumRecords {
         threads: threads_of(conn, id)?,
@@ -46,13 +48,14 @@ pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<ForumRecords> {
         followed_threads: followed_threads_of(conn, id)?,
         followed_boards: followed_boards_of(conn, id)?,
         digest: super::digest::frequency_of(conn, id)?,
+        bookmarks: bookmarks_of(conn, id)?,
     })
 }
 
 /// Erases the member's forum data in the caller's transaction: with `remove_posts`, every
 /// post is removed (see [`remove_posts`]); whatever the choice, the text of posts the member
 /// had deleted and the reply-email ledger go. Open queue items about removed posts are
-/// resolved as `resolution`.
+/// resolved as `resolution`. Her bookmarks go.
 pub fn erase(
     state: &AppState,
     conn: &mut AnyConnection,
@@ -64,6 +67,7 @@ pub fn erase(
         remove_posts(state, conn, id, resolution)?;
     }
     erase_deleted_posts(conn, id)?;
+    super::bookmarks::erase(conn, id)?;
     diesel::delete(reply_email_ledger::table.filter(reply_email_ledger::user_id.eq(id)))
         .execute(conn)?;
     diesel::delete(thread_tracking::table.filter(thread_tracking::user_id.eq(id))).execute(conn)?;
@@ -287,6 +291,34 @@ fn posts_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportPost>> {
             body: r.7,
             created_at: utc(r.8),
             edited_at: utc_opt(r.9),
+        })
+        .collect())
+}
+
+/// A bookmark the member keeps (what it points at is shown by id only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportBookmark {
+    pub id: i64,
+    pub thread_id: i64,
+    /// `null` for a bookmark of a thread.
+    pub post_id: Option<i64>,
+    pub note: Option<String>,
+    pub remind_at: Option<DateTime<Utc>>,
+    pub reminded_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn bookmarks_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportBookmark>> {
+    Ok(super::bookmarks::of_member(conn, id)?
+        .into_iter()
+        .map(|r| ExportBookmark {
+            id: r.0,
+            thread_id: r.1,
+            post_id: r.2,
+            note: r.3,
+            remind_at: utc_opt(r.4),
+            reminded_at: utc_opt(r.5),
+            created_at: utc(r.6),
         })
         .collect())
 }

@@ -40,7 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(track_board)
         .service(mark_read)
         .service(digest_settings)
-        .service(choose_digest);
+        .service(choose_digest)
+        .configure(super::bookmarks::routes::configure);
 }
 
 /// Every board the caller may read, in display order, with thread count and last activity

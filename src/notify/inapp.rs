@@ -46,6 +46,9 @@ crate::db::text_enum! {
         WatchedThreadPost = "watched_thread_post",
         /// A new thread on a board you watch (the subject is its first post).
         WatchedBoardThread = "watched_board_thread",
+        /// A reminder you set on a bookmark is due: `subject_id` is the bookmarked post, or
+        /// the thread for a bookmark of a thread; `detail` is the bookmark's note.
+        BookmarkReminder = "bookmark_reminder",
     }
 }
 

@@ -33,6 +33,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         followed_threads: forum.followed_threads,
         followed_boards: forum.followed_boards,
         activity_digest: forum.digest,
+        bookmarks: forum.bookmarks,
         flags: moderation.flags,
         notifications: notify::notifications_of(conn, id)?,
         ignored_members: relations::export(conn, id)?,

@@ -13,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accounts::member_data::{ExportSession, ExportTwoFactor};
 use crate::accounts::model::Me;
 use crate::forum::member_data::{
-    ExportFollowedBoard, ExportFollowedThread, ExportPost, ExportReaction, ExportThread,
+    ExportBookmark, ExportFollowedBoard, ExportFollowedThread, ExportPost, ExportReaction,
+    ExportThread,
 };
 use crate::forum::model::DigestFrequency;
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
@@ -46,6 +47,8 @@ pub struct DataExport {
     pub followed_boards: Vec<ExportFollowedBoard>,
     /// The email digest of followed activity she chose.
     pub activity_digest: DigestFrequency,
+    /// Threads and posts the member bookmarked, with her notes and reminders.
+    pub bookmarks: Vec<ExportBookmark>,
     /// Posts the member reported.
     pub flags: Vec<ExportFlag>,
     pub notifications: Vec<ExportNotification>,

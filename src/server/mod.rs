@@ -7,6 +7,7 @@
 //! workers after the last request in flight.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
@@ -182,6 +183,12 @@ impl Application {
             stopped.clone(),
             crate::forum::digest::sweep,
         );
+        let reminders = crate::app::periodic::spawn(
+            self.state.clone(),
+            Duration::from_millis(self.state.settings.reminder_interval_ms),
+            stopped.clone(),
+            crate::forum::bookmarks::reminders::sweep,
+        );
         let worker = outbox::spawn_worker(
             self.state.db.clone(),
             self.mailer,
@@ -194,6 +201,7 @@ impl Application {
         let _ = worker.await;
         let _ = trials_worker.await;
         let _ = digest_worker.await;
+        let _ = reminders.await;
         tracing::info!("butterfly stopped");
         result
     }

@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::accounts::routes as accounts;
 use crate::accounts::security::routes as security;
+use crate::forum::bookmarks::routes as bookmarks;
 use crate::forum::routes as forum;
 use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
@@ -271,6 +272,10 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         relations::list_ignored,
         relations::ignore_member,
         relations::unignore_member,
+        bookmarks::list_bookmarks,
+        bookmarks::create_bookmark,
+        bookmarks::update_bookmark,
+        bookmarks::delete_bookmark,
         trials::apply,
         trials::list_applications,
         trials::decide_application,
@@ -305,6 +310,7 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         (name = "moderation", description = "Flags, the moderation queue, sanctions, watched words, logs and appeals"),
         (name = "notifications", description = "In-app notifications"),
         (name = "following", description = "Watching, tracking and muting threads and boards; what one has read"),
+        (name = "bookmarks", description = "One's private bookmarks of threads and posts, with notes and reminders"),
         (name = "ignore", description = "Ignoring members: their posts collapsed, their notifications and messages stopped, without telling them"),
         (name = "trials", description = "Clinical trials: coordinator applications, recruitment notices, search, import from ClinicalTrials.gov, interest and saved searches. Trials are research: eligibility is decided by the trial's physicians"),
         (name = "health", description = "Probes"),

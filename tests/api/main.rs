@@ -7,6 +7,7 @@ mod harness;
 mod accounts;
 mod anonymity;
 mod architecture;
+mod bookmarks;
 mod cli;
 mod concurrency;
 mod contract;

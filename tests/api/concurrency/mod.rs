@@ -9,6 +9,7 @@
 //! the same stories must hold. Each story repeats its race several times, so that it shows.
 
 mod accounts;
+mod bookmarks;
 mod forum;
 mod moderation;
 mod staff;

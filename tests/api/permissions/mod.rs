@@ -127,6 +127,11 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
     ("GET /api/v1/me/ignored",                                   [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
     ("PUT /api/v1/me/ignored/{user_id}",                         [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
     ("DELETE /api/v1/me/ignored/{user_id}",                      [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
+    // bookmarks: every account that may sign in, silenced ones too; each keeps a fresh post
+    ("GET /api/v1/me/bookmarks",                                 [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("POST /api/v1/me/bookmarks",                                [401, 401, 201, 201, 201, 401, 201, 201, 201, 201]),
+    ("PATCH /api/v1/me/bookmarks/{id}",                          [401, 401, 200, 404, 404, 401, 404, 404, 404, 404]),
+    ("DELETE /api/v1/me/bookmarks/{id}",                         [401, 401, 204, 404, 404, 401, 404, 404, 404, 404]),
     // trials
     ("POST /api/v1/coordinator-applications",                    [401, 401, 201, 201, 403, 401, 409, 409, 409, 409]),
     ("GET /api/v1/admin/coordinator-applications",               [401, 401, 403, 403, 403, 401, 403, 403, 403, 200]),

@@ -252,6 +252,19 @@ impl World {
             "POST /api/v1/notifications/read" => {
                 post("/api/v1/notifications/read", json!({"all": true}))
             }
+            "GET /api/v1/me/bookmarks" => get("/api/v1/me/bookmarks"),
+            "POST /api/v1/me/bookmarks" => post(
+                "/api/v1/me/bookmarks",
+                json!({"post_id": self.fresh_post().await, "note": "Read again before my appointment"}),
+            ),
+            "PATCH /api/v1/me/bookmarks/{id}" => patch(
+                format!("/api/v1/me/bookmarks/{}", self.fresh_bookmark_of_a().await),
+                json!({"note": "Asked at my appointment"}),
+            ),
+            "DELETE /api/v1/me/bookmarks/{id}" => delete(format!(
+                "/api/v1/me/bookmarks/{}",
+                self.fresh_bookmark_of_a().await
+            )),
             "POST /api/v1/coordinator-applications" => {
                 post("/api/v1/coordinator-applications", application_body())
             }

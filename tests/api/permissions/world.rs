@@ -304,6 +304,18 @@ impl World {
             .await)
     }
 
+    /// A bookmark of member A's, of a fresh post.
+    pub(super) async fn fresh_bookmark_of_a(&self) -> i64 {
+        let post_id = self.fresh_post().await;
+        id(&self
+            .must(
+                Actor::MemberA,
+                post("/api/v1/me/bookmarks", json!({"post_id": post_id})),
+                201,
+            )
+            .await)
+    }
+
     /// A new session of the actor's (for operations that end sessions); the stale token of the
     /// suspended member, and none for the visitor.
     pub(super) async fn fresh_session(&self, who: Actor) -> (Option<String>, Option<String>) {
