@@ -42,6 +42,11 @@ crate::db::text_enum! {
         TrialInterest = "trial_interest",
         /// A newly published trial notice matches one of your saved searches.
         TrialAlert = "trial_alert",
+        /// A new private message in one of your conversations (`subject_id` is the
+        /// conversation).
+        Message = "message",
+        /// A member asks to start a conversation with you (`subject_id` is the conversation).
+        MessageRequest = "message_request",
     }
 }
 
@@ -56,7 +61,7 @@ impl NotificationKind {
 pub struct NewNotification<'a> {
     pub user_id: i64,
     pub kind: NotificationKind,
-    /// The post, trial notice, application, appeal or sanction it is about.
+    /// The post, trial notice, application, appeal, sanction or conversation it is about.
     pub subject_id: i64,
     pub thread_id: Option<i64>,
     pub actor_id: Option<i64>,

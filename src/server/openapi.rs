@@ -14,6 +14,7 @@ use crate::accounts::security::routes as security;
 use crate::forum::routes as forum;
 use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
+use crate::messages::routes as messages;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
 use crate::privacy::routes as privacy;
@@ -266,6 +267,18 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         relations::list_ignored,
         relations::ignore_member,
         relations::unignore_member,
+        messages::get_settings,
+        messages::update_settings,
+        messages::list_conversations,
+        messages::start_conversation,
+        messages::get_conversation,
+        messages::list_messages,
+        messages::send_message,
+        messages::mark_read,
+        messages::accept,
+        messages::decline,
+        messages::leave,
+        messages::report_message,
         trials::apply,
         trials::list_applications,
         trials::decide_application,
@@ -300,6 +313,7 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         (name = "moderation", description = "Flags, the moderation queue, sanctions, watched words, logs and appeals"),
         (name = "notifications", description = "In-app notifications"),
         (name = "ignore", description = "Ignoring members: their posts collapsed, their notifications and messages stopped, without telling them"),
+        (name = "messages", description = "Private messages: requests that the recipient accepts or declines, who may write to you, unread counts, reports to the moderators (who see the reported message and the three before it, nothing else)"),
         (name = "trials", description = "Clinical trials: coordinator applications, recruitment notices, search, import from ClinicalTrials.gov, interest and saved searches. Trials are research: eligibility is decided by the trial's physicians"),
         (name = "health", description = "Probes"),
         (name = "operations", description = "Prometheus metrics for operators (loopback or metrics token only)"),

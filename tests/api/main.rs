@@ -17,6 +17,7 @@ mod faults;
 mod forum;
 mod ignore;
 mod limits;
+mod messages;
 mod moderation;
 mod my_sessions;
 mod notifications;
