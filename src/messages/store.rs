@@ -311,7 +311,8 @@ pub struct ListRow {
 }
 
 /// A page of `me`'s conversations, newest activity first: those she sees (requested or
-/// accepted), without requests from members she ignores.
+/// accepted), without requests from members she ignores, nor conversations with nothing
+/// delivered (a first message held or removed by the moderators), unless she started them.
 pub fn conversation_page(
     conn: &mut AnyConnection,
     me: i64,
@@ -324,6 +325,15 @@ pub fn conversation_page(
             .filter(member_ignores::user_id.eq(me))
             .filter(member_ignores::ignored_id.eq(conversations::created_by)),
     );
+    // A conversation whose first message is held waits for the moderators (and one whose
+    // every message they removed is gone).
+    let something_delivered = exists(
+        private_messages::table
+            .filter(private_messages::conversation_id.eq(conversation_members::conversation_id))
+            .filter(
+                private_messages::status.eq_any([MessageStatus::Delivered, MessageStatus::Deleted]),
+            ),
+    );
     let mut q = conversation_members::table
         .inner_join(
             conversations::table.on(conversations::id.eq(conversation_members::conversation_id)),
@@ -333,6 +343,7 @@ pub fn conversation_page(
         .filter(not(conversation_members::state
             .eq(MemberState::Requested)
             .and(ignored_creator)))
+        .filter(conversations::created_by.eq(me).or(something_delivered))
         .select((
             conversation_members::conversation_id,
             conversation_members::state,

@@ -552,6 +552,16 @@ async fn a_watched_word_blocks_or_holds_a_message() {
     );
     assert!(items(&conversations(&app, &ana).await).is_empty());
 
+    // A first message held: nothing reaches her until a moderator releases it.
+    let first = write_to(&app, &bo, &[&ana], "Guaranteed remission with my plan").await;
+    assert_eq!(first["message"]["status"], "held", "{first}");
+    assert!(items(&conversations(&app, &ana).await).is_empty());
+    assert!(
+        notifications(&app, &ana, "message_request")
+            .await
+            .is_empty()
+    );
+
     let created = write_to(&app, &bo, &[&ana], "hello").await;
     let conversation = id_of(&created["conversation"]);
     act(&app, &ana, conversation, "accept").await.expect(200);
@@ -582,6 +592,14 @@ async fn a_watched_word_blocks_or_holds_a_message() {
         ["hello", "This gives guaranteed remission"]
     );
     assert_eq!(notifications(&app, &ana, "message").await.len(), before + 1);
+
+    // The held request, removed, never reaches her.
+    let item = item_for(&app, &mo, "held_message", id_of(&first["message"])).await;
+    decide(&app, &mo, &item, "remove", "miracle cure claims")
+        .await
+        .expect(200);
+    assert_eq!(items(&conversations(&app, &ana).await).len(), 1);
+    assert_eq!(notifications(&app, &ana, "message_request").await.len(), 1);
 }
 
 #[actix_web::test]
