@@ -114,6 +114,7 @@ pub fn decide(
             }
         }
     } else if kind == ItemKind::HeldMessage && message.status == MessageStatus::Held {
+        store::lock_conversation(conn, message.conversation_id)?;
         store::set_status(conn, message_id, MessageStatus::Delivered)?;
         deliver(
             state,

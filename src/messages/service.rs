@@ -653,6 +653,9 @@ pub async fn send_message(
         .db
         .write(move |conn| {
             let now = db::now();
+            // Messages of a conversation take turns: each delivery updates every participant's
+            // row, which two at once would lock in different orders.
+            store::lock_conversation(conn, conversation_id)?;
             let mine = visible_membership(conn, me, conversation_id)?;
             if mine.state == MemberState::Requested {
                 return Err(ApiError::Conflict(
