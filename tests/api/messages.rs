@@ -673,3 +673,57 @@ async fn a_non_participant_and_an_administrator_get_404_on_a_conversation() {
         .await
         .expect_problem(404);
 }
+
+#[actix_web::test]
+async fn what_cannot_be_sent_is_refused_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let mei = member(&app, "Mei_Lin").await;
+    let new = newcomer(&app, "Just_Joined").await;
+    let start = |body: Value| {
+        let app = &app;
+        let token = mei.access.clone();
+        async move {
+            app.post_json_as("/api/v1/conversations", &token, &body)
+                .await
+        }
+    };
+    start(json!({"recipients": [mei.id], "body": "Hi me"}))
+        .await
+        .expect_invalid_field("recipients");
+    start(json!({"recipients": [], "body": "Hi"}))
+        .await
+        .expect_invalid_field("recipients");
+    let crowd: Vec<i64> = (1..=10).map(|i| new.id + 1000 + i).collect();
+    start(json!({"recipients": crowd, "body": "Hi all"}))
+        .await
+        .expect_invalid_field("recipients");
+    start(json!({"recipients": [new.id + 999_999], "body": "Hi"}))
+        .await
+        .expect_problem(404);
+    start(json!({"recipients": [new.id], "body": "   "}))
+        .await
+        .expect_invalid_field("body");
+    start(json!({"recipients": [new.id], "body": "x".repeat(20_001)}))
+        .await
+        .expect_invalid_field("body");
+
+    // A new member answering keeps the new-member link limit of posts.
+    let created = write_to(&app, &mei, &[&new], "Welcome!").await;
+    let conversation = id_of(&created["conversation"]);
+    act(&app, &new, conversation, "accept").await.expect(200);
+    send(
+        &app,
+        &new,
+        conversation,
+        "See https://a.example https://b.example https://c.example",
+    )
+    .await
+    .expect_invalid_field("body");
+    app.post_json_as(
+        &format!("/api/v1/messages/{}/report", id_of(&created["message"])),
+        &new.access,
+        &json!({"reason": "other"}),
+    )
+    .await
+    .expect_invalid_field("note");
+}
