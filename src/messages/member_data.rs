@@ -26,7 +26,8 @@ pub struct ExportMessage {
 /// Her part of the export.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportMessages {
-    /// The private messages she sent.
+    /// The private messages she sent (left out of an administrator's copy: reading private
+    /// messages is no staff power).
     pub sent: Vec<ExportMessage>,
     pub settings: MessageSettings,
 }

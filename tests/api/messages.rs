@@ -672,6 +672,17 @@ async fn a_non_participant_and_an_administrator_get_404_on_a_conversation() {
     app.get("/api/v1/conversations/999999", mei.token())
         .await
         .expect_problem(404);
+
+    // Nor does her export, read by an administrator, hold her messages.
+    let export = app
+        .get(
+            &format!("/api/v1/admin/users/{}/export", mei.id),
+            root.token(),
+        )
+        .await
+        .expect(200);
+    assert_eq!(export["messages"]["sent"], json!([]), "{export}");
+    assert!(!export.to_string().contains("Between us"));
 }
 
 #[actix_web::test]
