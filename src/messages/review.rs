@@ -87,6 +87,11 @@ pub fn queue_subjects(
     Ok(found)
 }
 
+/// Who reported a message (to tell them the outcome).
+pub fn reporters(conn: &mut AnyConnection, message_id: i64) -> QueryResult<Vec<i64>> {
+    store::reporters(conn, message_id)
+}
+
 /// A moderator's decision on a held or reported message: `remove` removes it (a placeholder
 /// for the participants) and closes its other items; otherwise a held message is delivered
 /// and a report dismissed. Returns the sender, or 404 if the message is gone.

@@ -638,6 +638,15 @@ pub fn insert_report(
     )
 }
 
+/// Who reported a message.
+pub fn reporters(conn: &mut AnyConnection, message_id: i64) -> QueryResult<Vec<i64>> {
+    message_reports::table
+        .filter(message_reports::message_id.eq(message_id))
+        .order(message_reports::id.asc())
+        .select(message_reports::reporter_id)
+        .load(conn)
+}
+
 /// The reports of these messages: (message, reporter, reporter's name, reason, note, at).
 pub type ReportRow = (
     i64,

@@ -637,6 +637,17 @@ pub async fn decide(
                     let remove = req.action == DecisionAction::Remove;
                     let sender =
                         messages::decide(&app, conn, kind, item.subject_id, remove, who.user_id)?;
+                    if kind == ItemKind::ReportedMessage {
+                        for reporter in messages::reporters(conn, item.subject_id)? {
+                            notify(
+                                conn,
+                                reporter,
+                                NotificationKind::FlagOutcome,
+                                item.subject_id,
+                                if remove { "action taken" } else { "no action" },
+                            )?;
+                        }
+                    }
                     if remove {
                         notify(
                             conn,

@@ -26,7 +26,8 @@ crate::db::text_enum! {
         Mention = "mention",
         /// A moderator decided about your post (`detail` says what and why).
         ModerationOutcome = "moderation_outcome",
-        /// Your flag was looked at: `detail` is "action taken" or "no action".
+        /// Your flag of a post or report of a message was looked at: `detail` is "action
+        /// taken" or "no action".
         FlagOutcome = "flag_outcome",
         /// Your post was hidden pending review (`detail` says why).
         PostHidden = "post_hidden",

@@ -491,6 +491,9 @@ async fn a_reported_message_reaches_the_queue_with_its_short_context_and_nothing
         notifications(&app, &bo, "moderation_outcome").await.len(),
         1
     );
+    let outcome = notifications(&app, &mei, "flag_outcome").await;
+    assert_eq!(outcome.len(), 1, "{outcome:?}");
+    assert_eq!(outcome[0]["detail"], "action taken", "{outcome:?}");
 }
 
 #[actix_web::test]
