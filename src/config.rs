@@ -386,6 +386,8 @@ pub struct RateLimitSettings {
     pub trial_interest: RateLimit,
     /// `GET /api/v1/search`.
     pub search: RateLimit,
+    /// New conversations and private messages.
+    pub messaging: RateLimit,
 }
 
 impl Default for RateLimitSettings {
@@ -401,6 +403,7 @@ impl Default for RateLimitSettings {
             flagging: RateLimit::new(60, 30, HOUR),
             trial_interest: RateLimit::new(60, 30, HOUR),
             search: RateLimit::new(120, 60, 60),
+            messaging: RateLimit::new(240, 60, 10 * 60),
         }
     }
 }

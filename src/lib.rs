@@ -5,7 +5,7 @@
 //! each other (`ARCHITECTURE.md` draws them; an architecture test in the suite enforces them):
 //! 1. foundation: `config`, `telemetry`, `db`, `http`, `auth`, `app`;
 //! 2. shared services: `relations`, `notify`, `queue`, `modlog`, `filters`, `markdown`;
-//! 3. features, which never import one another: `accounts`, `forum`, `trials`;
+//! 3. features, which never import one another: `accounts`, `forum`, `trials`, `messages`;
 //! 4. moderation decisions, acting on the features through their ports: `moderation`;
 //! 5. privacy rights across every feature: `privacy`;
 //! 6. the composition root: `server` (routes, OpenAPI document, metrics, workers, seeds).
@@ -29,6 +29,7 @@ pub mod relations;
 // 3. features
 pub mod accounts;
 pub mod forum;
+pub mod messages;
 pub mod trials;
 
 // 4. moderation decisions

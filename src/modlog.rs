@@ -57,6 +57,9 @@ crate::db::text_enum! {
         WatchedWord = "watched_word",
         TrialNotice = "trial_notice",
         CoordinatorApplication = "coordinator_application",
+        /// A private message decided from the queue (never in the public log).
+        HeldMessage = "held_message",
+        ReportedMessage = "reported_message",
     }
 }
 
@@ -69,6 +72,8 @@ impl From<ItemKind> for LogTargetKind {
             ItemKind::TrialNotice => Self::TrialNotice,
             ItemKind::CoordinatorApplication => Self::CoordinatorApplication,
             ItemKind::Appeal => Self::Appeal,
+            ItemKind::HeldMessage => Self::HeldMessage,
+            ItemKind::ReportedMessage => Self::ReportedMessage,
         }
     }
 }

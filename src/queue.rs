@@ -6,7 +6,8 @@
 //! `score = severity + 10 × (distinct reporters − 1) + 10 × Σ reporter accuracy + age in hours
 //! (at most 48)`, where severity is 1,000,000 for crisis items (they always come first), then
 //! 60 personal_info, 50 harassment, 40 misinformation, 35 held posts, 30 spam, 20 other,
-//! 15 off_topic, 30 trial notices, appeals and coordinator applications; a reporter's accuracy
+//! 15 off_topic, 30 trial notices, appeals and coordinator applications, 35 held messages
+//! (reported messages by their report's reason, as flags); a reporter's accuracy
 //! is (flags that led to action + 1) / (resolved flags + 2). Age grows equally for every item,
 //! so the order is stored once as `sort_key = score without age − creation time in hours`,
 //! which keeps the queue one indexed query (`mod_items_queue_idx`).
@@ -32,6 +33,10 @@ crate::db::text_enum! {
         TrialNotice = "trial_notice",
         CoordinatorApplication = "coordinator_application",
         Appeal = "appeal",
+        /// A private message held by screening (a watched word with the `hold` action).
+        HeldMessage = "held_message",
+        /// A private message reported by a participant.
+        ReportedMessage = "reported_message",
     }
 }
 
@@ -92,7 +97,7 @@ pub fn severity(kind: ItemKind, reason: Option<&str>) -> f64 {
         Some("spam") => 30.0,
         Some("other") => 20.0,
         Some("off_topic") => 15.0,
-        _ if kind == ItemKind::HeldPost => 35.0,
+        _ if matches!(kind, ItemKind::HeldPost | ItemKind::HeldMessage) => 35.0,
         _ => 30.0,
     }
 }
@@ -118,6 +123,7 @@ fn subject_table(kind: ItemKind) -> &'static str {
         ItemKind::TrialNotice => "trials",
         ItemKind::CoordinatorApplication => "coordinator_applications",
         ItemKind::Appeal => "appeals",
+        ItemKind::HeldMessage | ItemKind::ReportedMessage => "private_messages",
     }
 }
 

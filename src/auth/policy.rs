@@ -43,6 +43,13 @@ pub enum Action {
     /// Read a member's private data (email address, export): administrators only, and every
     /// read is written to the access log.
     ReadPrivateData,
+    /// Read one's own conversations, mark them read, leave them, and set who may write to
+    /// oneself: every account that may sign in, silenced ones too. Nobody else reads them:
+    /// reading private messages is no staff power.
+    ReadOwnMessages,
+    /// Send private messages and answer message requests: accounts that may write. Starting
+    /// a conversation also needs [`may_start_conversations`].
+    SendMessages,
 }
 
 /// Allows or refuses `action` for `caller`.
@@ -52,8 +59,11 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
         | Action::ChangeOwnPassword
         | Action::ProtectOneself
         | Action::KeepBookmarks
-        | Action::ExerciseOwnPrivacyRights => Ok(()),
-        Action::EditOwnProfile | Action::Contribute => require_writer(caller),
+        | Action::ExerciseOwnPrivacyRights
+        | Action::ReadOwnMessages => Ok(()),
+        Action::EditOwnProfile | Action::Contribute | Action::SendMessages => {
+            require_writer(caller)
+        }
         Action::Administer | Action::ReadPrivateData | Action::Moderate
             if caller.needs_two_factor && is_staff(caller.role) =>
         {
@@ -106,6 +116,22 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
                 ))
             }
         }
+    }
+}
+
+/// Whether `caller`, at `trust_level`, may start a conversation: accounts that may write, past
+/// trust level 0 (a new member cannot write to strangers; she can answer those who write to
+/// her), or staff.
+pub fn may_start_conversations(caller: &Caller, trust_level: i32) -> Result<(), ApiError> {
+    authorize(caller, Action::SendMessages)?;
+    if trust_level > 0 || is_moderator(caller) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "new members cannot start conversations yet: take part in the forum for a while \
+             first (you can already answer members who write to you)"
+                .into(),
+        ))
     }
 }
 
@@ -255,6 +281,10 @@ mod tests {
         }
     }
 
+    fn moderates_now(role: Role) -> bool {
+        matches!(role, Role::Moderator | Role::Admin)
+    }
+
     #[test]
     fn the_whole_matrix_of_roles_and_states() {
         let roles = [
@@ -271,6 +301,20 @@ mod tests {
                 assert!(authorize(&c, Action::ChangeOwnPassword).is_ok());
                 assert!(authorize(&c, Action::ExerciseOwnPrivacyRights).is_ok());
                 assert!(authorize(&c, Action::ProtectOneself).is_ok());
+                assert!(authorize(&c, Action::ReadOwnMessages).is_ok());
+                assert_eq!(
+                    authorize(&c, Action::SendMessages).is_ok(),
+                    state == AccountState::Active
+                );
+                assert_eq!(
+                    may_start_conversations(&c, 1).is_ok(),
+                    state == AccountState::Active
+                );
+                assert_eq!(
+                    may_start_conversations(&c, 0).is_ok(),
+                    state == AccountState::Active && moderates_now(role),
+                    "{role:?} {state:?}: new members cannot start conversations"
+                );
                 assert_eq!(
                     authorize(&c, Action::ReadPrivateData).is_ok(),
                     role == Role::Admin,

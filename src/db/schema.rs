@@ -509,6 +509,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> BigInt,
+        user_id -> BigInt,
+        state -> Text,
+        last_read_message_id -> BigInt,
+        last_activity_at -> Timestamp,
+        email_pending -> Bool,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    private_messages (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        sender_id -> BigInt,
+        body -> Text,
+        body_html -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    message_settings (user_id) {
+        user_id -> BigInt,
+        who_may_write -> Text,
+        email -> Bool,
+    }
+}
+
+diesel::table! {
+    message_reports (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        reporter_id -> BigInt,
+        reason -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -558,4 +609,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     board_tracking,
     activity_digests,
     bookmarks,
+    conversations,
+    conversation_members,
+    private_messages,
+    message_settings,
+    message_reports,
 );

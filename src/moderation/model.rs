@@ -137,6 +137,9 @@ pub fn allowed_actions(kind: ItemKind) -> &'static [DecisionAction] {
         ItemKind::TrialNotice | ItemKind::CoordinatorApplication | ItemKind::Appeal => {
             &[Approve, Dismiss]
         }
+        // Release a held message, or remove it.
+        ItemKind::HeldMessage => &[Approve, Remove],
+        ItemKind::ReportedMessage => &[Dismiss, Remove],
     }
 }
 

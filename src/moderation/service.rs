@@ -23,6 +23,7 @@ use crate::forum::model::{PostRef, StatusChange};
 use crate::forum::review as forum;
 use crate::http::error::{ApiError, FieldErrors};
 use crate::http::pagination::{self, Cursor, Page};
+use crate::messages::review as messages;
 use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::inapp::{self, NewNotification, NotificationKind};
 use crate::queue::{self, ItemKind, ItemStatus};
@@ -394,6 +395,11 @@ fn subjects_of(
             found.insert((kind, id), (view, None));
         }
     }
+    for kind in [ItemKind::HeldMessage, ItemKind::ReportedMessage] {
+        for (id, described) in messages::queue_subjects(conn, kind, &ids_of(kind))? {
+            found.insert((kind, id), described);
+        }
+    }
     Ok(found)
 }
 
@@ -626,6 +632,33 @@ pub async fn decide(
                 }
                 ItemKind::Appeal => {
                     appeals::decide(&app, conn, &who, item.subject_id, approve, &reason)?
+                }
+                ItemKind::HeldMessage | ItemKind::ReportedMessage => {
+                    let remove = req.action == DecisionAction::Remove;
+                    let sender =
+                        messages::decide(&app, conn, kind, item.subject_id, remove, who.user_id)?;
+                    if kind == ItemKind::ReportedMessage {
+                        for reporter in messages::reporters(conn, item.subject_id)? {
+                            notify(
+                                conn,
+                                reporter,
+                                NotificationKind::FlagOutcome,
+                                item.subject_id,
+                                if remove { "action taken" } else { "no action" },
+                            )?;
+                        }
+                    }
+                    if remove {
+                        notify(
+                            conn,
+                            sender,
+                            NotificationKind::ModerationOutcome,
+                            item.subject_id,
+                            &format!(
+                                "A moderator removed one of your private messages (reason: {reason})."
+                            ),
+                        )?;
+                    }
                 }
             }
             if kind != ItemKind::Appeal {

@@ -26,7 +26,8 @@ crate::db::text_enum! {
         Mention = "mention",
         /// A moderator decided about your post (`detail` says what and why).
         ModerationOutcome = "moderation_outcome",
-        /// Your flag was looked at: `detail` is "action taken" or "no action".
+        /// Your flag of a post or report of a message was looked at: `detail` is "action
+        /// taken" or "no action".
         FlagOutcome = "flag_outcome",
         /// Your post was hidden pending review (`detail` says why).
         PostHidden = "post_hidden",
@@ -49,6 +50,11 @@ crate::db::text_enum! {
         /// A reminder you set on a bookmark is due: `subject_id` is the bookmarked post, or
         /// the thread for a bookmark of a thread; `detail` is the bookmark's note.
         BookmarkReminder = "bookmark_reminder",
+        /// A new private message in one of your conversations (`subject_id` is the
+        /// conversation).
+        Message = "message",
+        /// A member asks to start a conversation with you (`subject_id` is the conversation).
+        MessageRequest = "message_request",
     }
 }
 
@@ -68,7 +74,7 @@ impl NotificationKind {
 pub struct NewNotification<'a> {
     pub user_id: i64,
     pub kind: NotificationKind,
-    /// The post, trial notice, application, appeal or sanction it is about.
+    /// The post, trial notice, application, appeal, sanction or conversation it is about.
     pub subject_id: i64,
     pub thread_id: Option<i64>,
     pub actor_id: Option<i64>,

@@ -54,6 +54,10 @@ crate::db::text_enum! {
         /// follow", with a link to her notifications (never titles or text: an inbox should
         /// not reveal a diagnosis). One per period at most.
         ActivityDigest = "activity_digest",
+        /// "You have a new private message", with a link to the conversation (never the
+        /// message or who wrote it: health talk stays on Butterfly). One per conversation until
+        /// the member reads it.
+        NewMessage = "new_message",
     }
 }
 
@@ -271,6 +275,19 @@ fn wording(template: Template, locale: Locale) -> Wording {
                 "临床试验是科学研究，不是已被证实的常规治疗；您能否参加由试验医生判断。做任何决定之前，请先咨询您自己的医生。",
                 "此类邮件每天最多发送一封。您可以随时修改或删除保存的搜索。",
             ],
+        },
+        (Template::NewMessage, Locale::En) => Wording {
+            subject: "You have a new private message on Butterfly",
+            before: &["You have a new private message on Butterfly. Read it here:"],
+            after: &[
+                "You get one of these emails per conversation until you read it. You can turn \
+                 them off in your message settings.",
+            ],
+        },
+        (Template::NewMessage, Locale::ZhCn) => Wording {
+            subject: "您在 Butterfly 上有一条新私信",
+            before: &["您在 Butterfly 上有一条新私信。点击下面的链接查看："],
+            after: &["每个对话在您阅读之前最多发送一封此类邮件。您可以在私信设置中关闭邮件提醒。"],
         },
         (Template::SignInAttempts, Locale::En) => Wording {
             subject: "Someone is trying to sign in to your Butterfly account",

@@ -1,6 +1,6 @@
 //! The steps of erasing an account, run in the one write transaction of `DELETE /me`: each
-//! feature erases its own part (`member_data` in `forum`, `moderation`, `trials`, `notify`,
-//! `relations` and `accounts`), in that order, and the erasure is written to the moderation log.
+//! feature erases its own part (`member_data` in `forum`, `moderation`, `trials`, `messages`,
+//! `notify`, `relations` and `accounts`), in that order, and the erasure is written to the moderation log.
 //!
 //! What stays, and why:
 //! - the `users` row, scrubbed (email `deleted-<random>@invalid`, display name
@@ -23,6 +23,7 @@ use crate::app::AppState;
 use crate::db::AnyConnection;
 use crate::forum::member_data as forum;
 use crate::http::error::ApiError;
+use crate::messages::member_data as messages;
 use crate::moderation::member_data as moderation;
 use crate::modlog::{self, LogAction, LogTargetKind};
 use crate::notify::member_data as notify;
@@ -50,6 +51,7 @@ pub fn erase(
     )?;
     moderation::erase(conn, id, RESOLUTION)?;
     trials::erase(conn, id, RESOLUTION)?;
+    messages::erase(conn, id, RESOLUTION)?;
     notify::erase(conn, id, &user.email)?;
     relations::erase(conn, id)?;
     accounts::forget(conn, user)?;

@@ -1,5 +1,5 @@
 //! The data export, composed from each feature's part (`member_data` in `accounts`, `forum`,
-//! `trials`, `moderation`, `relations` and `notify`) and the access log kept here. Every table holding
+//! `trials`, `messages`, `moderation`, `relations` and `notify`) and the access log kept here. Every table holding
 //! personal data is owned by one of those modules, and each of them has both an export and an
 //! erasure step: a new table holding any must get both.
 
@@ -12,6 +12,7 @@ use crate::accounts::model::UserRow;
 use crate::db::schema::access_log;
 use crate::db::{self, AnyConnection, utc};
 use crate::forum::member_data as forum;
+use crate::messages::member_data as messages;
 use crate::moderation::member_data as moderation;
 use crate::notify::member_data as notify;
 use crate::relations::member_data as relations;
@@ -37,6 +38,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         flags: moderation.flags,
         notifications: notify::notifications_of(conn, id)?,
         ignored_members: relations::export(conn, id)?,
+        messages: messages::export(conn, id)?,
         trial_interests: trials.interests,
         trial_alerts: trials.alerts,
         coordinator_applications: trials.applications,

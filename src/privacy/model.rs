@@ -17,6 +17,7 @@ use crate::forum::member_data::{
     ExportThread,
 };
 use crate::forum::model::DigestFrequency;
+use crate::messages::member_data::ExportMessages;
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
 use crate::notify::member_data::ExportNotification;
 use crate::relations::member_data::ExportIgnored;
@@ -54,6 +55,8 @@ pub struct DataExport {
     pub notifications: Vec<ExportNotification>,
     /// Members the member ignores (who ignores her is never shown).
     pub ignored_members: Vec<ExportIgnored>,
+    /// Private messages she sent (never what others wrote to her), and her message settings.
+    pub messages: ExportMessages,
     /// Answers to trial notices ("I'm interested").
     pub trial_interests: Vec<ExportInterest>,
     /// Saved trial searches, with the notices they matched.

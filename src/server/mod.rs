@@ -219,6 +219,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::moderation::routes::configure)
         .configure(crate::notify::routes::configure)
         .configure(crate::relations::routes::configure)
+        .configure(crate::messages::routes::configure)
         .configure(crate::trials::routes::configure)
         .configure(crate::privacy::routes::configure);
 }

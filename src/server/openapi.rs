@@ -15,6 +15,7 @@ use crate::forum::bookmarks::routes as bookmarks;
 use crate::forum::routes as forum;
 use crate::http::pagination::MAX_LIMIT;
 use crate::http::ratelimit::RateLimitDocs;
+use crate::messages::routes as messages;
 use crate::moderation::routes as moderation;
 use crate::notify::routes as notifications;
 use crate::privacy::routes as privacy;
@@ -276,6 +277,18 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         bookmarks::create_bookmark,
         bookmarks::update_bookmark,
         bookmarks::delete_bookmark,
+        messages::get_settings,
+        messages::update_settings,
+        messages::list_conversations,
+        messages::start_conversation,
+        messages::get_conversation,
+        messages::list_messages,
+        messages::send_message,
+        messages::mark_read,
+        messages::accept,
+        messages::decline,
+        messages::leave,
+        messages::report_message,
         trials::apply,
         trials::list_applications,
         trials::decide_application,
@@ -312,6 +325,7 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         (name = "following", description = "Watching, tracking and muting threads and boards; what one has read"),
         (name = "bookmarks", description = "One's private bookmarks of threads and posts, with notes and reminders"),
         (name = "ignore", description = "Ignoring members: their posts collapsed, their notifications and messages stopped, without telling them"),
+        (name = "messages", description = "Private messages: requests that the recipient accepts or declines, who may write to you, unread counts, reports to the moderators (who see the reported message and the three before it, nothing else)"),
         (name = "trials", description = "Clinical trials: coordinator applications, recruitment notices, search, import from ClinicalTrials.gov, interest and saved searches. Trials are research: eligibility is decided by the trial's physicians"),
         (name = "health", description = "Probes"),
         (name = "operations", description = "Prometheus metrics for operators (loopback or metrics token only)"),

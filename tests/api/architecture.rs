@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("accounts", 3),
     ("forum", 3),
     ("trials", 3),
+    ("messages", 3),
     // 4. moderation decisions
     ("moderation", 4),
     // 5. privacy rights

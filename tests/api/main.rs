@@ -20,6 +20,7 @@ mod forum;
 mod ignore;
 mod limits;
 mod members_only;
+mod messages;
 mod moderation;
 mod my_sessions;
 mod notifications;

@@ -5,7 +5,7 @@
 //!   (`login_throttle`, used by the login and erasure services).
 //! - [`enforce`]: one middleware that limits requests by route pattern and method
 //!   (`rate_limits` in the settings): registration, login, password reset, verification
-//!   resend, posting, flagging, trial interest and search (posting and flagging not for
+//!   resend, posting, flagging, trial interest, search and messaging (posting and flagging not for
 //!   moderators and administrators, by their tokens' role), counted with governor (GCRA: a
 //!   burst of N, refilled at N per window, see `limiter`). Each request counts against the
 //!   client (an IPv4 address; an IPv6 /64, /56 and /48, see `keys`) and against the account:
@@ -76,10 +76,11 @@ pub enum Rule {
     Flagging,
     TrialInterest,
     Search,
+    Messaging,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Self::Registration,
         Self::Login,
         Self::PasswordReset,
@@ -88,6 +89,7 @@ impl Rule {
         Self::Flagging,
         Self::TrialInterest,
         Self::Search,
+        Self::Messaging,
     ];
 
     /// The settings key, also the `rule` label in metrics.
@@ -101,6 +103,7 @@ impl Rule {
             Self::Flagging => "flagging",
             Self::TrialInterest => "trial_interest",
             Self::Search => "search",
+            Self::Messaging => "messaging",
         }
     }
 
@@ -119,6 +122,7 @@ impl Rule {
             Self::Flagging => settings.flagging,
             Self::TrialInterest => settings.trial_interest,
             Self::Search => settings.search,
+            Self::Messaging => settings.messaging,
         }
     }
 
@@ -160,6 +164,12 @@ pub const LIMITED_ROUTES: &[(Method, &str, Rule)] = &[
         Rule::TrialInterest,
     ),
     (Method::GET, "/api/v1/search", Rule::Search),
+    (Method::POST, "/api/v1/conversations", Rule::Messaging),
+    (
+        Method::POST,
+        "/api/v1/conversations/{id}/messages",
+        Rule::Messaging,
+    ),
 ];
 
 /// The counters of every limited route, shared by the server's workers.

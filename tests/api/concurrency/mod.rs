@@ -1,8 +1,8 @@
 //! Requests fired together at every "check, then write": members flagging one post at the same
 //! moment, a flag arriving while a moderator decides, double clicks on reactions, two tabs
-//! refreshing one session, replies and publications racing for the same email, limits and
-//! one-per-member rules hit by simultaneous requests, one two-factor code or recovery code sent
-//! twice at once.
+//! refreshing one session, replies, publications and private messages racing for the same
+//! email, limits and one-per-member rules hit by simultaneous requests, one two-factor code or
+//! recovery code sent twice at once.
 //!
 //! On PostgreSQL (READ COMMITTED) these races are real: a check does not see what another
 //! transaction has not committed yet. On SQLite the one writer connection serialises them, and
@@ -11,6 +11,7 @@
 mod accounts;
 mod bookmarks;
 mod forum;
+mod messages;
 mod moderation;
 mod staff;
 mod trials;

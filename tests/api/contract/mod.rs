@@ -11,6 +11,7 @@ use butterfly::auth::model::{AccountState, Locale, Role};
 use butterfly::filters::screen::HoldKind;
 use butterfly::filters::{PiiKind, WordAction};
 use butterfly::forum::model::{DigestFrequency, Editor, ReactionKind, ThreadSort, TrackingLevel};
+use butterfly::messages::model::{MemberState, MessageStatus, ReportReason, WhoMayWrite};
 use butterfly::moderation::model::{
     AppealStatus, AppealSubjectKind, DecisionAction, FlagReason, FlagStatus, QueueStatus,
     SanctionKind,
@@ -294,6 +295,8 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("InterventionType", spelled_as_serde::<InterventionType>),
         ("ItemKind", spelled_as_serde::<ItemKind>),
         ("Locale", spelled_as_serde::<Locale>),
+        ("MemberState", spelled_as_serde::<MemberState>),
+        ("MessageStatus", spelled_as_serde::<MessageStatus>),
         ("LogAction", spelled_as_serde::<LogAction>),
         ("LogTargetKind", spelled_as_serde::<LogTargetKind>),
         ("NoticeState", spelled_as_serde::<NoticeState>),
@@ -308,6 +311,7 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("Editor", spelled_as_serde::<Editor>),
         ("RecruitmentStatus", spelled_as_serde::<RecruitmentStatus>),
         ("Resolution", spelled_as_serde::<Resolution>),
+        ("ReportReason", spelled_as_serde::<ReportReason>),
         ("Registry", |v| {
             use Registry::*;
             sent_as(&[ClinicalTrialsGov, Chictr, EuCt, Eudract], v)
@@ -318,6 +322,7 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("DigestFrequency", spelled_as_serde::<DigestFrequency>),
         ("ThreadSort", read_as::<ThreadSort>),
         ("TrackingLevel", spelled_as_serde::<TrackingLevel>),
+        ("WhoMayWrite", spelled_as_serde::<WhoMayWrite>),
         ("WordAction", spelled_as_serde::<WordAction>),
     ])
 }

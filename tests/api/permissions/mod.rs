@@ -132,6 +132,20 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
     ("POST /api/v1/me/bookmarks",                                [401, 401, 201, 201, 201, 401, 201, 201, 201, 201]),
     ("PATCH /api/v1/me/bookmarks/{id}",                          [401, 401, 200, 404, 404, 401, 404, 404, 404, 404]),
     ("DELETE /api/v1/me/bookmarks/{id}",                         [401, 401, 204, 404, 404, 401, 404, 404, 404, 404]),
+    // private messages: a conversation of member A and member B is theirs alone (404 to anyone
+    // else, staff included); silenced members read and answer nothing but may not write
+    ("GET /api/v1/me/message-settings",                          [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("PATCH /api/v1/me/message-settings",                        [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("GET /api/v1/conversations",                                [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("POST /api/v1/conversations",                               [401, 401, 201, 201, 403, 401, 201, 201, 201, 201]),
+    ("GET /api/v1/conversations/{id}",                           [401, 401, 200, 200, 404, 401, 404, 404, 404, 404]),
+    ("GET /api/v1/conversations/{id}/messages",                  [401, 401, 200, 200, 404, 401, 404, 404, 404, 404]),
+    ("POST /api/v1/conversations/{id}/messages",                 [401, 401, 201, 201, 403, 401, 404, 404, 404, 404]),
+    ("POST /api/v1/conversations/{id}/read",                     [401, 401, 204, 204, 404, 401, 404, 404, 404, 404]),
+    ("POST /api/v1/conversations/{id}/accept",                   [401, 401, 200, 200, 403, 401, 404, 404, 404, 404]),
+    ("POST /api/v1/conversations/{id}/decline",                  [401, 401, 409, 204, 404, 401, 404, 404, 404, 404]),
+    ("POST /api/v1/conversations/{id}/leave",                    [401, 401, 204, 204, 404, 401, 404, 404, 404, 404]),
+    ("POST /api/v1/messages/{id}/report",                        [401, 401, 422, 201, 404, 401, 404, 404, 404, 404]),
     // trials
     ("POST /api/v1/coordinator-applications",                    [401, 401, 201, 201, 403, 401, 409, 409, 409, 409]),
     ("GET /api/v1/admin/coordinator-applications",               [401, 401, 403, 403, 403, 401, 403, 403, 403, 200]),

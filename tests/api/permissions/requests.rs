@@ -249,6 +249,54 @@ impl World {
                 "/api/v1/me/ignored/{}",
                 if who == Actor::MemberB { a } else { b }
             )),
+            // member A writes to member B (everyone else writes to member A)
+            "GET /api/v1/me/message-settings" => get("/api/v1/me/message-settings"),
+            "PATCH /api/v1/me/message-settings" => {
+                patch("/api/v1/me/message-settings", json!({"email": false}))
+            }
+            "GET /api/v1/conversations" => get("/api/v1/conversations"),
+            "POST /api/v1/conversations" => post(
+                "/api/v1/conversations",
+                json!({"recipients": [if who == Actor::MemberA { b } else { a }], "body": format!("Hello, {n}")}),
+            ),
+            "GET /api/v1/conversations/{id}" => {
+                let (id, _) = self.fresh_conversation(true).await;
+                get(format!("/api/v1/conversations/{id}"))
+            }
+            "GET /api/v1/conversations/{id}/messages" => {
+                let (id, _) = self.fresh_conversation(true).await;
+                get(format!("/api/v1/conversations/{id}/messages"))
+            }
+            "POST /api/v1/conversations/{id}/messages" => {
+                let (id, _) = self.fresh_conversation(true).await;
+                post(
+                    format!("/api/v1/conversations/{id}/messages"),
+                    json!({"body": "Same here."}),
+                )
+            }
+            "POST /api/v1/conversations/{id}/read" => {
+                let (id, _) = self.fresh_conversation(true).await;
+                post(format!("/api/v1/conversations/{id}/read"), json!({}))
+            }
+            "POST /api/v1/conversations/{id}/accept" => {
+                let (id, _) = self.fresh_conversation(false).await;
+                post(format!("/api/v1/conversations/{id}/accept"), json!({}))
+            }
+            "POST /api/v1/conversations/{id}/decline" => {
+                let (id, _) = self.fresh_conversation(false).await;
+                post(format!("/api/v1/conversations/{id}/decline"), json!({}))
+            }
+            "POST /api/v1/conversations/{id}/leave" => {
+                let (id, _) = self.fresh_conversation(true).await;
+                post(format!("/api/v1/conversations/{id}/leave"), json!({}))
+            }
+            "POST /api/v1/messages/{id}/report" => {
+                let (_, message) = self.fresh_conversation(true).await;
+                post(
+                    format!("/api/v1/messages/{message}/report"),
+                    json!({"reason": "harassment"}),
+                )
+            }
             "POST /api/v1/notifications/read" => {
                 post("/api/v1/notifications/read", json!({"all": true}))
             }

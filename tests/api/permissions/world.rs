@@ -154,6 +154,29 @@ impl World {
             .await)
     }
 
+    /// A conversation member A starts with member B (accepted by her, or still a request):
+    /// (conversation id, member A's first message id).
+    pub(super) async fn fresh_conversation(&self, accepted: bool) -> (i64, i64) {
+        let b = self.user_id(Actor::MemberB);
+        let body = json!({"recipients": [b], "body": format!("Hello {}, how are your joints?", self.unique())});
+        let created = self
+            .must(Actor::MemberA, post("/api/v1/conversations", body), 201)
+            .await;
+        let conversation = id(&created["conversation"]);
+        if accepted {
+            self.must(
+                Actor::MemberB,
+                post(
+                    format!("/api/v1/conversations/{conversation}/accept"),
+                    json!({}),
+                ),
+                200,
+            )
+            .await;
+        }
+        (conversation, id(&created["message"]))
+    }
+
     pub(super) async fn fresh_thread(&self) -> i64 {
         let body = json!({"title": format!("Fatigue diary {}", self.unique()), "body": "How do you pace your days?"});
         id(&self
