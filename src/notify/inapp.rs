@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::auth::content::PostStatus;
 use crate::auth::model::{AuthorSummary, Role};
-use crate::db::schema::{notifications, posts, threads, users};
+use crate::db::schema::{member_ignores, notifications, posts, threads, users};
 use crate::db::utc;
 use crate::db::{self, AnyConnection};
 use crate::http::error::ApiError;
@@ -216,6 +216,16 @@ pub async fn list(
                 .left_join(threads::table.on(threads::id.nullable().eq(notifications::thread_id)))
                 .left_join(users::table.on(users::id.nullable().eq(notifications::actor_id)))
                 .filter(notifications::user_id.eq(user_id))
+                // Nothing from a member she ignores, even from before she did (primary key).
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    member_ignores::table
+                        .filter(member_ignores::user_id.eq(user_id))
+                        .filter(
+                            member_ignores::ignored_id
+                                .nullable()
+                                .eq(notifications::actor_id),
+                        ),
+                )))
                 .filter(
                     posts::status
                         .nullable()
