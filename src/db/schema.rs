@@ -376,6 +376,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_updates -> Bool,
     }
 }
 
@@ -560,6 +561,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trial_watches (user_id, trial_id) {
+        user_id -> BigInt,
+        trial_id -> BigInt,
+        email -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -614,4 +624,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     private_messages,
     message_settings,
     message_reports,
+    trial_watches,
 );

@@ -43,6 +43,12 @@ crate::db::text_enum! {
         TrialInterest = "trial_interest",
         /// A newly published trial notice matches one of your saved searches.
         TrialAlert = "trial_alert",
+        /// The coordinator changed the status of your answer to a trial notice (`detail`: the
+        /// new status; the subject is the notice).
+        TrialAnswerUpdate = "trial_answer_update",
+        /// A notice you answered or watch changed its recruitment status or closed (`detail`
+        /// says which; the subject is the notice).
+        TrialNoticeUpdate = "trial_notice_update",
         /// A new post in a thread you watch.
         WatchedThreadPost = "watched_thread_post",
         /// A new thread on a board you watch (the subject is its first post).

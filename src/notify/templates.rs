@@ -41,6 +41,10 @@ crate::db::text_enum! {
         /// one a day at most, so it is a digest of every match since the last one (never the
         /// notices' titles: an inbox should not reveal a diagnosis).
         TrialAlert = "trial_alert",
+        /// To a member who asked for it: "there is news about a trial notice you answered or
+        /// follow" (her answer's status, the trial's recruitment), with a link to the notice,
+        /// never its title.
+        TrialUpdate = "trial_update",
         /// "Someone is trying to sign in to your account": wrong passwords keep coming for
         /// it; with a link to the reset page. One per account per throttling window at most.
         SignInAttempts = "sign_in_attempts",
@@ -274,6 +278,26 @@ fn wording(template: Template, locale: Locale) -> Wording {
             after: &[
                 "临床试验是科学研究，不是已被证实的常规治疗；您能否参加由试验医生判断。做任何决定之前，请先咨询您自己的医生。",
                 "此类邮件每天最多发送一封。您可以随时修改或删除保存的搜索。",
+            ],
+        },
+        (Template::TrialUpdate, Locale::En) => Wording {
+            subject: "News about a clinical trial you follow on Butterfly",
+            before: &[
+                "There is news about a clinical-trial notice you answered or follow on Butterfly: \
+                 the status of your answer, or the trial's recruitment. See it here:",
+            ],
+            after: &[
+                "Trials are research, not proven treatment; only the trial team decides who can \
+                 take part. You asked for these emails; you can stop them on the notice.",
+            ],
+        },
+        (Template::TrialUpdate, Locale::ZhCn) => Wording {
+            subject: "您关注的临床试验有新消息",
+            before: &[
+                "您在 Butterfly 上回应或关注的临床试验招募信息有新消息：您的回应状态或试验的招募状态有变化。请在这里查看：",
+            ],
+            after: &[
+                "临床试验是科学研究，不是已被证实的常规治疗；能否参加由试验团队决定。此类邮件是您自己选择接收的，您可以在招募信息页面关闭。",
             ],
         },
         (Template::NewMessage, Locale::En) => Wording {

@@ -43,6 +43,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         trial_alerts: trials.alerts,
         coordinator_applications: trials.applications,
         trial_notices: trials.notices,
+        trial_watches: trials.watches,
         sanctions: moderation.sanctions,
         appeals: moderation.appeals,
         moderator_notes: moderation.notes,

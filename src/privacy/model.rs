@@ -21,7 +21,9 @@ use crate::messages::member_data::ExportMessages;
 use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, ExportSanction};
 use crate::notify::member_data::ExportNotification;
 use crate::relations::member_data::ExportIgnored;
-use crate::trials::member_data::{ExportAlert, ExportApplication, ExportInterest, ExportNotice};
+use crate::trials::member_data::{
+    ExportAlert, ExportApplication, ExportInterest, ExportNotice, ExportWatch,
+};
 
 /// Everything Butterfly holds about one member.
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,6 +66,8 @@ pub struct DataExport {
     pub coordinator_applications: Vec<ExportApplication>,
     /// Trial notices the member published or drafted as a coordinator.
     pub trial_notices: Vec<ExportNotice>,
+    /// Trial notices the member watches.
+    pub trial_watches: Vec<ExportWatch>,
     /// Sanctions placed on the member, with their reasons.
     pub sanctions: Vec<ExportSanction>,
     pub appeals: Vec<ExportAppeal>,

@@ -62,6 +62,10 @@ pub struct InterestRequest {
     pub message: Option<String>,
     #[serde(default, deserialize_with = "crate::http::json::object")]
     pub share: ShareChoice,
+    /// Also tell me by email (a link only) when the coordinator updates my answer or the
+    /// trial's recruitment changes; in-app I am always told.
+    #[serde(default)]
+    pub email_updates: bool,
 }
 
 /// The member behind an answer.
@@ -114,6 +118,7 @@ fn my_view(row: interest_store::InterestRow) -> MyInterest {
         message: row.message,
         share_email: row.share_email,
         share_phone: row.share_phone,
+        email_updates: row.email_updates,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
     }
@@ -207,6 +212,7 @@ pub async fn express(
         return Err(ApiError::Validation(errors));
     }
     let share_email = req.share.email;
+    let email_updates = req.email_updates;
     let who = caller.clone();
     let app = state.clone();
     let today = today();
@@ -267,6 +273,7 @@ pub async fn express(
                     ApiError::Conflict("you have answered this notice already".into())
                 })?,
             };
+            interest_store::set_email_updates(conn, id, email_updates)?;
             notify::interest_received(
                 &app,
                 conn,
@@ -365,6 +372,7 @@ pub async fn set_status(
         ));
     }
     let who = caller.clone();
+    let app = state.clone();
     state
         .db
         .write(move |conn| {
@@ -375,7 +383,16 @@ pub async fn set_status(
             if row.status == InterestStatus::Withdrawn {
                 return Err(ApiError::Conflict("the member withdrew this answer".into()));
             }
-            interest_store::set_status(conn, row.id, req.status, db::now())?;
+            if interest_store::set_status(conn, row.id, req.status, db::now())? {
+                notify::answer_updated(
+                    &app,
+                    conn,
+                    trial_id,
+                    row.user_id,
+                    req.status,
+                    row.email_updates,
+                )?;
+            }
             let (_, name, email) = interest_store::page(conn, trial_id, None, Some(row.id - 1), 1)?
                 .into_iter()
                 .next()

@@ -28,6 +28,15 @@ pub struct TrialRecords {
     pub alerts: Vec<ExportAlert>,
     pub applications: Vec<ExportApplication>,
     pub notices: Vec<ExportNotice>,
+    pub watches: Vec<ExportWatch>,
+}
+
+/// A notice the member watches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportWatch {
+    pub trial_id: i64,
+    pub email: bool,
+    pub since: DateTime<Utc>,
 }
 
 /// The member's interests, saved searches, applications and notices.
@@ -37,6 +46,14 @@ pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<TrialRecords> {
         alerts: alerts_of(conn, id)?,
         applications: applications_of(conn, id)?,
         notices: notices_of(conn, id)?,
+        watches: super::store::watches::of_member(conn, id)?
+            .into_iter()
+            .map(|(trial_id, email, since)| ExportWatch {
+                trial_id,
+                email,
+                since: utc(since),
+            })
+            .collect(),
     })
 }
 
@@ -273,6 +290,7 @@ fn notices_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNotice
 pub fn erase(conn: &mut AnyConnection, id: i64, resolution: Resolution) -> QueryResult<()> {
     let now = db::now();
     diesel::delete(trial_interests::table.filter(trial_interests::user_id.eq(id))).execute(conn)?;
+    super::store::watches::erase(conn, id)?;
     diesel::delete(trial_alert_hits::table.filter(trial_alert_hits::user_id.eq(id)))
         .execute(conn)?;
     diesel::delete(trial_alerts::table.filter(trial_alerts::user_id.eq(id))).execute(conn)?;

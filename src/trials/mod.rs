@@ -8,7 +8,8 @@
 //!   with the filters shared by saved searches ([`filters`]); [`disclaimer`];
 //! - [`registry`]: registry ids (NCT, ChiCTR, EU CT, EudraCT); [`import`]: ClinicalTrials.gov
 //!   v2 records to drafts;
-//! - [`interest`]: members answering a notice; [`alerts`]: saved searches that notify;
+//! - [`interest`]: members answering a notice; [`follow`]: watching a notice, and her own
+//!   answers with where they stand; [`alerts`]: saved searches that notify;
 //! - [`review`]: what the moderation queue calls; [`worker`]: expiries and alert digests;
 //! - [`seed`]: `butterfly seed --demo`.
 //!
@@ -20,6 +21,7 @@ pub mod content;
 pub mod coordinators;
 pub mod disclaimer;
 pub mod filters;
+pub mod follow;
 pub mod geo;
 pub mod import;
 pub mod interest;

@@ -323,6 +323,8 @@ pub struct MyInterest {
     pub message: Option<String>,
     pub share_email: bool,
     pub share_phone: Option<String>,
+    /// She is also told by email of her answer's status and the trial's recruitment.
+    pub email_updates: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
+use super::model::InterestStatus;
 use super::store::{self, alerts as alert_store, interests as interest_store};
 use crate::app::AppState;
 use crate::db::AnyConnection;
@@ -66,6 +67,65 @@ fn email(
         },
     )?;
     Ok(true)
+}
+
+/// The coordinator changed the status of a member's answer: she is told in-app, and by email
+/// if she asked for it. Call only when the status did change.
+pub fn answer_updated(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    member_id: i64,
+    status: InterestStatus,
+    by_email: bool,
+) -> QueryResult<()> {
+    tell(
+        conn,
+        member_id,
+        NotificationKind::TrialAnswerUpdate,
+        trial_id,
+        None,
+        status.as_str(),
+    )?;
+    if by_email {
+        email(
+            conn,
+            member_id,
+            Template::TrialUpdate,
+            page(state, &format!("trials/{trial_id}")),
+        )?;
+    }
+    Ok(())
+}
+
+/// A notice changed its recruitment status or closed: everyone who answered it (and did not
+/// withdraw) or watches it is told once, in-app, and by email if they asked for it. Call only
+/// when the change did happen.
+pub fn notice_updated(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    detail: &str,
+) -> QueryResult<()> {
+    for (member_id, by_email) in interest_store::followers(conn, trial_id)? {
+        tell(
+            conn,
+            member_id,
+            NotificationKind::TrialNoticeUpdate,
+            trial_id,
+            None,
+            detail,
+        )?;
+        if by_email {
+            email(
+                conn,
+                member_id,
+                Template::TrialUpdate,
+                page(state, &format!("trials/{trial_id}")),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// A member answered a notice: the coordinator is told in-app, and by email unless another

@@ -2,13 +2,14 @@
 //! interest and saved searches. Extract, authorise, call the service, respond.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, guard, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, guard, patch, post, put, web};
 use futures_util::StreamExt;
 
 use super::alerts::{self, Alert, AlertPageQuery, AlertRequest};
 use super::coordinators::{
     self, Application, ApplicationQuery, ApplicationRequest, DecisionRequest,
 };
+use super::follow::{self, MyAnswer, MyAnswersQuery, Watch, WatchRequest};
 use super::import::{self, MAX_RECORD_BYTES};
 use super::interest::{self, InterestQuery, InterestRequest, InterestStatusRequest, InterestView};
 use super::model::{
@@ -47,6 +48,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(withdraw_interest)
         .service(list_interests)
         .service(set_interest_status)
+        .service(watch_notice)
+        .service(unwatch_notice)
+        .service(my_answers)
         .service(list_alerts)
         .service(create_alert)
         .service(delete_alert);
@@ -447,4 +451,52 @@ pub async fn delete_alert(
 ) -> Result<HttpResponse, ApiError> {
     alerts::delete(&state, &caller, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Watch a notice without answering it: you are told (in-app, and by email if you ask) when
+/// its recruitment status changes or it closes. Watching again changes only the email choice.
+#[utoipa::path(tag = "trials", security(("bearer" = [])), params(("id" = i64, Path)), request_body = WatchRequest, responses(
+    (status = 200, body = Watch),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such notice, or not visible"),
+))]
+#[put("/api/v1/trials/{id}/watch")]
+pub async fn watch_notice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: Json<WatchRequest>,
+) -> Result<web::Json<Watch>, ApiError> {
+    Ok(web::Json(
+        follow::watch(&state, &caller, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Stop watching a notice (whether or not you did).
+#[utoipa::path(tag = "trials", security(("bearer" = [])), params(("id" = i64, Path)), responses(
+    (status = 204, description = "Not watching"),
+))]
+#[delete("/api/v1/trials/{id}/watch")]
+pub async fn unwatch_notice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    follow::unwatch(&state, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Your answers to trial notices, newest first: where each stands (as its coordinator marked
+/// it) and where its notice stands now.
+#[utoipa::path(tag = "trials", security(("bearer" = [])), params(MyAnswersQuery), responses(
+    (status = 200, body = Page<MyAnswer>),
+))]
+#[get("/api/v1/me/trial-interests")]
+pub async fn my_answers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<MyAnswersQuery>,
+) -> Result<web::Json<Page<MyAnswer>>, ApiError> {
+    Ok(web::Json(
+        follow::my_answers(&state, &caller, query.into_inner()).await?,
+    ))
 }

@@ -284,6 +284,7 @@ pub async fn update(
 ) -> Result<Notice, ApiError> {
     authorize(caller, Action::PublishTrials)?;
     let who = caller.clone();
+    let app = state.clone();
     let today = today();
     state
         .db
@@ -353,6 +354,16 @@ pub async fn update(
                     open_review(conn, trial_id, "edited while under review")?;
                 }
                 _ => {}
+            }
+            // Its followers hear of a change of recruitment (the notice row is locked, so one
+            // change is told once).
+            if shown == NoticeState::Published && new.recruitment_status != old.recruitment_status {
+                let detail = if new.recruitment_status.is_final() {
+                    format!("closed: the trial is {}", new.recruitment_status.as_str())
+                } else {
+                    format!("recruitment status: {}", new.recruitment_status.as_str())
+                };
+                super::notify::notice_updated(&app, conn, trial_id, &detail)?;
             }
             Ok(())
         })
@@ -436,6 +447,7 @@ pub async fn close(
         ));
     }
     let who = caller.clone();
+    let app = state.clone();
     let today = today();
     state
         .db
@@ -449,7 +461,9 @@ pub async fn close(
                     effective_state(row.state, row.recruitment_ends.as_deref(), today)
                 )));
             }
-            store::close(conn, trial_id, &reason, db::now())?;
+            if store::close(conn, trial_id, &reason, db::now())? {
+                super::notify::notice_updated(&app, conn, trial_id, &format!("closed: {reason}"))?;
+            }
             log(
                 conn,
                 Some(who.user_id),
@@ -531,7 +545,11 @@ pub fn publish(
 
 /// Closes the published notices whose recruitment ended, telling their coordinators; returns
 /// how many were closed. Run by the background worker.
-pub fn close_expired(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, ApiError> {
+pub fn close_expired(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+) -> Result<usize, ApiError> {
     let mut closed = 0;
     for (id, coordinator_id) in store::expired(conn, today, 100)? {
         if store::close(conn, id, "recruitment has ended", db::now())? {
@@ -550,6 +568,7 @@ pub fn close_expired(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize
                 None,
                 "closed automatically: its recruitment end date has passed",
             )?;
+            super::notify::notice_updated(state, conn, id, "closed: recruitment has ended")?;
             closed += 1;
         }
     }

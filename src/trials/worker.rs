@@ -15,9 +15,10 @@ pub const INTERVAL: Duration = Duration::from_secs(60);
 /// One pass of both jobs.
 pub async fn sweep(state: &AppState) {
     let today = service::today();
+    let app = state.clone();
     match state
         .db
-        .write(move |conn| service::close_expired(conn, today))
+        .write(move |conn| service::close_expired(&app, conn, today))
         .await
     {
         Ok(0) => {}

@@ -33,5 +33,6 @@ mod sessions;
 mod storage;
 mod throttle;
 mod tokens;
+mod trial_followup;
 mod trials;
 mod two_factor;

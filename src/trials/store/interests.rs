@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::auth::model::{Locale, may_sign_in_sql};
 use crate::db::AnyConnection;
 use crate::db::schema::{trial_interests, users};
-use crate::trials::model::InterestStatus;
+use crate::trials::model::{InterestStatus, NoticeState, RecruitmentStatus};
 
 /// A `trial_interests` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,6 +22,7 @@ pub struct InterestRow {
     pub status: InterestStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub email_updates: bool,
 }
 
 /// A member's answer to a notice (index `trial_interests_member_key`).
@@ -105,19 +106,91 @@ pub fn withdraw(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryR
         .map(|_| ())
 }
 
+/// Whether the member also hears of her answer and its notice by email.
+pub fn set_email_updates(conn: &mut AnyConnection, id: i64, email: bool) -> QueryResult<()> {
+    diesel::update(trial_interests::table.find(id))
+        .set(trial_interests::email_updates.eq(email))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// An answer with its notice's title, recruitment status, state and recruitment end.
+pub type AnswerRow = (
+    InterestRow,
+    String,
+    RecruitmentStatus,
+    NoticeState,
+    Option<String>,
+);
+
+/// Her answers, newest first, with their notices (index `trial_interests_member_key`).
+pub fn of_member_page(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AnswerRow>> {
+    use crate::db::schema::trials;
+    let mut query = trial_interests::table
+        .inner_join(trials::table.on(trials::id.eq(trial_interests::trial_id)))
+        .filter(trial_interests::user_id.eq(user_id))
+        .select((
+            InterestRow::as_select(),
+            trials::title,
+            trials::recruitment_status,
+            trials::state,
+            trials::recruitment_ends,
+        ))
+        .order(trial_interests::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(trial_interests::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// Who follows a notice: members whose answer stands (not withdrawn) and members watching
+/// it, once each, with whether they want email too.
+pub fn followers(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Vec<(i64, bool)>> {
+    use crate::db::schema::trial_watches;
+    let mut found: std::collections::BTreeMap<i64, bool> = trial_interests::table
+        .filter(trial_interests::trial_id.eq(trial_id))
+        .filter(trial_interests::status.ne(InterestStatus::Withdrawn))
+        .select((trial_interests::user_id, trial_interests::email_updates))
+        .load::<(i64, bool)>(conn)?
+        .into_iter()
+        .collect();
+    for (user, email) in trial_watches::table
+        .filter(trial_watches::trial_id.eq(trial_id))
+        .select((trial_watches::user_id, trial_watches::email))
+        .load::<(i64, bool)>(conn)?
+    {
+        let wants = found.entry(user).or_default();
+        *wants = *wants || email;
+    }
+    Ok(found.into_iter().collect())
+}
+
+/// Sets an answer's status; whether it changed (a status set twice, or by two coordinators at
+/// once, changes it once).
 pub fn set_status(
     conn: &mut AnyConnection,
     id: i64,
     status: InterestStatus,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(trial_interests::table.find(id))
-        .set((
-            trial_interests::status.eq(status),
-            trial_interests::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
+) -> QueryResult<bool> {
+    diesel::update(
+        trial_interests::table
+            .find(id)
+            .filter(trial_interests::status.ne(status)),
+    )
+    .set((
+        trial_interests::status.eq(status),
+        trial_interests::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// An answer with the member's display name and address, as the coordinator's list loads it.

@@ -378,6 +378,13 @@ impl World {
                 ),
                 json!({"status": "contacted"}),
             ),
+            "PUT /api/v1/trials/{id}/watch" => Req::new(
+                Method::PUT,
+                format!("/api/v1/trials/{notice}/watch"),
+                Some(json!({"email": true})),
+            ),
+            "DELETE /api/v1/trials/{id}/watch" => delete(format!("/api/v1/trials/{notice}/watch")),
+            "GET /api/v1/me/trial-interests" => get("/api/v1/me/trial-interests"),
             "GET /api/v1/me/trial-alerts" => get("/api/v1/me/trial-alerts"),
             "POST /api/v1/me/trial-alerts" => post(
                 "/api/v1/me/trial-alerts",

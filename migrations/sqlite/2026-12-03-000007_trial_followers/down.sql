@@ -1,0 +1,2 @@
+ALTER TABLE trial_interests DROP COLUMN email_updates;
+DROP TABLE trial_watches;
