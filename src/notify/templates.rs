@@ -292,7 +292,7 @@ fn wording(template: Template, locale: Locale) -> Wording {
             ],
         },
         (Template::TrialUpdate, Locale::ZhCn) => Wording {
-            subject: "您关注的临床试验有新消息",
+            subject: "您在 Butterfly 关注的临床试验有新消息",
             before: &[
                 "您在 Butterfly 上回应或关注的临床试验招募信息有新消息：您的回应状态或试验的招募状态有变化。请在这里查看：",
             ],

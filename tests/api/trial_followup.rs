@@ -46,7 +46,7 @@ async fn she_answers_the_coordinator_marks_her_contacted_and_she_is_told_once() 
     let sent = app.emails_once_sent(&mei.email).await;
     let email = sent
         .iter()
-        .find(|e| e.subject().contains("临床试验"))
+        .find(|e| e.subject().contains("临床试验有新消息"))
         .unwrap_or_else(|| panic!("an update in Chinese: {sent:?}"));
     assert!(
         email.contains(&format!("/trials/{trial}")),
