@@ -43,11 +43,12 @@ fn no_such_member() -> ApiError {
 }
 
 /// `PUT /me/ignored/{user_id}`: ignore a member (again: no change). Erased and unknown
-/// accounts are 404; oneself is 422.
+/// accounts are 404; oneself is 403 (as reacting to or flagging one's own post); past
+/// [`MAX_IGNORED`], 409.
 pub async fn ignore(state: &AppState, caller: &Caller, target: i64) -> Result<(), ApiError> {
     authorize(caller, Action::ProtectOneself)?;
     if target == caller.user_id {
-        return Err(ApiError::invalid("user_id", "you cannot ignore yourself"));
+        return Err(ApiError::Forbidden("you cannot ignore yourself".into()));
     }
     let me = caller.user_id;
     state
@@ -59,10 +60,9 @@ pub async fn ignore(state: &AppState, caller: &Caller, target: i64) -> Result<()
             // The count is a soft bound: two requests at once may pass it by one.
             if !store::ignores(conn, me, target)? && store::count_ignored(conn, me)? >= MAX_IGNORED
             {
-                return Err(ApiError::invalid(
-                    "user_id",
-                    format!("you can ignore at most {MAX_IGNORED} members"),
-                ));
+                return Err(ApiError::Conflict(format!(
+                    "you ignore {MAX_IGNORED} members already, the most one can"
+                )));
             }
             store::ignore(conn, me, target, crate::db::now())?;
             Ok(())

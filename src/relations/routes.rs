@@ -34,8 +34,9 @@ pub async fn list_ignored(
 /// Ignoring someone already ignored changes nothing.
 #[utoipa::path(tag = "ignore", security(("bearer" = [])), params(("user_id" = i64, Path, description = "The member to ignore")), responses(
     (status = 204, description = "Ignored"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Yourself"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such member"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "Yourself, or more than 1,000 members ignored"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "1,000 members ignored already"),
 ))]
 #[put("/api/v1/me/ignored/{user_id}")]
 pub async fn ignore_member(

@@ -157,8 +157,13 @@ async fn ignoring_oneself_or_nobody_is_refused_and_erasure_forgets_both_sides() 
     let problem = app
         .put(&format!("/api/v1/me/ignored/{}", mei.id), mei.token())
         .await
-        .expect_problem(422);
-    assert!(problem["errors"]["user_id"].is_string(), "{problem}");
+        .expect_problem(403);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("yourself")),
+        "{problem}"
+    );
     app.put("/api/v1/me/ignored/999999", mei.token())
         .await
         .expect_problem(404);
