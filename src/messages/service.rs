@@ -324,19 +324,25 @@ pub async fn decline(
     state
         .db
         .write(move |conn| {
-            let row = visible_membership(conn, me, conversation_id)?;
-            if row.state == MemberState::Accepted {
-                return Err(ApiError::Conflict(
-                    "you accepted this conversation; leave it instead".into(),
-                ));
-            }
-            store::change_state(
+            visible_membership(conn, me, conversation_id)?;
+            // The conditional update decides: an accept that lands first (another tab, at the
+            // same moment) is answered 409, never hidden behind a 204.
+            let declined = store::change_state(
                 conn,
                 conversation_id,
                 me,
                 &[MemberState::Requested],
                 MemberState::Declined,
             )?;
+            if !declined
+                && let Some(row) =
+                    store::conversation_page(conn, me, None, Some(conversation_id), 1)?.pop()
+                && row.state == MemberState::Accepted
+            {
+                return Err(ApiError::Conflict(
+                    "you accepted this conversation; leave it instead".into(),
+                ));
+            }
             Ok(())
         })
         .await
