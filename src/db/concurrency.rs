@@ -10,6 +10,8 @@
 //!   transaction.
 //! - [`insert_or_update`] is the upsert built on it.
 //! - [`claim_ids`] loads the ids of due jobs, skipping those another server is working on.
+//! - [`lock_key`] serialises the transactions that decide from the absence of a row (no
+//!   notice for this registry id yet), where there is no row to lock.
 
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
@@ -30,6 +32,26 @@ pub fn lock_row(conn: &mut AnyConnection, table: &'static str, id: i64) -> Query
             ))
             .bind::<BigInt, _>(id)
             .execute(conn)?;
+            Ok(())
+        }
+        Backend::Sqlite => Ok(()),
+    }
+}
+
+/// Locks a name until the transaction ends: a transaction-level advisory lock on PostgreSQL
+/// (the name hashed to 64 bits with SHA-256, so every server agrees on the key), nothing on
+/// SQLite, where write transactions are serialised already. Take several in a fixed order
+/// (sorted), so two transactions never wait for each other.
+pub fn lock_key(conn: &mut AnyConnection, name: &str) -> QueryResult<()> {
+    match backend_of(conn) {
+        Backend::Postgres => {
+            use sha2::{Digest, Sha256};
+            let digest = Sha256::digest(name.as_bytes());
+            let mut key = [0u8; 8];
+            key.copy_from_slice(&digest[..8]);
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<BigInt, _>(i64::from_be_bytes(key))
+                .execute(conn)?;
             Ok(())
         }
         Backend::Sqlite => Ok(()),

@@ -570,6 +570,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trial_registry_ids (trial_id, position) {
+        trial_id -> BigInt,
+        position -> Integer,
+        registry_id -> Text,
+    }
+}
+
+diesel::table! {
+    trial_practical (trial_id) {
+        trial_id -> BigInt,
+        visits -> Nullable<Integer>,
+        visit_minutes -> Nullable<Integer>,
+        remote_visits -> Nullable<Bool>,
+        travel_support -> Nullable<Bool>,
+        accommodation_support -> Nullable<Bool>,
+        compensation -> Nullable<Bool>,
+        placebo_possible -> Nullable<Bool>,
+        treatment_weeks -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -625,4 +648,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_settings,
     message_reports,
     trial_watches,
+    trial_registry_ids,
+    trial_practical,
 );

@@ -17,8 +17,8 @@ use crate::db::{self};
 use crate::forum::model::CreateThreadRequest;
 use crate::http::error::ApiError;
 use crate::trials::model::{
-    Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, RecruitmentStatus,
-    Sex, Site,
+    Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, PracticalDetails,
+    RecruitmentStatus, Sex, Site,
 };
 use crate::trials::{content, service};
 
@@ -53,6 +53,7 @@ fn notices() -> Vec<NoticeRequest> {
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
     vec![
         NoticeRequest {
+            other_registry_ids: Vec::new(),
             registry_id: "NCT06121297".into(),
             title: "[Demo] RESET-SLE: CD19 CAR-T cells (CABA-201) in SLE and lupus nephritis"
                 .into(),
@@ -114,8 +115,20 @@ fn notices() -> Vec<NoticeRequest> {
             start_date: date(2024, 1, 1),
             recruitment_ends: None,
             source_url: None,
+            practical: PracticalDetails {
+                visits: Some(14),
+                visit_minutes: Some(240),
+                remote_visits: Some(true),
+                travel_support: Some(true),
+                accommodation_support: Some(true),
+                compensation: None,
+                placebo_possible: Some(false),
+                treatment_weeks: Some(2),
+                notes: Some("About two weeks in hospital around the infusion; follow-up visits can be done at a local hospital.".into()),
+            },
         },
         NoticeRequest {
+            other_registry_ids: Vec::new(),
             registry_id: "NCT05938725".into(),
             title: "[Demo] KYSA-1: KYV-101 CD19 CAR-T cells in refractory lupus nephritis".into(),
             summary: format!(
@@ -172,8 +185,10 @@ fn notices() -> Vec<NoticeRequest> {
             start_date: date(2023, 4, 28),
             recruitment_ends: None,
             source_url: None,
+            practical: PracticalDetails::default(),
         },
         NoticeRequest {
+            other_registry_ids: Vec::new(),
             registry_id: "NCT05869955".into(),
             title: "[Demo] CD19 NEX-T CAR-T cells (BMS-986353) in severe, refractory SLE".into(),
             summary: format!(
@@ -204,6 +219,7 @@ fn notices() -> Vec<NoticeRequest> {
             start_date: None,
             recruitment_ends: None,
             source_url: None,
+            practical: PracticalDetails::default(),
         },
     ]
 }

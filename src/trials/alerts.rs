@@ -150,6 +150,7 @@ pub fn facts(conn: &mut AnyConnection, row: &TrialRow) -> Result<NoticeFacts, Ap
         max_age_months: row.max_age_months,
         sex: row.sex,
         sites: sites.into_iter().map(|s| (s.4, s.5, s.6)).collect(),
+        practical: store::practical(conn, row.id)?,
     })
 }
 

@@ -8,13 +8,17 @@
 
 use chrono::NaiveDate;
 
+use diesel::QueryResult;
+
+use super::details;
 use super::filters;
 use super::model::{
     Contact, Eligibility, Intervention, InterventionType, NoticePatch, NoticeRequest, Phase,
-    RecruitmentStatus, Sex, Site, TrialRow, parse_date, split_lines,
+    PracticalDetails, RecruitmentStatus, Sex, Site, TrialRow, parse_date, split_lines,
 };
 use super::registry::{self, RegistryId};
 use super::store::{self, SiteColumns, TrialContent};
+use crate::db::AnyConnection;
 use crate::http::error::{ApiError, FieldErrors};
 use crate::markdown;
 
@@ -34,6 +38,8 @@ pub fn chars(s: &str) -> usize {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NoticeData {
     pub registry: RegistryId,
+    /// The trial's ids in other registries, the main one left out.
+    pub other_registry_ids: Vec<RegistryId>,
     pub title: String,
     pub summary: String,
     /// The summary rendered as it is shown.
@@ -53,6 +59,7 @@ pub struct NoticeData {
     pub start_date: Option<NaiveDate>,
     pub recruitment_ends: Option<NaiveDate>,
     pub source_url: Option<String>,
+    pub practical: PracticalDetails,
 }
 
 pub fn clean(value: Option<String>) -> Option<String> {
@@ -103,6 +110,9 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
     let registry = registry::parse(&req.registry_id)
         .map_err(|m| errors.insert("registry_id".into(), m))
         .ok();
+    let other_registry_ids =
+        details::check_other_ids(&mut errors, registry.as_ref(), &req.other_registry_ids);
+    let practical = details::check_practical(&mut errors, req.practical);
     let title = req.title.split_whitespace().collect::<Vec<_>>().join(" ");
     check_len(&mut errors, "title", &title, TITLE_MIN, TITLE_MAX);
     let summary = req.summary.trim().to_owned();
@@ -255,6 +265,7 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
     let source_url = source_url.or_else(|| registry::record_url(&registry));
     Ok(NoticeData {
         registry,
+        other_registry_ids,
         title,
         summary,
         summary_html,
@@ -273,6 +284,7 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
         start_date: req.start_date,
         recruitment_ends: req.recruitment_ends,
         source_url,
+        practical,
     })
 }
 
@@ -331,14 +343,32 @@ pub fn needs_review(old: &NoticeData, new: &NoticeData) -> bool {
     strip(old) != strip(new)
 }
 
-/// The stored content of a notice, as a request (for edits, which are checked whole again).
-pub fn stored_request(
+/// The stored content of a notice, as a request (for edits, which are checked whole again,
+/// and for showing it).
+pub fn stored_request(conn: &mut AnyConnection, row: &TrialRow) -> QueryResult<NoticeRequest> {
+    let interventions = store::interventions(conn, row.id)?;
+    let sites = store::sites(conn, row.id)?;
+    let other_registry_ids = store::other_registry_ids(conn, row.id)?;
+    let practical = store::practical(conn, row.id)?;
+    Ok(as_request(
+        row,
+        interventions,
+        sites,
+        other_registry_ids,
+        practical,
+    ))
+}
+
+fn as_request(
     row: &TrialRow,
     interventions: Vec<(InterventionType, String)>,
     sites: Vec<store::SiteRow>,
+    other_registry_ids: Vec<String>,
+    practical: PracticalDetails,
 ) -> NoticeRequest {
     NoticeRequest {
         registry_id: row.registry_id.clone(),
+        other_registry_ids,
         title: row.title.clone(),
         summary: row.summary.clone(),
         conditions: split_lines(&row.conditions),
@@ -365,6 +395,7 @@ pub fn stored_request(
         start_date: parse_date(row.start_date.as_deref()),
         recruitment_ends: parse_date(row.recruitment_ends.as_deref()),
         source_url: row.source_url.clone(),
+        practical,
     }
 }
 
@@ -398,9 +429,14 @@ pub fn columns(data: &NoticeData) -> (TrialContent, Children) {
     let conditions = data.conditions.join("\n");
     let names = names.join("\n");
     let places = places.join("\n");
+    let ids: Vec<&str> = std::iter::once(&data.registry)
+        .chain(&data.other_registry_ids)
+        .map(|r| r.id.as_str())
+        .collect();
+    let ids = ids.join("\n");
     let search_text = filters::notice_search_text(
         &data.title,
-        &[&plain, &conditions, &names, &data.sponsor, &places],
+        &[&plain, &conditions, &names, &data.sponsor, &places, &ids],
     );
     let content = TrialContent {
         registry_id: data.registry.id.clone(),
@@ -455,6 +491,12 @@ pub fn columns(data: &NoticeData) -> (TrialContent, Children) {
 pub fn apply_patch(req: &mut NoticeRequest, p: NoticePatch) {
     if let Some(v) = p.registry_id {
         req.registry_id = v;
+    }
+    if let Some(v) = p.other_registry_ids {
+        req.other_registry_ids = v;
+    }
+    if let Some(v) = p.practical {
+        req.practical = v;
     }
     if let Some(v) = p.title {
         req.title = v;

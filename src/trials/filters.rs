@@ -13,8 +13,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::details::PracticalNeed;
 use super::geo;
-use super::model::{Phase, RecruitmentStatus, Sex, TrialSearchQuery};
+use super::model::{Phase, PracticalDetails, RecruitmentStatus, Sex, TrialSearchQuery};
 use crate::db::search::{index_text, query_terms};
 use crate::http::error::{ApiError, FieldErrors};
 
@@ -56,6 +57,10 @@ pub struct TrialFilters {
     /// Blank means no filter, as `all` does.
     #[schema(pattern = r"^\s*(all|female|male)?\s*$")]
     pub sex: Option<String>,
+    /// Comma-separated practical details the notice must state: `travel_support`,
+    /// `accommodation_support`, `compensation`, `remote_visits`, `no_placebo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practical: Option<String>,
 }
 
 impl From<&TrialSearchQuery> for TrialFilters {
@@ -70,6 +75,7 @@ impl From<&TrialSearchQuery> for TrialFilters {
             radius_km: q.radius_km,
             age: q.age,
             sex: q.sex.clone(),
+            practical: q.practical.clone(),
         }
     }
 }
@@ -96,6 +102,8 @@ pub struct Criteria {
     pub age: Option<i32>,
     /// `None` for any sex.
     pub sex: Option<Sex>,
+    /// Practical details the notice must state, each.
+    pub practical: Vec<PracticalNeed>,
 }
 
 /// What a published notice offers to the filters, for [`Criteria::matches`].
@@ -110,6 +118,7 @@ pub struct NoticeFacts {
     pub sex: Sex,
     /// (country key, latitude, longitude) of each site.
     pub sites: Vec<(String, Option<f64>, Option<f64>)>,
+    pub practical: PracticalDetails,
 }
 
 fn trimmed(value: &Option<String>) -> Option<&str> {
@@ -226,6 +235,15 @@ impl Criteria {
                 None => fail("sex", "must be `all`, `female` or `male`".into()),
             },
         }
+        match list(
+            trimmed(&f.practical),
+            PracticalNeed::parse,
+            PracticalNeed::ALL,
+            PracticalNeed::as_str,
+        ) {
+            Ok(v) => criteria.practical = v,
+            Err(m) => fail("practical", m),
+        }
         if errors.is_empty() {
             Ok(criteria)
         } else {
@@ -263,7 +281,8 @@ impl Criteria {
             n.min_age_months.is_none_or(|m| m <= high) && n.max_age_months.is_none_or(|m| m >= low)
         });
         let sex = self.sex.is_none_or(|s| n.sex == Sex::All || n.sex == s);
-        text && condition && phase && status && country && near && age && sex
+        let practical = self.practical.iter().all(|need| need.met_by(&n.practical));
+        text && condition && phase && status && country && near && age && sex && practical
     }
 }
 
@@ -373,6 +392,11 @@ mod tests {
             max_age_months: Some(65 * 12),
             sex: Sex::All,
             sites: vec![("china".into(), Some(39.9127), Some(116.4168))],
+            practical: PracticalDetails {
+                travel_support: Some(true),
+                placebo_possible: Some(true),
+                ..Default::default()
+            },
         }
     }
 
@@ -461,6 +485,18 @@ mod tests {
             sex: Some("female".into()),
             ..Default::default()
         });
+        yes(TrialFilters {
+            practical: Some("travel_support".into()),
+            ..Default::default()
+        });
+        no(TrialFilters {
+            practical: Some("travel_support, no_placebo".into()),
+            ..Default::default()
+        });
+        no(TrialFilters {
+            practical: Some("compensation".into()),
+            ..Default::default()
+        });
     }
 
     #[test]
@@ -473,6 +509,7 @@ mod tests {
                 radius_km: Some(5000.0),
                 age: Some(200),
                 sex: Some("x".into()),
+                practical: Some("free_parking".into()),
                 ..Default::default()
             },
             "filters.",
@@ -481,7 +518,15 @@ mod tests {
         let ApiError::Validation(errors) = err else {
             panic!("not a validation error");
         };
-        for field in ["phase", "status", "near", "radius_km", "age", "sex"] {
+        for field in [
+            "phase",
+            "status",
+            "near",
+            "radius_km",
+            "age",
+            "sex",
+            "practical",
+        ] {
             assert!(
                 errors.contains_key(&format!("filters.{field}")),
                 "{errors:?}"

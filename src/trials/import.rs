@@ -1,7 +1,7 @@
 //! Import of a ClinicalTrials.gov API v2 study record (the JSON served by
 //! `/api/v2/studies/{nctId}`) into a draft notice.
 //!
-//! Read: `nctId`, brief (or official) title, brief summary, `overallStatus`, `phases`,
+//! Read: `nctId` and the ids of other registries among the secondary ids, brief (or official) title, brief summary, `overallStatus`, `phases`,
 //! conditions, interventions, eligibility (`minimumAge` / `maximumAge` such as "18 Years" or
 //! "6 Months" — missing means no bound —, `sex`, `healthyVolunteers`, criteria), locations
 //! with their `geoPoint`, the first central contact, the lead sponsor and the start date. Every
@@ -14,10 +14,12 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::content::valid_phone;
+use super::details::OTHER_IDS_MAX;
 use super::model::{
-    Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, RecruitmentStatus,
-    Sex, Site,
+    Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, PracticalDetails,
+    RecruitmentStatus, Sex, Site,
 };
+use super::registry;
 use crate::http::error::{ApiError, FieldErrors};
 
 /// Largest record accepted (records with results run to a few hundred kilobytes).
@@ -232,6 +234,7 @@ pub fn read_record(root: &Value) -> Result<NoticeRequest, ApiError> {
     {
         r.fail(&format!("{ID}.nctId"), m);
     }
+    let other_registry_ids = other_registry_ids(&mut r, nct.as_deref());
     let title = r
         .string(&format!("{ID}.briefTitle"))
         .or_else(|| r.string(&format!("{ID}.officialTitle")));
@@ -396,6 +399,7 @@ pub fn read_record(root: &Value) -> Result<NoticeRequest, ApiError> {
             nct.to_ascii_uppercase()
         )),
         registry_id: nct,
+        other_registry_ids,
         title: cut(&title, 300),
         summary: cut(&summary, 20_000),
         conditions,
@@ -408,7 +412,28 @@ pub fn read_record(root: &Value) -> Result<NoticeRequest, ApiError> {
         sponsor,
         start_date,
         recruitment_ends: None,
+        practical: PracticalDetails::default(),
     })
+}
+
+/// The study's ids in the other registries a notice knows (ChiCTR, EU CT, EudraCT), from its
+/// secondary ids and its organisation's own id; other kinds of ids (grant numbers, sponsors'
+/// protocol codes) are left out.
+fn other_registry_ids(r: &mut Reader<'_>, nct: Option<&str>) -> Vec<String> {
+    let mut raw: Vec<String> = r
+        .array(&format!("{ID}.secondaryIdInfos"))
+        .into_iter()
+        .filter_map(|info| field(info, "id").map(str::to_owned))
+        .collect();
+    raw.extend(r.string(&format!("{ID}.orgStudyIdInfo.id")));
+    let mut out: Vec<String> = Vec::new();
+    for id in raw.iter().filter_map(|id| registry::parse(id).ok()) {
+        let main = nct.is_some_and(|n| n.eq_ignore_ascii_case(&id.id));
+        if !main && !out.contains(&id.id) && out.len() < OTHER_IDS_MAX {
+            out.push(id.id);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

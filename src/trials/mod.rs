@@ -6,8 +6,9 @@
 //!   [`content`]: what a notice may contain and what sends it back to review; [`search`]: text
 //!   in English and Chinese, condition, phase, status, country, distance ([`geo`]) and age,
 //!   with the filters shared by saved searches ([`filters`]); [`disclaimer`];
-//! - [`registry`]: registry ids (NCT, ChiCTR, EU CT, EudraCT); [`import`]: ClinicalTrials.gov
-//!   v2 records to drafts;
+//! - [`registry`]: registry ids (NCT, ChiCTR, EU CT, EudraCT); [`details`]: a notice's other
+//!   registry ids and its practical details; [`import`]: ClinicalTrials.gov v2 records to
+//!   drafts, refusing a second notice for one trial;
 //! - [`interest`]: members answering a notice; [`follow`]: watching a notice, and her own
 //!   answers with where they stand; [`alerts`]: saved searches that notify;
 //! - [`review`]: what the moderation queue calls; [`worker`]: expiries and alert digests;
@@ -19,6 +20,7 @@
 pub mod alerts;
 pub mod content;
 pub mod coordinators;
+pub mod details;
 pub mod disclaimer;
 pub mod filters;
 pub mod follow;

@@ -198,6 +198,44 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+/// What taking part asks of a patient and what the trial offers: what patients weigh most and
+/// registries rarely state. Every field is optional; absent or `null` is "not stated", which is
+/// not the same as "no" (`placebo_possible: false` says there is no placebo arm).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"visits": 12, "visit_minutes": 180, "remote_visits": true, "travel_support": true, "accommodation_support": false, "compensation": true, "placebo_possible": false, "treatment_weeks": 4, "notes": "Two nights in hospital for the infusion."}))]
+pub struct PracticalDetails {
+    /// How many visits to a site taking part asks for, 1–500.
+    #[schema(minimum = 1, maximum = 500)]
+    pub visits: Option<i32>,
+    /// How long a visit usually lasts, in minutes (5–2,880).
+    #[schema(minimum = 5, maximum = 2880)]
+    pub visit_minutes: Option<i32>,
+    /// Some visits can be done remotely (video call, home visit, local laboratory).
+    pub remote_visits: Option<bool>,
+    /// Travel costs are paid or reimbursed.
+    pub travel_support: Option<bool>,
+    /// A place to stay is paid or provided.
+    pub accommodation_support: Option<bool>,
+    /// Participants are paid for their time.
+    pub compensation: Option<bool>,
+    /// A participant may receive a placebo; `false`: everyone receives the treatment studied.
+    pub placebo_possible: Option<bool>,
+    /// How long the treatment phase lasts, in weeks (1–520), follow-up not counted.
+    #[schema(minimum = 1, maximum = 520)]
+    pub treatment_weeks: Option<i32>,
+    /// Anything else a patient should know to plan, up to 1,000 characters.
+    #[schema(max_length = 1000)]
+    pub notes: Option<String>,
+}
+
+/// One registry id of a notice.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct RegistryIdView {
+    pub registry: Registry,
+    pub id: String,
+}
+
 /// A new draft notice.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -218,6 +256,11 @@ pub struct Contact {
 pub struct NoticeRequest {
     /// NCT, ChiCTR (new or old form), EU CT or EudraCT number.
     pub registry_id: String,
+    /// The same trial's ids in other registries (up to 10, each in one of the formats of
+    /// `registry_id`); searching any of them finds the notice.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub other_registry_ids: Vec<String>,
     /// 5–300 characters.
     #[schema(min_length = 5, max_length = 300)]
     pub title: String,
@@ -257,6 +300,8 @@ pub struct NoticeRequest {
     /// An `http(s)` page about the trial (defaults to the registry record when known).
     #[schema(max_length = 500)]
     pub source_url: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::json::object")]
+    pub practical: PracticalDetails,
 }
 
 /// Changes to a notice; absent fields stay as they are. Changing anything but the recruitment
@@ -264,6 +309,12 @@ pub struct NoticeRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NoticePatch {
     pub registry_id: Option<String>,
+    /// Replaces the whole list.
+    #[schema(max_items = 10)]
+    pub other_registry_ids: Option<Vec<String>>,
+    /// Replaces all the practical details.
+    #[serde(default, deserialize_with = "crate::http::json::optional_object")]
+    pub practical: Option<PracticalDetails>,
     #[schema(min_length = 5, max_length = 300)]
     pub title: Option<String>,
     #[schema(max_length = 20000)]
@@ -335,6 +386,8 @@ pub struct Notice {
     pub id: i64,
     pub registry_id: String,
     pub registry: Registry,
+    /// Every registry id of the trial, `registry_id` first.
+    pub registry_ids: Vec<RegistryIdView>,
     pub title: String,
     /// Markdown as written.
     pub summary: String,
@@ -353,6 +406,10 @@ pub struct Notice {
     pub start_date: Option<NaiveDate>,
     pub recruitment_ends: Option<NaiveDate>,
     pub source_url: Option<String>,
+    pub practical: PracticalDetails,
+    /// The practical details stated, as sentences in the caller's language
+    /// (`disclaimer_locale`), for clients to show as they are.
+    pub practical_summary: Vec<String>,
     pub coordinator: CoordinatorSummary,
     /// Demonstration data (`butterfly seed --demo`), not a real recruitment notice.
     pub demo: bool,
@@ -437,6 +494,9 @@ pub struct TrialSearchQuery {
     /// `female` or `male`: trials open to that sex (`all` means no filter).
     #[param(pattern = r"^\s*(all|female|male)?\s*$")]
     pub sex: Option<String>,
+    /// Practical details the trial must state, comma-separated: `travel_support`,
+    /// `accommodation_support`, `compensation`, `remote_visits`, `no_placebo`.
+    pub practical: Option<String>,
     pub cursor: Option<String>,
     /// 1–100, default 20.
     pub limit: Option<i64>,

@@ -164,7 +164,7 @@ pub async fn create(
         (status = 201, body = Notice),
         (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "Not a coordinator, or cannot write"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "The coordinator has an open notice for this trial"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "A notice holds one of the record's registry ids already (named when the caller may see it)"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "Record larger than 2 MiB"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Malformed JSON (with line and column), no NCT id, a NUL character, or a part of the wrong shape (named by its JSON path)"),
 ))]
@@ -188,7 +188,7 @@ pub async fn import_record(
         body.extend_from_slice(&chunk);
     }
     let request = import::parse_record(&body)?;
-    let notice = service::create(&state, &caller, request).await?;
+    let notice = service::import(&state, &caller, request).await?;
     Ok(HttpResponse::Created().json(notice))
 }
 

@@ -6,15 +6,17 @@
 //! so does the end of its recruitment date (at once for readers, written down by the worker).
 
 use chrono::{NaiveDate, Utc};
+use diesel::QueryResult;
 
 use super::content::{
     NoticeData, apply_patch, chars, check, check_complete, clean, columns, needs_review,
     stored_request,
 };
+use super::details;
 use super::disclaimer::{disclaimer, locale_from_accept_language};
 use super::model::{
-    CloseRequest, CoordinatorSummary, Eligibility, InterventionType, MinePageQuery, MyInterest,
-    Notice, NoticePatch, NoticeRequest, NoticeState, NoticeSummary, TrialRow, effective_state,
+    CloseRequest, CoordinatorSummary, Eligibility, MinePageQuery, MyInterest, Notice, NoticePatch,
+    NoticeRequest, NoticeState, NoticeSummary, RegistryIdView, TrialRow, effective_state,
     months_to_years,
 };
 use super::registry;
@@ -50,8 +52,19 @@ fn write_content(
     let (content, (conditions, interventions, sites)) = columns(data);
     store::update_content(conn, trial_id, &content, db::now())?;
     store::replace_children(conn, trial_id, &conditions, &interventions, &sites)?;
+    write_details(conn, trial_id, data)?;
     crate::db::search::index_trial(conn, trial_id, &content.search_text)?;
     Ok(())
+}
+
+/// Writes a notice's registry ids (its main one first) and practical details.
+fn write_details(conn: &mut AnyConnection, trial_id: i64, data: &NoticeData) -> QueryResult<()> {
+    let ids: Vec<&str> = std::iter::once(&data.registry)
+        .chain(&data.other_registry_ids)
+        .map(|r| r.id.as_str())
+        .collect();
+    store::replace_registry_ids(conn, trial_id, &ids)?;
+    store::write_practical(conn, trial_id, &data.practical)
 }
 
 /// Publishes a notice of demo data at once (`butterfly seed --demo`): inserted as a draft
@@ -91,6 +104,7 @@ pub fn insert_draft(
     let (content, (conditions, interventions, sites)) = columns(data);
     let id = store::insert_trial(conn, &content, coordinator_id, demo, db::now())?;
     store::replace_children(conn, id, &conditions, &interventions, &sites)?;
+    write_details(conn, id, data)?;
     crate::db::search::index_trial(conn, id, &content.search_text)?;
     Ok(id)
 }
@@ -171,6 +185,54 @@ pub async fn create(
     get(state, Some(caller), id, None).await
 }
 
+/// `POST /trials/import`: a draft from a registry record, unless a notice holds one of the
+/// record's registry ids already (any coordinator's, in any state): then 409 naming it, or,
+/// when it is another coordinator's unpublished draft, saying only that one is being
+/// prepared. Imports of one trial take turns on its ids, so two at once make one notice.
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    req: NoticeRequest,
+) -> Result<Notice, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let data = check(req)?;
+    let who = caller.clone();
+    let id = state
+        .db
+        .write(move |conn| {
+            let mut ids: Vec<String> = std::iter::once(&data.registry)
+                .chain(&data.other_registry_ids)
+                .map(|r| r.id.clone())
+                .collect();
+            ids.sort();
+            for id in &ids {
+                db::concurrency::lock_key(conn, &format!("trial registry id {id}"))?;
+            }
+            if let Some((trial, coordinator, notice_state, shared)) =
+                store::notices_with_registry_ids(conn, &ids)?
+                    .into_iter()
+                    .next()
+            {
+                return Err(ApiError::Conflict(
+                    if policy::may_see_trial(Some(&who), coordinator, notice_state) {
+                        format!(
+                            "this trial has a notice already: notice {trial} ({shared}); \
+                             edit or follow that one instead of importing it again"
+                        )
+                    } else {
+                        format!(
+                            "another coordinator is preparing a notice for this trial \
+                             ({shared}); ask an administrator to put you in touch"
+                        )
+                    },
+                ));
+            }
+            insert_draft(conn, who.user_id, &data, false)
+        })
+        .await?;
+    get(state, Some(caller), id, None).await
+}
+
 /// `GET /trials/{id}`.
 pub async fn get(
     state: &AppState,
@@ -202,13 +264,11 @@ pub async fn get(
             let reveal_note = viewer.as_ref().is_some_and(|v| {
                 policy::is_moderator(v) || policy::may_manage_trial(v, row.coordinator_id)
             });
-            let interventions = store::interventions(conn, trial_id)?;
-            let sites = store::sites(conn, trial_id)?;
+            let req = stored_request(conn, &row)?;
             Ok(view(
                 row,
                 coordinator_name,
-                interventions,
-                sites,
+                req,
                 shown,
                 locale,
                 my_interest,
@@ -222,21 +282,29 @@ pub async fn get(
 fn view(
     row: TrialRow,
     coordinator_name: String,
-    interventions: Vec<(InterventionType, String)>,
-    sites: Vec<store::SiteRow>,
+    req: NoticeRequest,
     shown: NoticeState,
     locale: Locale,
     my_interest: Option<MyInterest>,
     reveal_note: bool,
 ) -> Notice {
-    let req = stored_request(&row, interventions, sites);
-    let registry = registry::parse(&row.registry_id)
-        .map(|r| r.registry)
-        .unwrap_or(registry::Registry::ClinicalTrialsGov);
+    let registry_of = |id: &str| {
+        registry::parse(id)
+            .map(|r| r.registry)
+            .unwrap_or(registry::Registry::ClinicalTrialsGov)
+    };
+    let registry_ids = std::iter::once(&row.registry_id)
+        .chain(&req.other_registry_ids)
+        .map(|id| RegistryIdView {
+            registry: registry_of(id),
+            id: id.clone(),
+        })
+        .collect();
     Notice {
         id: row.id,
+        registry: registry_of(&row.registry_id),
         registry_id: row.registry_id,
-        registry,
+        registry_ids,
         title: row.title,
         summary: row.summary,
         summary_html: row.summary_html,
@@ -256,6 +324,8 @@ fn view(
         start_date: req.start_date,
         recruitment_ends: req.recruitment_ends,
         source_url: row.source_url,
+        practical_summary: details::summary(&req.practical, locale),
+        practical: req.practical,
         coordinator: CoordinatorSummary {
             id: row.coordinator_id,
             display_name: coordinator_name,
@@ -296,9 +366,7 @@ pub async fn update(
                     "this notice is closed and can no longer be changed".into(),
                 ));
             }
-            let interventions = store::interventions(conn, trial_id)?;
-            let sites = store::sites(conn, trial_id)?;
-            let mut req = stored_request(&row, interventions, sites);
+            let mut req = stored_request(conn, &row)?;
             let old = check(req.clone())?;
             apply_patch(&mut req, patch);
             let new = check(req)?;
@@ -394,9 +462,7 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
                     )));
                 }
             }
-            let interventions = store::interventions(conn, trial_id)?;
-            let sites = store::sites(conn, trial_id)?;
-            let data = check(stored_request(&row, interventions, sites))?;
+            let data = check(stored_request(conn, &row)?)?;
             check_complete(&data, today)?;
             if !store::change_state(
                 conn,

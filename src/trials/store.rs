@@ -21,12 +21,17 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 
+use super::details::PracticalNeed;
 use super::filters::{Criteria, age_months};
 use super::model::{
-    InterventionType, NoticeState, Phase, RecruitmentStatus, Sex, SummaryRow, TrialRow,
+    InterventionType, NoticeState, Phase, PracticalDetails, RecruitmentStatus, Sex, SummaryRow,
+    TrialRow,
 };
 use crate::db::AnyConnection;
-use crate::db::schema::{trial_conditions, trial_interventions, trial_sites, trials, users};
+use crate::db::schema::{
+    trial_conditions, trial_interventions, trial_practical, trial_registry_ids, trial_sites,
+    trials, users,
+};
 use crate::db::search::{self, TextCondition};
 use crate::http::pagination::Cursor;
 
@@ -169,9 +174,129 @@ pub fn replace_children(
     Ok(())
 }
 
+/// Replaces every registry id of a notice, its main one first.
+pub fn replace_registry_ids(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    ids: &[&str],
+) -> QueryResult<()> {
+    diesel::delete(trial_registry_ids::table.filter(trial_registry_ids::trial_id.eq(trial_id)))
+        .execute(conn)?;
+    for (position, id) in (0..).zip(ids) {
+        diesel::insert_into(trial_registry_ids::table)
+            .values((
+                trial_registry_ids::trial_id.eq(trial_id),
+                trial_registry_ids::position.eq(position),
+                trial_registry_ids::registry_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The registry ids of a notice beside its main one, in order (primary key).
+pub fn other_registry_ids(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<Vec<String>> {
+    trial_registry_ids::table
+        .filter(trial_registry_ids::trial_id.eq(trial_id))
+        .filter(trial_registry_ids::position.gt(0))
+        .order(trial_registry_ids::position.asc())
+        .select(trial_registry_ids::registry_id)
+        .load(conn)
+}
+
+/// (notice, its coordinator, its state, the id it shares) of every notice holding one of
+/// `ids` (index `trial_registry_ids_id_idx`), oldest notice first.
+pub fn notices_with_registry_ids(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(i64, i64, NoticeState, String)>> {
+    trial_registry_ids::table
+        .inner_join(trials::table.on(trials::id.eq(trial_registry_ids::trial_id)))
+        .filter(trial_registry_ids::registry_id.eq_any(ids))
+        .order((trials::id.asc(), trial_registry_ids::position.asc()))
+        .select((
+            trials::id,
+            trials::coordinator_id,
+            trials::state,
+            trial_registry_ids::registry_id,
+        ))
+        .load(conn)
+}
+
+/// Writes a notice's practical details: a row only when something is stated.
+pub fn write_practical(
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    p: &PracticalDetails,
+) -> QueryResult<()> {
+    diesel::delete(trial_practical::table.find(trial_id)).execute(conn)?;
+    if *p == PracticalDetails::default() {
+        return Ok(());
+    }
+    diesel::insert_into(trial_practical::table)
+        .values((
+            trial_practical::trial_id.eq(trial_id),
+            trial_practical::visits.eq(p.visits),
+            trial_practical::visit_minutes.eq(p.visit_minutes),
+            trial_practical::remote_visits.eq(p.remote_visits),
+            trial_practical::travel_support.eq(p.travel_support),
+            trial_practical::accommodation_support.eq(p.accommodation_support),
+            trial_practical::compensation.eq(p.compensation),
+            trial_practical::placebo_possible.eq(p.placebo_possible),
+            trial_practical::treatment_weeks.eq(p.treatment_weeks),
+            trial_practical::notes.eq(&p.notes),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A notice's practical details (primary key); all unstated without a row.
+pub fn practical(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<PracticalDetails> {
+    let row = trial_practical::table
+        .find(trial_id)
+        .select((
+            trial_practical::visits,
+            trial_practical::visit_minutes,
+            trial_practical::remote_visits,
+            trial_practical::travel_support,
+            trial_practical::accommodation_support,
+            trial_practical::compensation,
+            trial_practical::placebo_possible,
+            trial_practical::treatment_weeks,
+            trial_practical::notes,
+        ))
+        .first::<(
+            Option<i32>,
+            Option<i32>,
+            Option<bool>,
+            Option<bool>,
+            Option<bool>,
+            Option<bool>,
+            Option<bool>,
+            Option<i32>,
+            Option<String>,
+        )>(conn)
+        .optional()?;
+    Ok(
+        row.map_or_else(PracticalDetails::default, |r| PracticalDetails {
+            visits: r.0,
+            visit_minutes: r.1,
+            remote_visits: r.2,
+            travel_support: r.3,
+            accommodation_support: r.4,
+            compensation: r.5,
+            placebo_possible: r.6,
+            treatment_weeks: r.7,
+            notes: r.8,
+        }),
+    )
+}
+
 /// Deletes a notice that was never published, with everything hanging off it.
 pub fn delete_trial(conn: &mut AnyConnection, trial_id: i64) -> QueryResult<()> {
     replace_children(conn, trial_id, &[], &[], &[])?;
+    replace_registry_ids(conn, trial_id, &[])?;
+    write_practical(conn, trial_id, &PracticalDetails::default())?;
     search::unindex_trial(conn, trial_id)?;
     diesel::delete(trials::table.find(trial_id))
         .execute(conn)
@@ -474,6 +599,28 @@ macro_rules! filter_published {
         }
         if let Some(sex) = c.sex {
             q = q.filter(trials::sex.eq_any([Sex::All, sex]));
+        }
+        // `trial_practical` holds a row for each notice that states anything.
+        for need in &c.practical {
+            let stating = trial_practical::table.select(trial_practical::trial_id);
+            q = match need {
+                PracticalNeed::TravelSupport => q.filter(
+                    trials::id.eq_any(stating.filter(trial_practical::travel_support.eq(true))),
+                ),
+                PracticalNeed::AccommodationSupport => q.filter(
+                    trials::id
+                        .eq_any(stating.filter(trial_practical::accommodation_support.eq(true))),
+                ),
+                PracticalNeed::Compensation => q.filter(
+                    trials::id.eq_any(stating.filter(trial_practical::compensation.eq(true))),
+                ),
+                PracticalNeed::RemoteVisits => q.filter(
+                    trials::id.eq_any(stating.filter(trial_practical::remote_visits.eq(true))),
+                ),
+                PracticalNeed::NoPlacebo => q.filter(
+                    trials::id.eq_any(stating.filter(trial_practical::placebo_possible.eq(false))),
+                ),
+            };
         }
         q
     }};

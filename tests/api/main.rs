@@ -33,6 +33,7 @@ mod sessions;
 mod storage;
 mod throttle;
 mod tokens;
+mod trial_details;
 mod trial_followup;
 mod trials;
 mod two_factor;

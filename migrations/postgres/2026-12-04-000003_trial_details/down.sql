@@ -1,0 +1,2 @@
+DROP TABLE trial_practical;
+DROP TABLE trial_registry_ids;
