@@ -2,8 +2,9 @@
 //! serves it is named beside it.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::exists;
+use diesel::dsl::{AsExprOf, exists};
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::model::{
     BoardRow, PostListRow, PostRef, ReactionKind, ThreadListRow, ThreadRef, ThreadSort,
@@ -113,11 +114,52 @@ pub fn board_archived(conn: &mut AnyConnection, board_id: i64) -> QueryResult<bo
 
 // ---- threads ------------------------------------------------------------------------------
 
+/// Nothing of a visitor's own: the constant `false` for the columns a signed-in viewer gets
+/// from subqueries.
+fn none_of_hers() -> AsExprOf<bool, Bool> {
+    false.into_sql::<Bool>()
+}
+
+/// Whether member `$me` gave post `$post` a reaction of `$kind` (primary key of `reactions`).
+macro_rules! reacted {
+    ($post:expr, $me:expr, $kind:ident) => {
+        exists(
+            reactions::table
+                .filter(reactions::post_id.nullable().eq($post))
+                .filter(reactions::user_id.eq($me))
+                .filter(reactions::kind.eq(ReactionKind::$kind)),
+        )
+    };
+}
+
+/// Whether member `$me` ignores member `$author` (primary key of `member_ignores`,
+/// `relations`' table).
+macro_rules! ignores {
+    ($me:expr, $author:expr) => {
+        exists(
+            member_ignores::table
+                .filter(member_ignores::user_id.eq($me))
+                .filter(member_ignores::ignored_id.eq($author)),
+        )
+    };
+}
+
 /// The columns of a `ThreadListRow`, with the viewer's own reactions on the first post and
-/// whether the viewer ignores the author as `EXISTS` subqueries (primary keys of `reactions`
-/// and `member_ignores`, the latter `relations`' table), so a page is one query.
+/// whether the viewer ignores the author as `EXISTS` subqueries, so a page is one query; for a
+/// visitor (`anonymous`) those are constants, and no subquery runs.
 macro_rules! thread_columns {
+    (anonymous) => {
+        thread_columns!(@ none_of_hers(), none_of_hers(), none_of_hers(), none_of_hers())
+    };
     ($me:expr) => {
+        thread_columns!(@
+            reacted!(threads::first_post_id, $me, Support),
+            reacted!(threads::first_post_id, $me, Helpful),
+            reacted!(threads::first_post_id, $me, Hug),
+            ignores!($me, threads::author_id)
+        )
+    };
+    (@ $support:expr, $helpful:expr, $hug:expr, $ignored:expr) => {
         (
             threads::id,
             boards::slug,
@@ -141,29 +183,10 @@ macro_rules! thread_columns {
             posts::helpful_count.nullable(),
             posts::hug_count.nullable(),
             posts::edited_at.nullable(),
-            exists(
-                reactions::table
-                    .filter(reactions::post_id.nullable().eq(threads::first_post_id))
-                    .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq(ReactionKind::Support)),
-            ),
-            exists(
-                reactions::table
-                    .filter(reactions::post_id.nullable().eq(threads::first_post_id))
-                    .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq(ReactionKind::Helpful)),
-            ),
-            exists(
-                reactions::table
-                    .filter(reactions::post_id.nullable().eq(threads::first_post_id))
-                    .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq(ReactionKind::Hug)),
-            ),
-            exists(
-                member_ignores::table
-                    .filter(member_ignores::user_id.eq($me))
-                    .filter(member_ignores::ignored_id.eq(threads::author_id)),
-            ),
+            $support,
+            $helpful,
+            $hug,
+            $ignored,
             thread_tracking::level.nullable(),
             thread_tracking::read_count.nullable(),
             board_tracking::level.nullable(),
@@ -212,10 +235,11 @@ pub fn thread_page(
     limit: i64,
 ) -> QueryResult<Vec<ThreadListRow>> {
     let me = viewer.id();
-    let mut query = thread_source!(me)
-        .filter(threads::board_id.eq(board_id))
-        .select(thread_columns!(me))
-        .into_boxed();
+    let source = thread_source!(me).filter(threads::board_id.eq(board_id));
+    let mut query = match viewer.user_id {
+        Some(_) => source.select(thread_columns!(me)).into_boxed(),
+        None => source.select(thread_columns!(anonymous)).into_boxed(),
+    };
     if !viewer.moderator {
         query = query.filter(
             threads::status
@@ -273,11 +297,13 @@ pub fn thread_row(
     viewer: Viewer,
 ) -> QueryResult<Option<ThreadListRow>> {
     let me = viewer.id();
-    thread_source!(me)
-        .filter(threads::id.eq(thread_id))
-        .select(thread_columns!(me))
-        .first(conn)
-        .optional()
+    let source = thread_source!(me).filter(threads::id.eq(thread_id));
+    match viewer.user_id {
+        Some(_) => source.select(thread_columns!(me)).into_boxed(),
+        None => source.select(thread_columns!(anonymous)).into_boxed(),
+    }
+    .first(conn)
+    .optional()
 }
 
 /// A thread and whether its board is for members only (primary keys).
@@ -480,8 +506,21 @@ pub fn post_ref(conn: &mut AnyConnection, post_id: i64) -> QueryResult<Option<Po
         .optional()
 }
 
+/// The columns of a `PostListRow`: the viewer's own reactions and whether she ignores the
+/// author as `EXISTS` subqueries; constants for a visitor (`anonymous`).
 macro_rules! post_columns {
+    (anonymous) => {
+        post_columns!(@ none_of_hers(), none_of_hers(), none_of_hers(), none_of_hers())
+    };
     ($me:expr) => {
+        post_columns!(@
+            reacted!(posts::id.nullable(), $me, Support),
+            reacted!(posts::id.nullable(), $me, Helpful),
+            reacted!(posts::id.nullable(), $me, Hug),
+            ignores!($me, posts::author_id)
+        )
+    };
+    (@ $support:expr, $helpful:expr, $hug:expr, $ignored:expr) => {
         (
             posts::id,
             posts::thread_id,
@@ -499,29 +538,10 @@ macro_rules! post_columns {
             posts::hug_count,
             posts::edited_at,
             posts::created_at,
-            exists(
-                reactions::table
-                    .filter(reactions::post_id.eq(posts::id))
-                    .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq(ReactionKind::Support)),
-            ),
-            exists(
-                reactions::table
-                    .filter(reactions::post_id.eq(posts::id))
-                    .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq(ReactionKind::Helpful)),
-            ),
-            exists(
-                reactions::table
-                    .filter(reactions::post_id.eq(posts::id))
-                    .filter(reactions::user_id.eq($me))
-                    .filter(reactions::kind.eq(ReactionKind::Hug)),
-            ),
-            exists(
-                member_ignores::table
-                    .filter(member_ignores::user_id.eq($me))
-                    .filter(member_ignores::ignored_id.eq(posts::author_id)),
-            ),
+            $support,
+            $helpful,
+            $hug,
+            $ignored,
         )
     };
 }
@@ -533,12 +553,15 @@ pub fn post_row(
     viewer: Viewer,
 ) -> QueryResult<Option<PostListRow>> {
     let me = viewer.id();
-    posts::table
+    let source = posts::table
         .inner_join(users::table.on(users::id.eq(posts::author_id)))
-        .filter(posts::id.eq(post_id))
-        .select(post_columns!(me))
-        .first(conn)
-        .optional()
+        .filter(posts::id.eq(post_id));
+    match viewer.user_id {
+        Some(_) => source.select(post_columns!(me)).into_boxed(),
+        None => source.select(post_columns!(anonymous)).into_boxed(),
+    }
+    .first(conn)
+    .optional()
 }
 
 /// One page of a thread's posts, oldest first, after post id `after` (index
@@ -552,12 +575,14 @@ pub fn post_page(
     limit: i64,
 ) -> QueryResult<Vec<PostListRow>> {
     let me = viewer.id();
-    let mut query = posts::table
+    let source = posts::table
         .inner_join(users::table.on(users::id.eq(posts::author_id)))
         .filter(posts::thread_id.eq(thread_id))
-        .filter(posts::id.gt(after.unwrap_or(0)))
-        .select(post_columns!(me))
-        .into_boxed();
+        .filter(posts::id.gt(after.unwrap_or(0)));
+    let mut query = match viewer.user_id {
+        Some(_) => source.select(post_columns!(me)).into_boxed(),
+        None => source.select(post_columns!(anonymous)).into_boxed(),
+    };
     if !viewer.moderator {
         query = query.filter(
             posts::status
