@@ -377,6 +377,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email_updates -> Bool,
+        pre_check -> Nullable<Text>,
     }
 }
 
@@ -570,6 +571,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    health_profiles (user_id) {
+        user_id -> BigInt,
+        birth_year -> Nullable<Integer>,
+        sex -> Nullable<Text>,
+        diagnosis_year -> Nullable<Integer>,
+        lupus_nephritis -> Nullable<Bool>,
+        nephritis_class -> Nullable<Text>,
+        current_treatments -> Text,
+        past_treatments -> Text,
+        pregnancy_plans -> Nullable<Text>,
+        country -> Nullable<Text>,
+        city -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trial_criteria (trial_id) {
+        trial_id -> BigInt,
+        required_conditions -> Text,
+        excluded_conditions -> Text,
+        required_treatments -> Text,
+        excluded_treatments -> Text,
+        confirmed -> Bool,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -625,4 +655,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_settings,
     message_reports,
     trial_watches,
+    health_profiles,
+    trial_criteria,
 );

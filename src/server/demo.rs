@@ -114,6 +114,8 @@ fn notices() -> Vec<NoticeRequest> {
             start_date: date(2024, 1, 1),
             recruitment_ends: None,
             source_url: None,
+            structured_criteria: Default::default(),
+            criteria_proposed: false,
         },
         NoticeRequest {
             registry_id: "NCT05938725".into(),
@@ -172,6 +174,8 @@ fn notices() -> Vec<NoticeRequest> {
             start_date: date(2023, 4, 28),
             recruitment_ends: None,
             source_url: None,
+            structured_criteria: Default::default(),
+            criteria_proposed: false,
         },
         NoticeRequest {
             registry_id: "NCT05869955".into(),
@@ -204,6 +208,8 @@ fn notices() -> Vec<NoticeRequest> {
             start_date: None,
             recruitment_ends: None,
             source_url: None,
+            structured_criteria: Default::default(),
+            criteria_proposed: false,
         },
     ]
 }

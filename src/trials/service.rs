@@ -17,9 +17,10 @@ use super::model::{
     Notice, NoticePatch, NoticeRequest, NoticeState, NoticeSummary, TrialRow, effective_state,
     months_to_years,
 };
+use super::precheck::model::StructuredCriteria;
 use super::registry;
 use super::store;
-use super::{alerts, interest};
+use super::{alerts, interest, precheck};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::Locale;
@@ -50,6 +51,7 @@ fn write_content(
     let (content, (conditions, interventions, sites)) = columns(data);
     store::update_content(conn, trial_id, &content, db::now())?;
     store::replace_children(conn, trial_id, &conditions, &interventions, &sites)?;
+    precheck::service::save_criteria(conn, trial_id, data)?;
     crate::db::search::index_trial(conn, trial_id, &content.search_text)?;
     Ok(())
 }
@@ -91,6 +93,7 @@ pub fn insert_draft(
     let (content, (conditions, interventions, sites)) = columns(data);
     let id = store::insert_trial(conn, &content, coordinator_id, demo, db::now())?;
     store::replace_children(conn, id, &conditions, &interventions, &sites)?;
+    precheck::service::save_criteria(conn, id, data)?;
     crate::db::search::index_trial(conn, id, &content.search_text)?;
     Ok(id)
 }
@@ -204,11 +207,13 @@ pub async fn get(
             });
             let interventions = store::interventions(conn, trial_id)?;
             let sites = store::sites(conn, trial_id)?;
+            let criteria = precheck::service::load_criteria(conn, trial_id)?;
             Ok(view(
                 row,
                 coordinator_name,
                 interventions,
                 sites,
+                criteria,
                 shown,
                 locale,
                 my_interest,
@@ -224,6 +229,7 @@ fn view(
     coordinator_name: String,
     interventions: Vec<(InterventionType, String)>,
     sites: Vec<store::SiteRow>,
+    (structured_criteria, criteria_confirmed): (StructuredCriteria, bool),
     shown: NoticeState,
     locale: Locale,
     my_interest: Option<MyInterest>,
@@ -256,6 +262,8 @@ fn view(
         start_date: req.start_date,
         recruitment_ends: req.recruitment_ends,
         source_url: row.source_url,
+        structured_criteria,
+        criteria_confirmed,
         coordinator: CoordinatorSummary {
             id: row.coordinator_id,
             display_name: coordinator_name,
@@ -299,6 +307,7 @@ pub async fn update(
             let interventions = store::interventions(conn, trial_id)?;
             let sites = store::sites(conn, trial_id)?;
             let mut req = stored_request(&row, interventions, sites);
+            precheck::service::load_into(conn, trial_id, &mut req)?;
             let old = check(req.clone())?;
             apply_patch(&mut req, patch);
             let new = check(req)?;
@@ -396,7 +405,9 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
             }
             let interventions = store::interventions(conn, trial_id)?;
             let sites = store::sites(conn, trial_id)?;
-            let data = check(stored_request(&row, interventions, sites))?;
+            let mut req = stored_request(&row, interventions, sites);
+            precheck::service::load_into(conn, trial_id, &mut req)?;
+            let data = check(req)?;
             check_complete(&data, today)?;
             if !store::change_state(
                 conn,
