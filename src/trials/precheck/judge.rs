@@ -333,12 +333,11 @@ fn condition(j: &mut Judge<'_>, p: &HealthProfile, c: Condition, required: bool)
             ),
         },
     };
-    let verdict = match (has, required) {
-        (None, _) => Unclear,
-        (Some(h), true) if h => Likely,
-        (Some(_), true) => Unlikely,
-        (Some(h), false) if h => Unlikely,
-        (Some(_), false) => Likely,
+    // Likely when she has a required condition or lacks an excluded one.
+    let verdict = match has {
+        None => Unclear,
+        Some(h) if h == required => Likely,
+        Some(_) => Unlikely,
     };
     j.add(kind, verdict, found, statement, why);
 }
