@@ -47,6 +47,10 @@ pub enum Action {
     /// oneself: every account that may sign in, silenced ones too. Nobody else reads them:
     /// reading private messages is no staff power.
     ReadOwnMessages,
+    /// Keep one's own private health profile and pre-check trial notices against it: every
+    /// account that may sign in, silenced ones too. Nobody else reads a member's health
+    /// profile: it is no staff power, and no route takes another member's.
+    KeepHealthProfile,
     /// Send private messages and answer message requests: accounts that may write. Starting
     /// a conversation also needs [`may_start_conversations`].
     SendMessages,
@@ -60,6 +64,7 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), ApiError> {
         | Action::ProtectOneself
         | Action::KeepBookmarks
         | Action::ExerciseOwnPrivacyRights
+        | Action::KeepHealthProfile
         | Action::ReadOwnMessages => Ok(()),
         Action::EditOwnProfile | Action::Contribute | Action::SendMessages => {
             require_writer(caller)

@@ -377,6 +377,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email_updates -> Bool,
+        pre_check -> Nullable<Text>,
     }
 }
 
@@ -579,6 +580,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    health_profiles (user_id) {
+        user_id -> BigInt,
+        birth_year -> Nullable<Integer>,
+        sex -> Nullable<Text>,
+        diagnosis_year -> Nullable<Integer>,
+        lupus_nephritis -> Nullable<Bool>,
+        nephritis_class -> Nullable<Text>,
+        current_treatments -> Text,
+        past_treatments -> Text,
+        pregnancy_plans -> Nullable<Text>,
+        country -> Nullable<Text>,
+        city -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     trial_practical (trial_id) {
         trial_id -> BigInt,
         visits -> Nullable<Integer>,
@@ -590,6 +609,17 @@ diesel::table! {
         placebo_possible -> Nullable<Bool>,
         treatment_weeks -> Nullable<Integer>,
         notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    trial_criteria (trial_id) {
+        trial_id -> BigInt,
+        required_conditions -> Text,
+        excluded_conditions -> Text,
+        required_treatments -> Text,
+        excluded_treatments -> Text,
+        confirmed -> Bool,
     }
 }
 
@@ -650,4 +680,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trial_watches,
     trial_registry_ids,
     trial_practical,
+    health_profiles,
+    trial_criteria,
 );

@@ -44,6 +44,7 @@ pub fn collect(conn: &mut AnyConnection, user: UserRow) -> QueryResult<DataExpor
         coordinator_applications: trials.applications,
         trial_notices: trials.notices,
         trial_watches: trials.watches,
+        health_profile: trials.health_profile,
         sanctions: moderation.sanctions,
         appeals: moderation.appeals,
         moderator_notes: moderation.notes,

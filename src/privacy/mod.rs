@@ -133,7 +133,8 @@ pub async fn admin_profile(
 }
 
 /// `GET /admin/users/{id}/export`: the member's export, logged, without her private messages
-/// (reading private messages is no staff power).
+/// (reading private messages is no staff power) and without her health profile and the
+/// pre-checks she attached to answers (reading them is no staff power either).
 pub async fn admin_export(
     state: &AppState,
     caller: &Caller,
@@ -142,6 +143,10 @@ pub async fn admin_export(
     log_access(state, caller, user_id, AccessKind::Export).await?;
     let mut document = export_of(state, user_id).await?.ok_or_else(no_member)?;
     document.messages.sent.clear();
+    document.health_profile = None;
+    for answer in &mut document.trial_interests {
+        answer.pre_check = None;
+    }
     Ok(document)
 }
 

@@ -22,7 +22,7 @@ use crate::moderation::member_data::{ExportAppeal, ExportFlag, ExportNote, Expor
 use crate::notify::member_data::ExportNotification;
 use crate::relations::member_data::ExportIgnored;
 use crate::trials::member_data::{
-    ExportAlert, ExportApplication, ExportInterest, ExportNotice, ExportWatch,
+    ExportAlert, ExportApplication, ExportInterest, ExportNotice, ExportWatch, HealthProfile,
 };
 
 /// Everything Butterfly holds about one member.
@@ -68,6 +68,9 @@ pub struct DataExport {
     pub trial_notices: Vec<ExportNotice>,
     /// Trial notices the member watches.
     pub trial_watches: Vec<ExportWatch>,
+    /// Her private health profile for the trial pre-check. In her own export only: an
+    /// administrator's copy leaves it out, and the pre-checks attached to her answers too.
+    pub health_profile: Option<HealthProfile>,
     /// Sanctions placed on the member, with their reasons.
     pub sanctions: Vec<ExportSanction>,
     pub appeals: Vec<ExportAppeal>,

@@ -126,6 +126,8 @@ fn notices() -> Vec<NoticeRequest> {
                 treatment_weeks: Some(2),
                 notes: Some("About two weeks in hospital around the infusion; follow-up visits can be done at a local hospital.".into()),
             },
+            structured_criteria: Default::default(),
+            criteria_proposed: false,
         },
         NoticeRequest {
             other_registry_ids: Vec::new(),
@@ -186,6 +188,8 @@ fn notices() -> Vec<NoticeRequest> {
             recruitment_ends: None,
             source_url: None,
             practical: PracticalDetails::default(),
+            structured_criteria: Default::default(),
+            criteria_proposed: false,
         },
         NoticeRequest {
             other_registry_ids: Vec::new(),
@@ -220,6 +224,8 @@ fn notices() -> Vec<NoticeRequest> {
             recruitment_ends: None,
             source_url: None,
             practical: PracticalDetails::default(),
+            structured_criteria: Default::default(),
+            criteria_proposed: false,
         },
     ]
 }

@@ -21,6 +21,7 @@ use crate::notify::routes as notifications;
 use crate::privacy::routes as privacy;
 use crate::relations::routes as relations;
 use crate::server::health;
+use crate::trials::precheck::routes as precheck;
 use crate::trials::routes as trials;
 
 /// Adds the bearer-token security scheme.
@@ -311,6 +312,10 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         trials::list_alerts,
         trials::create_alert,
         trials::delete_alert,
+        precheck::get_profile,
+        precheck::put_profile,
+        precheck::delete_profile,
+        precheck::pre_check,
     ),
     // Schemas that only parameters refer to, which utoipa does not collect by itself.
     components(schemas(crate::http::error::Problem, crate::forum::model::ThreadSort)),

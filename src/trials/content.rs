@@ -16,6 +16,7 @@ use super::model::{
     Contact, Eligibility, Intervention, InterventionType, NoticePatch, NoticeRequest, Phase,
     PracticalDetails, RecruitmentStatus, Sex, Site, TrialRow, parse_date, split_lines,
 };
+use super::precheck::model::StructuredCriteria;
 use super::registry::{self, RegistryId};
 use super::store::{self, SiteColumns, TrialContent};
 use crate::db::AnyConnection;
@@ -60,6 +61,10 @@ pub struct NoticeData {
     pub recruitment_ends: Option<NaiveDate>,
     pub source_url: Option<String>,
     pub practical: PracticalDetails,
+    /// Conditions and prior treatments required or excluded (`precheck`).
+    pub structured: StructuredCriteria,
+    /// `false` while criteria an import proposed wait for the coordinator.
+    pub criteria_confirmed: bool,
 }
 
 pub fn clean(value: Option<String>) -> Option<String> {
@@ -259,6 +264,7 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
             );
         }
     }
+    let structured = super::precheck::service::check_criteria(&mut errors, req.structured_criteria);
     let Some(registry) = registry.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -285,6 +291,8 @@ pub fn check(req: NoticeRequest) -> Result<NoticeData, ApiError> {
         recruitment_ends: req.recruitment_ends,
         source_url,
         practical,
+        structured,
+        criteria_confirmed: !req.criteria_proposed,
     })
 }
 
@@ -320,6 +328,15 @@ pub fn check_complete(data: &NoticeData, today: NaiveDate) -> Result<(), ApiErro
     }
     if data.recruitment_ends.is_some_and(|d| d < today) {
         errors.insert("recruitment_ends".into(), "has passed already".into());
+    }
+    if !data.criteria_confirmed {
+        errors.insert(
+            "structured_criteria".into(),
+            "were proposed by the import from the registry's criteria text: check them, then \
+             confirm them (PATCH with `\"criteria_confirmed\": true`) or send corrected ones in \
+             `structured_criteria`"
+                .into(),
+        );
     }
     if errors.is_empty() {
         Ok(())
@@ -396,6 +413,9 @@ fn as_request(
         recruitment_ends: parse_date(row.recruitment_ends.as_deref()),
         source_url: row.source_url.clone(),
         practical,
+        // Kept beside the notice (`precheck::service::load_into`).
+        structured_criteria: StructuredCriteria::default(),
+        criteria_proposed: false,
     }
 }
 
@@ -536,6 +556,13 @@ pub fn apply_patch(req: &mut NoticeRequest, p: NoticePatch) {
     }
     if let Some(v) = p.source_url {
         req.source_url = v;
+    }
+    if let Some(v) = p.structured_criteria {
+        req.structured_criteria = v;
+        req.criteria_proposed = false;
+    }
+    if let Some(v) = p.criteria_confirmed {
+        req.criteria_proposed = !v;
     }
 }
 

@@ -1,5 +1,6 @@
-//! The health-education disclaimer every notice carries, and the language it is shown in: the
-//! reader's account locale, else their `Accept-Language`, else English.
+//! The health-education disclaimer every notice carries, the research disclaimer every
+//! pre-check carries, and the language they are shown in: the reader's account locale, else
+//! their `Accept-Language`, else English.
 
 use crate::auth::model::Locale;
 
@@ -14,6 +15,23 @@ pub fn disclaimer(locale: Locale) -> &'static str {
         Locale::ZhCn => {
             "临床试验是科学研究，不是已被证实的常规治疗。您能否参加由试验医生判断，而不是由这则信息决定。\
              做任何决定之前请先咨询您自己的医生，切勿自行开始、停止或更改任何治疗。"
+        }
+    }
+}
+
+/// The research disclaimer every pre-check answer carries: only the trial team decides
+/// eligibility.
+pub fn pre_check_disclaimer(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => {
+            "This pre-check compares the notice with your own health profile and is only a \
+             guide: only the trial team decides eligibility. Clinical trials are research, not \
+             established treatment; talk to your own doctor, and never start, stop or change a \
+             treatment on your own."
+        }
+        Locale::ZhCn => {
+            "此预筛只是将试验信息与您自己的健康档案作比较，仅供参考：能否入组只由试验团队决定。\
+             临床试验是科学研究，不是已被证实的常规治疗；请咨询您自己的医生，切勿自行开始、停止或更改任何治疗。"
         }
     }
 }

@@ -5,7 +5,8 @@
 //! conditions, interventions, eligibility (`minimumAge` / `maximumAge` such as "18 Years" or
 //! "6 Months" — missing means no bound —, `sex`, `healthyVolunteers`, criteria), locations
 //! with their `geoPoint`, the first central contact, the lead sponsor and the start date. Every
-//! other part is optional and may be missing. Texts longer than a notice allows are cut;
+//! other part is optional and may be missing. Structured criteria are proposed from the
+//! criteria text (`precheck::text`), unconfirmed until the coordinator confirms them. Texts longer than a notice allows are cut;
 //! locations without a city or country, and contact details that are not a valid address or
 //! phone number, are left out. Malformed JSON, a record without an NCT id, or a part of the
 //! wrong shape gives a 422 naming where it failed (`line 3, column 14`, or the JSON path).
@@ -393,7 +394,10 @@ pub fn read_record(root: &Value) -> Result<NoticeRequest, ApiError> {
     let (Some(nct), Some(title), true) = (nct, title, r.errors.is_empty()) else {
         return Err(ApiError::Validation(r.errors));
     };
+    let structured_criteria = super::precheck::text::propose(&eligibility.criteria);
     Ok(NoticeRequest {
+        criteria_proposed: !structured_criteria.is_empty(),
+        structured_criteria,
         source_url: Some(format!(
             "https://clinicaltrials.gov/study/{}",
             nct.to_ascii_uppercase()

@@ -1,6 +1,7 @@
 //! Members answering a notice ("I'm interested"): explicit consent, one answer per member and
-//! notice, contact details shared only as the member chose, the coordinator's inbox (their own
-//! notices only) with a status they set, and withdrawal, which erases the shared details.
+//! notice, contact details shared only as the member chose (and her private pre-check of the
+//! notice when she attaches it), the coordinator's inbox (their own notices only) with a status
+//! they set, and withdrawal, which erases the shared details.
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
@@ -10,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::content::valid_phone;
 use super::model::{InterestStatus, MyInterest, NoticeState, effective_state};
 use super::notify;
+use super::precheck::{self, model::PreCheck};
 use super::service::today;
 use super::store::{self, interests as interest_store};
 use crate::app::AppState;
@@ -66,6 +68,11 @@ pub struct InterestRequest {
     /// trial's recruitment changes; in-app I am always told.
     #[serde(default)]
     pub email_updates: bool,
+    /// Inside the consent: also share my private pre-check of this notice as it is now (its
+    /// verdict and each criterion with its reason, computed from my health profile). Without
+    /// it nothing of my health profile leaves my account.
+    #[serde(default)]
+    pub attach_pre_check: bool,
 }
 
 /// The member behind an answer.
@@ -86,6 +93,9 @@ pub struct InterestView {
     /// Only when the member chose to share it.
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The member's private pre-check of the notice, as it was when she answered; only when
+    /// she chose to attach it.
+    pub pre_check: Option<PreCheck>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -119,6 +129,7 @@ fn my_view(row: interest_store::InterestRow) -> MyInterest {
         share_email: row.share_email,
         share_phone: row.share_phone,
         email_updates: row.email_updates,
+        pre_check: precheck::service::attached(row.pre_check.as_deref()),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
     }
@@ -146,6 +157,7 @@ fn coordinator_view(row: interest_store::InterestListRow) -> InterestView {
         message: row.message,
         email: (row.share_email && !withdrawn).then_some(email),
         phone: row.share_phone,
+        pre_check: precheck::service::attached(row.pre_check.as_deref()),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
     }
@@ -213,6 +225,7 @@ pub async fn express(
     }
     let share_email = req.share.email;
     let email_updates = req.email_updates;
+    let attach_pre_check = req.attach_pre_check;
     let who = caller.clone();
     let app = state.clone();
     let today = today();
@@ -242,6 +255,11 @@ pub async fn express(
             if row.coordinator_id == who.user_id {
                 return Err(ApiError::Conflict("you coordinate this trial".into()));
             }
+            let pre_check = if attach_pre_check {
+                Some(precheck::service::attachment(conn, who.user_id, &row)?)
+            } else {
+                None
+            };
             let now = db::now();
             let id = match interest_store::by_member(conn, trial_id, who.user_id)? {
                 Some(existing) if existing.status != InterestStatus::Withdrawn => {
@@ -274,6 +292,7 @@ pub async fn express(
                 })?,
             };
             interest_store::set_email_updates(conn, id, email_updates)?;
+            precheck::service::attach(conn, id, pre_check.as_deref(), now)?;
             notify::interest_received(
                 &app,
                 conn,

@@ -1,5 +1,6 @@
 //! The trials' part of a member's privacy rights: what the data export shows of the member's
-//! interests, saved searches, coordinator applications and notices, and what erasing the
+//! interests, saved searches, coordinator applications, notices and private health profile,
+//! and what erasing the
 //! account does to them. `privacy` composes these with the other features' parts; no other
 //! module reads the trials' tables for it.
 
@@ -12,6 +13,8 @@ use utoipa::ToSchema;
 
 use super::filters::TrialFilters;
 use super::model::{ApplicationStatus, InterestStatus, NoticeState, RecruitmentStatus};
+/// Her health profile and the pre-checks she attached, as her export shows them.
+pub use super::precheck::model::{HealthProfile, PreCheck};
 use crate::db::schema::{
     coordinator_applications, trial_alert_hits, trial_alert_ledger, trial_alerts, trial_interests,
     trials,
@@ -29,6 +32,8 @@ pub struct TrialRecords {
     pub applications: Vec<ExportApplication>,
     pub notices: Vec<ExportNotice>,
     pub watches: Vec<ExportWatch>,
+    /// Her private health profile (her own export only: never an administrator's copy).
+    pub health_profile: Option<HealthProfile>,
 }
 
 /// A notice the member watches.
@@ -54,6 +59,7 @@ pub fn export(conn: &mut AnyConnection, id: i64) -> QueryResult<TrialRecords> {
                 since: utc(since),
             })
             .collect(),
+        health_profile: super::precheck::service::export(conn, id)?,
     })
 }
 
@@ -66,6 +72,8 @@ pub struct ExportInterest {
     /// Whether the member shared the account's email address with the coordinator.
     pub share_email: bool,
     pub share_phone: Option<String>,
+    /// The private pre-check she attached to the answer, as it was then (her own export only).
+    pub pre_check: Option<PreCheck>,
     pub status: InterestStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -122,6 +130,7 @@ fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportInte
         InterestStatus,
         NaiveDateTime,
         NaiveDateTime,
+        Option<String>,
     );
     let rows: Vec<Row> = trial_interests::table
         .inner_join(trials::table.on(trials::id.eq(trial_interests::trial_id)))
@@ -137,6 +146,7 @@ fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportInte
             trial_interests::status,
             trial_interests::created_at,
             trial_interests::updated_at,
+            trial_interests::pre_check,
         ))
         .load(conn)?;
     Ok(rows
@@ -148,6 +158,7 @@ fn interests_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportInte
             message: r.3,
             share_email: r.4,
             share_phone: r.5,
+            pre_check: super::precheck::service::attached(r.9.as_deref()),
             status: r.6,
             created_at: utc(r.7),
             updated_at: utc(r.8),
@@ -284,11 +295,13 @@ fn notices_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Vec<ExportNotice
 }
 
 /// Erases the member's trial data in the caller's transaction (open queue items closed as
-/// `resolution`). Interests, saved searches and coordinator applications go. A coordinator's notices stay
+/// `resolution`). Her health profile, interests (with the pre-checks she attached), saved
+/// searches and coordinator applications go. A coordinator's notices stay
 /// (other members answered them), without contact details: published ones are closed, ones
 /// under review go back to draft, drafts stay drafts (only administrators see them).
 pub fn erase(conn: &mut AnyConnection, id: i64, resolution: Resolution) -> QueryResult<()> {
     let now = db::now();
+    super::precheck::service::erase(conn, id)?;
     diesel::delete(trial_interests::table.filter(trial_interests::user_id.eq(id))).execute(conn)?;
     super::store::watches::erase(conn, id)?;
     diesel::delete(trial_alert_hits::table.filter(trial_alert_hits::user_id.eq(id)))

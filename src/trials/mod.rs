@@ -11,6 +11,7 @@
 //!   drafts, refusing a second notice for one trial;
 //! - [`interest`]: members answering a notice; [`follow`]: watching a notice, and her own
 //!   answers with where they stand; [`alerts`]: saved searches that notify;
+//! - [`precheck`]: her private health profile and eligibility pre-check of a notice;
 //! - [`review`]: what the moderation queue calls; [`worker`]: expiries and alert digests;
 //! - [`seed`]: `butterfly seed --demo`.
 //!
@@ -30,6 +31,7 @@ pub mod interest;
 pub mod member_data;
 pub mod model;
 pub mod notify;
+pub mod precheck;
 pub mod registry;
 pub mod review;
 pub mod routes;

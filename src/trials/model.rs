@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
 
+use super::precheck::model::{Likelihood, PreCheck, StructuredCriteria};
 use super::registry::Registry;
 pub use crate::auth::content::NoticeState;
 use crate::auth::model::Locale;
@@ -302,6 +303,14 @@ pub struct NoticeRequest {
     pub source_url: Option<String>,
     #[serde(default, deserialize_with = "crate::http::json::object")]
     pub practical: PracticalDetails,
+    /// Conditions and prior treatments the trial requires or excludes, beside the criteria in
+    /// words: what a member's private pre-check compares with her health profile.
+    #[serde(default)]
+    pub structured_criteria: StructuredCriteria,
+    /// Set by the import when it proposed the structured criteria from the registry's text:
+    /// they wait for the coordinator's confirmation.
+    #[serde(skip)]
+    pub criteria_proposed: bool,
 }
 
 /// Changes to a notice; absent fields stay as they are. Changing anything but the recruitment
@@ -348,6 +357,11 @@ pub struct NoticePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub source_url: Option<Option<String>>,
+    /// Replaces the whole structured criteria, which confirms them.
+    pub structured_criteria: Option<StructuredCriteria>,
+    /// `true` confirms the structured criteria an import proposed (`false` asks for a check
+    /// again).
+    pub criteria_confirmed: Option<bool>,
 }
 
 /// Closing a published notice.
@@ -376,6 +390,8 @@ pub struct MyInterest {
     pub share_phone: Option<String>,
     /// She is also told by email of her answer's status and the trial's recruitment.
     pub email_updates: bool,
+    /// The private pre-check she attached to her answer, as it was then.
+    pub pre_check: Option<PreCheck>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -410,6 +426,11 @@ pub struct Notice {
     /// The practical details stated, as sentences in the caller's language
     /// (`disclaimer_locale`), for clients to show as they are.
     pub practical_summary: Vec<String>,
+    /// Conditions and prior treatments the trial requires or excludes.
+    pub structured_criteria: StructuredCriteria,
+    /// `false` while structured criteria an import proposed wait for the coordinator's
+    /// confirmation (a notice cannot be submitted for review until then).
+    pub criteria_confirmed: bool,
     pub coordinator: CoordinatorSummary,
     /// Demonstration data (`butterfly seed --demo`), not a real recruitment notice.
     pub demo: bool,
@@ -464,6 +485,10 @@ pub struct NoticeSummary {
     pub demo: bool,
     /// With `near`: the closest site in range.
     pub nearest_site: Option<NearestSite>,
+    /// With `pre_check` or `sort=pre_check`: how the notice looks against the caller's own
+    /// health profile (see `GET /api/v1/trials/{id}/pre-check` for why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_check: Option<Likelihood>,
 }
 
 /// `GET /api/v1/trials`: every filter is optional and they combine.
@@ -497,6 +522,16 @@ pub struct TrialSearchQuery {
     /// Practical details the trial must state, comma-separated: `travel_support`,
     /// `accommodation_support`, `compensation`, `remote_visits`, `no_placebo`.
     pub practical: Option<String>,
+    /// Signed-in members with a health profile: only notices whose private pre-check is at
+    /// least this good (`likely`; `unclear` = likely or unclear; `unlikely` = all). Visitors
+    /// get 401, members without a profile 409; not with `near` (422). Judged on at most the
+    /// first 1,000 notices matching the other filters.
+    #[param(pattern = r"^\s*(likely|unclear|unlikely)?\s*$")]
+    pub pre_check: Option<String>,
+    /// `pre_check` (signed-in members with a health profile): likely first, then unclear, then
+    /// unlikely, each in the default order. Same rules as `pre_check`.
+    #[param(pattern = r"^\s*(pre_check)?\s*$")]
+    pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1–100, default 20.
     pub limit: Option<i64>,
@@ -616,6 +651,7 @@ impl NoticeSummary {
             published_at: row.published_at.map(crate::db::utc),
             demo: row.demo,
             nearest_site,
+            pre_check: None,
         }
     }
 }

@@ -53,7 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(my_answers)
         .service(list_alerts)
         .service(create_alert)
-        .service(delete_alert);
+        .service(delete_alert)
+        .configure(super::precheck::routes::configure);
 }
 
 /// Apply to become a trial coordinator (verified members). An administrator decides.
@@ -117,22 +118,28 @@ pub async fn decide_application(
 
 /// Search published notices: text (English or Chinese), condition, phase, status, country,
 /// distance from a point and age. With `near`, nearest first; otherwise recruiting notices
-/// first, newest first.
+/// first, newest first. Signed-in members with a health profile may also filter and sort by
+/// their private pre-check (`pre_check`, `sort=pre_check`; visitors 401, no profile 409).
 #[utoipa::path(tag = "trials", params(TrialSearchQuery), responses(
     (status = 200, body = Page<NoticeSummary>),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad cursor or query string"),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Invalid access token, or `pre_check`/`sort=pre_check` without signing in"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`pre_check`/`sort=pre_check` without a health profile"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid filters (`errors` names them)"),
 ))]
 #[get("/api/v1/trials")]
 pub async fn search(
     state: web::Data<AppState>,
-    _caller: MaybeCaller,
+    caller: MaybeCaller,
     query: web::Query<TrialSearchQuery>,
 ) -> Result<web::Json<Page<NoticeSummary>>, ApiError> {
-    Ok(web::Json(
-        super::search::search(&state, query.into_inner()).await?,
-    ))
+    let query = query.into_inner();
+    if super::precheck::service::wanted(&query) {
+        return Ok(web::Json(
+            super::precheck::service::search(&state, caller.0.as_ref(), query).await?,
+        ));
+    }
+    Ok(web::Json(super::search::search(&state, query).await?))
 }
 
 /// Write a new draft notice (coordinators).
@@ -328,7 +335,7 @@ pub async fn close(
     (status = 403, body = Problem, content_type = "application/problem+json", description = "Email not confirmed, silenced or suspended"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "No such notice"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "Answered already, own notice, or not recruiting"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "No consent, nothing to reach the member by, or invalid fields"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "No consent, nothing to reach the member by, `attach_pre_check` without a health profile, or invalid fields"),
 ))]
 #[post("/api/v1/trials/{id}/interest")]
 pub async fn express_interest(

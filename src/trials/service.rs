@@ -21,7 +21,7 @@ use super::model::{
 };
 use super::registry;
 use super::store;
-use super::{alerts, interest};
+use super::{alerts, interest, precheck};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::model::Locale;
@@ -53,6 +53,7 @@ fn write_content(
     store::update_content(conn, trial_id, &content, db::now())?;
     store::replace_children(conn, trial_id, &conditions, &interventions, &sites)?;
     write_details(conn, trial_id, data)?;
+    precheck::service::save_criteria(conn, trial_id, data)?;
     crate::db::search::index_trial(conn, trial_id, &content.search_text)?;
     Ok(())
 }
@@ -105,6 +106,7 @@ pub fn insert_draft(
     let id = store::insert_trial(conn, &content, coordinator_id, demo, db::now())?;
     store::replace_children(conn, id, &conditions, &interventions, &sites)?;
     write_details(conn, id, data)?;
+    precheck::service::save_criteria(conn, id, data)?;
     crate::db::search::index_trial(conn, id, &content.search_text)?;
     Ok(id)
 }
@@ -264,7 +266,8 @@ pub async fn get(
             let reveal_note = viewer.as_ref().is_some_and(|v| {
                 policy::is_moderator(v) || policy::may_manage_trial(v, row.coordinator_id)
             });
-            let req = stored_request(conn, &row)?;
+            let mut req = stored_request(conn, &row)?;
+            precheck::service::load_into(conn, trial_id, &mut req)?;
             Ok(view(
                 row,
                 coordinator_name,
@@ -326,6 +329,8 @@ fn view(
         source_url: row.source_url,
         practical_summary: details::summary(&req.practical, locale),
         practical: req.practical,
+        criteria_confirmed: !req.criteria_proposed,
+        structured_criteria: req.structured_criteria,
         coordinator: CoordinatorSummary {
             id: row.coordinator_id,
             display_name: coordinator_name,
@@ -367,6 +372,7 @@ pub async fn update(
                 ));
             }
             let mut req = stored_request(conn, &row)?;
+            precheck::service::load_into(conn, trial_id, &mut req)?;
             let old = check(req.clone())?;
             apply_patch(&mut req, patch);
             let new = check(req)?;
@@ -462,7 +468,9 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
                     )));
                 }
             }
-            let data = check(stored_request(conn, &row)?)?;
+            let mut req = stored_request(conn, &row)?;
+            precheck::service::load_into(conn, trial_id, &mut req)?;
+            let data = check(req)?;
             check_complete(&data, today)?;
             if !store::change_state(
                 conn,

@@ -27,6 +27,7 @@ mod notifications;
 mod openapi;
 mod permissions;
 mod platform;
+mod precheck;
 mod privacy;
 mod search;
 mod sessions;

@@ -144,11 +144,24 @@ async fn live_a_little(app: &TestApp, c: &Cast) -> Story {
     .expect(201);
     // A coordinator's notice goes through review; its publication fires Marisol's alert.
     let trial = publish(app, &c.coordinator, &c.moderator, &notice("NCT06121297")).await;
+    // Her private health profile, and her answer with her pre-check attached.
+    app.send(
+        awc::http::Method::PUT,
+        "/api/v1/me/health-profile",
+        me.token(),
+        Some(
+            &json!({"birth_year": 1990, "lupus_nephritis": true, "nephritis_class": "III",
+                     "past_treatments": ["cyclophosphamide"], "city": "Valencia"}),
+        ),
+    )
+    .await
+    .expect(200);
     app.post_json_as(
         &format!("/api/v1/trials/{trial}/interest"),
         &me.access,
         &json!({"consent": true, "message": "Diagnosed 2019, living in Beijing.",
-                "share": {"email": true, "phone": "+86 138 0013 8000"}}),
+                "share": {"email": true, "phone": "+86 138 0013 8000"},
+                "attach_pre_check": true}),
     )
     .await
     .expect(201);
@@ -376,7 +389,13 @@ async fn a_member_who_touched_every_feature_finds_all_of_it_in_her_export() {
             && x["message"] == "Diagnosed 2019, living in Beijing."
             && x["share_email"] == true
             && x["share_phone"].as_str().is_some_and(|p| p.contains("138"))
+            && x["pre_check"]["trial_id"] == s.trial
     });
+    assert_eq!(
+        export["health_profile"]["nephritis_class"], "III",
+        "{export}"
+    );
+    assert_eq!(export["health_profile"]["city"], "Valencia");
     has("trial_alerts", &|x| {
         x["name"] == "Lupus trials"
             && x["filters"]["condition"] == "lupus"

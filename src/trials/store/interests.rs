@@ -23,6 +23,8 @@ pub struct InterestRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub email_updates: bool,
+    /// The pre-check she attached (JSON), if she did.
+    pub pre_check: Option<String>,
 }
 
 /// A member's answer to a notice (index `trial_interests_member_key`).
@@ -99,6 +101,7 @@ pub fn withdraw(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> QueryR
             trial_interests::message.eq(None::<String>),
             trial_interests::share_email.eq(false),
             trial_interests::share_phone.eq(None::<String>),
+            trial_interests::pre_check.eq(None::<String>),
             trial_interests::status.eq(InterestStatus::Withdrawn),
             trial_interests::updated_at.eq(now),
         ))

@@ -23,6 +23,9 @@ use butterfly::queue::{ItemKind, Resolution};
 use butterfly::trials::model::{
     ApplicationStatus, InterestStatus, InterventionType, NoticeState, Phase, RecruitmentStatus, Sex,
 };
+use butterfly::trials::precheck::model::{
+    Condition, CriterionKind, Likelihood, NephritisClass, PregnancyPlans, ProfileSex, QuoteSource,
+};
 use butterfly::trials::registry::Registry;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -324,6 +327,13 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("TrackingLevel", spelled_as_serde::<TrackingLevel>),
         ("WhoMayWrite", spelled_as_serde::<WhoMayWrite>),
         ("WordAction", spelled_as_serde::<WordAction>),
+        ("Condition", spelled_as_serde::<Condition>),
+        ("CriterionKind", spelled_as_serde::<CriterionKind>),
+        ("Likelihood", spelled_as_serde::<Likelihood>),
+        ("NephritisClass", spelled_as_serde::<NephritisClass>),
+        ("PregnancyPlans", spelled_as_serde::<PregnancyPlans>),
+        ("ProfileSex", spelled_as_serde::<ProfileSex>),
+        ("QuoteSource", spelled_as_serde::<QuoteSource>),
     ])
 }
 

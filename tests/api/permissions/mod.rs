@@ -169,6 +169,12 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
     ("GET /api/v1/me/trial-alerts",                              [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
     ("POST /api/v1/me/trial-alerts",                             [401, 401, 201, 201, 201, 401, 201, 201, 201, 201]),
     ("DELETE /api/v1/me/trial-alerts/{id}",                      [401, 401, 204, 404, 404, 401, 404, 404, 404, 404]),
+    // the private health profile: each actor only ever reaches its own (no route takes anyone
+    // else's, for staff neither); the pre-check reads the caller's own profile
+    ("PUT /api/v1/me/health-profile",                            [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("GET /api/v1/me/health-profile",                            [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("GET /api/v1/trials/{id}/pre-check",                        [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
+    ("DELETE /api/v1/me/health-profile",                         [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
     // last: these end the caller's account or sessions (a fresh session is used for them)
     ("DELETE /api/v1/me",                                        [401, 401, 422, 422, 422, 401, 422, 422, 422, 422]),
     ("DELETE /api/v1/sessions/current",                          [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),

@@ -394,6 +394,18 @@ impl World {
                 "/api/v1/me/trial-alerts/{}",
                 self.fresh_alert_of_a().await
             )),
+            "PUT /api/v1/me/health-profile" => Req::new(
+                Method::PUT,
+                "/api/v1/me/health-profile",
+                Some(
+                    json!({"birth_year": 1990, "lupus_nephritis": true, "nephritis_class": "III", "past_treatments": ["cyclophosphamide"]}),
+                ),
+            ),
+            "GET /api/v1/me/health-profile" => get("/api/v1/me/health-profile"),
+            "GET /api/v1/trials/{id}/pre-check" => {
+                get(format!("/api/v1/trials/{notice}/pre-check"))
+            }
+            "DELETE /api/v1/me/health-profile" => delete("/api/v1/me/health-profile"),
             "DELETE /api/v1/me" => Req::new(
                 Method::DELETE,
                 "/api/v1/me",
