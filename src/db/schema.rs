@@ -570,6 +570,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trial_registry_sync (trial_id) {
+        trial_id -> BigInt,
+        source_nct -> Text,
+        synced_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trial_revisions (id) {
+        id -> BigInt,
+        trial_id -> BigInt,
+        origin -> Text,
+        changes -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
@@ -625,4 +645,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_settings,
     message_reports,
     trial_watches,
+    trial_registry_sync,
+    trial_revisions,
 );

@@ -7,7 +7,7 @@
 //!   in English and Chinese, condition, phase, status, country, distance ([`geo`]) and age,
 //!   with the filters shared by saved searches ([`filters`]); [`disclaimer`];
 //! - [`registry`]: registry ids (NCT, ChiCTR, EU CT, EudraCT); [`import`]: ClinicalTrials.gov
-//!   v2 records to drafts;
+//!   v2 records to drafts; [`sync`]: imported notices follow their record, read by [`ctgov`];
 //! - [`interest`]: members answering a notice; [`follow`]: watching a notice, and her own
 //!   answers with where they stand; [`alerts`]: saved searches that notify;
 //! - [`review`]: what the moderation queue calls; [`worker`]: expiries and alert digests;
@@ -19,6 +19,7 @@
 pub mod alerts;
 pub mod content;
 pub mod coordinators;
+pub mod ctgov;
 pub mod disclaimer;
 pub mod filters;
 pub mod follow;
@@ -34,4 +35,5 @@ pub mod routes;
 pub mod search;
 pub mod service;
 mod store;
+pub mod sync;
 pub mod worker;

@@ -41,8 +41,8 @@ fn not_found() -> ApiError {
     ApiError::NotFound("no such trial notice".into())
 }
 
-/// Writes a notice's content, children and search index.
-fn write_content(
+/// Writes a notice's content, children and search index (also used by the registry sync).
+pub(super) fn write_content(
     conn: &mut AnyConnection,
     trial_id: i64,
     data: &NoticeData,
@@ -167,6 +167,27 @@ pub async fn create(
     let id = state
         .db
         .write(move |conn| insert_draft(conn, owner, &data, false))
+        .await?;
+    get(state, Some(caller), id, None).await
+}
+
+/// `POST /trials/import`: a new draft from a registry record, which remembers the study it
+/// came from so that it follows its record once published (`sync`).
+pub async fn import(
+    state: &AppState,
+    caller: &Caller,
+    req: NoticeRequest,
+) -> Result<Notice, ApiError> {
+    authorize(caller, Action::PublishTrials)?;
+    let data = check(req)?;
+    let owner = caller.user_id;
+    let id = state
+        .db
+        .write(move |conn| {
+            let id = insert_draft(conn, owner, &data, false)?;
+            super::sync::remember_source(conn, id, &data)?;
+            Ok::<_, ApiError>(id)
+        })
         .await?;
     get(state, Some(caller), id, None).await
 }

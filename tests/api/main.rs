@@ -34,5 +34,6 @@ mod storage;
 mod throttle;
 mod tokens;
 mod trial_followup;
+mod trial_sync;
 mod trials;
 mod two_factor;
