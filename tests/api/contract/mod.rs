@@ -24,6 +24,7 @@ use butterfly::trials::model::{
     ApplicationStatus, InterestStatus, InterventionType, NoticeState, Phase, RecruitmentStatus, Sex,
 };
 use butterfly::trials::registry::Registry;
+use butterfly::trials::sync::{RevisionOrigin, SyncedField};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -316,9 +317,11 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
             use Registry::*;
             sent_as(&[ClinicalTrialsGov, Chictr, EuCt, Eudract], v)
         }),
+        ("RevisionOrigin", spelled_as_serde::<RevisionOrigin>),
         ("Role", spelled_as_serde::<Role>),
         ("SanctionKind", spelled_as_serde::<SanctionKind>),
         ("Sex", spelled_as_serde::<Sex>),
+        ("SyncedField", spelled_as_serde::<SyncedField>),
         ("DigestFrequency", spelled_as_serde::<DigestFrequency>),
         ("ThreadSort", read_as::<ThreadSort>),
         ("TrackingLevel", spelled_as_serde::<TrackingLevel>),
