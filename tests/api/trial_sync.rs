@@ -306,14 +306,32 @@ async fn a_record_that_fails_twice_is_retried_and_a_suspended_trial_pauses_its_n
         "updated from ClinicalTrials.gov: recruitment status: suspended"
     );
 
-    // Recruiting again on the registry: open again.
-    registry.serve(NCT, &record);
+    // Recruiting again on the registry (after asking to come back at once): open again.
+    registry.answer(NCT, vec![Answer::too_many(0), Answer::record(&record)]);
     assert_eq!(sync_pass(&app).await, summary(1, 1, 0, 0));
+    assert_eq!(registry.requests(NCT), 3 + 2);
     assert_eq!(
         notice(&app, trial).await["recruitment_status"],
         "recruiting"
     );
     answer(&app, &bo, trial).await.expect(201);
+
+    // A registry asking to come back in an hour is left for the next pass, not waited for.
+    registry.answer(
+        NCT,
+        vec![
+            Answer::too_many(3600),
+            Answer::record(&with_status(&record, "COMPLETED")),
+        ],
+    );
+    let later = SyncSummary {
+        checked: 1,
+        failed: 1,
+        ..SyncSummary::default()
+    };
+    assert_eq!(sync_pass(&app).await, later);
+    assert_eq!(registry.requests(NCT), 5 + 1);
+    assert_eq!(notice(&app, trial).await["state"], "published");
 }
 
 #[actix_web::test]

@@ -10,11 +10,12 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
-/// One answer: a status and a body.
+/// One answer: a status, a body and perhaps a `Retry-After` (seconds).
 #[derive(Clone, Debug)]
 pub struct Answer {
     pub status: u16,
     pub body: String,
+    pub retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -23,6 +24,7 @@ impl Answer {
         Self {
             status: 200,
             body: record.to_string(),
+            retry_after: None,
         }
     }
 
@@ -31,6 +33,15 @@ impl Answer {
         Self {
             status,
             body: format!("{{\"status\": {status}}}"),
+            retry_after: None,
+        }
+    }
+
+    /// 429 asking to come back in `seconds`.
+    pub fn too_many(seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::status(429)
         }
     }
 
@@ -39,6 +50,7 @@ impl Answer {
         Self {
             status: 200,
             body: "<html>maintenance</html>".into(),
+            retry_after: None,
         }
     }
 }
@@ -72,11 +84,13 @@ async fn study(studies: web::Data<Arc<Mutex<Studies>>>, nct: web::Path<String>) 
         (answer.unwrap_or_else(|| Answer::status(404)), s.delay)
     };
     actix_web::rt::time::sleep(delay).await;
-    HttpResponse::build(
+    let mut response = HttpResponse::build(
         actix_web::http::StatusCode::from_u16(answer.status).expect("a valid status"),
-    )
-    .content_type("application/json")
-    .body(answer.body)
+    );
+    if let Some(seconds) = answer.retry_after {
+        response.insert_header(("retry-after", seconds.to_string()));
+    }
+    response.content_type("application/json").body(answer.body)
 }
 
 impl Registry {
