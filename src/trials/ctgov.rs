@@ -188,4 +188,27 @@ mod tests {
         assert_eq!(backoff(base, 3), Duration::from_secs(8));
         assert_eq!(backoff(base, 40), MAX_BACKOFF);
     }
+
+    /// The registry is read over HTTPS: the client starts a TLS handshake (which fails here,
+    /// against a listener that hangs up) instead of refusing the scheme ("SSL is not
+    /// supported" without a TLS connector).
+    #[actix_web::test]
+    async fn https_addresses_are_read_over_tls() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || drop(listener.accept()));
+        let client = RegistryClient::new(&TrialSyncSettings {
+            registry_url: format!("https://127.0.0.1:{port}"),
+            retries: 0,
+            timeout_secs: 10,
+            ..TrialSyncSettings::default()
+        });
+        let error = client.study("NCT06323538").await.unwrap_err();
+        server.join().unwrap();
+        let FetchError::Unavailable(message) = error else {
+            panic!("not a connection failure: {error:?}");
+        };
+        assert!(message.contains("Failed to connect to host"), "{message}");
+        assert!(!message.contains("SSL is not supported"), "{message}");
+    }
 }
