@@ -73,6 +73,43 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     /// Pause between two passes of the bookmark reminders' worker.
     pub reminder_interval_ms: u64,
+    /// Imported notices following their ClinicalTrials.gov record (`butterfly trials sync`).
+    pub trial_sync: TrialSyncSettings,
+}
+
+/// How imported notices follow their ClinicalTrials.gov record: the registry read, how often,
+/// and how politely.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TrialSyncSettings {
+    /// Base address of the ClinicalTrials.gov API; records are read from
+    /// `{registry_url}/api/v2/studies/{nctId}`.
+    pub registry_url: String,
+    /// Seconds between two background sync passes of a running server; 0 (the default) turns
+    /// the background job off (`butterfly trials sync` still runs one pass).
+    pub interval_secs: u64,
+    /// Least time between two requests to the registry, retries included.
+    pub request_interval_ms: u64,
+    /// Seconds one request may take (connecting, answering and reading the record).
+    pub timeout_secs: u64,
+    /// Further attempts after a timeout, a connection error, a 5xx or a 429 (0: none).
+    pub retries: u32,
+    /// Wait before the first retry; each later one doubles it. A `Retry-After` of up to a
+    /// minute is honoured instead.
+    pub retry_base_ms: u64,
+}
+
+impl Default for TrialSyncSettings {
+    fn default() -> Self {
+        Self {
+            registry_url: "https://clinicaltrials.gov".into(),
+            interval_secs: 0,
+            request_interval_ms: 1_000,
+            timeout_secs: 30,
+            retries: 3,
+            retry_base_ms: 2_000,
+        }
+    }
 }
 
 /// SQLite's `synchronous` setting (see `Settings::database_sqlite_synchronous`).
@@ -270,6 +307,7 @@ impl Default for Settings {
             cors: CorsSettings::default(),
             trusted_proxies: Vec::new(),
             reminder_interval_ms: 60_000,
+            trial_sync: TrialSyncSettings::default(),
         }
     }
 }

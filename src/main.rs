@@ -1,4 +1,5 @@
-//! The `butterfly` command: `serve` (default), `migrate`, `backup`, `seed` and `admin` tasks. A bad setting
+//! The `butterfly` command: `serve` (default), `migrate`, `backup`, `seed`, `admin`, `outbox` and
+//! `trials` tasks. A bad setting
 //! ends the process with status 2 and one sentence on standard error.
 
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ enum Command {
     /// The email outbox.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Clinical-trial notices.
+    #[command(subcommand)]
+    Trials(TrialsCommand),
     /// Copy the live SQLite database into a new file (`VACUUM INTO`), while the server keeps
     /// running. For PostgreSQL use `pg_dump -Fc` (see the README).
     Backup {
@@ -88,6 +92,15 @@ enum OutboxCommand {
     /// up, for example during a long mail outage): each becomes pending, due now, with a fresh
     /// count of attempts. A running server picks them up at its next poll.
     RequeueDead,
+}
+
+#[derive(Subcommand)]
+enum TrialsCommand {
+    /// Read the ClinicalTrials.gov record of every open imported notice once (from
+    /// `trial_sync.registry_url`) and apply what changed: recruitment status, sites,
+    /// eligibility, dates, contact; a completed, terminated or withdrawn trial closes its
+    /// notice. Prints what it did; exits with status 1 when a record could not be synced.
+    Sync,
 }
 
 /// A failure to report: its exit status and one sentence.
@@ -177,6 +190,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             say!("{requeued} dead message(s) requeued");
             Ok(())
         }
+        Command::Trials(TrialsCommand::Sync) => sync_trials(settings),
         Command::Admin(AdminCommand::SetRole { email, role }) => {
             let role = Role::parse(&role).unwrap_or(Role::Member);
             let db = open_db(&settings)?;
@@ -228,6 +242,24 @@ fn seed(settings: Settings, demo: bool) -> Result<(), Failure> {
         say!("  {} account {name} <{email}>", role.as_str());
     }
     say!("  password of every demo account: {}", report.password);
+    Ok(())
+}
+
+fn sync_trials(settings: Settings) -> Result<(), Failure> {
+    let db = open_db(&settings)?;
+    let state = butterfly::app::AppState::new(settings, db).map_err(|e| Failure(2, e.0))?;
+    let summary = actix_web::rt::System::new()
+        .block_on(async move { butterfly::trials::sync::run(&state).await })?;
+    say!("trial registry sync: {summary}");
+    if summary.failed > 0 {
+        return Err(Failure(
+            1,
+            format!(
+                "{} notice(s) could not be synced with their registry record (see the log)",
+                summary.failed
+            ),
+        ));
+    }
     Ok(())
 }
 

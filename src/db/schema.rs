@@ -598,6 +598,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    trial_registry_sync (trial_id) {
+        trial_id -> BigInt,
+        source_nct -> Text,
+        synced_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     trial_practical (trial_id) {
         trial_id -> BigInt,
         visits -> Nullable<Integer>,
@@ -620,6 +630,16 @@ diesel::table! {
         required_treatments -> Text,
         excluded_treatments -> Text,
         confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    trial_revisions (id) {
+        id -> BigInt,
+        trial_id -> BigInt,
+        origin -> Text,
+        changes -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -682,4 +702,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trial_practical,
     health_profiles,
     trial_criteria,
+    trial_registry_sync,
+    trial_revisions,
 );

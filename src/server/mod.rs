@@ -189,6 +189,16 @@ impl Application {
             stopped.clone(),
             crate::forum::bookmarks::reminders::sweep,
         );
+        // Imported notices follow their registry record, when the setting turns the job on.
+        let sync_every = self.state.settings.trial_sync.interval_secs;
+        let registry_sync = (sync_every > 0).then(|| {
+            crate::app::periodic::spawn(
+                self.state.clone(),
+                Duration::from_secs(sync_every),
+                stopped.clone(),
+                crate::trials::sync::sweep,
+            )
+        });
         let worker = outbox::spawn_worker(
             self.state.db.clone(),
             self.mailer,
@@ -202,6 +212,9 @@ impl Application {
         let _ = trials_worker.await;
         let _ = digest_worker.await;
         let _ = reminders.await;
+        if let Some(job) = registry_sync {
+            let _ = job.await;
+        }
         tracing::info!("butterfly stopped");
         result
     }

@@ -306,6 +306,7 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         trials::withdraw_interest,
         trials::list_interests,
         trials::set_interest_status,
+        trials::list_revisions,
         trials::watch_notice,
         trials::unwatch_notice,
         trials::my_answers,

@@ -8,7 +8,8 @@
 //!   with the filters shared by saved searches ([`filters`]); [`disclaimer`];
 //! - [`registry`]: registry ids (NCT, ChiCTR, EU CT, EudraCT); [`details`]: a notice's other
 //!   registry ids and its practical details; [`import`]: ClinicalTrials.gov v2 records to
-//!   drafts, refusing a second notice for one trial;
+//!   drafts, refusing a second notice for one trial; [`sync`]: imported notices follow their
+//!   record, read by [`ctgov`];
 //! - [`interest`]: members answering a notice; [`follow`]: watching a notice, and her own
 //!   answers with where they stand; [`alerts`]: saved searches that notify;
 //! - [`precheck`]: her private health profile and eligibility pre-check of a notice;
@@ -21,6 +22,7 @@
 pub mod alerts;
 pub mod content;
 pub mod coordinators;
+pub mod ctgov;
 pub mod details;
 pub mod disclaimer;
 pub mod filters;
@@ -38,4 +40,5 @@ pub mod routes;
 pub mod search;
 pub mod service;
 mod store;
+pub mod sync;
 pub mod worker;

@@ -17,6 +17,7 @@ use super::model::{
     TrialSearchQuery,
 };
 use super::service;
+use super::sync::{self, Revision, RevisionsQuery};
 use crate::app::AppState;
 use crate::app::caller::MaybeCaller;
 use crate::auth::Caller;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(withdraw_interest)
         .service(list_interests)
         .service(set_interest_status)
+        .service(list_revisions)
         .service(watch_notice)
         .service(unwatch_notice)
         .service(my_answers)
@@ -405,6 +407,28 @@ pub async fn set_interest_status(
     let (id, interest_id) = path.into_inner();
     Ok(web::Json(
         interest::set_status(&state, &caller, id, interest_id, body.into_inner()).await?,
+    ))
+}
+
+/// What ClinicalTrials.gov changed on an imported notice (recruitment status, sites,
+/// eligibility, dates, contact), each with its values before and after and the sites that
+/// opened or closed, newest first (the notice's coordinator and administrators).
+#[utoipa::path(tag = "trials", security(("bearer" = [])), params(("id" = i64, Path), RevisionsQuery), responses(
+    (status = 200, body = Page<Revision>),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad cursor"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "Not this notice's coordinator or an administrator"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such notice, or not visible"),
+))]
+#[get("/api/v1/trials/{id}/revisions")]
+pub async fn list_revisions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<RevisionsQuery>,
+) -> Result<web::Json<Page<Revision>>, ApiError> {
+    Ok(web::Json(
+        sync::revisions(&state, &caller, id.into_inner(), query.into_inner()).await?,
     ))
 }
 

@@ -43,8 +43,8 @@ fn not_found() -> ApiError {
     ApiError::NotFound("no such trial notice".into())
 }
 
-/// Writes a notice's content, children and search index.
-fn write_content(
+/// Writes a notice's content, children and search index (also used by the registry sync).
+pub(super) fn write_content(
     conn: &mut AnyConnection,
     trial_id: i64,
     data: &NoticeData,
@@ -191,6 +191,8 @@ pub async fn create(
 /// record's registry ids already (any coordinator's, in any state): then 409 naming it, or,
 /// when it is another coordinator's unpublished draft, saying only that one is being
 /// prepared. Imports of one trial take turns on its ids, so two at once make one notice.
+/// The draft remembers the study it came from, so that it follows its record once published
+/// (`sync`).
 pub async fn import(
     state: &AppState,
     caller: &Caller,
@@ -229,10 +231,23 @@ pub async fn import(
                     },
                 ));
             }
-            insert_draft(conn, who.user_id, &data, false)
+            let id = insert_draft(conn, who.user_id, &data, false)?;
+            super::sync::remember_source(conn, id, &data)?;
+            Ok(id)
         })
         .await?;
     get(state, Some(caller), id, None).await
+}
+
+/// The stored content of a notice as a request, its structured criteria included (for edits,
+/// which are checked whole again, for the registry sync and for showing it).
+pub(super) fn stored_notice(
+    conn: &mut AnyConnection,
+    row: &TrialRow,
+) -> QueryResult<NoticeRequest> {
+    let mut req = stored_request(conn, row)?;
+    precheck::service::load_into(conn, row.id, &mut req)?;
+    Ok(req)
 }
 
 /// `GET /trials/{id}`.
@@ -266,8 +281,7 @@ pub async fn get(
             let reveal_note = viewer.as_ref().is_some_and(|v| {
                 policy::is_moderator(v) || policy::may_manage_trial(v, row.coordinator_id)
             });
-            let mut req = stored_request(conn, &row)?;
-            precheck::service::load_into(conn, trial_id, &mut req)?;
+            let req = stored_notice(conn, &row)?;
             Ok(view(
                 row,
                 coordinator_name,
@@ -371,8 +385,7 @@ pub async fn update(
                     "this notice is closed and can no longer be changed".into(),
                 ));
             }
-            let mut req = stored_request(conn, &row)?;
-            precheck::service::load_into(conn, trial_id, &mut req)?;
+            let mut req = stored_notice(conn, &row)?;
             let old = check(req.clone())?;
             apply_patch(&mut req, patch);
             let new = check(req)?;
@@ -468,9 +481,7 @@ pub async fn submit(state: &AppState, caller: &Caller, trial_id: i64) -> Result<
                     )));
                 }
             }
-            let mut req = stored_request(conn, &row)?;
-            precheck::service::load_into(conn, trial_id, &mut req)?;
-            let data = check(req)?;
+            let data = check(stored_notice(conn, &row)?)?;
             check_complete(&data, today)?;
             if !store::change_state(
                 conn,

@@ -13,6 +13,7 @@
 pub mod alerts;
 pub mod applications;
 pub mod interests;
+pub mod sync;
 pub mod watches;
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -36,5 +36,6 @@ mod throttle;
 mod tokens;
 mod trial_details;
 mod trial_followup;
+mod trial_sync;
 mod trials;
 mod two_factor;

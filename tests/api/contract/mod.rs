@@ -25,8 +25,10 @@ use butterfly::trials::model::{
 };
 use butterfly::trials::precheck::model::{
     Condition, CriterionKind, Likelihood, NephritisClass, PregnancyPlans, ProfileSex, QuoteSource,
+    Treatment,
 };
 use butterfly::trials::registry::Registry;
+use butterfly::trials::sync::{RevisionOrigin, SyncedField};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -319,9 +321,11 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
             use Registry::*;
             sent_as(&[ClinicalTrialsGov, Chictr, EuCt, Eudract], v)
         }),
+        ("RevisionOrigin", spelled_as_serde::<RevisionOrigin>),
         ("Role", spelled_as_serde::<Role>),
         ("SanctionKind", spelled_as_serde::<SanctionKind>),
         ("Sex", spelled_as_serde::<Sex>),
+        ("SyncedField", spelled_as_serde::<SyncedField>),
         ("DigestFrequency", spelled_as_serde::<DigestFrequency>),
         ("ThreadSort", read_as::<ThreadSort>),
         ("TrackingLevel", spelled_as_serde::<TrackingLevel>),
@@ -334,6 +338,7 @@ fn enum_types() -> BTreeMap<&'static str, EnumCheck> {
         ("PregnancyPlans", spelled_as_serde::<PregnancyPlans>),
         ("ProfileSex", spelled_as_serde::<ProfileSex>),
         ("QuoteSource", spelled_as_serde::<QuoteSource>),
+        ("Treatment", spelled_as_serde::<Treatment>),
     ])
 }
 

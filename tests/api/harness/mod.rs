@@ -10,7 +10,8 @@
 //! - [`two_factor`]: the authenticator apps of the accounts it enrolled (staff are, when made);
 //! - [`mail`], [`outbox`]: the SMTP receiver, and waiting for the outbox to drain before saying
 //!   that an email did not come;
-//! - [`database`], [`faults`]: fresh databases, and the clusters and disks fault stories break.
+//! - [`database`], [`faults`]: fresh databases, and the clusters and disks fault stories break;
+//! - [`registry`]: a local stand-in for ClinicalTrials.gov serving study records.
 
 pub mod database;
 pub mod faults;
@@ -23,6 +24,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 pub mod people;
+pub mod registry;
 pub mod sessions;
 pub mod trials;
 pub mod two_factor;

@@ -163,6 +163,7 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
     ("DELETE /api/v1/trials/{id}/interest",                      [401, 401, 204, 204, 404, 401, 404, 204, 204, 204]),
     ("GET /api/v1/trials/{id}/interests",                        [401, 401, 403, 403, 403, 401, 200, 403, 403, 403]),
     ("PATCH /api/v1/trials/{id}/interests/{interest_id}",        [401, 401, 403, 403, 403, 401, 200, 403, 403, 403]),
+    ("GET /api/v1/trials/{id}/revisions",                        [401, 401, 403, 403, 403, 401, 200, 403, 403, 200]),
     ("PUT /api/v1/trials/{id}/watch",                            [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),
     ("DELETE /api/v1/trials/{id}/watch",                         [401, 401, 204, 204, 204, 401, 204, 204, 204, 204]),
     ("GET /api/v1/me/trial-interests",                           [401, 401, 200, 200, 200, 401, 200, 200, 200, 200]),

@@ -378,6 +378,9 @@ impl World {
                 ),
                 json!({"status": "contacted"}),
             ),
+            "GET /api/v1/trials/{id}/revisions" => {
+                get(format!("/api/v1/trials/{notice}/revisions"))
+            }
             "PUT /api/v1/trials/{id}/watch" => Req::new(
                 Method::PUT,
                 format!("/api/v1/trials/{notice}/watch"),

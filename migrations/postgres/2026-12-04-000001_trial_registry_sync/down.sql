@@ -1,0 +1,2 @@
+DROP TABLE trial_revisions;
+DROP TABLE trial_registry_sync;
