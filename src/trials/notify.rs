@@ -5,7 +5,8 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
-use super::model::InterestStatus;
+use super::filters;
+use super::model::{InterestStatus, Site};
 use super::store::{self, alerts as alert_store, interests as interest_store};
 use crate::app::AppState;
 use crate::db::AnyConnection;
@@ -117,6 +118,64 @@ pub fn notice_updated(
             detail,
         )?;
         if by_email {
+            email(
+                conn,
+                member_id,
+                Template::TrialUpdate,
+                page(state, &format!("trials/{trial_id}")),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Sites of a published notice opened or closed: each member who answered it (and did not
+/// withdraw) or watches it, and whose private health profile names the city and country of
+/// such a site, is told once per site, in-app, and by email (a link only) if she asked. A
+/// member without a city in her profile is not told: a country is not "near".
+pub fn sites_changed(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    trial_id: i64,
+    opened: &[Site],
+    closed: &[Site],
+) -> QueryResult<()> {
+    if opened.is_empty() && closed.is_empty() {
+        return Ok(());
+    }
+    let followers = interest_store::followers(conn, trial_id)?;
+    let ids: Vec<i64> = followers.iter().map(|(id, _)| *id).collect();
+    let places = super::precheck::service::places_of(conn, &ids)?;
+    for (member_id, by_email) in followers {
+        let Some((_, Some(country), Some(city))) = places.iter().find(|p| p.0 == member_id) else {
+            continue;
+        };
+        let here = |s: &&Site| {
+            filters::country_key(&s.country) == filters::country_key(country)
+                && filters::condition_key(&s.city) == filters::condition_key(city)
+        };
+        let news: Vec<String> = opened
+            .iter()
+            .filter(here)
+            .map(|s| format!("a site in {} opened: {}", s.city, s.facility))
+            .chain(
+                closed
+                    .iter()
+                    .filter(here)
+                    .map(|s| format!("a site in {} closed: {}", s.city, s.facility)),
+            )
+            .collect();
+        for detail in &news {
+            tell(
+                conn,
+                member_id,
+                NotificationKind::TrialNoticeUpdate,
+                trial_id,
+                None,
+                detail,
+            )?;
+        }
+        if by_email && !news.is_empty() {
             email(
                 conn,
                 member_id,

@@ -452,6 +452,12 @@ pub async fn update(
                 };
                 super::notify::notice_updated(&app, conn, trial_id, &detail)?;
             }
+            // Members living where a site opened or closed hear of it (an edit that only
+            // changes sites' statuses stays published).
+            if shown == NoticeState::Published && !new.recruitment_status.is_final() {
+                let (opened, closed) = super::sync::site_changes(&old.sites, &new.sites);
+                super::notify::sites_changed(&app, conn, trial_id, &opened, &closed)?;
+            }
             Ok(())
         })
         .await?;

@@ -231,6 +231,27 @@ fn recruiting(site: &Site) -> bool {
     site.status == Some(RecruitmentStatus::Recruiting)
 }
 
+/// The sites that opened from `old` to `new` (appeared, or turned `recruiting`; as they are
+/// now) and those that closed (disappeared, as they were; or stopped recruiting, as they are
+/// now). Used by the sync and by a coordinator's edit alike.
+pub fn site_changes(old: &[Site], new: &[Site]) -> (Vec<Site>, Vec<Site>) {
+    let (mut opened, mut closed) = (Vec::new(), Vec::new());
+    for site in new {
+        match old.iter().find(|s| same_place(s, site)) {
+            None => opened.push(site.clone()),
+            Some(before) if recruiting(site) && !recruiting(before) => opened.push(site.clone()),
+            Some(before) if recruiting(before) && !recruiting(site) => closed.push(site.clone()),
+            Some(_) => {}
+        }
+    }
+    for site in old {
+        if !new.iter().any(|s| same_place(s, site)) {
+            closed.push(site.clone());
+        }
+    }
+    (opened, closed)
+}
+
 /// What changed from `old` to `new`, in the facts that follow the registry.
 pub fn diff(old: &NoticeData, new: &NoticeData) -> NoticeDiff {
     let mut d = NoticeDiff::default();
@@ -267,23 +288,7 @@ pub fn diff(old: &NoticeData, new: &NoticeData) -> NoticeDiff {
         json(&new.recruitment_ends),
     );
     change(SyncedField::Contact, json(&old.contact), json(&new.contact));
-    for site in &new.sites {
-        match old.sites.iter().find(|s| same_place(s, site)) {
-            None => d.opened_sites.push(site.clone()),
-            Some(before) if recruiting(site) && !recruiting(before) => {
-                d.opened_sites.push(site.clone())
-            }
-            Some(before) if recruiting(before) && !recruiting(site) => {
-                d.closed_sites.push(site.clone())
-            }
-            Some(_) => {}
-        }
-    }
-    for site in &old.sites {
-        if !new.sites.iter().any(|s| same_place(s, site)) {
-            d.closed_sites.push(site.clone());
-        }
-    }
+    (d.opened_sites, d.closed_sites) = site_changes(&old.sites, &new.sites);
     d
 }
 
@@ -499,6 +504,13 @@ fn apply(
             conn,
             trial_id,
             &detail(&changes, new.recruitment_status),
+        )?;
+        super::notify::sites_changed(
+            state,
+            conn,
+            trial_id,
+            &changes.opened_sites,
+            &changes.closed_sites,
         )?;
         Outcome::Changed
     };

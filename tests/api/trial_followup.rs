@@ -169,3 +169,92 @@ async fn a_watcher_and_those_who_answered_hear_of_each_recruitment_change_once()
     .await
     .expect_problem(404);
 }
+
+#[actix_web::test]
+async fn she_hears_when_the_site_in_her_city_stops_or_starts_recruiting_and_others_do_not() {
+    let app = TestApp::spawn().await;
+    let lin = coordinator(&app, "Dr_Lin").await;
+    let mia = moderator(&app, "Mod_Mia").await;
+    let mei = member(&app, "Mei_Lin").await;
+    let xiao = member(&app, "Xiao_Shanghai").await;
+    let nobody = member(&app, "No_Profile").await;
+    for (who, city) in [(&mei, " beijing "), (&xiao, "Shanghai")] {
+        app.send(
+            awc::http::Method::PUT,
+            "/api/v1/me/health-profile",
+            who.token(),
+            Some(&json!({"country": "中国", "city": city})),
+        )
+        .await
+        .expect(200);
+    }
+    let beijing = json!({"facility": "Peking Union Medical College Hospital", "city": "Beijing", "country": "China", "latitude": 39.9127, "longitude": 116.4168, "status": "recruiting"});
+    let shanghai = json!({"facility": "Renji Hospital", "city": "Shanghai", "country": "China", "latitude": 31.2, "longitude": 121.5, "status": "recruiting"});
+    let trial = publish(
+        &app,
+        &lin,
+        &mia,
+        &crate::harness::json::with(
+            &notice("NCT05765006"),
+            json!({"sites": [beijing.clone(), shanghai.clone()]}),
+        ),
+    )
+    .await;
+    for who in [&mei, &nobody] {
+        app.post_json_as(
+            &format!("/api/v1/trials/{trial}/interest"),
+            &who.access,
+            &json!({"consent": true, "share": {"email": true}}),
+        )
+        .await
+        .expect(201);
+    }
+    app.send(
+        awc::http::Method::PUT,
+        &format!("/api/v1/trials/{trial}/watch"),
+        xiao.token(),
+        Some(&json!({})),
+    )
+    .await
+    .expect(200);
+
+    // The Beijing site stops recruiting: the notice stays published, and only Mei is told.
+    let mut closed = beijing.clone();
+    closed["status"] = json!("completed");
+    let path = format!("/api/v1/trials/{trial}");
+    let edited = app
+        .patch_json(&path, lin.token(), &json!({"sites": [closed, shanghai]}))
+        .await
+        .expect(200);
+    assert_eq!(edited["state"], "published", "{edited}");
+    let told = notifications(&app, &mei, "trial_notice_update").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        told[0]["detail"],
+        "a site in Beijing closed: Peking Union Medical College Hospital"
+    );
+    assert!(
+        notifications(&app, &xiao, "trial_notice_update")
+            .await
+            .is_empty()
+    );
+    assert!(
+        notifications(&app, &nobody, "trial_notice_update")
+            .await
+            .is_empty()
+    );
+
+    // It recruits again: she is told once more.
+    let shanghai = edited["sites"][1].clone();
+    app.patch_json(&path, lin.token(), &json!({"sites": [beijing, shanghai]}))
+        .await
+        .expect(200);
+    let told = notifications(&app, &mei, "trial_notice_update").await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told.iter()
+            .any(|n| n["detail"]
+                == "a site in Beijing opened: Peking Union Medical College Hospital"),
+        "{told:?}"
+    );
+}

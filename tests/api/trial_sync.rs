@@ -221,9 +221,24 @@ async fn changed_sites_are_a_revision_its_coordinator_reads_and_members_cannot()
     let mia = moderator(&app, "Mod_Mia").await;
     let ada = admin(&app, "Admin_Ada").await;
     let mei = member(&app, "Mei_Lin").await;
+    // Two followers keep a private health profile saying where they live.
+    let anna = member(&app, "Anna_B").await;
+    let lena = member(&app, "Lena_W").await;
+    for (who, country, city) in [(&anna, "Germany", "berlin"), (&lena, "Austria", "Vienna")] {
+        app.send(
+            Method::PUT,
+            "/api/v1/me/health-profile",
+            who.token(),
+            Some(&json!({"country": country, "city": city})),
+        )
+        .await
+        .expect(200);
+    }
     let record = fixture(NCT);
     let trial = import_published(&app, &lin, &mia, &record).await;
     answer(&app, &mei, trial).await.expect(201);
+    watch(&app, &anna, trial).await;
+    answer(&app, &lena, trial).await.expect(201);
     let before = notice(&app, trial).await;
     let vienna = facilities(&before["sites"])[0].clone();
 
@@ -254,7 +269,7 @@ async fn changed_sites_are_a_revision_its_coordinator_reads_and_members_cannot()
     assert_eq!(rev["changes"][0]["before"], before["sites"]);
     assert_eq!(rev["changes"][0]["after"], after["sites"]);
     assert_eq!(facilities(&rev["opened_sites"]), [NEW_SITE]);
-    assert_eq!(facilities(&rev["closed_sites"]), [vienna]);
+    assert_eq!(facilities(&rev["closed_sites"]), [vienna.clone()]);
     assert!(rev["opened_sites"][0]["latitude"].is_number(), "{rev}");
     assert_eq!(revisions(&app, &ada, trial).await.len(), 1);
 
@@ -267,10 +282,40 @@ async fn changed_sites_are_a_revision_its_coordinator_reads_and_members_cannot()
     let told = notifications(&app, &mei, "trial_notice_update").await;
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0]["detail"], "updated from ClinicalTrials.gov: sites");
+    // Those living where a site opened or closed hear of that site too; nobody else does.
+    let details = |told: Vec<Value>| -> Vec<String> {
+        let mut d: Vec<String> = told
+            .iter()
+            .map(|n| n["detail"].as_str().unwrap().to_owned())
+            .collect();
+        d.sort();
+        d
+    };
+    assert_eq!(
+        details(notifications(&app, &anna, "trial_notice_update").await),
+        [
+            format!("a site in Berlin opened: {NEW_SITE}"),
+            "updated from ClinicalTrials.gov: sites".to_owned()
+        ]
+    );
+    assert_eq!(
+        details(notifications(&app, &lena, "trial_notice_update").await),
+        [
+            format!("a site in Vienna closed: {vienna}"),
+            "updated from ClinicalTrials.gov: sites".to_owned()
+        ]
+    );
     assert_eq!(sync_pass(&app).await, summary(1, 0, 0, 1));
     assert_eq!(
         notifications(&app, &mei, "trial_notice_update").await.len(),
         1
+    );
+    assert_eq!(
+        notifications(&app, &anna, "trial_notice_update")
+            .await
+            .len(),
+        2,
+        "once per change"
     );
     assert_eq!(revisions(&app, &lin, trial).await.len(), 1);
 }

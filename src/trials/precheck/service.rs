@@ -110,6 +110,16 @@ pub fn load_criteria(
     store::criteria(conn, trial_id)
 }
 
+/// Where each of these members lives, as her private profile says: (member, country, city),
+/// for telling her of a trial site opening or closing in her city. Only this feature reads
+/// it, and nothing of it leaves the server.
+pub fn places_of(
+    conn: &mut AnyConnection,
+    user_ids: &[i64],
+) -> QueryResult<Vec<(i64, Option<String>, Option<String>)>> {
+    store::places(conn, user_ids)
+}
+
 /// Completes a stored notice's request with its structured criteria (for edits).
 pub fn load_into(
     conn: &mut AnyConnection,

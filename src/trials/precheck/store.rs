@@ -17,6 +17,21 @@ pub fn profile(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<Pro
         .optional()
 }
 
+/// (member, country, city) of the members among `user_ids` who keep a profile (primary key).
+pub fn places(
+    conn: &mut AnyConnection,
+    user_ids: &[i64],
+) -> QueryResult<Vec<(i64, Option<String>, Option<String>)>> {
+    health_profiles::table
+        .filter(health_profiles::user_id.eq_any(user_ids))
+        .select((
+            health_profiles::user_id,
+            health_profiles::country,
+            health_profiles::city,
+        ))
+        .load(conn)
+}
+
 /// Writes the whole profile: an update, or the first insert (the caller's write transaction
 /// runs alone, so the two cannot race).
 pub fn put_profile(conn: &mut AnyConnection, row: &ProfileRow) -> QueryResult<()> {
