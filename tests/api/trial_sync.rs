@@ -269,7 +269,10 @@ async fn changed_sites_are_a_revision_its_coordinator_reads_and_members_cannot()
     assert_eq!(rev["changes"][0]["before"], before["sites"]);
     assert_eq!(rev["changes"][0]["after"], after["sites"]);
     assert_eq!(facilities(&rev["opened_sites"]), [NEW_SITE]);
-    assert_eq!(facilities(&rev["closed_sites"]), [vienna.clone()]);
+    assert_eq!(
+        facilities(&rev["closed_sites"]),
+        std::slice::from_ref(&vienna)
+    );
     assert!(rev["opened_sites"][0]["latitude"].is_number(), "{rev}");
     assert_eq!(revisions(&app, &ada, trial).await.len(), 1);
 

@@ -113,10 +113,7 @@ pub fn load_criteria(
 /// Where each of these members lives, as her private profile says: (member, country, city),
 /// for telling her of a trial site opening or closing in her city. Only this feature reads
 /// it, and nothing of it leaves the server.
-pub fn places_of(
-    conn: &mut AnyConnection,
-    user_ids: &[i64],
-) -> QueryResult<Vec<(i64, Option<String>, Option<String>)>> {
+pub fn places_of(conn: &mut AnyConnection, user_ids: &[i64]) -> QueryResult<Vec<store::Place>> {
     store::places(conn, user_ids)
 }
 

@@ -17,11 +17,11 @@ pub fn profile(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Option<Pro
         .optional()
 }
 
-/// (member, country, city) of the members among `user_ids` who keep a profile (primary key).
-pub fn places(
-    conn: &mut AnyConnection,
-    user_ids: &[i64],
-) -> QueryResult<Vec<(i64, Option<String>, Option<String>)>> {
+/// Where a member lives, as her profile says: (member, country, city).
+pub type Place = (i64, Option<String>, Option<String>);
+
+/// The places of the members among `user_ids` who keep a profile (primary key).
+pub fn places(conn: &mut AnyConnection, user_ids: &[i64]) -> QueryResult<Vec<Place>> {
     health_profiles::table
         .filter(health_profiles::user_id.eq_any(user_ids))
         .select((
