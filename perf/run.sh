@@ -3,6 +3,9 @@
 # starts the release server on 127.0.0.1, drives it with wrk and compares with pgbench.
 # Usage: perf/run.sh [SCALE]   (environment: BACKENDS, DURATION, CONNS, REPS, PG_URL, PORT)
 # Output: perf/results/<scale>-<timestamp>/ (raw wrk output and summary.tsv).
+# SMOKE=1 (what .ci/run does): the debug binary as it is built, one run of one second per
+# scenario, short warm-ups, 100 connections instead of 1,000; it fails when a scenario gives no
+# result or any error answer, so that the harness cannot rot. Its numbers mean nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +18,12 @@ PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 PORT="${PORT:-18080}"
 HOST="127.0.0.1"                 # loopback only
 BASE="http://$HOST:$PORT"
-WORK="perf/work"
-OUT="perf/results/${SCALE}-$(date -u +%Y%m%dT%H%M%S)"
+WORK="${WORK:-perf/work}"
+OUT="${OUT:-perf/results/${SCALE}-$(date -u +%Y%m%dT%H%M%S)}"
 SEED_PASSWORD="butterfly-seed-password-2026"
+SMOKE="${SMOKE:-}"
+WARMUP=2; MANY=1000
+if [ -n "$SMOKE" ]; then DURATION=1; REPS=1; WARMUP=1; MANY=100; fi
 mkdir -p "$WORK" "$OUT"
 SUMMARY="$OUT/summary.tsv"
 printf 'backend\tmeasurement\trun\treq_per_s\tp50_ms\tp99_ms\tstatus_gt_399\tsocket_errors\n' > "$SUMMARY"
@@ -25,8 +31,13 @@ printf 'backend\tmeasurement\trun\treq_per_s\tp50_ms\tp99_ms\tstatus_gt_399\tsoc
 if ! command -v wrk >/dev/null; then
   echo "installing wrk"; apt-get install -y wrk >/dev/null || sudo apt-get install -y wrk >/dev/null
 fi
-cargo build --release --quiet
-BIN="$PWD/target/release/butterfly"
+if [ -n "$SMOKE" ]; then
+  cargo build --quiet --bin butterfly
+  BIN="$PWD/target/debug/butterfly"
+else
+  cargo build --release --quiet
+  BIN="$PWD/target/release/butterfly"
+fi
 SERVER_PID=""
 cleanup() { if [ -n "${REF_PID:-}" ]; then kill "$REF_PID" 2>/dev/null || true; REF_PID=""; fi; if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
@@ -103,8 +114,8 @@ for backend in $BACKENDS; do
   DEEP_URL="$LIST&limit=$DEEP_LIMIT${CURSOR:+&cursor=$CURSOR}"
 
   # Warm up (caches, connection pool) without recording.
-  wrk -t1 -c"$CONNS" -d2s "$LIST" >/dev/null 2>&1 || true
-  wrk -t1 -c"$CONNS" -d2s "$POSTS" >/dev/null 2>&1 || true
+  wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$LIST" >/dev/null 2>&1 || true
+  wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$POSTS" >/dev/null 2>&1 || true
 
   for r in $(seq 1 "$REPS"); do
     wrk_run "$backend" board_list "$r" "$LIST"
@@ -131,11 +142,11 @@ for backend in $BACKENDS; do
   # server: argon2's buffers from the login flood stay in the allocator and would be counted.
   cleanup; SERVER_PID=""
   start_server "$DB_URL" "$backend-c1000"
-  wrk -t1 -c"$CONNS" -d2s "$POSTS" >/dev/null 2>&1 || true
+  wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$POSTS" >/dev/null 2>&1 || true
   log "$backend: fresh server for c1000, RSS after warm-up $(rss_kb) kB"
   (
     ulimit -n 8192
-    wrk -t2 -c1000 -d"$((DURATION * 2))s" --timeout 10s -s perf/report.lua "$POSTS" \
+    wrk -t2 -c"$MANY" -d"$((DURATION * 2))s" --timeout 10s -s perf/report.lua "$POSTS" \
       > "$OUT/$backend-c1000.txt" 2>&1
   ) &
   C1000_PID=$!
@@ -189,8 +200,8 @@ for backend in $BACKENDS; do
     REF_LIST="$REF_BASE/api/v1/boards/my-story/threads?sort=active"
     REF_THREAD=$(curl -fs "$REF_LIST&limit=100" | jq '[.items[]] | max_by(.reply_count) | .id')
     log "$backend data size: $REF_SCALE (thread $REF_THREAD) vs $SCALE (thread $THREAD)"
-    wrk -t1 -c"$CONNS" -d2s "$REF_LIST" >/dev/null 2>&1 || true
-    wrk -t1 -c"$CONNS" -d2s "$REF_BASE/api/v1/threads/$REF_THREAD/posts" >/dev/null 2>&1 || true
+    wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$REF_LIST" >/dev/null 2>&1 || true
+    wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$REF_BASE/api/v1/threads/$REF_THREAD/posts" >/dev/null 2>&1 || true
     for r in $(seq 1 "$REPS"); do
       wrk_run "$backend" "size_${REF_SCALE}_board_list" "$r" "$REF_LIST"
       wrk_run "$backend" "size_${SCALE}_board_list" "$r" "$LIST"
@@ -204,3 +215,9 @@ done
 
 python3 perf/summarize.py "$SUMMARY" | tee "$OUT/medians.txt"
 log "results in $OUT"
+if [ -n "$SMOKE" ]; then
+  # Every scenario measured something, and nothing answered with an error.
+  bad=$(awk -F'\t' 'NR > 1 && ($4 == "" || ($7 != "" && $7 != "0"))' "$SUMMARY")
+  if [ -n "$bad" ]; then echo "perf smoke: scenarios without a result or with errors:"; echo "$bad"; exit 1; fi
+  echo "perf smoke: every scenario ran without errors"
+fi

@@ -17,7 +17,7 @@ use super::model::{
     TrialSearchQuery,
 };
 use super::service;
-use super::sync::{self, Revision, RevisionsQuery};
+use super::sync::{self, NoticeRevision, RevisionsQuery};
 use crate::app::AppState;
 use crate::app::caller::MaybeCaller;
 use crate::auth::Caller;
@@ -414,7 +414,7 @@ pub async fn set_interest_status(
 /// eligibility, dates, contact), each with its values before and after and the sites that
 /// opened or closed, newest first (the notice's coordinator and administrators).
 #[utoipa::path(tag = "trials", security(("bearer" = [])), params(("id" = i64, Path), RevisionsQuery), responses(
-    (status = 200, body = Page<Revision>),
+    (status = 200, body = Page<NoticeRevision>),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "Bad cursor"),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
     (status = 403, body = Problem, content_type = "application/problem+json", description = "Not this notice's coordinator or an administrator"),
@@ -426,7 +426,7 @@ pub async fn list_revisions(
     caller: Caller,
     id: web::Path<i64>,
     query: web::Query<RevisionsQuery>,
-) -> Result<web::Json<Page<Revision>>, ApiError> {
+) -> Result<web::Json<Page<NoticeRevision>>, ApiError> {
     Ok(web::Json(
         sync::revisions(&state, &caller, id.into_inner(), query.into_inner()).await?,
     ))

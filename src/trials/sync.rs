@@ -104,7 +104,7 @@ impl NoticeDiff {
 
 /// A revision of a notice, as its coordinator reads it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Revision {
+pub struct NoticeRevision {
     pub id: i64,
     pub origin: RevisionOrigin,
     /// Each fact that changed, with its value before and after.
@@ -527,7 +527,7 @@ pub async fn revisions(
     caller: &Caller,
     trial_id: i64,
     query: RevisionsQuery,
-) -> Result<Page<Revision>, ApiError> {
+) -> Result<Page<NoticeRevision>, ApiError> {
     authorize(caller, Action::PublishTrials)?;
     let limit = pagination::limit(query.limit)?;
     let before = pagination::after_id(query.cursor.as_deref())?;
@@ -559,7 +559,7 @@ pub async fn revisions(
         |r| IdCursor { id: r.0 }.encode(),
         |(id, origin, changes, created_at)| {
             serde_json::from_str::<NoticeDiff>(&changes)
-                .map(|d| Revision {
+                .map(|d| NoticeRevision {
                     id,
                     origin,
                     changes: d.changes,

@@ -185,11 +185,11 @@ pub struct HealthProfileRequest {
     pub lupus_nephritis: Option<bool>,
     /// Only with `lupus_nephritis: true`.
     pub nephritis_class: Option<NephritisClass>,
-    /// From the closed list; each at most once.
+    /// From the closed list (up to 9); one named twice is kept once.
     #[serde(default)]
     #[schema(max_items = 9)]
     pub current_treatments: Vec<Treatment>,
-    /// From the closed list; each at most once.
+    /// From the closed list (up to 9); one named twice is kept once.
     #[serde(default)]
     #[schema(max_items = 9)]
     pub past_treatments: Vec<Treatment>,

@@ -37,7 +37,7 @@ pub async fn get_profile(
 #[utoipa::path(tag = "trials", security(("bearer" = [])), request_body = HealthProfileRequest, responses(
     (status = 200, body = HealthProfile),
     (status = 401, body = Problem, content_type = "application/problem+json", description = "Not signed in"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields (`errors` names them): an implausible year, a nephritis class without nephritis, a treatment twice, a place too long"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields (`errors` names them): an implausible year, a nephritis class without nephritis, more than 9 treatments in a list, a place too long"),
 ))]
 #[put("/api/v1/me/health-profile")]
 pub async fn put_profile(

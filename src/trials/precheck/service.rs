@@ -150,14 +150,21 @@ fn place(
     Some(value)
 }
 
-fn treatments(errors: &mut FieldErrors, field: &str, list: &[Treatment]) {
-    if let Some((i, t)) = list
-        .iter()
-        .enumerate()
-        .find(|(i, t)| list[..*i].contains(t))
-    {
-        errors.insert(format!("{field}[{i}]"), format!("`{t}` is listed twice"));
+/// A list of treatments as stored: each once, in her order (naming one twice is no error).
+fn treatments(errors: &mut FieldErrors, field: &str, list: &[Treatment]) -> Vec<Treatment> {
+    if list.len() > Treatment::ALL.len() {
+        errors.insert(
+            field.into(),
+            format!("at most {} treatments", Treatment::ALL.len()),
+        );
     }
+    let mut once: Vec<Treatment> = Vec::new();
+    for t in list {
+        if !once.contains(t) {
+            once.push(*t);
+        }
+    }
+    once
 }
 
 /// Checks a profile as she wrote it, in `year`.
@@ -192,8 +199,8 @@ fn check_profile(
             "give a class only with `lupus_nephritis: true`".into(),
         );
     }
-    treatments(&mut errors, "current_treatments", &req.current_treatments);
-    treatments(&mut errors, "past_treatments", &req.past_treatments);
+    let current_treatments = treatments(&mut errors, "current_treatments", &req.current_treatments);
+    let past_treatments = treatments(&mut errors, "past_treatments", &req.past_treatments);
     let country = place(&mut errors, "country", req.country, 2);
     let city = place(&mut errors, "city", req.city, 1);
     if !errors.is_empty() {
@@ -206,8 +213,8 @@ fn check_profile(
         diagnosis_year: req.diagnosis_year,
         lupus_nephritis: req.lupus_nephritis,
         nephritis_class: req.nephritis_class,
-        current_treatments: write_names(&req.current_treatments, Treatment::as_str),
-        past_treatments: write_names(&req.past_treatments, Treatment::as_str),
+        current_treatments: write_names(&current_treatments, Treatment::as_str),
+        past_treatments: write_names(&past_treatments, Treatment::as_str),
         pregnancy_plans: req.pregnancy_plans,
         country,
         city,
@@ -518,10 +525,10 @@ mod tests {
     }
 
     #[test]
-    fn a_class_without_nephritis_and_a_treatment_twice_are_refused() {
+    fn a_class_without_nephritis_and_too_many_treatments_are_refused() {
         let req: HealthProfileRequest = serde_json::from_value(serde_json::json!({
             "birth_year": 1800, "lupus_nephritis": false, "nephritis_class": "IV",
-            "past_treatments": ["rituximab", "rituximab"], "country": "C", "city": " "
+            "past_treatments": vec!["rituximab"; 10], "country": "C", "city": " "
         }))
         .unwrap();
         let Err(ApiError::Validation(errors)) = check_profile(req, 1, 2026, at()) else {
@@ -534,7 +541,7 @@ mod tests {
                 "birth_year",
                 "country",
                 "nephritis_class",
-                "past_treatments[1]"
+                "past_treatments"
             ]
         );
     }
@@ -543,12 +550,16 @@ mod tests {
     fn a_plausible_profile_is_kept_with_blank_places_left_unsaid() {
         let req: HealthProfileRequest = serde_json::from_value(serde_json::json!({
             "birth_year": 1992, "diagnosis_year": 2019, "lupus_nephritis": true,
-            "nephritis_class": "IV", "past_treatments": ["cyclophosphamide"], "city": "  "
+            "nephritis_class": "IV", "past_treatments": ["cyclophosphamide", "cyclophosphamide"],
+            "city": "  "
         }))
         .unwrap();
         let row = check_profile(req, 1, 2026, at()).unwrap();
         assert_eq!(row.nephritis_class, Some(NephritisClass::ClassIV));
-        assert_eq!(row.past_treatments, "cyclophosphamide");
+        assert_eq!(
+            row.past_treatments, "cyclophosphamide",
+            "named twice, kept once"
+        );
         assert_eq!(row.city, None);
     }
 
