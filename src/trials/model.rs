@@ -695,6 +695,7 @@ mod tests {
 
     #[test]
     fn every_stored_enum_is_named_alike_on_the_wire_in_the_schema_and_in_the_column() {
+        use crate::trials::details::PracticalNeed;
         fn check<T: Serialize + utoipa::PartialSchema + Copy>(
             all: &[T],
             as_str: fn(T) -> &'static str,
@@ -723,6 +724,19 @@ mod tests {
         check(InterventionType::ALL, InterventionType::as_str);
         check(InterestStatus::ALL, InterestStatus::as_str);
         check(ApplicationStatus::ALL, ApplicationStatus::as_str);
+        check(PracticalNeed::ALL, PracticalNeed::as_str);
+        use crate::trials::precheck::model::{
+            Condition, CriterionKind, Likelihood, NephritisClass, PregnancyPlans, ProfileSex,
+            QuoteSource, Treatment,
+        };
+        check(Treatment::ALL, Treatment::as_str);
+        check(Condition::ALL, Condition::as_str);
+        check(NephritisClass::ALL, NephritisClass::as_str);
+        check(ProfileSex::ALL, ProfileSex::as_str);
+        check(PregnancyPlans::ALL, PregnancyPlans::as_str);
+        check(Likelihood::ALL, Likelihood::as_str);
+        check(CriterionKind::ALL, CriterionKind::as_str);
+        check(QuoteSource::ALL, QuoteSource::as_str);
     }
 
     #[test]
