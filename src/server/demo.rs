@@ -20,6 +20,7 @@ use crate::trials::model::{
     Contact, Eligibility, Intervention, InterventionType, NoticeRequest, Phase, PracticalDetails,
     RecruitmentStatus, Sex, Site,
 };
+use crate::trials::precheck::model::{Condition, StructuredCriteria, Treatment};
 use crate::trials::{content, service};
 
 /// What the seed created, for the command's output.
@@ -78,7 +79,10 @@ fn notices() -> Vec<NoticeRequest> {
                 max_age_years: None,
                 sex: Sex::All,
                 healthy_volunteers: false,
-                criteria: "See the registry record for the full criteria.".into(),
+                criteria: "Inclusion: active systemic lupus erythematosus despite standard \
+                           treatment. Exclusion: pregnancy or breastfeeding; previous CAR-T cell \
+                           therapy. See the registry record for the full criteria."
+                    .into(),
             },
             sites: vec![
                 site(
@@ -126,7 +130,11 @@ fn notices() -> Vec<NoticeRequest> {
                 treatment_weeks: Some(2),
                 notes: Some("About two weeks in hospital around the infusion; follow-up visits can be done at a local hospital.".into()),
             },
-            structured_criteria: Default::default(),
+            structured_criteria: StructuredCriteria {
+                excluded_conditions: vec![Condition::PregnancyOrBreastfeeding],
+                excluded_treatments: vec![Treatment::CarT],
+                ..Default::default()
+            },
             criteria_proposed: false,
         },
         NoticeRequest {
@@ -188,7 +196,10 @@ fn notices() -> Vec<NoticeRequest> {
             recruitment_ends: None,
             source_url: None,
             practical: PracticalDetails::default(),
-            structured_criteria: Default::default(),
+            structured_criteria: StructuredCriteria {
+                required_conditions: vec![Condition::NephritisClassIII, Condition::NephritisClassIV],
+                ..Default::default()
+            },
             criteria_proposed: false,
         },
         NoticeRequest {

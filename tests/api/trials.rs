@@ -1146,6 +1146,26 @@ async fn the_demo_seed_fills_an_empty_database_once_with_clearly_marked_data() {
         .expect(200);
     assert!(detail["summary"].as_str().unwrap().contains("Demo data"));
     assert!(!detail["disclaimer"].as_str().unwrap().is_empty());
+    // The demo CAR-T notice states its practical details and confirmed structured criteria, so
+    // a first visitor sees what a pre-check and the practical filters do.
+    let cart = app
+        .get(
+            "/api/v1/trials?q=NCT06121297&practical=travel_support",
+            None,
+        )
+        .await
+        .expect(200);
+    let cart_id = &cart["items"][0]["id"];
+    let cart = app
+        .get(&format!("/api/v1/trials/{cart_id}"), None)
+        .await
+        .expect(200);
+    assert_eq!(cart["criteria_confirmed"], true, "{cart}");
+    assert_eq!(
+        cart["structured_criteria"]["excluded_treatments"],
+        json!(["car_t"]),
+        "{cart}"
+    );
     // The boards have example threads, marked too.
     let threads = app
         .get("/api/v1/boards/treatments-and-trials/threads", None)
