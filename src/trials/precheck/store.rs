@@ -32,30 +32,30 @@ pub fn places(conn: &mut AnyConnection, user_ids: &[i64]) -> QueryResult<Vec<Pla
         .load(conn)
 }
 
-/// Writes the whole profile: an update, or the first insert (the caller's write transaction
-/// runs alone, so the two cannot race).
+/// Writes the whole profile: the first insert, or an update of the row (its `created_at`
+/// kept). Two saves at once are an insert and an update, never a unique violation.
 pub fn put_profile(conn: &mut AnyConnection, row: &ProfileRow) -> QueryResult<()> {
-    let updated = diesel::update(health_profiles::table.find(row.user_id))
-        .set((
-            health_profiles::birth_year.eq(row.birth_year),
-            health_profiles::sex.eq(row.sex),
-            health_profiles::diagnosis_year.eq(row.diagnosis_year),
-            health_profiles::lupus_nephritis.eq(row.lupus_nephritis),
-            health_profiles::nephritis_class.eq(row.nephritis_class),
-            health_profiles::current_treatments.eq(&row.current_treatments),
-            health_profiles::past_treatments.eq(&row.past_treatments),
-            health_profiles::pregnancy_plans.eq(row.pregnancy_plans),
-            health_profiles::country.eq(&row.country),
-            health_profiles::city.eq(&row.city),
-            health_profiles::updated_at.eq(row.updated_at),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(health_profiles::table)
-            .values(row)
-            .execute(conn)?;
-    }
-    Ok(())
+    crate::db::concurrency::insert_or_update(
+        conn,
+        diesel::insert_into(health_profiles::table).values(row),
+        |conn| {
+            diesel::update(health_profiles::table.find(row.user_id))
+                .set((
+                    health_profiles::birth_year.eq(row.birth_year),
+                    health_profiles::sex.eq(row.sex),
+                    health_profiles::diagnosis_year.eq(row.diagnosis_year),
+                    health_profiles::lupus_nephritis.eq(row.lupus_nephritis),
+                    health_profiles::nephritis_class.eq(row.nephritis_class),
+                    health_profiles::current_treatments.eq(&row.current_treatments),
+                    health_profiles::past_treatments.eq(&row.past_treatments),
+                    health_profiles::pregnancy_plans.eq(row.pregnancy_plans),
+                    health_profiles::country.eq(&row.country),
+                    health_profiles::city.eq(&row.city),
+                    health_profiles::updated_at.eq(row.updated_at),
+                ))
+                .execute(conn)
+        },
+    )
 }
 
 /// Deletes her profile; whether there was one.

@@ -237,3 +237,37 @@ async fn applying_to_be_a_coordinator_three_times_at_once_makes_one_application(
     let applications = queue(&app, &admin, "&kind=coordinator_application").await;
     assert_eq!(applications.len(), ROUNDS);
 }
+
+#[actix_web::test]
+async fn her_first_health_profile_saved_from_two_tabs_at_once_is_saved_once() {
+    let app = TestApp::spawn().await;
+    for round in 0..ROUNDS {
+        let patient = with_role(&app, &format!("Mei_{round}"), Role::Member).await;
+        let bodies: Vec<_> = (0..4)
+            .map(|i| json!({"country": "China", "city": format!("Beijing {i}")}))
+            .collect();
+        let answers = together(
+            bodies
+                .iter()
+                .map(|body| {
+                    app.send(
+                        awc::http::Method::PUT,
+                        "/api/v1/me/health-profile",
+                        patient.token(),
+                        Some(body),
+                    )
+                })
+                .collect(),
+        )
+        .await;
+        all_answered(&answers, 200, "first saves at once");
+        let saved = app
+            .get("/api/v1/me/health-profile", patient.token())
+            .await
+            .expect(200);
+        assert!(
+            saved["city"].as_str().unwrap().starts_with("Beijing "),
+            "{saved}"
+        );
+    }
+}
