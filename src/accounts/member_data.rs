@@ -32,7 +32,7 @@ pub async fn confirm_password(
     let attempt = state
         .login_throttle
         .attempt(&crate::auth::email_key(&user.email), client)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+        .await?;
     if !state
         .hasher
         .verify(password, Some(user.password_hash.clone()))
@@ -41,7 +41,7 @@ pub async fn confirm_password(
         wrong_password(state, attempt, Some(user)).await;
         return Err(ApiError::invalid("password", "is wrong"));
     }
-    attempt.succeeded();
+    attempt.succeeded().await;
     Ok(())
 }
 

@@ -360,12 +360,8 @@ fn refused_state(user: &UserRow) -> ApiError {
 /// Settles a try at a password as wrong. When that takes the account to the warning threshold
 /// of its window, its owner (if the address has one) gets one email saying someone is trying
 /// to sign in.
-pub(super) async fn wrong_password(
-    state: &AppState,
-    attempt: Attempt<'_>,
-    owner: Option<&UserRow>,
-) {
-    let failure = attempt.failed();
+pub(super) async fn wrong_password(state: &AppState, attempt: Attempt, owner: Option<&UserRow>) {
+    let failure = attempt.failed().await;
     let Some(owner) = owner.filter(|_| failure == Failure::AlertOwner) else {
         return;
     };
@@ -410,10 +406,7 @@ pub async fn login(
     info: ClientInfo,
 ) -> Result<SignIn, ApiError> {
     let email_lower = crate::auth::email_key(&email);
-    let attempt = state
-        .login_throttle
-        .attempt(&email_lower, client)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    let attempt = state.login_throttle.attempt(&email_lower, client).await?;
     let user = {
         let email_lower = email_lower.clone();
         state
@@ -431,7 +424,7 @@ pub async fn login(
         }
     };
     if !user.state().may_sign_in() {
-        attempt.succeeded();
+        attempt.succeeded().await;
         return Err(refused_state(&user));
     }
     let app = state.clone();
@@ -448,8 +441,8 @@ pub async fn login(
         .await?;
     match signed {
         // The try is given back (the attempt is dropped), without starting the count again.
-        SignIn::SecondStep(_) => drop(attempt),
-        SignIn::Session(_) => attempt.succeeded(),
+        SignIn::SecondStep(_) => attempt.release().await,
+        SignIn::Session(_) => attempt.succeeded().await,
     }
     Ok(signed)
 }

@@ -1,6 +1,6 @@
 //! The application state every handler, worker and command reaches: the database, the signing
-//! keys, the key sealing two-factor secrets, the password hasher, the settings and the
-//! wrong-password throttle. Built in one place,
+//! keys, the key sealing two-factor secrets, the password hasher, the settings, the
+//! wrong-password throttle and the counters shared between servers. Built in one place,
 //! [`AppState::new`], by the server and by the command line alike; and, in [`caller`], the
 //! extractors that read it to tell who is asking; in [`periodic`], how background jobs run.
 
@@ -15,7 +15,7 @@ use crate::auth::seal::SealKey;
 use crate::auth::token::TokenKeys;
 use crate::config::{ConfigError, Settings};
 use crate::db::Db;
-use crate::http::ratelimit::LoginThrottle;
+use crate::http::ratelimit::{LoginThrottle, SharedCounters};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -28,6 +28,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Wrong passwords, per account and client, per account and per client.
     pub login_throttle: Arc<LoginThrottle>,
+    /// On PostgreSQL, the rate-limit and wrong-password counters every server on the
+    /// database shares; on SQLite they are kept in process.
+    pub shared_counters: Option<SharedCounters>,
 }
 
 impl AppState {
@@ -41,12 +44,20 @@ impl AppState {
             settings.passwords.hash_slots.unwrap_or(cores),
             Duration::from_millis(settings.passwords.slot_wait_ms),
         );
+        let shared_counters = db
+            .is_postgres()
+            .then(|| SharedCounters::new(db.clone(), keys.counter_key()));
+        let login_throttle = match &shared_counters {
+            Some(shared) => LoginThrottle::shared(&settings.login_throttle, shared.clone()),
+            None => LoginThrottle::new(&settings.login_throttle),
+        };
         Ok(Self {
             db,
             keys: Arc::new(keys),
             seal: Arc::new(seal),
             hasher,
-            login_throttle: Arc::new(LoginThrottle::new(&settings.login_throttle)),
+            login_throttle: Arc::new(login_throttle),
+            shared_counters,
             settings: Arc::new(settings),
         })
     }

@@ -46,6 +46,9 @@ pub struct TokenKeys {
     issuer: String,
     audience: String,
     pub access_ttl_secs: i64,
+    /// The key the counters shared on PostgreSQL are hashed under: derived from the signing
+    /// secret, which every instance behind one load balancer holds already.
+    counter_key: [u8; 32],
 }
 
 /// Why an access token was refused (logged at debug, never sent).
@@ -98,7 +101,13 @@ impl TokenKeys {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             access_ttl_secs: settings.access_ttl_secs,
+            counter_key: derive_key(secret.expose().as_bytes(), b"butterfly rate-limit counters"),
         })
+    }
+
+    /// The key the rate-limit counters shared between instances are hashed under.
+    pub fn counter_key(&self) -> [u8; 32] {
+        self.counter_key
     }
 
     /// Signs an access token for a session.
@@ -141,6 +150,15 @@ impl TokenKeys {
             .ok_or(TokenError::UnknownKey)?;
         Ok(jsonwebtoken::decode::<Claims>(token, key, &self.validation)?.claims)
     }
+}
+
+/// HMAC-SHA256 of `label` under `secret`: a key for another purpose than signing, which
+/// tells nothing of the secret.
+fn derive_key(secret: &[u8], label: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
 }
 
 /// The secret kept in `{data_dir}/{file}` (`what` names it in errors), generated there once

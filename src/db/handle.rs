@@ -151,6 +151,11 @@ impl Db {
         self.backend
     }
 
+    /// Whether this is a PostgreSQL database, which several servers may share.
+    pub fn is_postgres(&self) -> bool {
+        self.backend == Backend::Postgres
+    }
+
     /// Pool statistics: (connections in use, idle connections).
     pub fn pool_state(&self) -> (u32, u32) {
         let state = self.readers.state();

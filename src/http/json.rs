@@ -222,7 +222,7 @@ async fn extract<T: DeserializeOwned>(
         None => ApiError::Unprocessable(format!("the JSON has a wrong value: {e}")),
     })?;
     if let (Some(account), Some(email)) = (account, email) {
-        account.count(&email)?;
+        account.count(&email).await?;
     }
     Ok(parsed)
 }

@@ -111,6 +111,7 @@ impl Application {
         let route_limits = web::Data::new(RouteLimits::new(
             state.settings.rate_limits.clone(),
             crate::app::caller::bearer_requester,
+            state.shared_counters.clone(),
         ));
         let requests = web::Data::new(RequestMetrics::default());
         let metrics = web::Data::new(Metrics::new(&state, &requests, &route_limits));
@@ -199,6 +200,15 @@ impl Application {
                 crate::trials::sync::sweep,
             )
         });
+        // The counters shared between servers drop the keys whose allowance is whole again.
+        let counter_sweep = self.state.shared_counters.is_some().then(|| {
+            crate::app::periodic::spawn(
+                self.state.clone(),
+                COUNTER_SWEEP,
+                stopped.clone(),
+                sweep_shared_counters,
+            )
+        });
         let worker = outbox::spawn_worker(
             self.state.db.clone(),
             self.mailer,
@@ -212,11 +222,25 @@ impl Application {
         let _ = trials_worker.await;
         let _ = digest_worker.await;
         let _ = reminders.await;
-        if let Some(job) = registry_sync {
+        for job in [registry_sync, counter_sweep].into_iter().flatten() {
             let _ = job.await;
         }
         tracing::info!("butterfly stopped");
         result
+    }
+}
+
+/// How often the counters shared between servers are swept.
+const COUNTER_SWEEP: Duration = Duration::from_secs(60);
+
+/// One sweep of the shared counters (see `SharedCounters::sweep`).
+async fn sweep_shared_counters(state: AppState) {
+    let Some(counters) = &state.shared_counters else {
+        return;
+    };
+    match counters.sweep().await {
+        Ok(swept) => tracing::debug!(swept, "shared rate-limit counters swept"),
+        Err(e) => tracing::warn!(error = %e, "the shared rate-limit counters could not be swept"),
     }
 }
 

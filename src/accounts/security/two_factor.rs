@@ -233,7 +233,7 @@ pub async fn regenerate(
     let attempt = state
         .login_throttle
         .attempt(&crate::auth::email_key(&user.email), client)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+        .await?;
     let user_id = user.id;
     let seal = state.seal.clone();
     let codes = state
@@ -255,7 +255,7 @@ pub async fn regenerate(
         .await?;
     match codes {
         Ok(recovery_codes) => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             Ok(RecoveryCodes { recovery_codes })
         }
         Err(e @ ApiError::Validation(_)) => {
@@ -329,7 +329,7 @@ pub async fn complete_sign_in(
     let attempt = state
         .login_throttle
         .attempt(&crate::auth::email_key(&user.email), client)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+        .await?;
     let app = state.clone();
     let signer = user.clone();
     let outcome = state
@@ -359,7 +359,7 @@ pub async fn complete_sign_in(
         .await?;
     match outcome {
         SecondStep::Signed(tokens) => {
-            attempt.succeeded();
+            attempt.succeeded().await;
             Ok(*tokens)
         }
         SecondStep::Wrong => {

@@ -27,6 +27,44 @@ pub enum Key<'a> {
     AccountFrom(&'a str, Option<IpNet>),
 }
 
+impl Key<'_> {
+    /// The key as bytes, the same in every process (the counters shared on PostgreSQL hash
+    /// these): a tag, then each field, strings ended by a 0 byte (no email or network holds one).
+    pub fn encode(&self) -> Vec<u8> {
+        fn net(out: &mut Vec<u8>, net: &Option<IpNet>) {
+            match net {
+                Some(net) => out.extend_from_slice(net.to_string().as_bytes()),
+                None => out.push(b'-'),
+            }
+            out.push(0);
+        }
+        let mut out = Vec::with_capacity(48);
+        match self {
+            Self::Client(client) => {
+                out.push(b'c');
+                net(&mut out, client);
+            }
+            Self::User(id) => {
+                out.push(b'u');
+                out.extend_from_slice(id.as_bytes());
+                out.push(0);
+            }
+            Self::Account(email) => {
+                out.push(b'a');
+                out.extend_from_slice(email.as_bytes());
+                out.push(0);
+            }
+            Self::AccountFrom(email, client) => {
+                out.push(b'f');
+                out.extend_from_slice(email.as_bytes());
+                out.push(0);
+                net(&mut out, client);
+            }
+        }
+        out
+    }
+}
+
 /// The networks an IPv6 client is counted in, with the multiple of the limit each gets.
 pub const IPV6_GROUPS: [(u8, u32); 3] = [(64, 1), (56, 4), (48, 16)];
 

@@ -29,7 +29,7 @@ use governor::{NotUntil, RateLimiter};
 
 use super::MAX_KEYS;
 use super::keys::Key;
-use super::quota::{Quota, Verdict};
+use super::quota::{Quota, Verdict, whole_seconds};
 use super::store::BoundedStore;
 
 /// How often keys whose allowance is whole again are dropped.
@@ -37,7 +37,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// The longest window counted: governor keeps time in nanoseconds of a `u64` (584 years), and
 /// a longer window would overflow it; a year is as good as forever for these limits.
-const LONGEST_WINDOW: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+pub(super) const LONGEST_WINDOW: Duration = Duration::from_secs(366 * 24 * 60 * 60);
 
 type Governor<C> = RateLimiter<u64, BoundedStore, C, StateInformationMiddleware>;
 
@@ -200,11 +200,6 @@ impl<C: Clock + Clone> Counters<C> {
     pub(super) fn len(&self) -> usize {
         self.limiters.iter().map(|l| l.governor.len()).sum()
     }
-}
-
-/// Whole seconds, rounded up, at least 1.
-fn whole_seconds(duration: Duration) -> u64 {
-    (duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).max(1)
 }
 
 #[cfg(test)]

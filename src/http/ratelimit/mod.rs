@@ -1,5 +1,5 @@
-//! Rate limiting, in process: each server instance counts on its own, so behind a load
-//! balancer with N instances a client may get up to N times the configured limit.
+//! Rate limiting. On PostgreSQL the counters live in the database, so that every server on it
+//! counts the same requests (`shared`); on SQLite, where one process serves, in the process.
 //!
 //! - [`LoginThrottle`]: wrong passwords per account and client, per account, and per client
 //!   (`login_throttle`, used by the login and erasure services).
@@ -20,7 +20,7 @@
 //! - [`client_ip`]: the socket's peer, or with `trusted_proxies` configured the right-most
 //!   address of `X-Forwarded-For` that is not a trusted proxy.
 //!
-//! Every set of counters holds at most `MAX_KEYS` keys; when more come, some are dropped even
+//! Every set of counters in process holds at most `MAX_KEYS` keys; when more come, some are dropped even
 //! while still counting: for the request limits those whose allowance is closest to whole
 //! again (see `store`), for wrong passwords the windows that started longest ago (`window`).
 
@@ -29,6 +29,7 @@ mod keys;
 mod limiter;
 mod login;
 mod quota;
+mod shared;
 mod store;
 mod window;
 
@@ -50,10 +51,13 @@ use prometheus_client::registry::Registry;
 pub use self::docs::RateLimitDocs;
 use self::keys::{IPV6_GROUPS, Key, client_networks};
 pub use self::keys::{TrustedProxies, client_ip};
-use self::limiter::Counters;
+use self::limiter::{Counters, LONGEST_WINDOW};
 pub use self::login::{Attempt, Failure, LoginThrottle};
 use self::quota::{Quota, Verdict};
+use self::shared::Limit;
+pub use self::shared::SharedCounters;
 use crate::config::{RateLimit, RateLimitSettings};
+use crate::db::DbError;
 use crate::http::error::ApiError;
 
 /// An email address as accounts are looked up by it (`users.email_lower`) and counted under by
@@ -172,11 +176,15 @@ pub const LIMITED_ROUTES: &[(Method, &str, Rule)] = &[
     ),
 ];
 
-/// The counters of every limited route, shared by the server's workers.
+/// The counters of every limited route, shared by the server's workers (and on PostgreSQL by
+/// every server on the database).
 pub struct RouteLimits {
     settings: RateLimitSettings,
-    /// One set per rule, in the order of [`Rule::ALL`], each with its rule's limits.
+    /// In process: one set per rule, in the order of [`Rule::ALL`], each with its rule's
+    /// limits. Empty when the counters are shared.
     counters: Vec<Counters>,
+    /// The counters in the database, on PostgreSQL.
+    shared: Option<SharedCounters>,
     /// Requests refused, per rule (a metric).
     refused: Family<RuleLabel, Counter>,
     /// The account a request is made by, if it says (a valid bearer token's subject).
@@ -207,8 +215,19 @@ pub struct Requester {
 pub type Identify = fn(&actix_web::HttpRequest) -> Option<Requester>;
 
 impl RouteLimits {
-    pub fn new(settings: RateLimitSettings, identify: Identify) -> Self {
-        let counters = Rule::ALL
+    /// The limits of `settings`, counted in the database when `shared` is given, else in
+    /// this process.
+    pub fn new(
+        settings: RateLimitSettings,
+        identify: Identify,
+        shared: Option<SharedCounters>,
+    ) -> Self {
+        let in_process = if shared.is_some() {
+            &[][..]
+        } else {
+            &Rule::ALL[..]
+        };
+        let counters = in_process
             .iter()
             .map(|rule| {
                 let limit = rule.limit(&settings);
@@ -227,6 +246,7 @@ impl RouteLimits {
         Self {
             settings,
             counters,
+            shared,
             refused,
             identify,
         }
@@ -252,11 +272,24 @@ impl RouteLimits {
         );
     }
 
-    fn count(&self, rule: Rule, keys: &[(Key<'_>, u32)]) -> Verdict {
-        match self.counters.get(rule.index()) {
-            Some(counters) => counters.try_count(keys),
-            None => Verdict::Unlimited,
-        }
+    async fn count(&self, rule: Rule, keys: &[(Key<'_>, u32)]) -> Result<Verdict, DbError> {
+        let Some(shared) = &self.shared else {
+            return Ok(match self.counters.get(rule.index()) {
+                Some(counters) => counters.try_count(keys),
+                None => Verdict::Unlimited,
+            });
+        };
+        let window = Duration::from_secs(rule.limit(&self.settings).window_secs)
+            .clamp(Duration::from_secs(1), LONGEST_WINDOW);
+        let limits = keys
+            .iter()
+            .map(|(key, limit)| Limit {
+                id: shared.id(rule.name(), key),
+                limit: *limit,
+                window,
+            })
+            .collect();
+        shared.take(limits).await
     }
 
     fn refusal(&self, rule: Rule) {
@@ -279,11 +312,12 @@ pub struct AccountLimit {
 impl AccountLimit {
     /// Counts the request against the account `email` names (trimmed and lower-cased, as the
     /// accounts look it up); 429 when that account's allowance is used up.
-    pub fn count(&self, email: &str) -> Result<(), ApiError> {
+    pub async fn count(&self, email: &str) -> Result<(), ApiError> {
         let account = email_key(email);
         let verdict = self
             .limits
-            .count(self.rule, &[(Key::Account(&account), self.limit)]);
+            .count(self.rule, &[(Key::Account(&account), self.limit)])
+            .await?;
         self.outcome.set(Some(verdict));
         match verdict {
             Verdict::Refused { retry_after, .. } => {
@@ -344,7 +378,14 @@ pub async fn enforce(
     if let Some(user) = user.as_deref() {
         keys.push((Key::User(user), limit.per_account));
     }
-    let client_quota = match limits.count(rule, &keys) {
+    let verdict = match limits.count(rule, &keys).await {
+        Ok(verdict) => verdict,
+        Err(e) => {
+            let response = ApiError::from(e).error_response();
+            return Ok(req.into_response(response).map_into_left_body());
+        }
+    };
+    let client_quota = match verdict {
         Verdict::Unlimited => None,
         Verdict::Allowed(quota) => Some(quota),
         Verdict::Refused { quota, retry_after } => {

@@ -1,6 +1,13 @@
 //! What the `RateLimit-*` headers and a 429 tell a client, and which of several limits they
 //! describe.
 
+use std::time::Duration;
+
+/// Whole seconds, rounded up, at least 1: a wait or a reset as the headers tell it.
+pub fn whole_seconds(duration: Duration) -> u64 {
+    (duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).max(1)
+}
+
 /// Where a client stands, as the `RateLimit-*` headers tell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quota {

@@ -21,13 +21,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::keys::Key;
+use super::quota::whole_seconds;
 
 struct Slot {
     count: u32,
-    start: Instant,
+    /// Microseconds since the Unix epoch, as every time here.
+    start: i64,
     /// Tells this window apart from others that started at the same instant.
     seq: u64,
 }
@@ -36,13 +38,14 @@ struct Slot {
 struct Inner {
     slots: HashMap<u64, Slot>,
     /// Every live slot by `(start, seq)`: the oldest window comes first.
-    by_start: BTreeMap<(Instant, u64), u64>,
+    by_start: BTreeMap<(i64, u64), u64>,
     next_seq: u64,
 }
 
 /// Counters of one window length (see the module documentation).
 pub struct Windows {
-    length: Duration,
+    /// Microseconds.
+    length: i64,
     capacity: usize,
     hasher: RandomState,
     inner: Mutex<Inner>,
@@ -51,7 +54,8 @@ pub struct Windows {
 impl Windows {
     pub fn new(length: Duration, capacity: usize) -> Self {
         Self {
-            length: length.max(Duration::from_secs(1)),
+            length: i64::try_from(length.max(Duration::from_secs(1)).as_micros())
+                .unwrap_or(i64::MAX),
             capacity: capacity.max(1),
             hasher: RandomState::new(),
             inner: Mutex::new(Inner::default()),
@@ -74,16 +78,21 @@ impl Windows {
     }
 
     /// The count of `key` in its live window, with the seconds left.
-    fn live(&self, inner: &Inner, id: u64, now: Instant) -> Option<(u32, u64)> {
+    fn live(&self, inner: &Inner, id: u64, now: i64) -> Option<(u32, u64)> {
         let slot = inner.slots.get(&id)?;
-        let elapsed = now.saturating_duration_since(slot.start);
-        (elapsed < self.length).then(|| (slot.count, seconds_left(self.length - elapsed)))
+        let elapsed = now.saturating_sub(slot.start);
+        (elapsed < self.length).then(|| (slot.count, self.seconds(self.length - elapsed)))
+    }
+
+    /// Microseconds as whole seconds, rounded up.
+    fn seconds(&self, micros: i64) -> u64 {
+        whole_seconds(Duration::from_micros(u64::try_from(micros).unwrap_or(0)))
     }
 
     /// Drops expired windows, then the oldest live ones until one more key fits.
-    fn make_room(&self, inner: &mut Inner, now: Instant) {
+    fn make_room(&self, inner: &mut Inner, now: i64) {
         while let Some((&(start, seq), &id)) = inner.by_start.first_key_value() {
-            let expired = now.saturating_duration_since(start) >= self.length;
+            let expired = now.saturating_sub(start) >= self.length;
             if !expired && inner.slots.len() < self.capacity {
                 break;
             }
@@ -94,7 +103,7 @@ impl Windows {
 
     /// Adds one event to `id`'s window (starting a new one if needed); the new count and the
     /// seconds left.
-    fn add(&self, inner: &mut Inner, id: u64, now: Instant) -> (u32, u64) {
+    fn add(&self, inner: &mut Inner, id: u64, now: i64) -> (u32, u64) {
         if let Some((count, left)) = self.live(inner, id, now)
             && let Some(slot) = inner.slots.get_mut(&id)
         {
@@ -116,12 +125,12 @@ impl Windows {
             },
         );
         inner.by_start.insert((now, seq), id);
-        (1, self.length.as_secs().max(1))
+        (1, self.seconds(self.length))
     }
 
     /// Counts one event against each `(key, limit)` (limit 0: not counted), unless one of them
     /// is used up already; then nothing is counted, and the answer is the seconds to wait.
-    pub fn try_count(&self, keys: &[(Key<'_>, u32)], now: Instant) -> Result<(), u64> {
+    pub fn try_count(&self, keys: &[(Key<'_>, u32)], now: i64) -> Result<(), u64> {
         let active: Vec<(u64, u32)> = keys
             .iter()
             .filter(|(_, limit)| *limit > 0)
@@ -146,14 +155,14 @@ impl Windows {
     }
 
     /// Counts one event against `key`; returns the count in its window.
-    pub fn count(&self, key: &Key<'_>, now: Instant) -> u32 {
+    pub fn count(&self, key: &Key<'_>, now: i64) -> u32 {
         let id = self.id(key);
         self.add(&mut self.lock(), id, now).0
     }
 
     /// `Some(seconds to wait)` when `key` has `limit` (not 0) events in its live window.
     #[cfg(test)]
-    pub(super) fn used_up(&self, key: &Key<'_>, limit: u32, now: Instant) -> Option<u64> {
+    pub(super) fn used_up(&self, key: &Key<'_>, limit: u32, now: i64) -> Option<u64> {
         if limit == 0 {
             return None;
         }
@@ -163,7 +172,7 @@ impl Windows {
     }
 
     /// Takes back one event counted for `key` in its live window.
-    pub fn uncount(&self, key: &Key<'_>, now: Instant) {
+    pub fn uncount(&self, key: &Key<'_>, now: i64) {
         let id = self.id(key);
         let mut inner = self.lock();
         if self.live(&inner, id, now).is_some()
@@ -183,17 +192,17 @@ impl Windows {
     }
 }
 
-/// Whole seconds, rounded up, at least 1.
-fn seconds_left(left: Duration) -> u64 {
-    (left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::MAX_KEYS;
     use super::*;
 
     const MINUTE: Duration = Duration::from_secs(60);
+    const T0: i64 = 1_800_000_000_000_000;
+
+    fn us(d: Duration) -> i64 {
+        i64::try_from(d.as_micros()).expect("a short time")
+    }
 
     fn keys<'a>(ip: u32, account: u32) -> Vec<(Key<'a>, u32)> {
         vec![(Key::Client(None), ip), (Key::User("7"), account)]
@@ -202,10 +211,10 @@ mod tests {
     #[test]
     fn a_used_up_key_refuses_and_a_refused_try_counts_nowhere() {
         let windows = Windows::new(MINUTE, MAX_KEYS);
-        let start = Instant::now();
+        let start = T0;
         assert_eq!(windows.try_count(&keys(5, 2), start), Ok(()));
         assert_eq!(windows.try_count(&keys(5, 2), start), Ok(()));
-        let later = start + Duration::from_millis(1500);
+        let later = start + us(Duration::from_millis(1500));
         assert_eq!(windows.try_count(&keys(5, 2), later), Err(59));
         // The client's count stayed at two: three more fit.
         let client = [(Key::Client(None), 5)];
@@ -214,13 +223,13 @@ mod tests {
         }
         assert_eq!(windows.try_count(&client, later), Err(59));
         // A new window starts afresh.
-        assert_eq!(windows.try_count(&keys(5, 2), start + MINUTE), Ok(()));
+        assert_eq!(windows.try_count(&keys(5, 2), start + us(MINUTE)), Ok(()));
     }
 
     #[test]
     fn zero_turns_a_side_off() {
         let windows = Windows::new(MINUTE, MAX_KEYS);
-        let now = Instant::now();
+        let now = T0;
         assert_eq!(windows.try_count(&keys(0, 0), now), Ok(()));
         assert_eq!(windows.len(), 0, "nothing is counted for no limit");
         for _ in 0..10 {
@@ -232,7 +241,7 @@ mod tests {
     #[test]
     fn an_event_taken_back_frees_its_place() {
         let windows = Windows::new(MINUTE, MAX_KEYS);
-        let now = Instant::now();
+        let now = T0;
         let key = [(Key::Account("ana@example.org"), 2)];
         assert_eq!(windows.try_count(&key, now), Ok(()));
         assert_eq!(windows.try_count(&key, now), Ok(()));
@@ -242,14 +251,14 @@ mod tests {
         // Nothing to take back from a key never counted, or an expired window.
         windows.uncount(&Key::Account("ben@example.org"), now);
         assert_eq!(windows.len(), 1);
-        windows.uncount(&key[0].0, now + MINUTE);
+        windows.uncount(&key[0].0, now + us(MINUTE));
         assert_eq!(windows.used_up(&key[0].0, 2, now), Some(60));
     }
 
     #[test]
     fn counts_used_up_and_forget() {
         let windows = Windows::new(MINUTE, MAX_KEYS);
-        let now = Instant::now();
+        let now = T0;
         let key = Key::Account("ana@example.org");
         assert_eq!(windows.count(&key, now), 1);
         assert_eq!(windows.used_up(&key, 2, now), None);
@@ -260,7 +269,7 @@ mod tests {
             windows.used_up(&Key::Account("ben@example.org"), 1, now),
             None
         );
-        assert_eq!(windows.used_up(&key, 2, now + MINUTE), None, "expired");
+        assert_eq!(windows.used_up(&key, 2, now + us(MINUTE)), None, "expired");
         windows.forget(&key);
         assert_eq!(windows.used_up(&key, 2, now), None);
         assert_eq!(windows.len(), 0);
@@ -269,14 +278,14 @@ mod tests {
     #[test]
     fn the_map_never_outgrows_its_cap_and_drops_the_oldest_live_window_first() {
         let windows = Windows::new(MINUTE, 3);
-        let start = Instant::now();
+        let start = T0;
         let names = ["a", "b", "c", "d", "e"];
         for (i, name) in names.iter().enumerate() {
-            let at = start + Duration::from_secs(i as u64);
+            let at = start + us(Duration::from_secs(i as u64));
             windows.count(&Key::Account(name), at);
             assert!(windows.len() <= 3, "{} keys after {name}", windows.len());
         }
-        let at = start + Duration::from_secs(5);
+        let at = start + us(Duration::from_secs(5));
         // All five windows are live; the two oldest made room for the newest.
         assert_eq!(windows.used_up(&Key::Account("a"), 1, at), None);
         assert_eq!(windows.used_up(&Key::Account("b"), 1, at), None);
@@ -295,11 +304,11 @@ mod tests {
     #[test]
     fn expired_windows_go_before_live_ones() {
         let windows = Windows::new(MINUTE, 2);
-        let start = Instant::now();
+        let start = T0;
         windows.count(&Key::Account("old"), start);
-        windows.count(&Key::Account("live"), start + Duration::from_secs(30));
+        windows.count(&Key::Account("live"), start + us(Duration::from_secs(30)));
         // "old" has expired by now: it makes room, "live" stays.
-        let now = start + Duration::from_secs(61);
+        let now = start + us(Duration::from_secs(61));
         windows.count(&Key::Account("new"), now);
         assert_eq!(windows.len(), 2);
         assert!(windows.used_up(&Key::Account("live"), 1, now).is_some());
@@ -309,7 +318,7 @@ mod tests {
     #[test]
     fn a_flood_of_keys_stays_within_the_cap() {
         let windows = Windows::new(MINUTE, 1_000);
-        let now = Instant::now();
+        let now = T0;
         for i in 0..20_000u32 {
             let name = i.to_string();
             assert_eq!(windows.try_count(&[(Key::Account(&name), 5)], now), Ok(()));

@@ -6,6 +6,7 @@
 //! `accounts.rs`.
 
 mod accounts;
+mod instances;
 
 use awc::http::Method;
 use butterfly::config::{RateLimit, Settings};

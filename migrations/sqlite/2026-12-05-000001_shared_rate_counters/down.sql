@@ -1,0 +1,2 @@
+DROP TABLE throttle_windows;
+DROP TABLE rate_counters;

@@ -1,0 +1,350 @@
+//! The counters kept in PostgreSQL, shared by every server on one database, so that N servers
+//! behind a load balancer allow a client what one server does, not N times that. On SQLite one
+//! process serves, and the counters stay in it (`limiter`, `window`).
+//!
+//! - Request limits: `rate_counters`, one row per key holding the GCRA's theoretical arrival
+//!   time (the same algorithm as governor in `limiter`: a burst of N, refilled one request every
+//!   window ÷ N). A request is one conditional upsert per key, all of them in one transaction,
+//!   rolled back when one key refuses, so a refused request consumes nothing anywhere.
+//! - Wrong passwords: `throttle_windows`, one row per key with its count and the end of its
+//!   window, counted the way `window` counts them in process.
+//!
+//! The row an upsert touches stays locked until the transaction ends, so requests fired together
+//! at several servers take turns on each key, and the keys of a request are taken in one fixed
+//! order (by id), so two requests never wait for each other. Both tables are UNLOGGED (no WAL;
+//! a crash empties them, which forgives at most one window); [`SharedCounters::sweep`] deletes
+//! the rows whose allowance is whole again or whose window is over.
+//!
+//! Keys are HMAC-SHA256 (under a key derived from the signing secret, which the servers share)
+//! of the counter's name and the key's bytes: the tables hold neither addresses nor emails, and
+//! whoever reads the database cannot test guesses without the secret. Times are PostgreSQL's
+//! clock (`clock_timestamp()`, in microseconds since the Unix epoch), read by each statement
+//! once it holds the row: one clock for every server, and requests that waited for a row are
+//! reckoned from when they got it, in the order they got it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::keys::Key;
+use super::quota::{Quota, Verdict, whole_seconds};
+use crate::db::{AnyConnection, Db, DbError};
+
+/// The counters in the database (see the module documentation).
+#[derive(Clone)]
+pub struct SharedCounters {
+    db: Db,
+    key: [u8; 32],
+}
+
+/// One key of a request and its limit: `limit` requests per `window`.
+pub struct Limit {
+    pub id: i64,
+    pub limit: u32,
+    pub window: Duration,
+}
+
+/// One key of a wrong-password count and its limit (0: counted, never refused).
+pub struct Event {
+    pub id: i64,
+    pub limit: u32,
+}
+
+/// PostgreSQL's clock in microseconds since the Unix epoch, read when evaluated.
+const NOW: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
+
+/// Now, in microseconds since the Unix epoch (this process's clock).
+pub fn now_micros() -> i64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn duration(micros: i64) -> Duration {
+    Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+}
+
+#[derive(QueryableByName)]
+struct Tat {
+    #[diesel(sql_type = BigInt)]
+    tat: i64,
+    /// The clock when the row was read or written.
+    #[diesel(sql_type = BigInt)]
+    now: i64,
+}
+
+#[derive(QueryableByName)]
+struct Left {
+    #[diesel(sql_type = BigInt)]
+    left: i64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = Integer)]
+    count: i32,
+}
+
+/// Why a counting transaction ended without committing.
+enum Abort<T> {
+    Db(DbError),
+    /// A key refused: everything counted is rolled back.
+    Refused(T),
+}
+
+impl<T> From<DbError> for Abort<T> {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl<T> From<diesel::result::Error> for Abort<T> {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+impl SharedCounters {
+    pub fn new(db: Db, key: [u8; 32]) -> Self {
+        Self { db, key }
+    }
+
+    /// The row id of `key` in the counter `name`.
+    pub fn id(&self, name: &str, key: &Key<'_>) -> i64 {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(name.as_bytes());
+        mac.update(&[0]);
+        mac.update(&key.encode());
+        let digest = mac.finalize().into_bytes();
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(id)
+    }
+
+    /// Counts one request against every limit, unless one of them is used up; then nothing is
+    /// counted, and the verdict tells the longest wait.
+    pub async fn take(&self, mut limits: Vec<Limit>) -> Result<Verdict, DbError> {
+        limits.retain(|l| l.limit > 0);
+        if limits.is_empty() {
+            return Ok(Verdict::Unlimited);
+        }
+        limits.sort_by_key(|l| l.id);
+        let outcome = self
+            .db
+            .write(move |conn| {
+                let mut tightest: Option<Quota> = None;
+                let mut refused: Option<(Quota, u64)> = None;
+                for limit in &limits {
+                    let gcra = Gcra::new(limit);
+                    match gcra.take(conn, limit.id)? {
+                        Ok(quota) => tightest = Some(quota.tighter(tightest)),
+                        Err(this) => {
+                            if refused.is_none_or(|(_, wait)| this.1 > wait) {
+                                refused = Some(this);
+                            }
+                        }
+                    }
+                }
+                match refused {
+                    Some(refusal) => Err(Abort::Refused(refusal)),
+                    None => Ok(tightest),
+                }
+            })
+            .await;
+        match outcome {
+            Ok(quota) => Ok(quota.map_or(Verdict::Unlimited, Verdict::Allowed)),
+            Err(Abort::Refused((quota, retry_after))) => {
+                Ok(Verdict::Refused { quota, retry_after })
+            }
+            Err(Abort::Db(e)) => Err(e),
+        }
+    }
+
+    /// Counts one event against every key in windows of `length`, unless one of them has
+    /// reached its limit; then nothing is counted, and the answer is the seconds to wait.
+    pub async fn try_count(
+        &self,
+        mut events: Vec<Event>,
+        length: Duration,
+    ) -> Result<Result<(), u64>, DbError> {
+        events.retain(|e| e.limit > 0);
+        events.sort_by_key(|e| e.id);
+        let length = micros(length);
+        let outcome = self
+            .db
+            .write(move |conn| {
+                let mut wait: Option<u64> = None;
+                for event in &events {
+                    if count_event(conn, event, length)?.is_none() {
+                        let left = diesel::sql_query(format!(
+                            "SELECT ends_at - {NOW} AS left FROM throttle_windows WHERE key = $1"
+                        ))
+                        .bind::<BigInt, _>(event.id)
+                        .get_result::<Left>(conn)?
+                        .left;
+                        let left = whole_seconds(duration(left));
+                        wait = Some(wait.map_or(left, |w| w.max(left)));
+                    }
+                }
+                match wait {
+                    Some(wait) => Err(Abort::Refused(wait)),
+                    None => Ok(()),
+                }
+            })
+            .await;
+        match outcome {
+            Ok(()) => Ok(Ok(())),
+            Err(Abort::Refused(wait)) => Ok(Err(wait)),
+            Err(Abort::Db(e)) => Err(e),
+        }
+    }
+
+    /// Counts one event against `id` in a window of `length`; the count in that window.
+    pub async fn count(&self, id: i64, length: Duration) -> Result<u32, DbError> {
+        let length = micros(length);
+        self.db
+            .write(move |conn| {
+                let count = count_event(conn, &Event { id, limit: 0 }, length)?;
+                Ok(count.unwrap_or(0))
+            })
+            .await
+    }
+
+    /// Takes back one event counted for each of `ids` in its live window.
+    pub async fn uncount(&self, mut ids: Vec<i64>) -> Result<(), DbError> {
+        ids.sort_unstable();
+        self.db
+            .write(move |conn| {
+                for id in ids {
+                    diesel::sql_query(format!(
+                        "UPDATE throttle_windows SET count = count - 1 \
+                         WHERE key = $1 AND ends_at > {NOW} AND count > 0"
+                    ))
+                    .bind::<BigInt, _>(id)
+                    .execute(conn)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Forgets the window of `id`.
+    pub async fn forget(&self, id: i64) -> Result<(), DbError> {
+        self.db
+            .write(move |conn| {
+                diesel::sql_query("DELETE FROM throttle_windows WHERE key = $1")
+                    .bind::<BigInt, _>(id)
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Deletes the request counters whose allowance is whole again and the windows that are
+    /// over; the rows deleted. Any server may run it, at any time.
+    pub async fn sweep(&self) -> Result<usize, DbError> {
+        self.db
+            .write(move |conn| {
+                let counters =
+                    diesel::sql_query(format!("DELETE FROM rate_counters WHERE tat <= {NOW}"))
+                        .execute(conn)?;
+                let windows = diesel::sql_query(format!(
+                    "DELETE FROM throttle_windows WHERE ends_at <= {NOW}"
+                ))
+                .execute(conn)?;
+                Ok(counters + windows)
+            })
+            .await
+    }
+}
+
+/// One GCRA limit in microseconds: one request's share refills in `period`; a key may run
+/// ahead of now by `tolerance` (the rest of the burst).
+struct Gcra {
+    limit: u32,
+    period: i64,
+    tolerance: i64,
+}
+
+impl Gcra {
+    fn new(limit: &Limit) -> Self {
+        let period = (micros(limit.window) / i64::from(limit.limit)).max(1);
+        Self {
+            limit: limit.limit,
+            period,
+            tolerance: period.saturating_mul(i64::from(limit.limit) - 1),
+        }
+    }
+
+    /// Counts one request against `id`: its quota, or (when used up, counting nothing) the
+    /// quota with the seconds until the next request fits. The clock is read once the
+    /// statement holds the row (in `DO UPDATE`), so a request that waited for another is
+    /// reckoned after it.
+    fn take(&self, conn: &mut AnyConnection, id: i64) -> QueryResult<Result<Quota, (Quota, u64)>> {
+        let taken = diesel::sql_query(format!(
+            "INSERT INTO rate_counters AS c (key, tat) VALUES ($1, {NOW} + $2) \
+             ON CONFLICT (key) DO UPDATE SET tat = GREATEST(c.tat, {NOW}) + $2 \
+             WHERE c.tat <= {NOW} + $3 \
+             RETURNING tat, {NOW} AS now"
+        ))
+        .bind::<BigInt, _>(id)
+        .bind::<BigInt, _>(self.period)
+        .bind::<BigInt, _>(self.tolerance)
+        .get_result::<Tat>(conn)
+        .optional()?;
+        if let Some(Tat { tat, now }) = taken {
+            let until_whole = tat - now;
+            let left = self.period.saturating_mul(i64::from(self.limit)) - until_whole;
+            let remaining = u32::try_from((left / self.period).max(0)).unwrap_or(0);
+            return Ok(Ok(Quota {
+                limit: self.limit,
+                remaining: remaining.min(self.limit),
+                reset_secs: whole_seconds(duration(until_whole)),
+            }));
+        }
+        // The conflicting row is locked by the upsert: it cannot have changed since.
+        let Tat { tat, now } = diesel::sql_query(format!(
+            "SELECT tat, {NOW} AS now FROM rate_counters WHERE key = $1"
+        ))
+        .bind::<BigInt, _>(id)
+        .get_result::<Tat>(conn)?;
+        let tat = tat.max(now);
+        let quota = Quota {
+            limit: self.limit,
+            remaining: 0,
+            reset_secs: whole_seconds(duration(tat - now)),
+        };
+        Ok(Err((
+            quota,
+            whole_seconds(duration(tat - now - self.tolerance)),
+        )))
+    }
+}
+
+/// Counts one event against `event.id` in a window of `length` (a new window when the last
+/// is over), unless its live window holds `event.limit` (not 0) already: the new count, or
+/// `None`.
+fn count_event(conn: &mut AnyConnection, event: &Event, length: i64) -> QueryResult<Option<u32>> {
+    let counted = diesel::sql_query(format!(
+        "INSERT INTO throttle_windows AS w (key, count, ends_at) VALUES ($1, 1, {NOW} + $2) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN w.ends_at <= {NOW} THEN 1 ELSE w.count + 1 END, \
+           ends_at = CASE WHEN w.ends_at <= {NOW} THEN {NOW} + $2 ELSE w.ends_at END \
+         WHERE $3 = 0 OR w.ends_at <= {NOW} OR w.count < $3 \
+         RETURNING count"
+    ))
+    .bind::<BigInt, _>(event.id)
+    .bind::<BigInt, _>(length)
+    .bind::<Integer, _>(i32::try_from(event.limit).unwrap_or(i32::MAX))
+    .get_result::<Count>(conn)
+    .optional()?;
+    Ok(counted.map(|c| u32::try_from(c.count).unwrap_or(0)))
+}
