@@ -4,25 +4,7 @@
 //! spread over many addresses. The client addresses come through a trusted proxy's
 //! `X-Forwarded-For`, as they would in production.
 
-use awc::http::Method;
-use serde_json::json;
-
 use crate::harness::{PASSWORD, PUBLIC_URL, Reply, TestApp};
-
-async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
-    let body = serde_json::to_vec(&json!({"email": email, "password": password})).expect("JSON");
-    app.request(
-        Method::POST,
-        "/api/v1/sessions",
-        None,
-        &[
-            ("content-type", "application/json"),
-            ("x-forwarded-for", client),
-        ],
-        Some(body),
-    )
-    .await
-}
 
 #[track_caller]
 fn assert_waits(reply: &Reply) {
@@ -51,17 +33,15 @@ async fn a_guesser_is_stopped_while_the_owner_still_signs_in_and_hears_about_it(
 
     // Someone guesses ten times from one address...
     for _ in 0..10 {
-        login_from(&app, guesser, &ana.email, wrong)
+        app.login_from(guesser, &ana.email, wrong)
             .await
             .expect_problem(401);
     }
     // ...and from there has to wait, whatever they type, the right password included.
-    assert_waits(&login_from(&app, guesser, &ana.email, wrong).await);
-    assert_waits(&login_from(&app, guesser, &ana.email, PASSWORD).await);
+    assert_waits(&app.login_from(guesser, &ana.email, wrong).await);
+    assert_waits(&app.login_from(guesser, &ana.email, PASSWORD).await);
     // Ana, at home, signs in as usual.
-    login_from(&app, home, &ana.email, PASSWORD)
-        .await
-        .expect(200);
+    app.login_from(home, &ana.email, PASSWORD).await.expect(200);
 
     // She is told that someone is trying, once.
     let warning = app.wait_for_email(&ana.email).await;
@@ -82,24 +62,25 @@ async fn a_guesser_is_stopped_while_the_owner_still_signs_in_and_hears_about_it(
 
     // A guesser moving around the addresses of an IPv6 /64 is one client.
     for i in 1..=10 {
-        login_from(&app, &format!("2001:db8:bad:1::{i:x}"), &ana.email, wrong)
+        app.login_from(&format!("2001:db8:bad:1::{i:x}"), &ana.email, wrong)
             .await
             .expect_problem(401);
     }
-    assert_waits(&login_from(&app, "2001:db8:bad:1:ffff::1", &ana.email, wrong).await);
-    login_from(&app, home, &ana.email, PASSWORD)
-        .await
-        .expect(200);
+    assert_waits(
+        &app.login_from("2001:db8:bad:1:ffff::1", &ana.email, wrong)
+            .await,
+    );
+    app.login_from(home, &ana.email, PASSWORD).await.expect(200);
 
     // Twenty wrong passwords so far; five more from a third place reach the account's
     // ceiling, and then everyone waits, Ana included, until the window is over.
     for _ in 0..5 {
-        login_from(&app, "192.0.2.44", &ana.email, wrong)
+        app.login_from("192.0.2.44", &ana.email, wrong)
             .await
             .expect_problem(401);
     }
-    assert_waits(&login_from(&app, "192.0.2.45", &ana.email, wrong).await);
-    assert_waits(&login_from(&app, home, &ana.email, PASSWORD).await);
+    assert_waits(&app.login_from("192.0.2.45", &ana.email, wrong).await);
+    assert_waits(&app.login_from(home, &ana.email, PASSWORD).await);
     // Still one warning for the whole window.
     assert_eq!(app.queued(&ana.email, "sign_in_attempts").await, 1);
 }
@@ -113,22 +94,22 @@ async fn the_owner_typing_her_password_wrong_is_held_back_only_where_she_types()
     .await;
     let bea = app.member("bea@example.test", "Bea_B").await;
     for _ in 0..2 {
-        login_from(&app, "198.51.100.8", &bea.email, "almost my password")
+        app.login_from("198.51.100.8", &bea.email, "almost my password")
             .await
             .expect_problem(401);
     }
     // The right password clears her count at that address...
-    login_from(&app, "198.51.100.8", &bea.email, PASSWORD)
+    app.login_from("198.51.100.8", &bea.email, PASSWORD)
         .await
         .expect(200);
     for _ in 0..3 {
-        login_from(&app, "198.51.100.8", &bea.email, "almost my password")
+        app.login_from("198.51.100.8", &bea.email, "almost my password")
             .await
             .expect_problem(401);
     }
     // ...three more there make that address wait; her phone on another network does not.
-    assert_waits(&login_from(&app, "198.51.100.8", &bea.email, PASSWORD).await);
-    login_from(&app, "2001:db8:77::5", &bea.email, PASSWORD)
+    assert_waits(&app.login_from("198.51.100.8", &bea.email, PASSWORD).await);
+    app.login_from("2001:db8:77::5", &bea.email, PASSWORD)
         .await
         .expect(200);
     // Five wrong passwords are below the warning threshold: no email.
@@ -145,7 +126,10 @@ async fn guesses_fired_together_get_no_more_tries_than_guesses_in_a_row() {
     let cy = app.member("cy@example.test", "Cy_C").await;
     let guesses = (0..20).map(|i| {
         let (app, email) = (&app, &cy.email);
-        async move { login_from(app, "203.0.113.50", email, &format!("guess number {i}")).await }
+        async move {
+            app.login_from("203.0.113.50", email, &format!("guess number {i}"))
+                .await
+        }
     });
     let replies = futures_util::future::join_all(guesses).await;
     let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
@@ -157,7 +141,7 @@ async fn guesses_fired_together_get_no_more_tries_than_guesses_in_a_row() {
     for reply in replies.iter().filter(|r| r.status != 401) {
         assert_waits(reply);
     }
-    login_from(&app, "198.51.100.9", &cy.email, PASSWORD)
+    app.login_from("198.51.100.9", &cy.email, PASSWORD)
         .await
         .expect(200);
 }

@@ -19,6 +19,19 @@ impl TestApp {
         Tokens::from_body(reply.expect(200))
     }
 
+    /// `POST /api/v1/sessions` from `client` (through the trusted proxy's `X-Forwarded-For`),
+    /// whatever the answer.
+    pub async fn login_from(&self, client: &str, email: &str, password: &str) -> Reply {
+        let body =
+            serde_json::to_vec(&json!({"email": email, "password": password})).expect("JSON");
+        let headers = [
+            ("content-type", "application/json"),
+            ("x-forwarded-for", client),
+        ];
+        self.request(Method::POST, "/api/v1/sessions", None, &headers, Some(body))
+            .await
+    }
+
     /// `GET /api/v1/me/sessions`: the first page of the caller's open sessions.
     pub async fn sessions(&self, access: &str) -> Vec<Value> {
         let page = self

@@ -6,7 +6,6 @@
 use awc::http::Method;
 use butterfly::config::Settings;
 use futures_util::future::join_all;
-use serde_json::json;
 
 use super::limit;
 use crate::harness::{PASSWORD, Reply, TestApp};
@@ -28,21 +27,6 @@ async fn search_from(app: &TestApp, client: &str) -> Reply {
         None,
         &[("x-forwarded-for", client)],
         None,
-    )
-    .await
-}
-
-async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
-    let body = serde_json::to_vec(&json!({"email": email, "password": password})).expect("JSON");
-    app.request(
-        Method::POST,
-        "/api/v1/sessions",
-        None,
-        &[
-            ("content-type", "application/json"),
-            ("x-forwarded-for", client),
-        ],
-        Some(body),
     )
     .await
 }
@@ -84,20 +68,24 @@ async fn two_servers_on_postgresql_count_one_limit_and_one_throttle() {
     let ana = first.member("ana@example.test", "Ana_A").await;
     let guesser = "192.0.2.66";
     let wrong = "perhaps it is spring2025";
-    login_from(&first, guesser, &ana.email, wrong)
+    first
+        .login_from(guesser, &ana.email, wrong)
         .await
         .expect_problem(401);
-    login_from(&second, guesser, &ana.email, wrong)
+    second
+        .login_from(guesser, &ana.email, wrong)
         .await
         .expect_problem(401);
-    login_from(&first, guesser, &ana.email, wrong)
+    first
+        .login_from(guesser, &ana.email, wrong)
         .await
         .expect_problem(401);
-    let fourth = login_from(&second, guesser, &ana.email, wrong).await;
+    let fourth = second.login_from(guesser, &ana.email, wrong).await;
     if shared {
         fourth.expect_problem(429);
         // The owner, from her own address, still signs in, through either server.
-        login_from(&second, "198.51.100.7", &ana.email, PASSWORD)
+        second
+            .login_from("198.51.100.7", &ana.email, PASSWORD)
             .await
             .expect(200);
         // The third wrong password warned her, once.
