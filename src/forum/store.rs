@@ -2,8 +2,7 @@
 //! serves it is named beside it.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{exists, sql};
-use diesel::expression::SqlLiteral;
+use diesel::dsl::{AsExprOf, exists};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Nullable, Text};
 
@@ -116,9 +115,15 @@ pub fn board_archived(conn: &mut AnyConnection, board_id: i64) -> QueryResult<bo
 // ---- threads ------------------------------------------------------------------------------
 
 /// Nothing of a visitor's own: the constant `false` for the columns a signed-in viewer gets
-/// from subqueries, written into the SQL (not bound).
-fn none_of_hers() -> SqlLiteral<Bool> {
-    sql::<Bool>("FALSE")
+/// from subqueries. Bound, not written into the SQL: diesel does not keep a statement with
+/// literal SQL (`dsl::sql`) prepared.
+fn none_of_hers() -> AsExprOf<bool, Bool> {
+    false.into_sql::<Bool>()
+}
+
+/// A visitor's tracking of a thread or board: none (bound, as `none_of_hers`).
+fn no_level() -> AsExprOf<Option<String>, Nullable<Text>> {
+    None::<String>.into_sql::<Nullable<Text>>()
 }
 
 /// Whether member `$me` gave post `$post` a reaction of `$kind` (primary key of `reactions`).
@@ -152,9 +157,9 @@ macro_rules! ignores {
 macro_rules! thread_columns {
     (anonymous) => {
         thread_columns!(@ none_of_hers(), none_of_hers(), none_of_hers(), none_of_hers(),
-            sql::<Nullable<Text>>("CAST(NULL AS TEXT)"),
-            sql::<Nullable<Integer>>("CAST(NULL AS INTEGER)"),
-            sql::<Nullable<Text>>("CAST(NULL AS TEXT)"))
+            no_level(),
+            None::<i32>.into_sql::<Nullable<Integer>>(),
+            no_level())
     };
     ($me:expr) => {
         thread_columns!(@
