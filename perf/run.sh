@@ -121,6 +121,16 @@ fresh_tokens() {
   MOD_TOKEN=$(jq -r .access_token <<<"$session"); MOD_REFRESH=$(jq -r .refresh_token <<<"$session")
 }
 
+# pgbench_run NAME RUN SQL_FILE [-D var=value …]: one pgbench measurement on $DB_URL.
+pgbench_run() {
+  local name="$1" run="$2" file="$3"; shift 3
+  local raw="$OUT/pgbench-$name-$run.txt"
+  pgbench -n -f "$file" "$@" -c"$CONNS" -j1 -M prepared -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
+  local tps; tps=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
+  printf '%s\tpgbench_%s\t%s\t%s\t\t\t\t\n' "$backend" "$name" "$run" "$tps" >> "$SUMMARY"
+  log "pgbench $name #$run: $tps tps"
+}
+
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
 
@@ -245,25 +255,19 @@ for backend in $BACKENDS; do
   printf '%s\tc1000_rss_kb\t1\t%s\t\t\t\t\n' "$backend" "$MAX_RSS" >> "$SUMMARY"
   grep -E 'Socket errors|Non-2xx' "$OUT/$backend-c1000.txt" >> "$OUT/log.txt" || true
 
-  # pgbench: the same SQL the API runs for the board list, at the same concurrency.
+  # pgbench: the same SQL the API runs (board list, thread page, the text searches), at the
+  # same concurrency.
   if [ "$backend" = postgres ]; then
     BOARD_ID=$(psql "$DB_URL" -Atc "SELECT id FROM boards WHERE slug = 'my-story'")
+    TODAY=$(date -u +%F)
+    for r in $(seq 1 "$REPS"); do pgbench_run board_list "$r" perf/board_list.sql -D board_id="$BOARD_ID"; done
+    for r in $(seq 1 "$REPS"); do pgbench_run thread_page "$r" perf/thread_page.sql -D thread_id="$THREAD"; done
     for r in $(seq 1 "$REPS"); do
-      raw="$OUT/pgbench-board_list-$r.txt"
-      pgbench -n -f perf/board_list.sql -D board_id="$BOARD_ID" -c"$CONNS" -j1 -M prepared \
-        -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
-      TPS=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
-      printf '%s\tpgbench_board_list\t%s\t%s\t\t\t\t\n' "$backend" "$r" "$TPS" >> "$SUMMARY"
-      log "pgbench board_list #$r: $TPS tps"
+      pgbench_run trial_search_en "$r" perf/trial_search.sql -D today="$TODAY" -D term1=lupus \
+        -D term2=nephritis
     done
-    for r in $(seq 1 "$REPS"); do
-      raw="$OUT/pgbench-thread_page-$r.txt"
-      pgbench -n -f perf/thread_page.sql -D thread_id="$THREAD" -c"$CONNS" -j1 -M prepared \
-        -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
-      TPS=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
-      printf '%s\tpgbench_thread_page\t%s\t%s\t\t\t\t\n' "$backend" "$r" "$TPS" >> "$SUMMARY"
-      log "pgbench thread_page #$r: $TPS tps"
-    done
+    for r in $(seq 1 "$REPS"); do pgbench_run forum_search_en "$r" perf/forum_search.sql -D phrase=fatigue; done
+    for r in $(seq 1 "$REPS"); do pgbench_run forum_search_zh "$r" perf/forum_search.sql -D phrase="狼 疮"; done
   fi
   cleanup; SERVER_PID=""
 
