@@ -203,6 +203,7 @@ for backend in $BACKENDS; do
   REPLY_THREAD=$(curl -fs "$BASE/api/v1/boards/$REPLY_BOARD/threads?sort=new&limit=1" | jq '.items[0].id')
   echo "$backend reply_thread=$REPLY_THREAD reply_board=$REPLY_BOARD" >> "$OUT/params.txt"
   sign_in_all
+  for url in "$TRIAL_EN" "$SEARCH_EN"; do wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true; done
   for r in $(seq 1 "$REPS"); do
     fresh_tokens
     MEMBER=(-H "Authorization: Bearer $MEMBER_TOKEN")
