@@ -24,8 +24,8 @@
 //!
 //! Beside the forum: a coordinator (`coordinator@seed.butterfly.test`) with [`notice_count`]
 //! published, recruiting trial notices (`trials::seed`, written through the app's own checks
-//! and publication, so their search text and keys are the app's; their timestamps are the time
-//! of seeding), a moderator (`moderator@seed.butterfly.test`, without two-factor
+//! and publication, so their search text and keys are the app's; their timestamps, like the
+//! flags', are the time of seeding), a moderator (`moderator@seed.butterfly.test`, without two-factor
 //! authentication: `perf/run.sh` enrols it), [`FLAGGED_POSTS`] flagged posts in the moderation
 //! queue, and a `reply_to_thread` notification for every reply to a thread of the first
 //! [`NOTIFIED_MEMBERS`] members. `member1` is at trust level 1 at least, so the new-member
