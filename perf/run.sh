@@ -45,23 +45,90 @@ trap cleanup EXIT
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/log.txt"; }
 
 # wrk_run BACKEND NAME RUN URL [extra wrk args…]: one measurement, appended to the summary.
+# WRK_SCRIPT: the wrk script (default perf/report.lua; another must print the same RESULT line).
 wrk_run() {
   local backend="$1" name="$2" run="$3" url="$4"; shift 4
   local raw="$OUT/$backend-$name-$run.txt"
-  wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s perf/report.lua "$@" "$url" > "$raw" 2>&1 || true
+  wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency -s "${WRK_SCRIPT:-perf/report.lua}" "$@" "$url" \
+    > "$raw" 2>&1 || true
   local line; line=$(grep '^RESULT' "$raw" | tail -1 | cut -d' ' -f2-)
   printf '%s\t%s\t%s\t%s\n' "$backend" "$name" "$run" "$(echo "$line" | tr ' ' '\t')" >> "$SUMMARY"
   log "$backend $name #$run: $line"
 }
 
-start_server() { # start_server DATABASE_URL LABEL [PORT]
+# wrk_pair BACKEND NAME RUN URL_A URL_B: two wrk at once, CONNS/2 connections each, one per URL
+# (one per server); one summary row: req/s summed, p50 and p99 the worse of the two, errors summed.
+wrk_pair() {
+  local backend="$1" name="$2" run="$3" half=$(( CONNS / 2 > 0 ? CONNS / 2 : 1 ))
+  local raw="$OUT/$backend-$name-$run"
+  wrk -t1 -c"$half" -d"${DURATION}s" --latency -s perf/report.lua "$4" > "$raw-a.txt" 2>&1 &
+  local pid_a=$!
+  wrk -t1 -c"$half" -d"${DURATION}s" --latency -s perf/report.lua "$5" > "$raw-b.txt" 2>&1 || true
+  wait "$pid_a" || true
+  local line; line=$(cat "$raw-a.txt" "$raw-b.txt" | awk '/^RESULT/ { n++; rps += $2
+      if ($3 > p50) p50 = $3; if ($4 > p99) p99 = $4; status += $5; sock += $6 }
+    END { if (n == 2) printf "%.1f %.3f %.3f %d %d", rps, p50, p99, status, sock }')
+  printf '%s\t%s\t%s\t%s\n' "$backend" "$name" "$run" "$(echo "$line" | tr ' ' '\t')" >> "$SUMMARY"
+  log "$backend $name #$run: $line"
+}
+
+# start_server DATABASE_URL LABEL [PORT]. Request limits are off unless RATE_LIMITS=true; the
+# search limit per IP is SEARCH_PER_IP then (default: the server's).
+start_server() {
   local port="${3:-$PORT}"
-  BUTTERFLY_DATABASE_URL="$1" BUTTERFLY_BIND="$HOST:$port" BUTTERFLY_DATA_DIR="$WORK/data" \
-  BUTTERFLY_LOG=warn BUTTERFLY_RATE_LIMITS__ENABLED=false \
+  env BUTTERFLY_DATABASE_URL="$1" BUTTERFLY_BIND="$HOST:$port" BUTTERFLY_DATA_DIR="$WORK/data" \
+    BUTTERFLY_LOG=warn BUTTERFLY_RATE_LIMITS__ENABLED="${RATE_LIMITS:-false}" \
+    ${SEARCH_PER_IP:+"BUTTERFLY_RATE_LIMITS__SEARCH__PER_IP=$SEARCH_PER_IP"} \
     "$BIN" serve > "$OUT/server-$2.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -fs "http://$HOST:$port/health/live" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "server did not start"; cat "$OUT/server-$2.log"; exit 1
+}
+
+# Signed-in scenarios: member1 (trust level 1: not held by the new-member pace) and the seeded
+# moderator, who turns two-factor authentication on (staff powers need it) with a TOTP code
+# computed here from the enrolment secret (RFC 6238: SHA-1, 6 digits, 30 s steps). Access tokens
+# last 15 minutes: fresh_tokens swaps both refresh tokens for new pairs before each round.
+urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+totp() {
+  python3 - "$1" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+secret = sys.argv[1]
+key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+offset = digest[-1] & 15
+print("%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000))
+PY
+}
+post_json() { # post_json PATH JSON [TOKEN]: the answer's body; fails on an error status
+  curl -fsS -X POST "$BASE$1" -H 'content-type: application/json' ${3:+-H "Authorization: Bearer $3"} -d "$2"
+}
+sign_in() { post_json /api/v1/sessions "{\"email\":\"$1\",\"password\":\"$SEED_PASSWORD\"}"; }
+sign_in_all() {
+  local session secret
+  session=$(sign_in member1@seed.butterfly.test)
+  MEMBER_TOKEN=$(jq -r .access_token <<<"$session"); MEMBER_REFRESH=$(jq -r .refresh_token <<<"$session")
+  session=$(sign_in moderator@seed.butterfly.test)
+  MOD_TOKEN=$(jq -r .access_token <<<"$session"); MOD_REFRESH=$(jq -r .refresh_token <<<"$session")
+  secret=$(post_json /api/v1/me/two-factor "{\"password\":\"$SEED_PASSWORD\"}" "$MOD_TOKEN" | jq -r .secret)
+  post_json /api/v1/me/two-factor/confirm "{\"code\":\"$(totp "$secret")\"}" "$MOD_TOKEN" >/dev/null
+}
+fresh_tokens() {
+  local session
+  session=$(post_json /api/v1/sessions/refresh "{\"refresh_token\":\"$MEMBER_REFRESH\"}")
+  MEMBER_TOKEN=$(jq -r .access_token <<<"$session"); MEMBER_REFRESH=$(jq -r .refresh_token <<<"$session")
+  session=$(post_json /api/v1/sessions/refresh "{\"refresh_token\":\"$MOD_REFRESH\"}")
+  MOD_TOKEN=$(jq -r .access_token <<<"$session"); MOD_REFRESH=$(jq -r .refresh_token <<<"$session")
+}
+
+# pgbench_run NAME RUN SQL_FILE [-D var=value …]: one pgbench measurement on $DB_URL.
+pgbench_run() {
+  local name="$1" run="$2" file="$3"; shift 3
+  local raw="$OUT/pgbench-$name-$run.txt"
+  pgbench -n -f "$file" "$@" -c"$CONNS" -j1 -M prepared -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
+  local tps; tps=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
+  printf '%s\tpgbench_%s\t%s\t%s\t\t\t\t\n' "$backend" "$name" "$run" "$tps" >> "$SUMMARY"
+  log "pgbench $name #$run: $tps tps"
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
@@ -124,6 +191,35 @@ for backend in $BACKENDS; do
     wrk_run "$backend" deep_page "$r" "$DEEP_URL"
   done
 
+  # Searches, staff and member pages, and a write. Replies go to the newest thread of the first
+  # public board other than my-story, so that the lists measured above keep their order.
+  TRIAL_EN="$BASE/api/v1/trials?q=$(urlencode "lupus nephritis")"
+  TRIAL_ZH="$BASE/api/v1/trials?q=$(urlencode "狼疮肾炎")"
+  TRIAL_NEAR="$BASE/api/v1/trials?near=39.9042,116.4074&radius_km=100&age=34"   # Beijing
+  SEARCH_EN="$BASE/api/v1/search?q=fatigue"
+  SEARCH_ZH="$BASE/api/v1/search?q=$(urlencode "狼疮")"
+  REPLY_BOARD=$(curl -fs "$BASE/api/v1/boards" \
+    | jq -r '[.[] | select(.slug != "my-story" and (.members_only | not))][0].slug')
+  REPLY_THREAD=$(curl -fs "$BASE/api/v1/boards/$REPLY_BOARD/threads?sort=new&limit=1" | jq '.items[0].id')
+  echo "$backend reply_thread=$REPLY_THREAD reply_board=$REPLY_BOARD" >> "$OUT/params.txt"
+  sign_in_all
+  for url in "$TRIAL_EN" "$SEARCH_EN"; do wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true; done
+  for r in $(seq 1 "$REPS"); do
+    fresh_tokens
+    MEMBER=(-H "Authorization: Bearer $MEMBER_TOKEN")
+    wrk_run "$backend" trial_search_en "$r" "$TRIAL_EN"
+    wrk_run "$backend" trial_search_zh "$r" "$TRIAL_ZH"
+    wrk_run "$backend" trial_search_near_age "$r" "$TRIAL_NEAR"
+    wrk_run "$backend" forum_search_en "$r" "$SEARCH_EN"
+    wrk_run "$backend" forum_search_zh "$r" "$SEARCH_ZH"
+    wrk_run "$backend" moderation_queue "$r" "$BASE/api/v1/moderation/queue" \
+      -H "Authorization: Bearer $MOD_TOKEN"
+    wrk_run "$backend" notifications "$r" "$BASE/api/v1/notifications" "${MEMBER[@]}"
+    wrk_run "$backend" board_list_signed_in "$r" "$LIST" "${MEMBER[@]}"
+    WRK_SCRIPT=perf/reply.lua wrk_run "$backend" reply_create "$r" \
+      "$BASE/api/v1/threads/$REPLY_THREAD/posts" "${MEMBER[@]}"
+  done
+
   # Login flood vs readers: read alone, then read with a concurrent login flood (alternating).
   USERS=$(tail -1 "$OUT/seed-$backend.log" | sed -E 's/^seeded: ([0-9]+) users.*/\1/')
   for r in $(seq 1 "$REPS"); do
@@ -160,27 +256,46 @@ for backend in $BACKENDS; do
   printf '%s\tc1000_rss_kb\t1\t%s\t\t\t\t\n' "$backend" "$MAX_RSS" >> "$SUMMARY"
   grep -E 'Socket errors|Non-2xx' "$OUT/$backend-c1000.txt" >> "$OUT/log.txt" || true
 
-  # pgbench: the same SQL the API runs for the board list, at the same concurrency.
+  # pgbench: the same SQL the API runs (board list, thread page, the text searches), at the
+  # same concurrency.
   if [ "$backend" = postgres ]; then
     BOARD_ID=$(psql "$DB_URL" -Atc "SELECT id FROM boards WHERE slug = 'my-story'")
+    TODAY=$(date -u +%F)
+    for r in $(seq 1 "$REPS"); do pgbench_run board_list "$r" perf/board_list.sql -D board_id="$BOARD_ID"; done
+    for r in $(seq 1 "$REPS"); do pgbench_run thread_page "$r" perf/thread_page.sql -D thread_id="$THREAD"; done
     for r in $(seq 1 "$REPS"); do
-      raw="$OUT/pgbench-board_list-$r.txt"
-      pgbench -n -f perf/board_list.sql -D board_id="$BOARD_ID" -c"$CONNS" -j1 -M prepared \
-        -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
-      TPS=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
-      printf '%s\tpgbench_board_list\t%s\t%s\t\t\t\t\n' "$backend" "$r" "$TPS" >> "$SUMMARY"
-      log "pgbench board_list #$r: $TPS tps"
+      pgbench_run trial_search_en "$r" perf/trial_search.sql -D today="$TODAY" -D term1=lupus \
+        -D term2=nephritis
     done
-    for r in $(seq 1 "$REPS"); do
-      raw="$OUT/pgbench-thread_page-$r.txt"
-      pgbench -n -f perf/thread_page.sql -D thread_id="$THREAD" -c"$CONNS" -j1 -M prepared \
-        -T"$DURATION" "$DB_URL" > "$raw" 2>&1 || true
-      TPS=$(grep -E '^tps' "$raw" | head -1 | awk '{print $3}')
-      printf '%s\tpgbench_thread_page\t%s\t%s\t\t\t\t\n' "$backend" "$r" "$TPS" >> "$SUMMARY"
-      log "pgbench thread_page #$r: $TPS tps"
-    done
+    for r in $(seq 1 "$REPS"); do pgbench_run forum_search_en "$r" perf/forum_search.sql -D phrase=fatigue; done
+    for r in $(seq 1 "$REPS"); do pgbench_run forum_search_zh "$r" perf/forum_search.sql -D phrase="狼 疮"; done
   fi
   cleanup; SERVER_PID=""
+
+  # Scale-out (PostgreSQL): a second server on the same database. The board list and a
+  # rate-limited search (limits on, the search limit far above what wrk sends: the limiter runs
+  # but never refuses), one server at CONNS against two at CONNS/2 each, alternated.
+  if [ "$backend" = postgres ]; then
+    export RATE_LIMITS=true SEARCH_PER_IP=100000000
+    TWO_PORT=$((PORT + 2))
+    start_server "$DB_URL" "$backend-second" "$TWO_PORT"; REF_PID=$SERVER_PID
+    start_server "$DB_URL" "$backend-first"
+    unset RATE_LIMITS SEARCH_PER_IP
+    TWO_BASE="http://$HOST:$TWO_PORT"
+    SEARCH_PATH="/api/v1/search?q=fatigue"
+    LIST_PATH="/api/v1/boards/my-story/threads?sort=active"
+    for url in "$BASE$LIST_PATH" "$TWO_BASE$LIST_PATH" "$BASE$SEARCH_PATH" "$TWO_BASE$SEARCH_PATH"; do
+      wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true
+    done
+    for r in $(seq 1 "$REPS"); do
+      wrk_run "$backend" one_instance_board_list "$r" "$BASE$LIST_PATH"
+      wrk_pair "$backend" two_instances_board_list "$r" "$BASE$LIST_PATH" "$TWO_BASE$LIST_PATH"
+      wrk_run "$backend" one_instance_search "$r" "$BASE$SEARCH_PATH"
+      wrk_pair "$backend" two_instances_search "$r" "$BASE$SEARCH_PATH" "$TWO_BASE$SEARCH_PATH"
+    done
+    kill "$REF_PID" 2>/dev/null || true; wait "$REF_PID" 2>/dev/null || true; REF_PID=""
+    cleanup; SERVER_PID=""
+  fi
 
   # Data size: the same requests against a REF_SCALE database and this one, two servers up at
   # once, runs alternated, so both sides see the same machine state.

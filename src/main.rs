@@ -55,8 +55,8 @@ enum Command {
     },
     /// Add data to the database, on an empty database only. `--demo`: demo accounts, example
     /// threads and lupus trial notices, clearly marked. `--scale N`: deterministic benchmark data
-    /// (1.0 = 10k users, 100k threads, 1M posts; every account's password is
-    /// `butterfly::forum::seed::SEED_PASSWORD`).
+    /// (1.0 = 10k users, 100k threads, 1M posts, 2,000 trial notices; every account's password
+    /// is `butterfly::forum::seed::SEED_PASSWORD`).
     Seed {
         #[arg(long, conflicts_with = "scale")]
         demo: bool,
@@ -274,13 +274,16 @@ fn seed_scale(settings: &Settings, scale: f64) -> Result<(), Failure> {
             other => Failure(1, other.to_string()),
         })?;
     say!(
-        "seeded: {} users, {} threads, {} posts, {} reactions, {} tags; password of every account: {}",
+        "seeded: {} users, {} threads, {} posts, {} reactions, {} tags; password of every account: {}; {} trial notices, {} notifications, {} flagged posts",
         report.users,
         report.threads,
         report.posts,
         report.reactions,
         report.tags,
-        seed::SEED_PASSWORD
+        seed::SEED_PASSWORD,
+        report.notices,
+        report.notifications,
+        report.flagged_posts
     );
     Ok(())
 }

@@ -14,7 +14,8 @@
 //!   answers with where they stand; [`alerts`]: saved searches that notify;
 //! - [`precheck`]: her private health profile and eligibility pre-check of a notice;
 //! - [`review`]: what the moderation queue calls; [`worker`]: expiries and alert digests;
-//! - [`seed`]: `butterfly seed --demo`.
+//! - [`seed`]: the notices of `butterfly seed --scale` (benchmark data; the demo notices of
+//!   `butterfly seed --demo` are `server::demo`).
 //!
 //! Every notice carries the health-education disclaimer: trials are research, eligibility is
 //! decided by physicians, and nobody should self-treat.
@@ -38,6 +39,7 @@ pub mod registry;
 pub mod review;
 pub mod routes;
 pub mod search;
+pub mod seed;
 pub mod service;
 mod store;
 pub mod sync;

@@ -68,8 +68,9 @@ fn write_details(conn: &mut AnyConnection, trial_id: i64, data: &NoticeData) -> 
     store::write_practical(conn, trial_id, &data.practical)
 }
 
-/// Publishes a notice of demo data at once (`butterfly seed --demo`): inserted as a draft
-/// marked `demo`, taken through review and published in one go. Returns its id.
+/// Publishes a notice of demo data at once (`butterfly seed --demo`, and the benchmark data of
+/// `butterfly seed --scale`): inserted as a draft marked `demo`, taken through review and
+/// published in one go. Returns its id.
 pub fn publish_demo(
     conn: &mut AnyConnection,
     coordinator_id: i64,
