@@ -268,8 +268,8 @@ fn seed_scale(settings: &Settings, scale: f64) -> Result<(), Failure> {
     let db = open_db(settings)?;
     // One hash, reused by every seeded account (see the module docs of `forum::seed`).
     let hash = butterfly::auth::password::hash_blocking(seed::SEED_PASSWORD)?;
-    let report =
-        seed::seed(&db, scale, &hash, |line| say!("seed: {line}")).map_err(|e| match e {
+    let report = butterfly::server::benchmark::seed(&db, scale, &hash, |line| say!("seed: {line}"))
+        .map_err(|e| match e {
             seed::SeedError::Scale | seed::SeedError::NotEmpty(..) => Failure(2, e.to_string()),
             other => Failure(1, other.to_string()),
         })?;

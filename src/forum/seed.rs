@@ -22,14 +22,11 @@
 //! (first post) and the plain text, and each post is put in the SQLite FTS table with
 //! [`search::index_post`].
 //!
-//! Beside the forum: a coordinator (`coordinator@seed.butterfly.test`) with [`notice_count`]
-//! published, recruiting trial notices (`trials::seed`, written through the app's own checks
-//! and publication, so their search text and keys are the app's; their timestamps, like the
-//! flags', are the time of seeding), a moderator (`moderator@seed.butterfly.test`, without two-factor
-//! authentication: `perf/run.sh` enrols it), [`FLAGGED_POSTS`] flagged posts in the moderation
-//! queue, and a `reply_to_thread` notification for every reply to a thread of the first
-//! [`NOTIFIED_MEMBERS`] members. `member1` is at trust level 1 at least, so the new-member
-//! posting pace does not hold the replies a benchmark writes as her.
+//! Beside the forum: a coordinator ([`COORDINATOR_EMAIL`]) and a moderator ([`MODERATOR_EMAIL`],
+//! without two-factor authentication: `perf/run.sh` enrols it), whose trial notices and flags
+//! `server::benchmark` adds; and a `reply_to_thread` notification for every reply to a thread of
+//! the first [`NOTIFIED_MEMBERS`] members. `member1` is at trust level 1 at least, so the
+//! new-member posting pace does not hold the replies a benchmark writes as her.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -41,13 +38,11 @@ use diesel::prelude::*;
 use super::model::ReactionKind;
 use crate::auth::content::PostStatus;
 use crate::auth::model::{Locale, Role};
-use crate::db::schema::{boards, posts, threads, users};
+use crate::db::schema::{boards, threads, users};
 use crate::db::{self, AnyConnection, Db, DbError, search};
 use crate::http::error::ApiError;
 use crate::markdown;
-use crate::moderation::model::FlagReason;
 use crate::notify::inapp::NotificationKind;
-use crate::trials::{content, service as trial_service};
 
 /// The password of every seeded account (documented in `perf/README.md`).
 pub const SEED_PASSWORD: &str = "butterfly-seed-password-2026";
@@ -58,12 +53,8 @@ const THREADS_PER_CHUNK: usize = 2_000;
 const ROWS_PER_INSERT: usize = 500;
 /// Users written per transaction.
 const USERS_PER_CHUNK: usize = 5_000;
-/// Trial notices written per transaction.
-const NOTICES_PER_CHUNK: usize = 250;
 /// Members (`member1` …) notified of the replies to their threads.
 pub const NOTIFIED_MEMBERS: i64 = 50;
-/// Posts flagged by one or two members (fewer than the three that hide a post).
-pub const FLAGGED_POSTS: i64 = 40;
 /// The coordinator of the seeded trial notices.
 pub const COORDINATOR_EMAIL: &str = "coordinator@seed.butterfly.test";
 /// The seeded moderator.
@@ -107,11 +98,6 @@ pub fn sizes(scale: f64) -> (i64, i64, i64) {
     let threads = ((100_000.0 * scale).round() as i64).max(1);
     let posts = ((1_000_000.0 * scale).round() as i64).max(threads);
     (users, threads, posts)
-}
-
-/// Trial notices at a scale: 2,000 at 1.0, at least 20.
-pub fn notice_count(scale: f64) -> i64 {
-    ((2_000.0 * scale).round() as i64).max(20)
 }
 
 /// Seeds an empty database at `scale`. `password_hash` is the PHC string every account gets;
@@ -218,7 +204,6 @@ pub fn seed(
             &staff,
         )?)
     })?;
-    let coordinator_id = n_users + 1;
     report.users = n_users;
 
     // ---- posts per thread: 1 + a skewed share of the rest ----
@@ -397,9 +382,6 @@ pub fn seed(
         }
     }
     report.threads = n_threads;
-    report.flagged_posts = seed_flags(db, n_users, report.posts)?;
-    progress(&format!("{} flagged posts", report.flagged_posts));
-    report.notices = seed_notices(db, notice_count(scale), coordinator_id, &mut progress)?;
 
     db.write_blocking(|conn| -> Result<(), SeedError> {
         for (i, (board_id, _)) in board_ids.iter().enumerate() {
@@ -415,78 +397,6 @@ pub fn seed(
     db.write_blocking(|conn| -> Result<(), SeedError> { Ok(finish(conn)?) })?;
     progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(report)
-}
-
-/// Flags [`FLAGGED_POSTS`] distinct posts (at most all of them), each by one or two members
-/// other than its author; returns how many.
-fn seed_flags(db: &Db, n_users: i64, n_posts: i64) -> Result<i64, SeedError> {
-    const REASONS: [FlagReason; 5] = [
-        FlagReason::Spam,
-        FlagReason::Harassment,
-        FlagReason::Misinformation,
-        FlagReason::OffTopic,
-        FlagReason::PersonalInfo,
-    ];
-    let mut rng = Rng(0xf1a9_5eed_u64 ^ n_posts as u64);
-    let wanted = FLAGGED_POSTS.min(n_posts) as usize;
-    let mut flagged: Vec<i64> = Vec::with_capacity(wanted);
-    while flagged.len() < wanted {
-        let post = 1 + rng.below(n_posts as u64) as i64;
-        if !flagged.contains(&post) {
-            flagged.push(post);
-        }
-    }
-    db.write_blocking(|conn| -> Result<(), SeedError> {
-        for &post_id in &flagged {
-            let author: i64 = posts::table
-                .find(post_id)
-                .select(posts::author_id)
-                .first(conn)?;
-            let mut reporters: Vec<i64> = Vec::new();
-            let wanted = 1 + rng.below(2) as usize;
-            while reporters.len() < wanted.min(n_users as usize - 1) {
-                let r = 1 + rng.below(n_users as u64) as i64;
-                if r != author && !reporters.contains(&r) {
-                    reporters.push(r);
-                }
-            }
-            for reporter in reporters {
-                let reason = REASONS[rng.below(REASONS.len() as u64) as usize];
-                crate::moderation::service::seed_flag(conn, post_id, reporter, reason)?;
-            }
-        }
-        Ok(())
-    })?;
-    Ok(wanted as i64)
-}
-
-/// Publishes `count` trial notices of `coordinator_id` (`trials::seed`), [`NOTICES_PER_CHUNK`]
-/// per transaction; returns how many.
-fn seed_notices(
-    db: &Db,
-    count: i64,
-    coordinator_id: i64,
-    progress: &mut impl FnMut(&str),
-) -> Result<i64, SeedError> {
-    let mut rng = Rng(0x7e1a_15ee_d000_u64 ^ count as u64);
-    let mut pick = |n: usize| rng.below(n as u64) as usize;
-    let count = count as usize;
-    let mut start = 0;
-    while start < count {
-        let end = (start + NOTICES_PER_CHUNK).min(count);
-        let data: Vec<content::NoticeData> = (start..end)
-            .map(|i| content::check(crate::trials::seed::notice(i, &mut pick)))
-            .collect::<Result<_, _>>()?;
-        db.write_blocking(|conn| -> Result<(), SeedError> {
-            for notice in &data {
-                trial_service::publish_demo(conn, coordinator_id, notice)?;
-            }
-            Ok(())
-        })?;
-        progress(&format!("trial notices {end}/{count}"));
-        start = end;
-    }
-    Ok(count as i64)
 }
 
 /// Writes `rows` (each a parenthesised tuple of literals) into `target` (`table (columns)`),
@@ -538,7 +448,7 @@ fn bool_sql(b: bool) -> &'static str {
 }
 
 /// SplitMix64: small, fast and the same on every platform and crate version.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -550,7 +460,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (`n > 0`; the tiny modulo bias does not matter here).
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
@@ -770,9 +680,6 @@ mod tests {
     fn sizes_follow_the_scale() {
         assert_eq!(sizes(1.0), (10_000, 100_000, 1_000_000));
         assert_eq!(sizes(0.01), (100, 1_000, 10_000));
-        assert_eq!(notice_count(1.0), 2_000);
-        assert_eq!(notice_count(0.1), 200);
-        assert_eq!(notice_count(0.001), 20);
     }
 
     #[test]
