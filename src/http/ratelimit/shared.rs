@@ -15,6 +15,12 @@
 //! a crash empties them, which forgives at most one window); [`SharedCounters::sweep`] deletes
 //! the rows whose allowance is whole again or whose window is over.
 //!
+//! Each server also remembers, for a while, the keys it saw refused ([`Refusals`]): until such a
+//! key fits again, its requests are refused without asking the database. A flood from one
+//! client then costs the database one refusal per key and server, not one locked row that
+//! every flooding request waits on with a pooled connection (measured: reads starved under a
+//! 200-way login flood from one address).
+//!
 //! Keys are HMAC-SHA256 (under a key derived from the signing secret, which the servers share)
 //! of the counter's name and the key's bytes: the tables hold neither addresses nor emails, and
 //! whoever reads the database cannot test guesses without the secret. Times are PostgreSQL's
@@ -22,7 +28,9 @@
 //! once it holds the row: one clock for every server, and requests that waited for a row are
 //! reckoned from when they got it, in the order they got it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
@@ -38,6 +46,54 @@ use crate::db::{AnyConnection, Db, DbError};
 pub struct SharedCounters {
     db: Db,
     key: [u8; 32],
+    refusals: Arc<Refusals>,
+}
+
+/// The keys this server saw refused, each with when it fits again (see the module
+/// documentation); at most [`Refusals::CAPACITY`] of them.
+#[derive(Default)]
+struct Refusals {
+    until: Mutex<HashMap<i64, Instant>>,
+}
+
+impl Refusals {
+    const CAPACITY: usize = 50_000;
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<i64, Instant>> {
+        // A panic while holding the lock leaves the map usable.
+        self.until.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Of `ids`, the one refused longest still, with how long it is refused.
+    fn refused(&self, ids: impl IntoIterator<Item = i64>, now: Instant) -> Option<(i64, Duration)> {
+        let until = self.lock();
+        ids.into_iter()
+            .filter_map(|id| {
+                let left = until.get(&id)?.checked_duration_since(now)?;
+                (!left.is_zero()).then_some((id, left))
+            })
+            .max_by_key(|(_, left)| *left)
+    }
+
+    /// `id` is refused for `wait` from `now`. When the map is full of keys still refused, it
+    /// is not remembered (the database still answers for it).
+    fn remember(&self, id: i64, wait: Duration, now: Instant) {
+        let mut until = self.lock();
+        if until.len() >= Self::CAPACITY {
+            until.retain(|_, t| *t > now);
+        }
+        if until.len() < Self::CAPACITY {
+            until.insert(id, now + wait);
+        }
+    }
+
+    /// Forgets `ids` (a try taken back may make room under a limit).
+    fn forget(&self, ids: &[i64]) {
+        let mut until = self.lock();
+        for id in ids {
+            until.remove(id);
+        }
+    }
 }
 
 /// One key of a request and its limit: `limit` requests per `window`.
@@ -114,7 +170,11 @@ impl<T> From<diesel::result::Error> for Abort<T> {
 
 impl SharedCounters {
     pub fn new(db: Db, key: [u8; 32]) -> Self {
-        Self { db, key }
+        Self {
+            db,
+            key,
+            refusals: Arc::default(),
+        }
     }
 
     /// The row id of `key` in the counter `name`.
@@ -137,31 +197,51 @@ impl SharedCounters {
             return Ok(Verdict::Unlimited);
         }
         limits.sort_by_key(|l| l.id);
+        let started = Instant::now();
+        let known = self.refusals.refused(limits.iter().map(|l| l.id), started);
+        if let Some((limit, left)) = known.and_then(|(id, left)| {
+            let limit = limits.iter().find(|l| l.id == id)?;
+            Some((limit, left))
+        }) {
+            let gcra = Gcra::new(limit);
+            let quota = Quota {
+                limit: limit.limit,
+                remaining: 0,
+                reset_secs: whole_seconds(left + duration(gcra.tolerance)),
+            };
+            let retry_after = whole_seconds(left);
+            return Ok(Verdict::Refused { quota, retry_after });
+        }
         let outcome = self
             .db
             .write(move |conn| {
                 let mut tightest: Option<Quota> = None;
-                let mut refused: Option<(Quota, u64)> = None;
+                let mut refused: Vec<(i64, Quota, u64)> = Vec::new();
                 for limit in &limits {
                     let gcra = Gcra::new(limit);
                     match gcra.take(conn, limit.id)? {
                         Ok(quota) => tightest = Some(quota.tighter(tightest)),
-                        Err(this) => {
-                            if refused.is_none_or(|(_, wait)| this.1 > wait) {
-                                refused = Some(this);
-                            }
-                        }
+                        Err((quota, wait)) => refused.push((limit.id, quota, wait)),
                     }
                 }
-                match refused {
-                    Some(refusal) => Err(Abort::Refused(refusal)),
-                    None => Ok(tightest),
+                match refused.is_empty() {
+                    true => Ok(tightest),
+                    false => Err(Abort::Refused(refused)),
                 }
             })
             .await;
         match outcome {
             Ok(quota) => Ok(quota.map_or(Verdict::Unlimited, Verdict::Allowed)),
-            Err(Abort::Refused((quota, retry_after))) => {
+            Err(Abort::Refused(refused)) => {
+                for (id, _, wait) in &refused {
+                    self.refusals
+                        .remember(*id, Duration::from_secs(*wait), started);
+                }
+                // When several are used up, the client must wait for the last.
+                let (_, quota, retry_after) = refused
+                    .into_iter()
+                    .max_by_key(|(_, _, wait)| *wait)
+                    .expect("a refusal");
                 Ok(Verdict::Refused { quota, retry_after })
             }
             Err(Abort::Db(e)) => Err(e),
@@ -177,11 +257,15 @@ impl SharedCounters {
     ) -> Result<Result<(), u64>, DbError> {
         events.retain(|e| e.limit > 0);
         events.sort_by_key(|e| e.id);
+        let started = Instant::now();
+        if let Some((_, left)) = self.refusals.refused(events.iter().map(|e| e.id), started) {
+            return Ok(Err(whole_seconds(left)));
+        }
         let length = micros(length);
         let outcome = self
             .db
             .write(move |conn| {
-                let mut wait: Option<u64> = None;
+                let mut refused: Vec<(i64, u64)> = Vec::new();
                 for event in &events {
                     if count_event(conn, event, length)?.is_none() {
                         let left = diesel::sql_query(format!(
@@ -190,19 +274,29 @@ impl SharedCounters {
                         .bind::<BigInt, _>(event.id)
                         .get_result::<Left>(conn)?
                         .left;
-                        let left = whole_seconds(duration(left));
-                        wait = Some(wait.map_or(left, |w| w.max(left)));
+                        refused.push((event.id, whole_seconds(duration(left))));
                     }
                 }
-                match wait {
-                    Some(wait) => Err(Abort::Refused(wait)),
-                    None => Ok(()),
+                match refused.is_empty() {
+                    true => Ok(()),
+                    false => Err(Abort::Refused(refused)),
                 }
             })
             .await;
         match outcome {
             Ok(()) => Ok(Ok(())),
-            Err(Abort::Refused(wait)) => Ok(Err(wait)),
+            Err(Abort::Refused(refused)) => {
+                for (id, wait) in &refused {
+                    self.refusals
+                        .remember(*id, Duration::from_secs(*wait), started);
+                }
+                // When several are used up, the client must wait for the last to reset.
+                Ok(Err(refused
+                    .iter()
+                    .map(|(_, wait)| *wait)
+                    .max()
+                    .unwrap_or(1)))
+            }
             Err(Abort::Db(e)) => Err(e),
         }
     }
@@ -221,6 +315,7 @@ impl SharedCounters {
     /// Takes back one event counted for each of `ids` in its live window.
     pub async fn uncount(&self, mut ids: Vec<i64>) -> Result<(), DbError> {
         ids.sort_unstable();
+        self.refusals.forget(&ids);
         self.db
             .write(move |conn| {
                 for id in ids {
@@ -238,6 +333,7 @@ impl SharedCounters {
 
     /// Forgets the window of `id`.
     pub async fn forget(&self, id: i64) -> Result<(), DbError> {
+        self.refusals.forget(&[id]);
         self.db
             .write(move |conn| {
                 diesel::sql_query("DELETE FROM throttle_windows WHERE key = $1")
@@ -347,4 +443,46 @@ fn count_event(conn: &mut AnyConnection, event: &Event, length: i64) -> QueryRes
     .get_result::<Count>(conn)
     .optional()?;
     Ok(counted.map(|c| u32::try_from(c.count).unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_key_is_refused_until_it_fits_then_asked_again() {
+        let refusals = Refusals::default();
+        let now = Instant::now();
+        assert_eq!(refusals.refused([1, 2], now), None);
+        refusals.remember(1, Duration::from_secs(30), now);
+        refusals.remember(2, Duration::from_secs(10), now);
+        // The longest refusal among the keys asked about.
+        assert_eq!(
+            refusals.refused([2, 1, 3], now),
+            Some((1, Duration::from_secs(30)))
+        );
+        assert_eq!(refusals.refused([3], now), None);
+        let later = now + Duration::from_secs(10);
+        assert_eq!(
+            refusals.refused([2], later),
+            None,
+            "fits again after its wait"
+        );
+        refusals.forget(&[1]);
+        assert_eq!(refusals.refused([1], now), None, "forgotten");
+    }
+
+    #[test]
+    fn the_refusals_kept_are_bounded() {
+        let refusals = Refusals::default();
+        let now = Instant::now();
+        for id in 0..(Refusals::CAPACITY as i64 + 10) {
+            refusals.remember(id, Duration::from_secs(60), now);
+        }
+        assert_eq!(refusals.lock().len(), Refusals::CAPACITY);
+        // Once those have passed, new ones take their places.
+        let later = now + Duration::from_secs(61);
+        refusals.remember(-1, Duration::from_secs(60), later);
+        assert_eq!(refusals.lock().len(), 1);
+    }
 }
