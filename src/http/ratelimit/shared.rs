@@ -87,7 +87,7 @@ impl Refusals {
         }
     }
 
-    /// Forgets `ids` (a try taken back may make room under a limit).
+    /// Forgets `ids` (their windows start again).
     fn forget(&self, ids: &[i64]) {
         let mut until = self.lock();
         for id in ids {
@@ -315,7 +315,9 @@ impl SharedCounters {
     /// Takes back one event counted for each of `ids` in its live window.
     pub async fn uncount(&self, mut ids: Vec<i64>) -> Result<(), DbError> {
         ids.sort_unstable();
-        self.refusals.forget(&ids);
+        // A key refused here stays refused until its window ends, though one try came back:
+        // otherwise every right password of a flooding client would send its whole flood to
+        // the database again.
         self.db
             .write(move |conn| {
                 for id in ids {
