@@ -64,7 +64,7 @@ enum Counts {
     /// In this process: one set of windows per [`Count`], in its order.
     Local(Box<[Windows; 4]>),
     /// In the database, shared by every server on it.
-    Shared(SharedCounters),
+    Shared(Box<SharedCounters>),
 }
 
 /// One count's keys, each with its limit.
@@ -207,7 +207,7 @@ impl LoginThrottle {
         Self {
             settings: settings.clone(),
             window: Duration::from_secs(settings.window_secs),
-            counts: Counts::Shared(counters),
+            counts: Counts::Shared(Box::new(counters)),
         }
     }
 

@@ -45,7 +45,8 @@ use crate::db::{AnyConnection, Db, DbError};
 #[derive(Clone)]
 pub struct SharedCounters {
     db: Db,
-    key: [u8; 32],
+    /// HMAC-SHA256 keyed once; each id starts from a clone of it.
+    mac: Hmac<Sha256>,
     refusals: Arc<Refusals>,
 }
 
@@ -172,14 +173,14 @@ impl SharedCounters {
     pub fn new(db: Db, key: [u8; 32]) -> Self {
         Self {
             db,
-            key,
+            mac: Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key"),
             refusals: Arc::default(),
         }
     }
 
     /// The row id of `key` in the counter `name`.
     pub fn id(&self, name: &str, key: &Key<'_>) -> i64 {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        let mut mac = self.mac.clone();
         mac.update(name.as_bytes());
         mac.update(&[0]);
         mac.update(&key.encode());
