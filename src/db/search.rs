@@ -11,8 +11,11 @@
 //!   transaction that changes the post. The query is made only of double-quoted phrases, so no
 //!   FTS5 syntax typed by a user (`AND`, `*`, `NEAR(`, `-`, `:` …) is ever interpreted. Ranked by
 //!   `bm25`.
-//! - PostgreSQL: a GIN index on `to_tsvector('simple', search_text)` follows the column by itself;
-//!   each term becomes `phraseto_tsquery('simple', $n)`, joined with `&&`. Ranked by `ts_rank`.
+//! - PostgreSQL: the stored column `posts.search_vector` (`to_tsvector('simple', search_text)`,
+//!   generated) follows the text by itself and has a GIN index; each term becomes
+//!   `phraseto_tsquery('simple', $n)`, joined with `&&`. Ranked by `ts_rank` over the stored
+//!   vector, so no matching post's text is parsed again. Notices (a few thousand) keep an
+//!   expression index on `to_tsvector('simple', trials.search_text)`.
 //!
 //! Both parsers are given text that is already normalised here (lower-cased, fullwidth ASCII
 //! folded, punctuation and symbols turned into spaces), so that both backends see the same
@@ -70,8 +73,8 @@ pub fn index_text(title: Option<&str>, body_plain: &str) -> String {
 }
 
 /// Keeps the SQLite FTS table in step with `posts.search_text` for one post (delete + insert by
-/// rowid); a no-op on PostgreSQL (the GIN expression index follows the column). Call it in the
-/// same write transaction that sets `posts.search_text`.
+/// rowid); a no-op on PostgreSQL (the generated `search_vector` column follows the text). Call
+/// it in the same write transaction that sets `posts.search_text`.
 pub fn index_post(conn: &mut AnyConnection, post_id: i64, search_text: &str) -> QueryResult<()> {
     fts_replace(conn, FtsTable::Posts, post_id, Some(search_text))
 }
@@ -234,8 +237,8 @@ fn search_sqlite(
     bind_filter_and_page(query, filter, offset, limit).load(conn)
 }
 
-/// The PostgreSQL statement: a `tsvector @@ tsquery` over the indexed expression of
-/// `posts.search_text` (served by `posts_search_idx`).
+/// The PostgreSQL statement: a `tsvector @@ tsquery` over the stored `posts.search_vector`
+/// (served by `posts_search_vector_idx`), ranked over the same stored vector.
 fn search_postgres(
     conn: &mut AnyConnection,
     phrases: &[String],
@@ -249,10 +252,10 @@ fn search_postgres(
         .join(" && ");
     let mut sql = format!(
         "SELECT posts.id AS post_id, \
-         ts_rank(to_tsvector('simple', posts.search_text), ({tsquery}))::float8 AS score \
+         ts_rank(posts.search_vector, ({tsquery}))::float8 AS score \
          FROM posts \
          JOIN threads ON threads.id = posts.thread_id \
-         WHERE to_tsvector('simple', posts.search_text) @@ ({tsquery}) \
+         WHERE posts.search_vector @@ ({tsquery}) \
          AND posts.status = 'published' AND threads.status = 'published'"
     );
     let next = push_filter_sql(

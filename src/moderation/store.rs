@@ -341,7 +341,8 @@ pub fn queued_posts(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<Qu
         .load(conn)
 }
 
-/// (author, status, count) of these authors' posts (index `posts_author_idx`).
+/// (author, status, count) of these authors' posts, from the index `posts_author_idx` alone (it
+/// holds the status).
 pub fn post_counts(
     conn: &mut AnyConnection,
     authors: &[i64],

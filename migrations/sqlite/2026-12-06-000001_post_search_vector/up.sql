@@ -1,0 +1,2 @@
+-- PostgreSQL only: posts keep a stored search vector there. SQLite searches posts through
+-- its FTS5 table post_search, which holds each post's indexed text already; nothing changes.
