@@ -30,6 +30,10 @@ pub struct PoolMetrics {
     pub wait_seconds: f64,
     /// Checkouts that gave up (the request got 503).
     pub timeouts: u64,
+    /// Time requests' database work waited for a blocking thread before its checkout.
+    pub queued_seconds: f64,
+    /// Time connections were held (statements, decoding and the work between them).
+    pub held_seconds: f64,
 }
 
 /// Handle to the database: cheap to clone, shared by every request.
@@ -179,6 +183,8 @@ impl Db {
                 waits: counters.waits.load(Ordering::Relaxed),
                 wait_seconds: counters.wait_micros.load(Ordering::Relaxed) as f64 / 1e6,
                 timeouts: counters.timeouts.load(Ordering::Relaxed),
+                queued_seconds: counters.queued_micros.load(Ordering::Relaxed) as f64 / 1e6,
+                held_seconds: counters.held_micros.load(Ordering::Relaxed) as f64 / 1e6,
             }
         };
         match self.backend {
@@ -237,9 +243,13 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.read_blocking(f))
-            .await
-            .map_err(|_| E::from(DbError::Cancelled))?
+        let asked = Instant::now();
+        actix_web::web::block(move || {
+            db.reader_checkouts.record_queued(asked.elapsed());
+            db.read_blocking(f)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
     }
 
     /// Runs `f` in one write transaction on the blocking pool; an `Err` rolls it back.
@@ -250,9 +260,13 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(f))
-            .await
-            .map_err(|_| E::from(DbError::Cancelled))?
+        let asked = Instant::now();
+        actix_web::web::block(move || {
+            db.writer_checkouts.record_queued(asked.elapsed());
+            db.write_blocking(f)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
     }
 
     /// The same as [`Db::write`], for code already off the async workers (CLI, background jobs).
@@ -262,7 +276,10 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.checkout(&self.writer, &self.writer_checkouts)?;
-        in_transaction(&mut conn, f)
+        let started = Instant::now();
+        let result = in_transaction(&mut conn, f);
+        self.writer_checkouts.record_held(started.elapsed());
+        result
     }
 
     /// The same as [`Db::read`], for code already off the async workers.
@@ -272,7 +289,10 @@ impl Db {
         E: From<DbError>,
     {
         let mut conn = self.checkout(&self.readers, &self.reader_checkouts)?;
-        f(&mut conn)
+        let started = Instant::now();
+        let result = f(&mut conn);
+        self.reader_checkouts.record_held(started.elapsed());
+        result
     }
 
     /// Whether the database can serve: it answers a query, and on SQLite its folder has room

@@ -82,6 +82,20 @@ impl Collector for DbCollector {
             "Checkouts that gave up waiting (answered 503).",
             |p| ConstCounter::new(p.timeouts),
         )?;
+        per_pool(
+            &mut encoder,
+            &pools,
+            "butterfly_db_pool_queued_seconds",
+            "Time database work waited for a blocking thread before asking for a connection.",
+            |p| ConstCounter::new(p.queued_seconds),
+        )?;
+        per_pool(
+            &mut encoder,
+            &pools,
+            "butterfly_db_pool_held_seconds",
+            "Time connections were held: statements, decoding their rows and the work between them.",
+            |p| ConstCounter::new(p.held_seconds),
+        )?;
         let statements = ConstCounter::new(self.0.statements_executed());
         statements.encode(encoder.encode_descriptor(
             "butterfly_db_statements",

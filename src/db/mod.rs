@@ -74,6 +74,33 @@ pub fn advance_id_sequences(conn: &mut AnyConnection, tables: &[&'static str]) -
     Ok(())
 }
 
+/// Runs `f`, a read whose best plan does not depend on the values bound, with PostgreSQL's
+/// cached generic plan instead of a plan made anew for each execution; call it outside a
+/// transaction. On SQLite `f` just runs.
+///
+/// PostgreSQL plans a prepared statement again for its values whenever its generic plan looks
+/// dearer, as a page's `LIMIT $n` makes it look on a large table (a tenth of the rows is
+/// guessed), although both plans are the same index scan: then planning costs more than the
+/// statement itself. Here `f` runs in a transaction with `SET LOCAL plan_cache_mode =
+/// force_generic_plan` and no parallel workers (which a generic plan would otherwise plan for
+/// the guessed row count). `SET LOCAL` ends with the transaction, so a pooled connection, or
+/// PgBouncer's server connection in transaction mode, keeps no setting.
+pub fn with_generic_plan<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    match backend_of(conn) {
+        Backend::Sqlite => f(conn),
+        Backend::Postgres => conn.transaction(|conn| {
+            conn.batch_execute(
+                "SET LOCAL plan_cache_mode = force_generic_plan; \
+                 SET LOCAL max_parallel_workers_per_gather = 0",
+            )?;
+            f(conn)
+        }),
+    }
+}
+
 /// Refreshes the planner statistics of the whole database (`ANALYZE`, on both backends).
 pub fn analyze(conn: &mut AnyConnection) -> QueryResult<()> {
     conn.batch_execute("ANALYZE")

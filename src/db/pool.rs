@@ -162,6 +162,11 @@ pub struct CheckoutCounters {
     pub waits: AtomicU64,
     pub wait_micros: AtomicU64,
     pub timeouts: AtomicU64,
+    /// Time requests' database work waited for a thread of the blocking pool.
+    pub queued_micros: AtomicU64,
+    /// Time connections were held: the statements, decoding their rows and the work done
+    /// between them, commits included.
+    pub held_micros: AtomicU64,
 }
 
 /// A checkout slower than this found no idle connection and waited (for metrics).
@@ -172,8 +177,23 @@ impl CheckoutCounters {
         self.checkouts.fetch_add(1, Ordering::Relaxed);
         if waited >= WAIT_THRESHOLD {
             self.waits.fetch_add(1, Ordering::Relaxed);
-            let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
-            self.wait_micros.fetch_add(micros, Ordering::Relaxed);
+            self.wait_micros
+                .fetch_add(micros(waited), Ordering::Relaxed);
         }
     }
+
+    /// Work that waited `queued` for a blocking thread.
+    pub fn record_queued(&self, queued: Duration) {
+        self.queued_micros
+            .fetch_add(micros(queued), Ordering::Relaxed);
+    }
+
+    /// A connection held for `held`.
+    pub fn record_held(&self, held: Duration) {
+        self.held_micros.fetch_add(micros(held), Ordering::Relaxed);
+    }
+}
+
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }

@@ -11,11 +11,11 @@ use super::model::{
 };
 use crate::auth::content::PostStatus;
 use crate::auth::model::{Locale, may_sign_in_sql};
-use crate::db::AnyConnection;
 use crate::db::schema::{
     board_tracking, boards, member_ignores, post_revisions, posts, reactions, reply_email_ledger,
     thread_tags, thread_tracking, threads, users,
 };
+use crate::db::{self, AnyConnection};
 
 /// Who is looking, for visibility filters: `None` for visitors.
 #[derive(Clone, Copy, Debug)]
@@ -310,7 +310,9 @@ pub fn thread_page(
                     query.order((threads::reaction_count.desc(), threads::id.desc()))
                 }
             };
-            query.limit(limit + 1).load(conn)
+            // One plan fits every board and page (the index range read backwards): reuse it
+            // rather than plan each request, which at a million posts cost more than the read.
+            db::with_generic_plan(conn, |conn| query.limit(limit + 1).load(conn))
         }};
     }
     match viewer.user_id {

@@ -85,6 +85,18 @@ async fn an_operator_on_the_server_sees_the_request_just_made_by_route_pattern()
             "{series} is missing: {metrics}"
         );
     }
+    // The requests above held a reader connection for a while; the time their work waited for
+    // a blocking thread is counted too (it may round to nothing).
+    let held = format!("butterfly_db_pool_held_seconds_total{{pool=\"{pool}\"}}");
+    assert!(
+        sample(metrics, &held).is_some_and(|seconds| seconds > 0.0),
+        "{held} is missing or zero: {metrics}"
+    );
+    let queued = format!("butterfly_db_pool_queued_seconds_total{{pool=\"{pool}\"}}");
+    assert!(
+        sample(metrics, &queued).is_some(),
+        "{queued} is missing: {metrics}"
+    );
 }
 
 #[actix_web::test]
