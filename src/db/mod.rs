@@ -23,7 +23,7 @@ mod text_enum;
 
 use std::path::PathBuf;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -89,15 +89,26 @@ pub fn with_generic_plan<T>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
-    match backend_of(conn) {
-        Backend::Sqlite => f(conn),
-        Backend::Postgres => conn.transaction(|conn| {
-            conn.batch_execute(
-                "SET LOCAL plan_cache_mode = force_generic_plan; \
-                 SET LOCAL max_parallel_workers_per_gather = 0",
-            )?;
-            f(conn)
-        }),
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    match conn {
+        AnyConnection::Sqlite(_) => return f(conn),
+        // One round trip opens the transaction and sets both (the handle's writes begin the
+        // same way, through diesel's transaction manager, which then commits or rolls back).
+        AnyConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction_sql(
+            pg,
+            "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; \
+             SET LOCAL max_parallel_workers_per_gather = 0",
+        )?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Transactions, durability settings and URLs, on real SQLite databases.
+//! Transactions, durability settings, URLs and plan settings, on real SQLite databases (and
+//! PostgreSQL where `BUTTERFLY_TEST_POSTGRES_URL` names a server).
 
 use std::path::Path;
 
@@ -82,4 +83,70 @@ fn postgresql_urls_get_a_connect_timeout_unless_they_set_one() {
         with_connect_timeout("postgres://u@db/app?sslmode=require&connect_timeout=2"),
         "postgres://u@db/app?sslmode=require&connect_timeout=2"
     );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+fn plan_cache_mode(conn: &mut AnyConnection) -> QueryResult<String> {
+    diesel::sql_query("SELECT current_setting('plan_cache_mode') AS value")
+        .get_result::<Setting>(conn)
+        .map(|s| s.value)
+}
+
+#[test]
+fn the_generic_plan_is_asked_for_inside_the_read_only_and_a_failed_read_is_rolled_back() {
+    let Ok(url) = std::env::var("BUTTERFLY_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "BUTTERFLY_TEST_POSTGRES_URL must be set under CI"
+        );
+        eprintln!("BUTTERFLY_TEST_POSTGRES_URL is not set: PostgreSQL plan test skipped");
+        return;
+    };
+    // One connection, so every step below runs on the same session.
+    let db = Db::connect(&DatabaseUrl::Postgres(url), 1).unwrap();
+    db.read_blocking(|conn| {
+        let before = plan_cache_mode(conn)?;
+        let inside = with_generic_plan(conn, plan_cache_mode)?;
+        assert_eq!(inside, "force_generic_plan");
+        assert_eq!(
+            plan_cache_mode(conn)?,
+            before,
+            "the setting outlived its read"
+        );
+
+        let failed: QueryResult<()> = with_generic_plan(conn, |conn| {
+            plan_cache_mode(conn)?;
+            Err(diesel::result::Error::NotFound)
+        });
+        assert!(matches!(failed, Err(diesel::result::Error::NotFound)));
+        assert_eq!(plan_cache_mode(conn)?, before);
+        // No transaction was left open: a new one begins and commits.
+        assert_eq!(
+            with_generic_plan(conn, plan_cache_mode)?,
+            "force_generic_plan"
+        );
+        Ok::<_, DbError>(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn on_sqlite_a_read_with_the_generic_plan_just_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite(dir.path(), ConnectOptions::default());
+    let value: i64 = db
+        .read_blocking(|conn| {
+            with_generic_plan(conn, |conn| {
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("41 + 1"))
+                    .get_result(conn)
+            })
+            .map_err(DbError::from)
+        })
+        .unwrap();
+    assert_eq!(value, 42);
 }
