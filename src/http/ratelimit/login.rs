@@ -472,20 +472,32 @@ mod tests {
             );
         }
         assert!(try_at(&throttle, "ana", guesser, now).await.is_err());
-        // A try whose password was never checked is taken back, dropped or released.
+        // Refused once, the pair stays refused for its window, even when tries are given back.
+        for attempt in in_flight {
+            attempt.release().await;
+        }
+        assert!(try_at(&throttle, "ana", guesser, now).await.is_err());
+
+        // Short of a refusal, a try whose password was never checked is taken back, dropped
+        // or released, and its place is free again.
+        let other = ip("203.0.113.10");
+        let mut in_flight = Vec::new();
+        for _ in 0..3 {
+            in_flight.push(try_at(&throttle, "ben", other, now).await.expect("allowed"));
+        }
         let mut in_flight = in_flight.into_iter();
         drop(in_flight.next());
-        let again = try_at(&throttle, "ana", guesser, now)
+        let again = try_at(&throttle, "ben", other, now)
             .await
             .expect("a place was freed");
         in_flight.next().expect("a try").release().await;
-        let third = try_at(&throttle, "ana", guesser, now)
+        let third = try_at(&throttle, "ben", other, now)
             .await
             .expect("a place was freed");
         for attempt in in_flight.chain([again, third]) {
             attempt.failed_at(now).await;
         }
-        assert!(try_at(&throttle, "ana", guesser, now).await.is_err());
+        assert!(try_at(&throttle, "ben", other, now).await.is_err());
     }
 
     #[actix_web::test]
