@@ -2,6 +2,7 @@
 # Butterfly benchmarks (DESIGN §8). Seeds a SQLite file and a PostgreSQL database at SCALE,
 # starts the release server on 127.0.0.1, drives it with wrk and compares with pgbench.
 # Usage: perf/run.sh [SCALE]   (environment: BACKENDS, DURATION, CONNS, REPS, PG_URL, PORT)
+# The writers-and-readers scenario runs 60 s (WRITE_SECS) once per backend.
 # Output: perf/results/<scale>-<timestamp>/ (raw wrk output and summary.tsv).
 # SMOKE=1 (what .ci/run does): the debug binary as it is built, one run of one second per
 # scenario, short warm-ups, 100 connections instead of 1,000; it fails when a scenario gives no
@@ -23,7 +24,8 @@ OUT="${OUT:-perf/results/${SCALE}-$(date -u +%Y%m%dT%H%M%S)}"
 SEED_PASSWORD="butterfly-seed-password-2026"
 SMOKE="${SMOKE:-}"
 WARMUP=2; MANY=1000
-if [ -n "$SMOKE" ]; then DURATION=1; REPS=1; WARMUP=1; MANY=100; fi
+WRITE_SECS=60
+if [ -n "$SMOKE" ]; then DURATION=1; REPS=1; WARMUP=1; MANY=100; WRITE_SECS=1; fi
 mkdir -p "$WORK" "$OUT"
 SUMMARY="$OUT/summary.tsv"
 printf 'backend\tmeasurement\trun\treq_per_s\tp50_ms\tp99_ms\tstatus_gt_399\tsocket_errors\n' > "$SUMMARY"
@@ -219,6 +221,17 @@ for backend in $BACKENDS; do
     WRK_SCRIPT=perf/reply.lua wrk_run "$backend" reply_create "$r" \
       "$BASE/api/v1/threads/$REPLY_THREAD/posts" "${MEMBER[@]}"
   done
+
+  # Writers and readers together for WRITE_SECS (60 s; a second in smoke mode): CONNS writers
+  # creating replies while CONNS readers read the thread page, each with its own wrk. On SQLite
+  # every write queues on the one writer connection; the errors columns must stay at zero.
+  fresh_tokens
+  MEMBER=(-H "Authorization: Bearer $MEMBER_TOKEN")
+  DURATION="$WRITE_SECS" WRK_SCRIPT=perf/reply.lua wrk_run "$backend" writers_beside_readers 1 \
+    "$BASE/api/v1/threads/$REPLY_THREAD/posts" "${MEMBER[@]}" &
+  WRITERS_PID=$!
+  DURATION="$WRITE_SECS" wrk_run "$backend" readers_beside_writers 1 "$POSTS"
+  wait "$WRITERS_PID"
 
   # Login flood vs readers: read alone, then read with a concurrent login flood (alternating).
   USERS=$(tail -1 "$OUT/seed-$backend.log" | sed -E 's/^seeded: ([0-9]+) users.*/\1/')
